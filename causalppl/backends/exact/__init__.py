@@ -1,0 +1,51 @@
+"""Exact inference for finite discrete models by tensor contraction.
+
+The engine takes a list of :class:`Factor` s (float64 tables with named axes)
+and computes unnormalised marginals, optionally given evidence, either for
+one query (:func:`marginal`) or for a batch of evidence rows at once
+(:func:`batched_marginal`). Contractions follow a min-fill variable
+elimination order; a plan whose largest intermediate table would exceed the
+memory budget raises :class:`EnumerationTooLarge` before anything is
+allocated.
+
+This package depends only on torch, opt_einsum and numpy.
+"""
+
+from causalppl.backends.exact.contraction import (
+    DEFAULT_MAX_BYTES,
+    batched_marginal,
+    clear_plan_cache,
+    marginal,
+    plan_cache_size,
+)
+from causalppl.backends.exact.elimination import (
+    EliminationPlan,
+    Intermediate,
+    elimination_order,
+    interaction_graph,
+    order_to_path,
+    peak_intermediate,
+    plan_elimination,
+)
+from causalppl.backends.exact.errors import EnumerationTooLarge
+from causalppl.backends.exact.factor import Factor, cardinalities_of
+from causalppl.backends.exact.pruning import prune_barren
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "EliminationPlan",
+    "EnumerationTooLarge",
+    "Factor",
+    "Intermediate",
+    "batched_marginal",
+    "cardinalities_of",
+    "clear_plan_cache",
+    "elimination_order",
+    "interaction_graph",
+    "marginal",
+    "order_to_path",
+    "peak_intermediate",
+    "plan_cache_size",
+    "plan_elimination",
+    "prune_barren",
+]

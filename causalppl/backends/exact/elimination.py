@@ -1,0 +1,246 @@
+"""Elimination orders, contraction paths and their memory cost.
+
+Variables are eliminated one at a time (variable elimination); the order is
+chosen greedily on the interaction graph, where two variables are adjacent
+when some factor mentions both. The order is turned into a pairwise
+contraction path in ``opt_einsum``'s format, whose largest intermediate table
+is what an evaluation of the path has to allocate.
+
+Everything here works on factor *scopes* (tuples of variable names) and a
+cardinality map, never on tables, so planning costs no tensor memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Scope = tuple[str, ...]
+Path = tuple[tuple[int, ...], ...]
+Heuristic = Literal["min_fill", "min_weight"]
+
+BYTES_PER_ELEMENT = 8  # float64
+
+
+@dataclass(frozen=True)
+class Intermediate:
+    """A table that a contraction builds: its variables and number of entries."""
+
+    variables: tuple[str, ...]
+    elements: int
+
+    @property
+    def bytes(self) -> int:
+        """Memory for the table at float64."""
+        return self.elements * BYTES_PER_ELEMENT
+
+
+@dataclass(frozen=True)
+class EliminationPlan:
+    """An elimination order, the contraction path it induces, and its peak table."""
+
+    order: tuple[str, ...]
+    path: Path
+    peak: Intermediate
+
+
+def plan_elimination(
+    scopes: Sequence[Collection[str]],
+    cardinalities: Mapping[str, int],
+    output: Sequence[str],
+    heuristic: Heuristic = "min_fill",
+) -> EliminationPlan:
+    """Plan the contraction of ``scopes`` down to ``output`` by variable elimination."""
+    kept = set(output)
+    eliminate = {v for scope in scopes for v in scope if v not in kept}
+    order = elimination_order(scopes, cardinalities, eliminate, heuristic)
+    path = order_to_path(scopes, cardinalities, order, output)
+    peak = peak_intermediate(scopes, cardinalities, path, output)
+    return EliminationPlan(order, path, peak)
+
+
+# --------------------------------------------------------------------------
+# Elimination order
+
+
+def elimination_order(
+    scopes: Iterable[Collection[str]],
+    cardinalities: Mapping[str, int],
+    eliminate: Collection[str],
+    heuristic: Heuristic = "min_fill",
+) -> tuple[str, ...]:
+    """Greedy elimination order for the variables in ``eliminate``.
+
+    ``"min_fill"`` picks the variable whose elimination adds the fewest new
+    edges, breaking ties by the size of the table it creates (its weight);
+    ``"min_weight"`` picks by weight first, then fill. Remaining ties go to the
+    smaller name, so the order is deterministic.
+    """
+    if heuristic not in ("min_fill", "min_weight"):
+        raise ValueError(f"unknown elimination heuristic {heuristic!r}")
+    graph = interaction_graph(scopes)
+    remaining = set(eliminate)
+    scores = {v: _score(v, graph, cardinalities, heuristic) for v in remaining}
+    order: list[str] = []
+    while remaining:
+        chosen = min(remaining, key=lambda v: (scores[v], v))
+        touched = _eliminate_vertex(graph, chosen)
+        remaining.discard(chosen)
+        order.append(chosen)
+        for vertex in touched & remaining:
+            scores[vertex] = _score(vertex, graph, cardinalities, heuristic)
+    return tuple(order)
+
+
+def interaction_graph(scopes: Iterable[Collection[str]]) -> dict[str, set[str]]:
+    """Adjacency sets: two variables are adjacent when a scope holds both."""
+    graph: dict[str, set[str]] = {}
+    for scope in scopes:
+        for variable in scope:
+            graph.setdefault(variable, set()).update(scope)
+    for variable, neighbours in graph.items():
+        neighbours.discard(variable)
+    return graph
+
+
+def _score(
+    vertex: str,
+    graph: Mapping[str, set[str]],
+    cardinalities: Mapping[str, int],
+    heuristic: Heuristic,
+) -> tuple[int, int]:
+    neighbours = graph[vertex]
+    weight = cardinalities[vertex] * math.prod(cardinalities[n] for n in neighbours)
+    fill = _fill_in(neighbours, graph)
+    return (fill, weight) if heuristic == "min_fill" else (weight, fill)
+
+
+def _fill_in(neighbours: set[str], graph: Mapping[str, set[str]]) -> int:
+    """Number of missing edges among ``neighbours``."""
+    missing_twice = sum(len(neighbours) - 1 - len(graph[n] & neighbours) for n in neighbours)
+    return missing_twice // 2
+
+
+def _eliminate_vertex(graph: dict[str, set[str]], vertex: str) -> set[str]:
+    """Remove ``vertex``, joining its neighbours; return the vertices whose score may change."""
+    neighbours = graph.pop(vertex)
+    for neighbour in neighbours:
+        graph[neighbour].discard(vertex)
+        graph[neighbour].update(neighbours - {neighbour})
+    touched = set(neighbours)
+    for neighbour in neighbours:
+        touched |= graph[neighbour]
+    return touched
+
+
+# --------------------------------------------------------------------------
+# Contraction paths
+
+
+def order_to_path(
+    scopes: Sequence[Collection[str]],
+    cardinalities: Mapping[str, int],
+    order: Iterable[str],
+    output: Iterable[str],
+) -> Path:
+    """The pairwise contraction path that eliminates variables in ``order``.
+
+    For each variable, the operands that mention it are multiplied together,
+    cheapest pair first, and the variable is summed out; a variable held by a
+    single operand is summed out of it alone. Whatever is left (tables over
+    output variables only) is multiplied at the end.
+    """
+    builder = _PathBuilder(scopes, cardinalities, output)
+    for variable in order:
+        holders = builder.ids_holding(variable)
+        if len(holders) == 1:
+            builder.contract(holders)
+        else:
+            builder.contract_cheapest_pairs(holders)
+    builder.contract_cheapest_pairs(list(builder.ids))
+    if not builder.path:
+        builder.contract(list(builder.ids))
+    return tuple(builder.path)
+
+
+def peak_intermediate(
+    scopes: Sequence[Collection[str]],
+    cardinalities: Mapping[str, int],
+    path: Iterable[Sequence[int]],
+    output: Iterable[str],
+) -> Intermediate:
+    """The largest table built while following ``path`` (any ``opt_einsum`` path)."""
+    builder = _PathBuilder(scopes, cardinalities, output)
+    for positions in path:
+        builder.contract([builder.ids[p] for p in positions])
+    return builder.peak
+
+
+class _PathBuilder:
+    """Replays contractions the way ``opt_einsum`` performs them.
+
+    Operands carry ids; ``ids`` lists the live ones in ``opt_einsum``'s
+    positional order (contracted operands are removed, the result appended).
+    An index survives a contraction when the output or an operand outside the
+    contraction still needs it.
+    """
+
+    def __init__(
+        self,
+        scopes: Iterable[Collection[str]],
+        cardinalities: Mapping[str, int],
+        output: Iterable[str],
+    ) -> None:
+        self.scopes: dict[int, frozenset[str]] = dict(enumerate(map(frozenset, scopes)))
+        self.ids: list[int] = list(self.scopes)
+        self.next_id = len(self.ids)
+        self.cardinalities = cardinalities
+        self.output = frozenset(output)
+        self.uses: Counter[str] = Counter(v for scope in self.scopes.values() for v in scope)
+        self.path: list[tuple[int, ...]] = []
+        self.peak = Intermediate((), 0)
+
+    def ids_holding(self, variable: str) -> list[int]:
+        return [i for i in self.ids if variable in self.scopes[i]]
+
+    def result_of(self, ids: Sequence[int]) -> frozenset[str]:
+        local_uses = Counter(v for i in ids for v in self.scopes[i])
+        return frozenset(
+            v for v in local_uses if v in self.output or self.uses[v] > local_uses[v]
+        )
+
+    def size_of(self, variables: Iterable[str]) -> int:
+        return math.prod(self.cardinalities[v] for v in variables)
+
+    def contract(self, ids: Sequence[int]) -> int:
+        """Contract the operands ``ids`` into a new one; return its id."""
+        result = self.result_of(ids)
+        self.path.append(tuple(self.ids.index(i) for i in ids))
+        for i in ids:
+            self.ids.remove(i)
+            self.uses.subtract(self.scopes.pop(i))
+        new_id = self.next_id
+        self.next_id += 1
+        self.scopes[new_id] = result
+        self.ids.append(new_id)
+        self.uses.update(result)
+        self._record(result)
+        return new_id
+
+    def contract_cheapest_pairs(self, ids: list[int]) -> None:
+        """Contract ``ids`` pairwise down to one operand, smallest result first."""
+        ids = list(ids)
+        while len(ids) > 1:
+            pair = min(
+                ((a, b) for k, a in enumerate(ids) for b in ids[k + 1 :]),
+                key=lambda ab: self.size_of(self.result_of(ab)),
+            )
+            ids = [i for i in ids if i not in pair] + [self.contract(pair)]
+
+    def _record(self, result: frozenset[str]) -> None:
+        elements = self.size_of(result)
+        if elements > self.peak.elements:
+            self.peak = Intermediate(tuple(sorted(result)), elements)

@@ -1,0 +1,106 @@
+"""Source spans, diagnostics and the one renderer every error goes through.
+
+Every user-facing error of the toolchain is a :class:`Diagnostic` carrying a
+:class:`Span`; :class:`CausalPPLError` bundles one or more of them.  The
+renderer prints them the way Stan and compilers do::
+
+    model.scm:4:5: error: unknown variable 'Tarr' (did you mean 'Tar'?)
+        Cancer : bool <- Tarr
+                         ^~~~
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, Sequence
+
+Severity = Literal["error", "warning", "note"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of a source text: 1-based line and column, inclusive start, exclusive end."""
+
+    filename: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @staticmethod
+    def unknown(filename: str = "<input>") -> "Span":
+        return Span(filename, 0, 0, 0, 0)
+
+    @property
+    def is_known(self) -> bool:
+        return self.line > 0
+
+    def __str__(self) -> str:
+        if not self.is_known:
+            return self.filename
+        return f"{self.filename}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One message about a place in a source text."""
+
+    span: Span
+    message: str
+    severity: Severity = "error"
+    hint: str | None = None
+
+
+@dataclass
+class CausalPPLError(Exception):
+    """A user mistake: one or more diagnostics, rendered together.
+
+    ``sources`` maps filenames to their text so the renderer can show the
+    offending line with a caret.
+    """
+
+    diagnostics: Sequence[Diagnostic]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.render())
+
+    @staticmethod
+    def at(span: Span, message: str, hint: str | None = None, source: str | None = None) -> "CausalPPLError":
+        sources = {span.filename: source} if source is not None else {}
+        return CausalPPLError([Diagnostic(span, message, "error", hint)], sources)
+
+    def render(self) -> str:
+        return render_all(self.diagnostics, self.sources)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def render(diagnostic: Diagnostic, source: str | None) -> str:
+    """``file:line:col: severity: message``, then the source line and a caret."""
+    lines = [f"{diagnostic.span}: {diagnostic.severity}: {diagnostic.message}"]
+    excerpt = _excerpt(diagnostic.span, source)
+    if excerpt:
+        lines.extend(excerpt)
+    if diagnostic.hint:
+        lines.append(f"    hint: {diagnostic.hint}")
+    return "\n".join(lines)
+
+
+def render_all(diagnostics: Iterable[Diagnostic], sources: dict[str, str]) -> str:
+    return "\n".join(render(d, sources.get(d.span.filename)) for d in diagnostics)
+
+
+def _excerpt(span: Span, source: str | None) -> list[str]:
+    if source is None or not span.is_known:
+        return []
+    source_lines = source.splitlines()
+    if not 1 <= span.line <= len(source_lines):
+        return []
+    text = source_lines[span.line - 1].replace("\t", " ")
+    start = max(span.column - 1, 0)
+    end = span.end_column - 1 if span.end_line == span.line else len(text)
+    width = max(end - start, 1)
+    caret = " " * start + "^" + "~" * (width - 1)
+    return ["    " + text, "    " + caret.rstrip()]

@@ -1,0 +1,172 @@
+"""Numerical evaluation of estimands on a discrete joint distribution, batched.
+
+The observational distribution is a tensor whose trailing axes follow
+``variables`` (one axis per variable, sized by its number of levels); any
+leading axes are batch axes, e.g. 1,000 posterior draws of the joint have shape
+``(1000, k1, k2, ...)``.  Evaluation is a single vectorised pass: marginals are
+axis sums, conditionals are divisions, ``Sum`` nodes sum axes.  Each node
+evaluates to a *factor*: a tensor over the batch axes plus one axis per free
+variable that the enclosing scope has not fixed.
+
+Positivity: a cell ``0 / 0`` (a conditional on an event of probability zero)
+evaluates to 0, and so does any division by zero.  Such cells only arise where
+positivity fails, and there the estimand is not defined by the data anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import torch
+
+from causalppl.identification.estimand import Estimand, Fraction, Prob, Product, Sum
+
+
+def evaluate(
+    estimand: Estimand,
+    joint: torch.Tensor,
+    variables: tuple[str, ...],
+    assignment: Mapping[str, int],
+) -> torch.Tensor:
+    """The value of ``estimand`` with its free variables set by ``assignment``.
+
+    ``joint`` has shape ``(*batch, k_1, ..., k_n)`` for ``variables`` of length n;
+    the result has shape ``batch``.  ``assignment`` maps every free variable of
+    the estimand to a level index; entries for other variables are ignored.
+    """
+    table = _JointTable.of(joint, tuple(variables))
+    fixed = _fixed_values(estimand, table, assignment)
+    return _evaluate(estimand, fixed, table).values
+
+
+@dataclass(frozen=True)
+class _Factor:
+    """Values over the batch axes followed by one axis per entry of ``axes``."""
+
+    values: torch.Tensor
+    axes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _JointTable:
+    joint: torch.Tensor
+    variables: tuple[str, ...]
+    batch_rank: int
+    levels: Mapping[str, int]
+    marginals: dict[frozenset[str], _Factor] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, joint: torch.Tensor, variables: tuple[str, ...]) -> _JointTable:
+        if len(set(variables)) != len(variables):
+            raise ValueError(f"repeated variable names in {variables}")
+        batch_rank = joint.dim() - len(variables)
+        if batch_rank < 0:
+            raise ValueError(f"joint has {joint.dim()} axes, fewer than the {len(variables)} variables")
+        levels = dict(zip(variables, joint.shape[batch_rank:]))
+        return cls(joint, variables, batch_rank, levels)
+
+    def marginal(self, keep: frozenset[str]) -> _Factor:
+        """The joint summed over every variable outside ``keep`` (cached)."""
+        if keep not in self.marginals:
+            unknown = keep - set(self.variables)
+            if unknown:
+                raise KeyError(f"the joint has no axis for {sorted(unknown)}")
+            dropped = [self.batch_rank + i for i, v in enumerate(self.variables) if v not in keep]
+            values = self.joint.sum(dim=dropped) if dropped else self.joint
+            self.marginals[keep] = _Factor(values, tuple(v for v in self.variables if v in keep))
+        return self.marginals[keep]
+
+
+def _fixed_values(estimand: Estimand, table: _JointTable, assignment: Mapping[str, int]) -> dict[str, int]:
+    free = estimand.free_variables()
+    missing = free - set(assignment)
+    if missing:
+        raise ValueError(f"assignment lacks values for free variables {sorted(missing)}")
+    fixed = {name: int(assignment[name]) for name in free}
+    for name, level in fixed.items():
+        if name not in table.levels:
+            raise KeyError(f"the joint has no axis for {name!r}")
+        if not 0 <= level < table.levels[name]:
+            raise ValueError(f"{name}={level} is outside its {table.levels[name]} levels")
+    return fixed
+
+
+def _evaluate(node: Estimand, fixed: Mapping[str, int], table: _JointTable) -> _Factor:
+    if isinstance(node, Prob):
+        return _evaluate_prob(node, fixed, table)
+    if isinstance(node, Sum):
+        return _evaluate_sum(node, fixed, table)
+    if isinstance(node, Product):
+        return _evaluate_product(node, fixed, table)
+    if isinstance(node, Fraction):
+        numerator = _evaluate(node.numerator, fixed, table)
+        denominator = _evaluate(node.denominator, fixed, table)
+        return _divide(numerator, denominator, table)
+    raise TypeError(f"cannot evaluate {node!r}")
+
+
+def _evaluate_prob(node: Prob, fixed: Mapping[str, int], table: _JointTable) -> _Factor:
+    joint = _select(table.marginal(frozenset(node.variables) | frozenset(node.given)), fixed, table)
+    if not node.given:
+        return joint
+    given = _select(table.marginal(frozenset(node.given)), fixed, table)
+    return _divide(joint, given, table)
+
+
+def _evaluate_sum(node: Sum, fixed: Mapping[str, int], table: _JointTable) -> _Factor:
+    inner_fixed = {k: v for k, v in fixed.items() if k not in node.over}
+    body = _evaluate(node.body, inner_fixed, table)
+    summed = [table.batch_rank + i for i, axis in enumerate(body.axes) if axis in node.over]
+    values = body.values.sum(dim=summed) if summed else body.values
+    for variable in node.over:
+        if variable not in body.axes:  # the body is constant in it: each level counts once
+            values = values * table.levels[variable]
+    return _Factor(values, tuple(a for a in body.axes if a not in node.over))
+
+
+def _evaluate_product(node: Product, fixed: Mapping[str, int], table: _JointTable) -> _Factor:
+    factors = [_evaluate(term, fixed, table) for term in node.terms]
+    axes = _union_axes(factors)
+    values = torch.ones((), dtype=table.joint.dtype, device=table.joint.device)
+    for factor in factors:
+        values = values * _aligned(factor, axes, table)
+    batch_and_axes = (*table.joint.shape[: table.batch_rank], *(table.levels[a] for a in axes))
+    return _Factor(values.expand(batch_and_axes), axes)
+
+
+def _divide(numerator: _Factor, denominator: _Factor, table: _JointTable) -> _Factor:
+    axes = _union_axes([numerator, denominator])
+    top = _aligned(numerator, axes, table)
+    bottom = _aligned(denominator, axes, table)
+    zero = bottom == 0
+    quotient = torch.where(zero, torch.zeros_like(top), top / torch.where(zero, torch.ones_like(bottom), bottom))
+    return _Factor(quotient, axes)
+
+
+def _select(factor: _Factor, fixed: Mapping[str, int], table: _JointTable) -> _Factor:
+    """Index the axes of fixed variables at their assigned levels."""
+    values = factor.values
+    kept = []
+    for axis in reversed(factor.axes):  # right to left keeps earlier positions valid
+        position = table.batch_rank + factor.axes.index(axis)
+        if axis in fixed:
+            values = values.select(position, fixed[axis])
+        else:
+            kept.append(axis)
+    return _Factor(values, tuple(reversed(kept)))
+
+
+def _union_axes(factors: list[_Factor]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(axis for f in factors for axis in f.axes))
+
+
+def _aligned(factor: _Factor, axes: tuple[str, ...], table: _JointTable) -> torch.Tensor:
+    """Permute and unsqueeze a factor so it broadcasts over ``axes`` (a superset of its own)."""
+    batch = list(range(table.batch_rank))
+    order = [table.batch_rank + factor.axes.index(a) for a in axes if a in factor.axes]
+    values = factor.values.permute(*batch, *order)
+    shape = list(values.shape[: table.batch_rank])
+    present = iter(values.shape[table.batch_rank :])
+    shape += [next(present) if a in factor.axes else 1 for a in axes]
+    return values.reshape(shape)

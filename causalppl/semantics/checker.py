@@ -1,0 +1,151 @@
+"""The semantic stage: a parsed program → a checked program, or every error at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+from causalppl.diagnostics import CausalPPLError, Span
+from causalppl.semantics.declarations import CheckedDeclaration, MechanismChecker, collect_symbols, confounding_checks
+from causalppl.semantics.queries import QueryResolver, QuerySpec
+from causalppl.semantics.resolve import ExpressionResolver
+from causalppl.semantics.scope import Reporter, Scope
+from causalppl.syntax import ast
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """A ``data`` line: where the rows are and which variables the experiment set."""
+
+    path: Path
+    under: tuple[tuple[str, float | None], ...]  # variable → fixed value, or None: read per row
+    span: Span
+
+
+@dataclass(frozen=True)
+class CheckedModel:
+    name: str
+    declarations: tuple[CheckedDeclaration, ...]
+    confounders: tuple[tuple[str, str, Span], ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class CheckedProgram:
+    model: CheckedModel
+    data: tuple[DataSpec, ...]
+    queries: tuple[QuerySpec, ...]
+    scope: Scope
+    filename: str
+    source: str
+
+
+def check_program(program: ast.Program) -> CheckedProgram:
+    """Run every semantic check; raise :class:`CausalPPLError` listing all problems."""
+    reporter = Reporter(program.source, program.filename)
+    if program.model is None:
+        reporter.error(Span(program.filename, 1, 1, 1, 2), "the file has no model block",
+                       "start with 'model Name { ... }'")
+        reporter.raise_if_any()
+    model, scope = _check_model(program.model, reporter)
+    data = tuple(_check_data(statement, scope, reporter, program.filename) for statement in program.data)
+    queries = tuple(QueryResolver(scope, reporter).resolve(query) for query in program.queries)
+    _check_query_names(program.queries, reporter)
+    reporter.raise_if_any()
+    return CheckedProgram(model, data, queries, scope, program.filename, program.source)
+
+
+def check_query(query: ast.Query, checked: CheckedProgram) -> QuerySpec:
+    """Check one query (e.g. from ``--query``) against an already checked model."""
+    reporter = Reporter(_source_of(query, checked), query.span.filename)
+    spec = QueryResolver(checked.scope, reporter).resolve(query)
+    reporter.raise_if_any()
+    return spec
+
+
+def _source_of(query: ast.Query, checked: CheckedProgram) -> str:
+    return checked.source if query.span.filename == checked.filename else query.text
+
+
+def _check_model(model: ast.ModelBlock, reporter: Reporter) -> tuple[CheckedModel, Scope]:
+    scope = collect_symbols(model, reporter)
+    checker = MechanismChecker(scope, reporter)
+    declarations = tuple(
+        checked
+        for decl in model.declarations
+        if not isinstance(decl, ast.Confounding)
+        for checked in [checker.check(decl)]
+        if checked is not None
+    )
+    confounders = tuple(confounding_checks(model, scope, reporter))
+    _check_acyclic(declarations, reporter)
+    _check_parameter_order(declarations, reporter)
+    return CheckedModel(model.name, declarations, confounders, model.span), scope
+
+
+def _check_acyclic(declarations: tuple[CheckedDeclaration, ...], reporter: Reporter) -> None:
+    graph = nx.DiGraph()
+    spans = {}
+    for decl in declarations:
+        if decl.mechanism is None or decl.symbol.kind == "parameter":
+            continue
+        spans[decl.symbol.name] = decl.symbol.span
+        graph.add_node(decl.symbol.name)
+        graph.add_edges_from((parent, decl.symbol.name) for parent in decl.mechanism.parents)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    names = [edge[0] for edge in cycle] + [cycle[0][0]]
+    first = min(names[:-1], key=lambda name: (spans.get(name, Span.unknown()).line, name))
+    reporter.error(spans.get(first, Span.unknown(reporter.filename)),
+                   "the model has a cycle: " + " -> ".join(_rotate(names, first)),
+                   "a structural causal model is acyclic; remove one of these arrows")
+
+
+def _rotate(cycle: list[str], first: str) -> list[str]:
+    body = cycle[:-1]
+    start = body.index(first)
+    rotated = body[start:] + body[:start]
+    return rotated + [rotated[0]]
+
+
+def _check_parameter_order(declarations: tuple[CheckedDeclaration, ...], reporter: Reporter) -> None:
+    declared: set[str] = set()
+    for decl in declarations:
+        if decl.symbol.kind != "parameter":
+            continue
+        for name in decl.mechanism.parameters if decl.mechanism is not None else ():
+            if name not in declared:
+                reporter.error(decl.mechanism.span, f"the prior of '{decl.symbol.name}' uses parameter '{name}' "
+                                                    "before it is declared", f"declare '{name}' above '{decl.symbol.name}'")
+        declared.add(decl.symbol.name)
+
+
+def _check_data(statement: ast.DataStatement, scope: Scope, reporter: Reporter, filename: str) -> DataSpec:
+    resolver = ExpressionResolver(scope, reporter)
+    under: list[tuple[str, float | None]] = []
+    for target in statement.under:
+        symbol = resolver.require_variable(target.name, target.span)
+        value = None
+        if symbol is not None and target.value is not None:
+            value = resolver.value_for(symbol.domain, target.value, target.name)
+        under.append((target.name, value))
+    base = Path(filename).parent if filename and not filename.startswith("<") else Path(".")
+    return DataSpec(base / statement.path, tuple(under), statement.span)
+
+
+def _check_query_names(queries: tuple[ast.Query, ...], reporter: Reporter) -> None:
+    seen: dict[str, Span] = {}
+    for query in queries:
+        if query.name is None:
+            continue
+        if query.name in seen:
+            reporter.error(query.span, f"two queries are named '{query.name}' (first at line {seen[query.name].line})")
+        seen[query.name] = query.span
+
+
+def raise_for(span: Span, message: str, source: str | None = None, hint: str | None = None) -> None:
+    raise CausalPPLError.at(span, message, hint, source)

@@ -1,0 +1,125 @@
+"""Resolved mechanisms: how each variable is generated from its parents.
+
+These are the semantic stage's output and the IR's building blocks.  Every
+mechanism knows its parents (model variables) and the parameters it reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+from typing import Union
+
+from causalppl.diagnostics import Span
+from causalppl.semantics.distributions import FAMILIES, Noise
+from causalppl.semantics.expressions import Expr, parameters_in, variables_in
+
+
+@dataclass(frozen=True)
+class Parametric:
+    """``X ~ Family(args)``: a stochastic mechanism with implicit noise."""
+
+    family: str
+    arguments: tuple[tuple[str, Expr], ...]  # canonical argument name → expression
+    span: Span
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return _unique(name for _, expr in self.arguments for name in variables_in(expr))
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return _unique(name for _, expr in self.arguments for name in parameters_in(expr))
+
+    @property
+    def noise(self) -> Noise:
+        return FAMILIES[self.family].noise
+
+    def argument(self, name: str) -> Expr | None:
+        return dict(self.arguments).get(name)
+
+
+@dataclass(frozen=True)
+class Deterministic:
+    """``X := expr``: no noise of its own."""
+
+    expr: Expr
+    span: Span
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return variables_in(self.expr)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return parameters_in(self.expr)
+
+    @property
+    def noise(self) -> Noise:
+        return Noise.NONE
+
+
+@dataclass(frozen=True)
+class TableMechanism:
+    """A conditional probability table; ``rows`` follow :func:`parent_configurations` order."""
+
+    parents: tuple[str, ...]
+    parent_sizes: tuple[int, ...]
+    rows: tuple[tuple[float, ...], ...]
+    span: Span
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def noise(self) -> Noise:
+        return Noise.INVERSE_CDF
+
+
+@dataclass(frozen=True)
+class NonparametricMechanism:
+    """``X : T <- A, B`` (or a root ``X : T``): an unknown response function."""
+
+    parents: tuple[str, ...]
+    span: Span
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def noise(self) -> Noise:
+        return Noise.RESPONSE_FUNCTION
+
+
+@dataclass(frozen=True)
+class ConstantMechanism:
+    """The result of ``do(X = value)``; ``value`` is a level position for finite X."""
+
+    value: float
+    span: Span
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def noise(self) -> Noise:
+        return Noise.NONE
+
+
+Mechanism = Union[Parametric, Deterministic, TableMechanism, NonparametricMechanism, ConstantMechanism]
+
+
+def parent_configurations(sizes: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """All parent value combinations, first parent slowest (table row order)."""
+    return list(product(*(range(size) for size in sizes)))
+
+
+def _unique(names) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))

@@ -1,0 +1,80 @@
+"""Symbols of a model: what each declared name is, and an error collector.
+
+The semantic stage never stops at the first mistake: every check appends to
+a :class:`Reporter`, and the checker raises once with all diagnostics.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Literal
+
+from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
+from causalppl.semantics.types import Domain
+
+SymbolKind = Literal["endogenous", "latent", "parameter"]
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str
+    kind: SymbolKind
+    domain: Domain
+    span: Span
+    size: int | None = None  # vector parameters
+
+    @property
+    def is_variable(self) -> bool:
+        return self.kind != "parameter"
+
+
+@dataclass
+class Reporter:
+    """Collects diagnostics; :meth:`raise_if_any` turns them into one error."""
+
+    source: str
+    filename: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, span: Span, message: str, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(span, message, "error", hint))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    def raise_if_any(self) -> None:
+        if self.has_errors:
+            ordered = sorted(self.diagnostics, key=lambda d: (d.span.line, d.span.column))
+            raise CausalPPLError(ordered, {self.filename: self.source})
+
+
+@dataclass
+class Scope:
+    """Name → symbol for one model, in declaration order."""
+
+    symbols: dict[str, Symbol] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> Symbol | None:
+        return self.symbols.get(name)
+
+    def variables(self) -> list[Symbol]:
+        return [symbol for symbol in self.symbols.values() if symbol.is_variable]
+
+    def suggestion(self, name: str, candidates: Iterable[str] | None = None) -> str | None:
+        pool = list(self.symbols) if candidates is None else list(candidates)
+        return closest(name, pool)
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if not matches:
+        lowered = {candidate.lower(): candidate for candidate in candidates}
+        return lowered.get(name.lower())
+    return matches[0]
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    suggestion = closest(name, candidates)
+    return f" (did you mean '{suggestion}'?)" if suggestion else ""

@@ -1,0 +1,183 @@
+"""Text → AST: the Lark LALR parser, its post-lexer, and error translation.
+
+Lark's exceptions never reach the user: they are turned into
+:class:`~causalppl.diagnostics.CausalPPLError` with a sentence in words
+("expected ')' ..."), the file, line and column, and a caret.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterator
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
+from causalppl.resources import grammar_text
+from causalppl.syntax import ast
+from causalppl.syntax.transformer import ToAst
+
+_OPENERS = {"LPAR": "RPAR", "LSQB": "RSQB"}
+_CLOSERS = {"RPAR", "RSQB"}
+
+
+class _BracketNewlines:
+    """Post-lexer: drop newlines inside ( ) and [ ], end the input with one newline."""
+
+    always_accept = ("_NL",)
+
+    def __init__(self) -> None:
+        self.open_brackets: list[Token] = []
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        self.open_brackets = []
+        last: Token | None = None
+        for token in stream:
+            if token.type in _OPENERS:
+                self.open_brackets.append(token)
+            elif token.type in _CLOSERS and self.open_brackets:
+                self.open_brackets.pop()
+            if token.type == "_NL" and self.open_brackets:
+                continue
+            last = token
+            yield token
+        yield _end_of_input_newline(last)
+
+
+def _end_of_input_newline(last: Token | None) -> Token:
+    if last is None:
+        return Token("_NL", "\n", 0, 1, 1, 1, 1, 0)
+    end_line = last.end_line or last.line or 1
+    end_column = last.end_column or last.column or 1
+    return Token("_NL", "\n", last.end_pos, end_line, end_column, end_line, end_column, last.end_pos)
+
+
+@lru_cache(maxsize=1)
+def _lark() -> tuple[Lark, _BracketNewlines]:
+    postlex = _BracketNewlines()
+    parser = Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        postlex=postlex,
+        start=["start", "query_line", "assignments_line", "declaration"],
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+    return parser, postlex
+
+
+def parse_program(source: str, filename: str = "<input>") -> ast.Program:
+    """Parse a whole ``.scm`` file into an :class:`ast.Program`."""
+    tree = _parse(source, filename, "start")
+    return _transform(tree, source, filename)
+
+
+def parse_query(text: str, filename: str = "<query>") -> ast.Query:
+    """Parse a ``--query`` argument (``[name =] [bounds|identify] P(...)``)."""
+    tree = _parse(text, filename, "query_line")
+    return _transform(tree, text, filename)
+
+
+def parse_assignments(text: str, filename: str = "<--do>") -> tuple[ast.Assignment, ...]:
+    """Parse a ``--do`` argument such as ``X=1, Z=HIGH``."""
+    tree = _parse(text, filename, "assignments_line")
+    return _transform(tree, text, filename)
+
+
+def parse_declaration(text: str, filename: str = "<declaration>") -> ast.Declaration:
+    """Parse one model declaration (a fragment, e.g. from documentation)."""
+    tree = _parse(text, filename, "declaration")
+    return _transform(tree, text, filename)
+
+
+def _parse(source: str, filename: str, start: str) -> Tree:
+    parser, postlex = _lark()
+    try:
+        return parser.parse(source, start=start)
+    except UnexpectedInput as error:
+        raise _translate(error, source, filename, postlex.open_brackets) from None
+
+
+def _transform(tree: Tree, source: str, filename: str):
+    try:
+        return ToAst(source, filename).transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, CausalPPLError):
+            raise error.orig_exc from None
+        raise
+
+
+# ------------------------------------------------------ error translation ----
+
+_TOKEN_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": 'a quoted path ("file.csv")',
+    "_NL": "the end of the line",
+    "$END": "the end of the input",
+}
+
+
+def _translate(error: UnexpectedInput, source: str, filename: str, open_brackets: list[Token]) -> CausalPPLError:
+    line, column = max(error.line, 1), max(error.column, 1)
+    if isinstance(error, UnexpectedCharacters):
+        char = source[error.pos_in_stream] if error.pos_in_stream < len(source) else "?"
+        message = f"unexpected character {char!r}"
+        width = 1
+    elif isinstance(error, UnexpectedToken):
+        message, width, line, column = _unexpected_token(error, line, column)
+    elif isinstance(error, UnexpectedEOF):
+        message, width = "unexpected end of input", 1
+    else:  # pragma: no cover - lark has no other kinds
+        message, width = "syntax error", 1
+    hint = _unclosed_bracket_hint(open_brackets, line)
+    span = Span(filename, line, column, line, column + width)
+    return CausalPPLError([Diagnostic(span, message, "error", hint)], {filename: source})
+
+
+def _unexpected_token(error: UnexpectedToken, line: int, column: int) -> tuple[str, int, int, int]:
+    token = error.token
+    expected = _expected_words(error.expected)
+    if token.type == "$END" or (token.type == "_NL" and token.value == "\n" and not token.value.strip()):
+        found = "the end of the line" if token.type == "_NL" else "the end of the input"
+        width = 1
+    else:
+        found = repr(str(token))
+        width = max(len(str(token)), 1)
+    if token.line is not None and token.line > 0:
+        line, column = token.line, token.column
+    message = f"unexpected {found}" if found.startswith("'") or found.startswith('"') else f"unexpected {found.removeprefix('the ')}"
+    if expected:
+        message += f"; expected {expected}"
+    return message, width, line, column
+
+
+def _expected_words(expected: set[str]) -> str:
+    parser, _ = _lark()
+    words = sorted({_terminal_words(name, parser) for name in expected if name != "SEMICOLON"})
+    if len(words) > 6:
+        words = words[:6] + ["..."]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _terminal_words(name: str, parser: Lark) -> str:
+    if name in _TOKEN_WORDS:
+        return _TOKEN_WORDS[name]
+    try:
+        pattern = parser.get_terminal(name).pattern
+    except KeyError:
+        return name.lower()
+    if pattern.type == "str":
+        return repr(pattern.value)
+    return name.lower()
+
+
+def _unclosed_bracket_hint(open_brackets: list[Token], error_line: int) -> str | None:
+    for bracket in reversed(open_brackets):
+        if bracket.line < error_line:
+            return f"the {str(bracket)!r} opened at line {bracket.line}, column {bracket.column} is never closed"
+    return None

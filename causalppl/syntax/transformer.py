@@ -1,0 +1,340 @@
+"""Lark parse tree → AST: one method per grammar rule, spans from Lark's meta."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lark import Token, Transformer, v_args
+from lark.tree import Meta
+
+from causalppl.diagnostics import CausalPPLError, Span
+from causalppl.syntax import ast
+
+
+@v_args(meta=True)
+class ToAst(Transformer):
+    """Builds :mod:`causalppl.syntax.ast` nodes; one method per rule of the grammar."""
+
+    def __init__(self, source: str, filename: str) -> None:
+        super().__init__(visit_tokens=False)
+        self.source = source
+        self.filename = filename
+
+    # ------------------------------------------------------------ helpers ----
+    def _span(self, meta: Meta) -> Span:
+        if getattr(meta, "empty", True):
+            return Span.unknown(self.filename)
+        return Span(self.filename, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tspan(self, token: Token) -> Span:
+        return Span(self.filename, token.line, token.column, token.end_line, token.end_column)
+
+    def _text(self, meta: Meta) -> str:
+        if getattr(meta, "empty", True):
+            return ""
+        return " ".join(self.source[meta.start_pos : meta.end_pos].split())
+
+    # -------------------------------------------------------------- file ----
+    def start(self, meta: Meta, items: list[Any]) -> ast.Program:
+        models = [item for item in items if isinstance(item, ast.ModelBlock)]
+        if len(models) > 1:
+            raise CausalPPLError.at(
+                models[1].span, "a file holds one model block; this is the second", source=self.source
+            )
+        return ast.Program(
+            model=models[0] if models else None,
+            data=tuple(item for item in items if isinstance(item, ast.DataStatement)),
+            queries=tuple(item for item in items if isinstance(item, ast.Query)),
+            filename=self.filename,
+            source=self.source,
+        )
+
+    def declaration(self, meta: Meta, items: list[Any]) -> ast.Declaration:
+        return items[0]
+
+    def query_line(self, meta: Meta, items: list[Any]) -> ast.Query:
+        return items[0]
+
+    def assignments_line(self, meta: Meta, items: list[Any]) -> tuple[ast.Assignment, ...]:
+        return items[0]
+
+    # ------------------------------------------------------------- model ----
+    def model(self, meta: Meta, items: list[Any]) -> ast.ModelBlock:
+        name, *declarations = items
+        return ast.ModelBlock(str(name), tuple(declarations), self._span(meta))
+
+    def var_decl(self, meta: Meta, items: list[Any]) -> ast.VariableDecl:
+        return self._variable(meta, items, latent=False)
+
+    def latent_decl(self, meta: Meta, items: list[Any]) -> ast.VariableDecl:
+        return self._variable(meta, items, latent=True)
+
+    def _variable(self, meta: Meta, items: list[Any], latent: bool) -> ast.VariableDecl:
+        name = items[0]
+        type_ = next((i for i in items[1:] if _is_type(i)), None)
+        mechanism = next((i for i in items[1:] if _is_mechanism(i)), None)
+        return ast.VariableDecl(str(name), type_, mechanism, latent, self._span(meta), self._tspan(name))
+
+    def param_decl(self, meta: Meta, items: list[Any]) -> ast.ParamDecl:
+        name = items[0]
+        size = next((i for i in items[1:] if isinstance(i, int) and not isinstance(i, bool)), None)
+        type_ = next((i for i in items[1:] if _is_type(i)), None)
+        value = items[-1]
+        prior = value[1] if value[0] == "prior" else None
+        fixed = value[1] if value[0] == "fixed" else None
+        return ast.ParamDecl(str(name), size, type_, prior, fixed, self._span(meta), self._tspan(name))
+
+    def param_size(self, meta: Meta, items: list[Any]) -> int:
+        token = items[0]
+        if not token.isdigit():
+            raise CausalPPLError.at(self._tspan(token), "a parameter's size must be a whole number", source=self.source)
+        return int(token)
+
+    def param_prior(self, meta: Meta, items: list[Any]) -> tuple[str, Any]:
+        return ("prior", items[0])
+
+    def param_fixed(self, meta: Meta, items: list[Any]) -> tuple[str, Any]:
+        return ("fixed", items[0])
+
+    def confounding(self, meta: Meta, items: list[Any]) -> ast.Confounding:
+        left, right = items
+        return ast.Confounding(str(left), str(right), self._span(meta), self._tspan(left), self._tspan(right))
+
+    def type_annotation(self, meta: Meta, items: list[Any]) -> ast.TypeExpr:
+        return items[0]
+
+    def bool_type(self, meta: Meta, items: list[Any]) -> ast.BoolType:
+        return ast.BoolType(self._span(meta))
+
+    def int_type(self, meta: Meta, items: list[Any]) -> ast.IntType:
+        return ast.IntType(self._span(meta))
+
+    def real_type(self, meta: Meta, items: list[Any]) -> ast.RealType:
+        return ast.RealType(self._span(meta))
+
+    def levels_type(self, meta: Meta, items: list[Any]) -> ast.LevelsType:
+        return ast.LevelsType(tuple(items), self._span(meta))
+
+    def level(self, meta: Meta, items: list[Any]) -> str:
+        return str(items[0])
+
+    def negative_level(self, meta: Meta, items: list[Any]) -> str:
+        return "-" + str(items[0])
+
+    def stochastic(self, meta: Meta, items: list[Any]) -> ast.Stochastic:
+        return ast.Stochastic(items[0], self._span(meta))
+
+    def deterministic(self, meta: Meta, items: list[Any]) -> ast.Deterministic:
+        return ast.Deterministic(items[0], self._span(meta))
+
+    def nonparametric(self, meta: Meta, items: list[Any]) -> ast.Nonparametric:
+        names: list[Token] = items[0]
+        return ast.Nonparametric(tuple(map(str, names)), tuple(map(self._tspan, names)), self._span(meta))
+
+    def name_list(self, meta: Meta, items: list[Any]) -> list[Token]:
+        return list(items)
+
+    # ----------------------------------------------------- distributions ----
+    def dist_call(self, meta: Meta, items: list[Any]) -> ast.DistributionCall:
+        name, args = items
+        return ast.DistributionCall(str(name), tuple(args or ()), self._span(meta))
+
+    def dist_args(self, meta: Meta, items: list[Any]) -> list[ast.Argument]:
+        return list(items)
+
+    def positional_arg(self, meta: Meta, items: list[Any]) -> ast.Argument:
+        return ast.Argument(None, items[0], self._span(meta))
+
+    def named_arg(self, meta: Meta, items: list[Any]) -> ast.Argument:
+        return ast.Argument(str(items[0]), items[1], self._span(meta))
+
+    def table(self, meta: Meta, items: list[Any]) -> ast.Table:
+        parents = tuple(map(str, items[0] or ()))
+        rows = tuple(row for row in items[1:] if isinstance(row, ast.TableRow))
+        elided = any(row == "..." for row in items[1:])
+        return ast.Table(parents, rows, elided, self._span(meta))
+
+    def keyed_row(self, meta: Meta, items: list[Any]) -> ast.TableRow:
+        key, probabilities = items
+        values = tuple(value for value, _ in key)
+        spans = tuple(span for _, span in key)
+        return ast.TableRow(values, tuple(probabilities), self._span(meta), spans)
+
+    def unkeyed_row(self, meta: Meta, items: list[Any]) -> ast.TableRow:
+        return ast.TableRow((), tuple(items[0]), self._span(meta), ())
+
+    def elided_rows(self, meta: Meta, items: list[Any]) -> str:
+        return "..."
+
+    def row_key(self, meta: Meta, items: list[Any]) -> list[tuple[str, Span]]:
+        return list(items)
+
+    def row_name(self, meta: Meta, items: list[Any]) -> tuple[str, Span]:
+        return str(items[0]), self._tspan(items[0])
+
+    row_number = row_name
+
+    def row_negative(self, meta: Meta, items: list[Any]) -> tuple[str, Span]:
+        return "-" + str(items[0]), self._span(meta)
+
+    def row_true(self, meta: Meta, items: list[Any]) -> tuple[str, Span]:
+        return "1", self._span(meta)
+
+    def row_false(self, meta: Meta, items: list[Any]) -> tuple[str, Span]:
+        return "0", self._span(meta)
+
+    def prob_vector(self, meta: Meta, items: list[Any]) -> list[float]:
+        return list(items)
+
+    def signed_number(self, meta: Meta, items: list[Any]) -> float:
+        return float(items[0])
+
+    def negative_number(self, meta: Meta, items: list[Any]) -> float:
+        return -float(items[0])
+
+    # ------------------------------------------------------- expressions ----
+    def number(self, meta: Meta, items: list[Any]) -> ast.Number:
+        return ast.Number(float(items[0]), str(items[0]), self._span(meta))
+
+    def name(self, meta: Meta, items: list[Any]) -> ast.Name:
+        return ast.Name(str(items[0]), self._span(meta))
+
+    def true(self, meta: Meta, items: list[Any]) -> ast.Bool:
+        return ast.Bool(True, self._span(meta))
+
+    def false(self, meta: Meta, items: list[Any]) -> ast.Bool:
+        return ast.Bool(False, self._span(meta))
+
+    def binop(self, meta: Meta, items: list[Any]) -> ast.BinaryOp:
+        left, op, right = items
+        return ast.BinaryOp(op, left, right, self._span(meta))
+
+    def compare(self, meta: Meta, items: list[Any]) -> ast.BinaryOp:
+        return self.binop(meta, items)
+
+    def comp_op(self, meta: Meta, items: list[Any]) -> str:
+        return str(items[0])
+
+    add_op = mul_op = event_op = comp_op
+
+    def pow(self, meta: Meta, items: list[Any]) -> ast.BinaryOp:
+        return ast.BinaryOp("^", items[0], items[1], self._span(meta))
+
+    def or_op(self, meta: Meta, items: list[Any]) -> ast.BinaryOp:
+        return ast.BinaryOp("or", items[0], items[1], self._span(meta))
+
+    def and_op(self, meta: Meta, items: list[Any]) -> ast.BinaryOp:
+        return ast.BinaryOp("and", items[0], items[1], self._span(meta))
+
+    def not_op(self, meta: Meta, items: list[Any]) -> ast.UnaryOp:
+        return ast.UnaryOp("not", items[0], self._span(meta))
+
+    def neg(self, meta: Meta, items: list[Any]) -> ast.Expr:
+        operand = items[0]
+        if isinstance(operand, ast.Number):
+            return ast.Number(-operand.value, "-" + operand.text, self._span(meta))
+        return ast.UnaryOp("-", operand, self._span(meta))
+
+    def if_expr(self, meta: Meta, items: list[Any]) -> ast.IfElse:
+        return ast.IfElse(items[0], items[1], items[2], self._span(meta))
+
+    def call(self, meta: Meta, items: list[Any]) -> ast.Call:
+        name, *args = items
+        return ast.Call(str(name), tuple(arg for arg in args if arg is not None), self._span(meta))
+
+    def vector(self, meta: Meta, items: list[Any]) -> ast.Vector:
+        return ast.Vector(tuple(items), self._span(meta))
+
+    def index(self, meta: Meta, items: list[Any]) -> ast.Index:
+        return ast.Index(items[0], items[1], self._span(meta))
+
+    def potential_outcome(self, meta: Meta, items: list[Any]) -> ast.PotentialOutcome:
+        name, assignments = items
+        return ast.PotentialOutcome(str(name), tuple(assignments), self._span(meta))
+
+    def assignments(self, meta: Meta, items: list[Any]) -> tuple[ast.Assignment, ...]:
+        return tuple(items)
+
+    def assignment(self, meta: Meta, items: list[Any]) -> ast.Assignment:
+        name, value = items
+        return ast.Assignment(str(name), value, self._span(meta), self._tspan(name))
+
+    # -------------------------------------------------------------- data ----
+    def data_stmt(self, meta: Meta, items: list[Any]) -> ast.DataStatement:
+        path = str(items[0])[1:-1]
+        under = tuple(items[1]) if len(items) > 1 and items[1] is not None else ()
+        return ast.DataStatement(path, under, self._span(meta))
+
+    def data_under(self, meta: Meta, items: list[Any]) -> list[ast.DoTarget]:
+        return list(items)
+
+    def do_column(self, meta: Meta, items: list[Any]) -> ast.DoTarget:
+        return ast.DoTarget(str(items[0]), None, self._span(meta))
+
+    def do_fixed(self, meta: Meta, items: list[Any]) -> ast.DoTarget:
+        return ast.DoTarget(str(items[0]), items[1], self._span(meta))
+
+    # ----------------------------------------------------------- queries ----
+    def query_stmt(self, meta: Meta, items: list[Any]) -> ast.Query:
+        return items[0]
+
+    def query_text(self, meta: Meta, items: list[Any]) -> ast.Query:
+        *name, (kind, expr, body_meta) = items
+        query_name = str(name[0]) if name else None
+        return ast.Query(query_name, kind, expr, self._text(body_meta), self._span(meta))
+
+    def bounds_query(self, meta: Meta, items: list[Any]) -> tuple[str, ast.QueryExpr, Meta]:
+        return ("bounds", items[0], meta)
+
+    def identify_query(self, meta: Meta, items: list[Any]) -> tuple[str, ast.QueryExpr, Meta]:
+        return ("identify", items[0], meta)
+
+    def plain_query(self, meta: Meta, items: list[Any]) -> tuple[str, ast.QueryExpr, Meta]:
+        return ("estimate", items[0], meta)
+
+    def qbinop(self, meta: Meta, items: list[Any]) -> ast.QueryBinary:
+        left, op, right = items
+        return ast.QueryBinary(op, left, right, self._span(meta))
+
+    def qneg(self, meta: Meta, items: list[Any]) -> ast.QueryNegation:
+        return ast.QueryNegation(items[0], self._span(meta))
+
+    def qnumber(self, meta: Meta, items: list[Any]) -> ast.QueryNumber:
+        return ast.QueryNumber(float(items[0]), self._span(meta))
+
+    def _query_function(self, token: Token, expected: str, bracket: str) -> None:
+        if str(token) != expected:
+            raise CausalPPLError.at(self._tspan(token), f"unknown query '{token}{bracket}'; "
+                                    f"queries are P(...) and E[...]", source=self.source)
+
+    def probability(self, meta: Meta, items: list[Any]) -> ast.ProbabilityTerm:
+        function, *events, conditions = items
+        self._query_function(function, "P", "(...)")
+        return ast.ProbabilityTerm(tuple(events), tuple(conditions or ()), self._span(meta))
+
+    def expectation(self, meta: Meta, items: list[Any]) -> ast.ExpectationTerm:
+        function, expr, conditions = items
+        self._query_function(function, "E", "[...]")
+        return ast.ExpectationTerm(expr, tuple(conditions or ()), self._span(meta))
+
+    def conditions(self, meta: Meta, items: list[Any]) -> list[ast.Condition]:
+        return list(items)
+
+    def intervention(self, meta: Meta, items: list[Any]) -> ast.Intervention:
+        return ast.Intervention(tuple(items[0]), self._span(meta))
+
+    def event(self, meta: Meta, items: list[Any]) -> ast.Event:
+        outcome, op, value = items
+        return ast.Event(outcome, op, value, self._span(meta))
+
+    def outcome(self, meta: Meta, items: list[Any]) -> ast.Outcome:
+        name, assignments = items
+        return ast.Outcome(str(name), tuple(assignments or ()), self._span(meta))
+
+
+def _is_type(item: Any) -> bool:
+    return isinstance(item, (ast.BoolType, ast.IntType, ast.RealType, ast.LevelsType))
+
+
+def _is_mechanism(item: Any) -> bool:
+    return isinstance(item, (ast.Stochastic, ast.Deterministic, ast.Nonparametric))
