@@ -1,0 +1,219 @@
+"""The Python API: load a model, transform it, sample it, ask it questions.
+
+>>> import causalppl as cp
+>>> m = cp.load("stdlib:front_door")
+>>> m.do(Smoking=1).sample(100)["Cancer"].shape
+torch.Size([100])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import networkx as nx
+import pandas as pd
+import torch
+
+from causalppl.backends.pyro_codegen import GeneratedProgram, generate
+from causalppl.data import DataCollection, read_table, to_dataset
+from causalppl.diagnostics import CausalPPLError, Span
+from causalppl.inference.engine import answer, query_options
+from causalppl.inference.montecarlo import forward_samples
+from causalppl.inference.results import Result
+from causalppl.ir import CausalModel, build_model
+from causalppl.resources import stdlib_dir, stdlib_models
+from causalppl.semantics import CheckedProgram, DataSpec, check_program, check_query
+from causalppl.semantics.queries import QuerySpec
+from causalppl.semantics.resolve import ExpressionResolver
+from causalppl.semantics.scope import Reporter
+from causalppl.syntax import ast, parse_assignments, parse_program, parse_query
+from causalppl.transforms import do as do_transform
+
+STDLIB_PREFIX = "stdlib:"
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A file path, or ``stdlib:NAME`` for a model shipped with the package."""
+    text = str(path)
+    if not text.startswith(STDLIB_PREFIX):
+        return Path(text)
+    name = text[len(STDLIB_PREFIX):].removesuffix(".scm")
+    candidate = stdlib_dir() / f"{name}.scm"
+    if not candidate.exists():
+        raise CausalPPLError.at(Span.unknown(text), f"no standard-library model named '{name}'",
+                                "available: " + ", ".join(stdlib_models()))
+    return candidate
+
+
+def load(path: str | Path) -> "Model":
+    """Parse and check a ``.scm`` file (or ``stdlib:NAME``)."""
+    resolved = resolve_path(path)
+    try:
+        source = resolved.read_text(encoding="utf-8")
+    except OSError as error:
+        raise CausalPPLError.at(Span.unknown(str(path)), f"cannot read '{path}': {error.strerror}") from None
+    return loads(source, str(resolved) if str(path).startswith(STDLIB_PREFIX) else str(path))
+
+
+def loads(source: str, filename: str = "<string>") -> "Model":
+    """Parse and check model source text."""
+    program = check_program(parse_program(source, filename))
+    return Model(program, build_model(program.model, source))
+
+
+@dataclass(frozen=True)
+class Model:
+    """A checked causal model; every transformation returns a new Model."""
+
+    program: CheckedProgram
+    ir: CausalModel
+    data_override: tuple[DataSpec, ...] | None = field(default=None)
+
+    # ----------------------------------------------------------- structure ----
+    @property
+    def name(self) -> str:
+        return self.ir.name
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The causal graph; ``graph.graph["bidirected"]`` lists the ``<->`` arcs."""
+        return self.ir.graph.copy()
+
+    @property
+    def queries(self) -> tuple[QuerySpec, ...]:
+        return self.program.queries
+
+    @property
+    def data_specs(self) -> tuple[DataSpec, ...]:
+        return self.program.data if self.data_override is None else self.data_override
+
+    def with_data_files(self, paths: Iterable[str | Path], replace: bool = False) -> "Model":
+        """Add (or replace) data files, as ``--data`` does."""
+        extra = tuple(DataSpec(Path(p), (), Span.unknown(str(p))) for p in paths)
+        base = () if replace else self.data_specs
+        return Model(self.program, self.ir, base + extra)
+
+    # ------------------------------------------------------ transformations ----
+    def do(self, interventions: Mapping[str, Any] | None = None, **assignments: Any) -> "Model":
+        """A new model with the named variables set (values: numbers or level names)."""
+        values = dict(interventions or {}, **assignments)
+        positions = {name: self._value_position(name, value) for name, value in values.items()}
+        return Model(self.program, do_transform(self.ir, positions), self.data_override)
+
+    def do_text(self, text: str) -> "Model":
+        """``do`` from a ``--do`` argument such as ``X=1, Z=HIGH``."""
+        assignments = parse_assignments(text)
+        reporter = Reporter(text, "<--do>")
+        resolver = ExpressionResolver(self.program.scope, reporter)
+        positions = {a.name: resolver.intervention_value(a) for a in assignments}
+        reporter.raise_if_any()
+        return Model(self.program, do_transform(self.ir, positions), self.data_override)
+
+    def _value_position(self, name: str, value: Any) -> float:
+        return self.do_text(f"{name} = {value}").ir.interventions[-1][1] if isinstance(value, str) else \
+            self._numeric_position(name, value)
+
+    def _numeric_position(self, name: str, value: float) -> float:
+        if name not in self.ir:
+            raise CausalPPLError.at(Span.unknown("<do>"), f"unknown variable '{name}'")
+        domain = self.ir.variable(name).domain
+        position = domain.accepts_number(float(value)) if domain.is_finite else float(value)
+        if position is None:
+            raise CausalPPLError.at(Span.unknown("<do>"), f"{value!r} is not a value of '{name}' ({domain.describe()})")
+        return float(position)
+
+    # --------------------------------------------------------------- Pyro ----
+    @cached_property
+    def generated(self) -> GeneratedProgram:
+        return generate(self.ir)
+
+    @property
+    def pyro_source(self) -> str:
+        """The generated Pyro program (Python source)."""
+        return self.generated.source
+
+    @cached_property
+    def pyro_model(self) -> Callable:
+        """A plain Pyro callable ``model(n_units=1, data=None, subsample_size=None)``."""
+        return self.generated.load()
+
+    def sample(self, n: int = 1, seed: int | None = None) -> dict[str, torch.Tensor]:
+        """``n`` units forward-sampled from the model (parameters drawn once from their priors)."""
+        return forward_samples(self.ir, n, seed)
+
+    # ------------------------------------------------------------ queries ----
+    def query(self, text: str, data: Any = None, **options: Any) -> Result:
+        """Answer one query written in the language, e.g. ``"P(Y = 1 | do(X = 1))"``.
+
+        Options: ``method`` (auto, exact, mc, nuts, svi), ``samples``, ``seed``,
+        ``device`` (cpu, cuda), ``quiet``; method-specific ones go to the engine.
+        """
+        return self.answer(self._check_query_text(text), data=data, **options)
+
+    def run(self, queries: Iterable[str] | None = None, data: Any = None, **options: Any) -> list[Result]:
+        """Answer the given query texts, or the file's own queries."""
+        specs = [self._check_query_text(t) for t in queries] if queries is not None else list(self.queries)
+        dataset = self.load_data(data)
+        return [self.answer(spec, data=dataset, **options) for spec in specs]
+
+    def answer(self, spec: QuerySpec, data: Any = None, **options: Any) -> Result:
+        dataset = data if isinstance(data, DataCollection) else self.load_data(data)
+        try:
+            return answer(self.ir, spec, query_options(dataset, options))
+        except CausalPPLError as error:
+            raise self._with_sources(error, spec) from None
+
+    def _check_query_text(self, text: str) -> QuerySpec:
+        query = parse_query(text)
+        return check_query(query, self.program)
+
+    def _with_sources(self, error: CausalPPLError, spec: QuerySpec) -> CausalPPLError:
+        sources = dict(error.sources)
+        sources.setdefault(self.program.filename, self.program.source)
+        if spec.span.filename != self.program.filename:
+            sources.setdefault(spec.span.filename, spec.text)
+        return CausalPPLError(error.diagnostics, sources)
+
+    # --------------------------------------------------------------- data ----
+    def load_data(self, data: Any = None) -> DataCollection | None:
+        """The data to learn from: ``data`` (DataFrame, path or list of them), else the file's data lines."""
+        if isinstance(data, DataCollection):
+            return data
+        if data is None:
+            return self._data_from_specs(self.data_specs) if self.data_specs else None
+        items = data if isinstance(data, (list, tuple)) else [data]
+        return DataCollection(tuple(self._dataset(item) for item in items))
+
+    def _dataset(self, item: Any):
+        if isinstance(item, pd.DataFrame):
+            return to_dataset(item, self.ir, (), "<DataFrame>", Span.unknown("<DataFrame>"))
+        spec = DataSpec(Path(item), (), Span.unknown(str(item)))
+        return self._data_from_specs((spec,)).blocks[0]
+
+    def _data_from_specs(self, specs: tuple[DataSpec, ...]) -> DataCollection:
+        blocks = []
+        for spec in specs:
+            try:
+                frame = read_table(spec.path, spec.span)
+                blocks.append(to_dataset(frame, self.ir, spec.under, spec.path.name, spec.span))
+            except CausalPPLError as error:
+                raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
+        return DataCollection(tuple(blocks))
+
+    # ------------------------------------------------------------ display ----
+    def to_dot(self, intervened: Iterable[str] = ()) -> str:
+        from causalppl.drawing import model_to_dot
+
+        return model_to_dot(self.ir, tuple(intervened))
+
+    def _repr_svg_(self) -> str | None:
+        from causalppl.drawing import render_svg
+
+        return render_svg(self.to_dot())
+
+    def __repr__(self) -> str:
+        variables = ", ".join(v.name for v in self.ir.model_variables)
+        return f"<causalppl.Model {self.name}: {variables}>"

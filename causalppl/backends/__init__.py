@@ -1,0 +1,1 @@
+"""Stage 5 of the compiler: IR → Pyro source and callables, exact tensors, linear programs."""

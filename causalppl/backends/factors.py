@@ -1,0 +1,133 @@
+"""IR → factor tables for the exact engine: one conditional table per finite variable.
+
+Tables are taken as written; Bernoulli, Categorical and deterministic
+mechanisms over finite parents are tabulated by evaluating their arguments
+on every parent configuration at once.  Fixed parameters are substituted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import torch
+
+from causalppl.backends import runtime as rt
+from causalppl.backends.exact import Factor
+from causalppl.backends.tensor_eval import evaluate
+from causalppl.ir.model import CausalModel, Variable
+from causalppl.semantics.mechanisms import (
+    ConstantMechanism,
+    Deterministic,
+    NonparametricMechanism,
+    Parametric,
+    TableMechanism,
+)
+
+DTYPE = torch.float64
+
+
+class NotTabulable(ValueError):
+    """The model (or one variable) has no finite table; the message says why."""
+
+
+@dataclass(frozen=True)
+class FactorGraph:
+    factors: tuple[Factor, ...]
+    heads: tuple[str, ...]  # factors[i] is the conditional table of heads[i]
+
+
+def model_factors(model: CausalModel) -> FactorGraph:
+    if model.confounders:
+        arc = model.confounders[0]
+        raise NotTabulable(f"'{arc.a} <-> {arc.b}' is an unknown confounder: exact answers need every mechanism "
+                           "known; ask for 'bounds' or 'identify' instead")
+    with rt.default_dtype(DTYPE):
+        values = fixed_parameter_values(model)
+        factors = tuple(variable_factor(model, v, values) for v in model.model_variables)
+    return FactorGraph(factors, tuple(v.name for v in model.model_variables))
+
+
+def fixed_parameter_values(model: CausalModel) -> dict[str, torch.Tensor]:
+    """Values of the fixed parameters (``param b = ...``), in float64."""
+    values: dict[str, torch.Tensor] = {}
+    for parameter in model.parameters:
+        if parameter.mechanism is not None:
+            raise NotTabulable(f"parameter '{parameter.name}' has a prior: its value must be learned from data "
+                               "(--method nuts or svi), not enumerated")
+        with rt.default_dtype(DTYPE):
+            values[parameter.name] = evaluate(parameter.fixed_value, values).to(DTYPE)
+    return values
+
+
+def variable_factor(model: CausalModel, variable: Variable, params: Mapping[str, torch.Tensor]) -> Factor:
+    if not variable.domain.is_finite:
+        raise NotTabulable(f"'{variable.name}' is {variable.domain.describe()}: exact enumeration needs finite "
+                           "variables; use --method mc, nuts or svi")
+    mechanism = variable.mechanism
+    if isinstance(mechanism, TableMechanism):
+        shape = mechanism.parent_sizes + (variable.domain.size,)
+        table = torch.tensor(mechanism.rows, dtype=DTYPE).reshape(shape)
+        return Factor(mechanism.parents + (variable.name,), table)
+    if isinstance(mechanism, ConstantMechanism):
+        return Factor((variable.name,), _one_hot(torch.tensor(int(mechanism.value)), variable.domain.size))
+    if isinstance(mechanism, NonparametricMechanism) or mechanism is None:
+        raise NotTabulable(f"'{variable.name}' has an unknown mechanism: learn it from data or ask for 'bounds'")
+    return _tabulated(model, variable, params)
+
+
+def _tabulated(model: CausalModel, variable: Variable, params: Mapping[str, torch.Tensor]) -> Factor:
+    parents = variable.parents
+    sizes = tuple(model.variable(p).domain.size for p in parents)
+    for parent in parents:
+        if not model.variable(parent).domain.is_finite:
+            raise NotTabulable(f"'{variable.name}' depends on '{parent}', which is not finite")
+    grid = torch.meshgrid(*(torch.arange(s, dtype=DTYPE) for s in sizes), indexing="ij") if sizes else ()
+    env = dict(params)
+    env.update({name: axis for name, axis in zip(parents, grid)})
+    table = _conditional_table(variable, env, sizes)
+    return Factor(parents + (variable.name,), table)
+
+
+def _conditional_table(variable: Variable, env: dict, sizes: tuple[int, ...]) -> torch.Tensor:
+    mechanism = variable.mechanism
+    k = variable.domain.size
+    if isinstance(mechanism, Deterministic):
+        value = evaluate(mechanism.expr, env).to(DTYPE).expand(sizes)
+        return _deterministic_table(variable, value)
+    if isinstance(mechanism, Parametric) and mechanism.family == "Bernoulli":
+        p = _bernoulli_probability(mechanism, env).expand(sizes)
+        return torch.stack([1 - p, p], dim=-1)
+    if isinstance(mechanism, Parametric) and mechanism.family == "Categorical":
+        return _categorical_table(mechanism, env, sizes, k)
+    family = mechanism.family if isinstance(mechanism, Parametric) else type(mechanism).__name__
+    raise NotTabulable(f"'{variable.name}' ~ {family} is not finite: exact enumeration covers Bernoulli, "
+                       "Categorical, tables and deterministic mechanisms")
+
+
+def _bernoulli_probability(mechanism: Parametric, env: dict) -> torch.Tensor:
+    probs = mechanism.argument("probs")
+    if probs is not None:
+        return evaluate(probs, env).to(DTYPE)
+    return torch.sigmoid(evaluate(mechanism.argument("logits"), env).to(DTYPE))
+
+
+def _categorical_table(mechanism: Parametric, env: dict, sizes: tuple[int, ...], k: int) -> torch.Tensor:
+    probs = mechanism.argument("probs")
+    if probs is not None:
+        table = evaluate(probs, env).to(DTYPE)
+    else:
+        table = torch.softmax(evaluate(mechanism.argument("logits"), env).to(DTYPE), dim=-1)
+    return table.expand(sizes + (k,))
+
+
+def _deterministic_table(variable: Variable, value: torch.Tensor) -> torch.Tensor:
+    k = variable.domain.size
+    rounded = torch.round(value)
+    if bool(((rounded - value).abs() > 1e-9).any()) or bool(((rounded < 0) | (rounded >= k)).any()):
+        raise NotTabulable(f"'{variable.name}' := ... gives values outside {variable.domain.describe()}")
+    return _one_hot(rounded.long(), k)
+
+
+def _one_hot(index: torch.Tensor, size: int) -> torch.Tensor:
+    return torch.nn.functional.one_hot(index, size).to(DTYPE)

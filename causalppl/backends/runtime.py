@@ -1,0 +1,164 @@
+"""Small helpers the generated Pyro programs call (imported there as ``rt``).
+
+They keep the generated source readable: broadcasting of Python numbers,
+indexing tables by parent values, reading data columns, row weights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator, Mapping
+
+import torch
+from pyro import poutine
+
+
+def tensor(value) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value if value.is_floating_point() else value.to(torch.get_default_dtype())
+    return torch.as_tensor(value, dtype=torch.get_default_dtype())
+
+
+def table(rows: list, device: str | None = None) -> torch.Tensor:
+    return torch.tensor(rows, dtype=torch.get_default_dtype(), device=device)
+
+
+def lookup(cpt: torch.Tensor, *parents: torch.Tensor) -> torch.Tensor:
+    """Rows of a table for the given parent values (batched over units)."""
+    if not parents:
+        return cpt
+    indices = [torch.as_tensor(p).long() for p in parents]
+    return cpt[tuple(indices)]
+
+
+def index(vector, position) -> torch.Tensor:
+    vector = tensor(vector)
+    return vector[..., torch.as_tensor(position).long()] if vector.dim() == 1 else \
+        torch.gather(vector, -1, torch.as_tensor(position).long().unsqueeze(-1)).squeeze(-1)
+
+
+def vector(*items) -> torch.Tensor:
+    values = torch.broadcast_tensors(*[tensor(item) for item in items])
+    return torch.stack(values, dim=-1)
+
+
+def constant(value: float, n_units: int, like: torch.Tensor | None = None) -> torch.Tensor:
+    return torch.full((n_units,), float(value), dtype=torch.get_default_dtype())
+
+
+def truth(value) -> torch.Tensor:
+    return tensor(value) != 0
+
+
+def logical(value: torch.Tensor) -> torch.Tensor:
+    return value.to(torch.get_default_dtype())
+
+
+def eq(a, b) -> torch.Tensor:
+    return logical(tensor(a) == tensor(b))
+
+
+def ne(a, b) -> torch.Tensor:
+    return logical(tensor(a) != tensor(b))
+
+
+def lt(a, b) -> torch.Tensor:
+    return logical(tensor(a) < tensor(b))
+
+
+def le(a, b) -> torch.Tensor:
+    return logical(tensor(a) <= tensor(b))
+
+
+def gt(a, b) -> torch.Tensor:
+    return logical(tensor(a) > tensor(b))
+
+
+def ge(a, b) -> torch.Tensor:
+    return logical(tensor(a) >= tensor(b))
+
+
+def both(a, b) -> torch.Tensor:
+    return logical(truth(a) & truth(b))
+
+
+def either(a, b) -> torch.Tensor:
+    return logical(truth(a) | truth(b))
+
+
+def negate(a) -> torch.Tensor:
+    return logical(~truth(a))
+
+
+def where(condition, a, b) -> torch.Tensor:
+    return torch.where(truth(condition), tensor(a), tensor(b))
+
+
+def exp(x) -> torch.Tensor:
+    return torch.exp(tensor(x))
+
+
+def log(x) -> torch.Tensor:
+    return torch.log(tensor(x))
+
+
+def sqrt(x) -> torch.Tensor:
+    return torch.sqrt(tensor(x))
+
+
+def abs(x) -> torch.Tensor:  # noqa: A001 - mirrors the language's function name
+    return torch.abs(tensor(x))
+
+
+def sigmoid(x) -> torch.Tensor:
+    return torch.sigmoid(tensor(x))
+
+
+def logit(x) -> torch.Tensor:
+    return torch.logit(tensor(x))
+
+
+def softplus(x) -> torch.Tensor:
+    return torch.nn.functional.softplus(tensor(x))
+
+
+def min(a, b) -> torch.Tensor:  # noqa: A001
+    return torch.minimum(tensor(a), tensor(b))
+
+
+def max(a, b) -> torch.Tensor:  # noqa: A001
+    return torch.maximum(tensor(a), tensor(b))
+
+
+def column(data: Mapping[str, torch.Tensor] | None, name: str, units: torch.Tensor | None = None):
+    """The observed values of ``name`` for the units in this (sub)sample, or None."""
+    if data is None or name not in data:
+        return None
+    values = data[name]
+    return values if units is None or len(units) == len(values) and _is_full(units) else values[units]
+
+
+def _is_full(units: torch.Tensor) -> bool:
+    return bool(units[0] == 0) and bool(units[-1] == len(units) - 1)
+
+
+@contextlib.contextmanager
+def row_weights(data: Mapping[str, torch.Tensor] | None, units: torch.Tensor | None) -> Iterator[None]:
+    """Weight each unit's log-density by its ``count`` column, when the data has one."""
+    weights = column(data, "count", units) if data is not None else None
+    if weights is None:
+        yield
+        return
+    with poutine.scale(scale=tensor(weights)):
+        yield
+
+
+@contextlib.contextmanager
+def default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """Compute in ``dtype`` (the exact engine tabulates mechanisms in float64)."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)

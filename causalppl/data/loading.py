@@ -1,0 +1,157 @@
+"""Reading data for a model: CSV/Parquet or a DataFrame → validated columns.
+
+Columns are named after model variables; a ``count`` column weights its
+row.  Finite variables accept level names or positions; every problem (a
+missing file or column, an unknown level, a wrong type, a missing value) is
+an error naming the file, column and row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
+from causalppl.ir.model import CausalModel, Variable
+from causalppl.semantics.types import Domain
+
+COUNT_COLUMN = "count"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One block of rows: observational (``under`` empty) or from an experiment."""
+
+    columns: dict[str, np.ndarray]  # level positions (int64) for finite variables, float64 otherwise
+    weights: np.ndarray  # per-row weight (the count column, else ones)
+    under: tuple[tuple[str, float | None], ...]
+    origin: str
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.weights)
+
+    @property
+    def total_weight(self) -> float:
+        return float(self.weights.sum())
+
+    @property
+    def intervened(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.under)
+
+
+@dataclass(frozen=True)
+class DataCollection:
+    blocks: tuple[Dataset, ...]
+
+    @property
+    def observational(self) -> tuple[Dataset, ...]:
+        return tuple(block for block in self.blocks if not block.under)
+
+    @property
+    def experimental(self) -> tuple[Dataset, ...]:
+        return tuple(block for block in self.blocks if block.under)
+
+    @property
+    def n_rows(self) -> int:
+        return sum(block.n_rows for block in self.blocks)
+
+
+def read_table(path: Path, span: Span) -> pd.DataFrame:
+    if not path.exists():
+        raise _error(span, f"data file '{path}' does not exist", "paths in a data line are relative to the .scm file")
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, skipinitialspace=True)
+    except Exception as error:  # pandas raises many kinds for malformed files
+        raise _error(span, f"cannot read data file '{path}': {error}", "use CSV with a header row, or Parquet") from None
+
+
+def to_dataset(frame: pd.DataFrame, model: CausalModel, under: tuple[tuple[str, float | None], ...],
+               origin: str, span: Span) -> Dataset:
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    fixed = {name: value for name, value in under if value is not None}
+    columns: dict[str, np.ndarray] = {}
+    for variable in model.observables:
+        if variable.name in fixed:
+            columns[variable.name] = np.full(len(frame), fixed[variable.name])
+            continue
+        if variable.name not in frame.columns:
+            raise _error(span, f"{origin}: no column '{variable.name}' for the observed variable '{variable.name}'",
+                         f"add the column, or declare it 'latent {variable.name} ...' if it is never measured")
+        columns[variable.name] = _column(frame[variable.name], variable, origin, span)
+    weights = _weights(frame, origin, span)
+    return Dataset(columns, weights, under, origin)
+
+
+def _column(series: pd.Series, variable: Variable, origin: str, span: Span) -> np.ndarray:
+    missing = series.isna().to_numpy()
+    if missing.any():
+        row = int(np.argmax(missing)) + 1
+        raise _error(span, f"{origin}, row {row}, column '{variable.name}': missing value",
+                     "remove incomplete rows or declare the variable latent")
+    if variable.domain.is_finite:
+        return _finite_column(series, variable.domain, variable.name, origin, span)
+    return _numeric_column(series, variable, origin, span)
+
+
+def _finite_column(series: pd.Series, domain: Domain, name: str, origin: str, span: Span) -> np.ndarray:
+    positions = np.empty(len(series), dtype=np.int64)
+    for row, value in enumerate(series.tolist()):
+        position = _level_position(domain, value)
+        if position is None:
+            raise _error(span, f"{origin}, row {row + 1}, column '{name}': {value!r} is not a value of "
+                               f"'{name}' ({domain.describe()})",
+                         "levels may be written by name or by position (0, 1, ...)")
+        positions[row] = position
+    return positions
+
+
+def _level_position(domain: Domain, value: Any) -> int | None:
+    if isinstance(value, (bool, np.bool_)):
+        return int(value) if domain.kind == "bool" else None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return domain.accepts_number(float(value))
+    text = str(value).strip()
+    position = domain.position(text) if domain.kind == "levels" else domain.position(text.lower())
+    if position is None:
+        try:
+            return domain.accepts_number(float(text))
+        except ValueError:
+            return None
+    return position
+
+
+def _numeric_column(series: pd.Series, variable: Variable, origin: str, span: Span) -> np.ndarray:
+    numbers = pd.to_numeric(series, errors="coerce")
+    bad = numbers.isna().to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise _error(span, f"{origin}, row {row + 1}, column '{variable.name}': {series.iloc[row]!r} is not a "
+                           f"number ('{variable.name}' is {variable.domain.describe()})")
+    values = numbers.to_numpy(dtype=np.float64)
+    if variable.domain.kind == "int" and not np.all(np.isclose(values, np.round(values))):
+        row = int(np.argmax(~np.isclose(values, np.round(values))))
+        raise _error(span, f"{origin}, row {row + 1}, column '{variable.name}': {values[row]!r} is not a whole "
+                           f"number ('{variable.name}' is int)")
+    return values
+
+
+def _weights(frame: pd.DataFrame, origin: str, span: Span) -> np.ndarray:
+    if COUNT_COLUMN not in frame.columns:
+        return np.ones(len(frame))
+    counts = pd.to_numeric(frame[COUNT_COLUMN], errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(counts) | (counts < 0)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise _error(span, f"{origin}, row {row + 1}, column 'count': counts must be non-negative numbers")
+    return counts
+
+
+def _error(span: Span, message: str, hint: str | None = None) -> CausalPPLError:
+    return CausalPPLError([Diagnostic(span, message, "error", hint)])

@@ -1,0 +1,82 @@
+"""Drawing the causal graph: DOT text always, SVG/PNG/PDF through Graphviz when installed.
+
+Observed variables are ellipses, latent ones dashed, intervened ones boxes
+labelled with their value; ``<->`` arcs are dashed and bidirected.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from causalppl.ir.model import CausalModel
+from causalppl.semantics.mechanisms import ConstantMechanism
+
+RENDERED_FORMATS = ("svg", "png", "pdf")
+INSTALL_HINT = ("Graphviz's 'dot' program is not installed, so only the .dot file was written; install it "
+                "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz) and run "
+                "'dot -Tsvg {dot} -o {out}', or rerun this command")
+
+
+def model_to_dot(model: CausalModel, highlight: tuple[str, ...] = ()) -> str:
+    lines = [f'digraph "{model.name}" {{', "  rankdir=TB;", '  node [shape=ellipse, fontname="Helvetica"];']
+    for variable in model.model_variables:
+        lines.append(f"  {_quote(variable.name)} [{_node_style(model, variable.name, highlight)}];")
+    for variable in model.model_variables:
+        lines.extend(f"  {_quote(parent)} -> {_quote(variable.name)};" for parent in variable.parents)
+    for arc in model.confounders:
+        lines.append(f"  {_quote(arc.a)} -> {_quote(arc.b)} [dir=both, style=dashed, constraint=false];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _node_style(model: CausalModel, name: str, highlight: tuple[str, ...]) -> str:
+    variable = model.variable(name)
+    if isinstance(variable.mechanism, ConstantMechanism):
+        value = variable.domain.labels[int(variable.mechanism.value)] if variable.domain.is_finite else \
+            f"{variable.mechanism.value:g}"
+        return f'shape=box, style=bold, label="do({name} = {value})"'
+    if variable.kind == "latent":
+        return "style=dashed"
+    if name in highlight:
+        return "style=bold"
+    return ""
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"'
+
+
+def dot_available() -> bool:
+    return shutil.which("dot") is not None
+
+
+def render(dot_source: str, fmt: str) -> bytes:
+    """Render DOT with Graphviz (raises FileNotFoundError when ``dot`` is missing)."""
+    import graphviz
+
+    if not dot_available():
+        raise FileNotFoundError("dot")
+    return graphviz.Source(dot_source).pipe(format=fmt)
+
+
+def render_svg(dot_source: str) -> str | None:
+    if not dot_available():
+        return None
+    return render(dot_source, "svg").decode("utf-8")
+
+
+def write_graph(dot_source: str, out: Path) -> tuple[list[Path], str | None]:
+    """Write ``out`` (.dot/.svg/.png/.pdf); returns the files written and a note for the user, if any."""
+    fmt = out.suffix.lower().lstrip(".") or "dot"
+    if fmt == "dot" or fmt == "gv":
+        out.write_text(dot_source, encoding="utf-8")
+        return [out], None
+    if fmt not in RENDERED_FORMATS:
+        raise ValueError(f"unknown graph format '.{fmt}'; use .dot, .svg, .png or .pdf")
+    dot_path = out.with_suffix(".dot")
+    dot_path.write_text(dot_source, encoding="utf-8")
+    if not dot_available():
+        return [dot_path], INSTALL_HINT.format(dot=dot_path, out=out).replace("-Tsvg", f"-T{fmt}")
+    out.write_bytes(render(dot_source, fmt))
+    return [dot_path, out], None

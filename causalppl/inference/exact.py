@@ -1,0 +1,134 @@
+"""Exact answers for finite discrete models: do-surgery, then factor contraction.
+
+Evidence ``X = x`` fixes a level; other relations (``X > 1``) multiply in an
+indicator factor.  Only the ancestors of the query and evidence variables
+are contracted (barren tables are pruned).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from causalppl.backends import runtime as rt
+from causalppl.backends.exact import EnumerationTooLarge, Factor, marginal, prune_barren
+from causalppl.backends.factors import DTYPE, FactorGraph, NotTabulable, fixed_parameter_values, model_factors
+from causalppl.backends.tensor_eval import evaluate
+from causalppl.inference.combine import Estimate
+from causalppl.inference.errors import query_error
+from causalppl.inference.montecarlo import COMPARATORS
+from causalppl.ir.model import CausalModel
+from causalppl.semantics import expressions as rx
+from causalppl.semantics.queries import EventSpec, ExpectationSpec, ProbabilitySpec
+from causalppl.transforms.do import do
+
+
+def can_enumerate(model: CausalModel) -> bool:
+    try:
+        model_factors(model)
+    except NotTabulable:
+        return False
+    return True
+
+
+def exact_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec) -> Estimate:
+    if isinstance(leaf, ExpectationSpec):
+        return Estimate(_expectation(model, leaf))
+    return Estimate(_probability(model, leaf))
+
+
+def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, float]:
+    variable = model.variable(leaf.events[0].outcome.variable)
+    joint, keep, _ = _posterior_joint(model, leaf, (variable.name,))
+    probabilities = joint if keep else _fixed_distribution(model, leaf, variable.name)
+    return {label: float(p) for label, p in zip(variable.domain.labels, probabilities)}
+
+
+# ------------------------------------------------------------- internals ----
+
+
+def _probability(model: CausalModel, leaf: ProbabilitySpec) -> float:
+    names = tuple(dict.fromkeys(event.outcome.variable for event in leaf.events))
+    joint, keep, fixed = _posterior_joint(model, leaf, names)
+    mask = torch.ones_like(joint)
+    for event in leaf.events:
+        mask = mask * _event_mask(event, keep, fixed, joint.shape)
+    return float((joint * mask).sum())
+
+
+def _expectation(model: CausalModel, leaf: ExpectationSpec) -> float:
+    names = rx.variables_in(leaf.expr)
+    joint, keep, fixed = _posterior_joint(model, leaf, names)
+    env = dict(fixed_parameter_values(model))
+    grids = _grids(joint.shape)
+    env.update({name: grid for name, grid in zip(keep, grids)})
+    env.update({name: torch.tensor(float(value), dtype=DTYPE) for name, value in fixed.items()})
+    with rt.default_dtype(DTYPE):
+        values = evaluate(leaf.expr, env).to(DTYPE)
+    return float((joint * values).sum())
+
+
+def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
+    """Normalized joint over the query variables not fixed by evidence; and the fixed values."""
+    intervened = do(model, dict(leaf.interventions))
+    graph = _factor_graph(intervened, leaf)
+    equalities = {e.outcome.variable: int(e.value) for e in leaf.evidence if e.op == "="}
+    fixed = dict(equalities)
+    fixed.update({name: int(value) for name, value in leaf.interventions if name in names})
+    keep = tuple(name for name in names if name not in fixed)
+    factors = list(graph.factors) + [_indicator(intervened, e) for e in leaf.evidence if e.op != "="]
+    heads = list(graph.heads) + [None] * (len(factors) - len(graph.factors))
+    needed = set(keep) | set(equalities) | {e.outcome.variable for e in leaf.evidence}
+    factors = prune_barren(factors, heads, needed)
+    evidence = {name: value for name, value in equalities.items()}
+    joint = _contract(factors, keep, evidence, leaf)
+    mass = joint.sum()
+    if float(mass) <= 0.0:
+        raise query_error(leaf.span, "the evidence has probability zero under the model",
+                          "conditioning on an impossible event is undefined; check the evidence values")
+    return joint / mass, keep, fixed
+
+
+def _factor_graph(model: CausalModel, leaf) -> FactorGraph:
+    try:
+        return model_factors(model)
+    except NotTabulable as error:
+        raise query_error(leaf.span, f"exact enumeration is not possible: {error}",
+                          "use --method mc (no evidence), nuts or svi") from None
+
+
+def _contract(factors: list[Factor], keep: tuple[str, ...], evidence: dict[str, int], leaf) -> torch.Tensor:
+    try:
+        return marginal(factors, keep, evidence)
+    except EnumerationTooLarge as error:
+        raise query_error(leaf.span, f"exact enumeration is too large for memory: {error}",
+                          "use --method mc, nuts or svi instead of exact") from None
+
+
+def _indicator(model: CausalModel, event: EventSpec) -> Factor:
+    size = model.variable(event.outcome.variable).domain.size
+    values = torch.arange(size, dtype=DTYPE)
+    return Factor((event.outcome.variable,), COMPARATORS[event.op](values, event.value).to(DTYPE))
+
+
+def _event_mask(event: EventSpec, keep: tuple[str, ...], fixed: dict[str, int], shape) -> torch.Tensor:
+    name = event.outcome.variable
+    if name in fixed:
+        holds = COMPARATORS[event.op](torch.tensor(float(fixed[name])), event.value)
+        return torch.full(shape, float(holds), dtype=DTYPE)
+    axis = keep.index(name)
+    grid = _grids(shape)[axis]
+    return COMPARATORS[event.op](grid, event.value).to(DTYPE)
+
+
+def _grids(shape) -> tuple[torch.Tensor, ...]:
+    if not shape:
+        return ()
+    return torch.meshgrid(*(torch.arange(s, dtype=DTYPE) for s in shape), indexing="ij")
+
+
+def _fixed_distribution(model: CausalModel, leaf: ProbabilitySpec, name: str) -> torch.Tensor:
+    size = model.variable(name).domain.size
+    value = dict(leaf.interventions).get(name)
+    if value is None:
+        value = next(e.value for e in leaf.evidence if e.outcome.variable == name and e.op == "=")
+    return torch.nn.functional.one_hot(torch.tensor(int(value)), size).to(DTYPE)

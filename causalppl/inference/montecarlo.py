@@ -1,0 +1,72 @@
+"""Monte Carlo answers by forward sampling the (do-transformed) generated Pyro program.
+
+Used for queries without evidence on models that need no inference: the
+estimate is a sample mean, with its Monte Carlo standard error.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyro
+import torch
+
+from causalppl.backends.pyro_codegen import generate
+from causalppl.backends.tensor_eval import evaluate
+from causalppl.inference.combine import Estimate
+from causalppl.inference.errors import query_error
+from causalppl.ir.model import CausalModel
+from causalppl.semantics.queries import EventSpec, ExpectationSpec, ProbabilitySpec
+from causalppl.transforms.do import do
+
+COMPARATORS = {
+    "=": torch.eq, "!=": torch.ne, "<": torch.lt, "<=": torch.le, ">": torch.gt, ">=": torch.ge,
+}
+
+
+def forward_samples(model: CausalModel, n: int, seed: int | None = None) -> dict[str, torch.Tensor]:
+    """``n`` units drawn from the model's generated Pyro program."""
+    if seed is not None:
+        pyro.set_rng_seed(seed)
+    with torch.no_grad():
+        return generate(model).load()(n_units=n)
+
+
+def event_indicator(event: EventSpec, samples: dict[str, torch.Tensor]) -> torch.Tensor:
+    values = samples[event.outcome.variable].to(torch.get_default_dtype())
+    return COMPARATORS[event.op](values, event.value).to(torch.get_default_dtype())
+
+
+def mc_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, n: int, seed: int | None) -> Estimate:
+    _require_plain(leaf)
+    samples = forward_samples(do(model, dict(leaf.interventions)), n, seed)
+    if isinstance(leaf, ExpectationSpec):
+        values = evaluate(leaf.expr, samples)
+        values = values.expand(n) if values.dim() == 0 else values
+    else:
+        values = torch.ones(n)
+        for event in leaf.events:
+            values = values * event_indicator(event, samples)
+    return _mean(values.double())
+
+
+def mc_distribution(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int | None) -> dict[str, float]:
+    _require_plain(leaf)
+    samples = forward_samples(do(model, dict(leaf.interventions)), n, seed)
+    variable = model.variable(leaf.events[0].outcome.variable)
+    values = samples[variable.name].long()
+    counts = torch.bincount(values, minlength=variable.domain.size).double() / n
+    return {label: float(p) for label, p in zip(variable.domain.labels, counts)}
+
+
+def _mean(values: torch.Tensor) -> Estimate:
+    n = values.numel()
+    mean = float(values.mean())
+    variance = float(values.var()) / n if n > 1 else math.nan
+    return Estimate(mean, variance)
+
+
+def _require_plain(leaf: ProbabilitySpec | ExpectationSpec) -> None:
+    if leaf.evidence:
+        raise query_error(leaf.span, "Monte Carlo forward sampling cannot condition on evidence",
+                          "use --method exact (finite discrete models), nuts or svi")

@@ -1,0 +1,92 @@
+"""Presenting results: the JSON object of the spec, and a rich table for terminals."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+from causalppl.inference.results import Result
+
+
+def results_json(model_name: str, results: Iterable[Result]) -> str:
+    payload = {"model": model_name, "queries": [_finite(result.to_json()) for result in results]}
+    return json.dumps(payload, indent=2)
+
+
+def _finite(value):
+    """JSON has no NaN/Infinity: they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def results_table(model_name: str, results: list[Result]) -> Table:
+    table = Table(title=f"model {model_name}", title_justify="left", show_lines=True)
+    table.add_column("query", overflow="fold")
+    table.add_column("answer", overflow="fold")
+    table.add_column("95% interval", overflow="fold")
+    table.add_column("method")
+    for result in results:
+        table.add_row(_query_cell(result), _answer_cell(result), _interval_cell(result), result.method)
+    return table
+
+
+def print_results(model_name: str, results: list[Result], console: Console) -> None:
+    console.print(results_table(model_name, results))
+    for result in results:
+        for warning in _warnings(result):
+            console.print(f"[yellow]warning[/yellow] ({result.name or result.text}): {warning}")
+
+
+def _query_cell(result: Result) -> str:
+    return f"{result.name} = {result.text}" if result.name else result.text
+
+
+def _answer_cell(result: Result) -> str:
+    parts: list[str] = []
+    if result.distribution is not None:
+        parts.append("\n".join(f"{label}: {_number(p)}" for label, p in result.distribution.items()))
+    if result.estimate is not None:
+        error = f" ± {_number(result.std_error)} (MC s.e.)" if result.std_error is not None and not result.interval_is_posterior else ""
+        parts.append(_number(result.estimate) + error)
+    if result.bounds is not None:
+        parts.append(f"bounds [{_number(result.bounds[0])}, {_number(result.bounds[1])}]")
+    if result.identifiable is not None:
+        parts.append("identifiable" if result.identifiable else "not identifiable")
+    if result.estimand:
+        parts.append(result.estimand)
+    return "\n".join(parts) or "—"
+
+
+def _interval_cell(result: Result) -> str:
+    if result.interval is None:
+        return "—"
+    return f"[{_number(result.interval[0])}, {_number(result.interval[1])}]"
+
+
+def _warnings(result: Result) -> list[str]:
+    diagnostics = result.diagnostics or {}
+    warnings = list(result.notes)
+    rhat = diagnostics.get("max_rhat")
+    if rhat is not None and rhat > 1.01:
+        warnings.append(f"R-hat {rhat:.3f} > 1.01: the chains have not mixed; run more warm-up or samples")
+    divergences = diagnostics.get("divergences")
+    if divergences:
+        warnings.append(f"{divergences} divergent transitions: the posterior may be biased; reparameterize")
+    return warnings
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.6g}"
