@@ -42,8 +42,9 @@ class GeneratedProgram:
 
 
 def generate(model: CausalModel) -> GeneratedProgram:
-    lines = _header(model) + _tables(model) + _model_function(model)
-    return GeneratedProgram("\n".join(lines) + "\n", model.name)
+    preamble = "\n".join(_header(model) + _tables(model)).rstrip("\n")
+    function = "\n".join(_model_function(model))
+    return GeneratedProgram(f"{preamble}\n\n\n{function}\n", model.name)
 
 
 # -------------------------------------------------------------- sections ----
@@ -95,7 +96,7 @@ def _table_constant(variable: Variable, table: TableMechanism) -> list[str]:
 
 
 def _model_function(model: CausalModel) -> list[str]:
-    body = ["", "", "def model(n_units=1, data=None, subsample_size=None):",
+    body = ["def model(n_units=1, data=None, subsample_size=None):",
             f'    """One draw of {model.name} for `n_units` units; `data` maps names to observed columns."""']
     for parameter in model.parameters:
         body += ["    " + line for line in _parameter(parameter)]

@@ -1,0 +1,114 @@
+"""The command line: run, check, graph, compile; exit codes; errors without tracebacks."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from causalppl.cli import main
+from tests.conftest import REPO
+
+KIDNEY = str(REPO / "examples" / "kidney_stones" / "kidney_stones.scm")
+BAD = "model Bad {\n    X : bool\n    Y : bool <- X, Q\n}\n"
+
+
+def test_run_table_output(capsys):
+    assert main(["run", KIDNEY]) == 0
+    out = capsys.readouterr().out
+    assert "seen_A" in out and "0.78" in out and "exact" in out
+
+
+def test_run_json_is_exactly_one_object(capsys):
+    assert main(["run", KIDNEY, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["model"] == "KidneyStones"
+    first = payload["queries"][0]
+    assert set(first) == {"name", "text", "estimate", "interval", "bounds", "distribution", "identifiable",
+                          "estimand", "method", "diagnostics"}
+    assert first["name"] == "seen_A" and first["estimate"] == pytest.approx(273 / 350, abs=1e-9)
+
+
+def test_run_query_flags_replace_the_file_queries(capsys):
+    assert main(["run", KIDNEY, "--format", "json", "--query", "P(Recovery)", "--query", "x = P(Size = large)"]) == 0
+    queries = json.loads(capsys.readouterr().out)["queries"]
+    assert [q["text"] for q in queries] == ["P(Recovery)", "P(Size = large)"]
+    assert queries[0]["estimate"] is None and set(queries[0]["distribution"]) == {"0", "1"}
+    assert queries[1]["name"] == "x"
+
+
+def test_check_reports_errors_with_location_and_exit_1(tmp_path, capsys):
+    bad = tmp_path / "bad.scm"
+    bad.write_text(BAD)
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:3:20: error: unknown variable 'Q'" in err
+    assert "^" in err
+
+
+def test_check_ok(capsys):
+    assert main(["check", KIDNEY]) == 0
+    assert "ok" in capsys.readouterr().out
+
+
+def test_bad_query_text_is_a_user_error(capsys):
+    assert main(["run", KIDNEY, "--query", "P(Recovery = maybe)"]) == 1
+    err = capsys.readouterr().err
+    assert "<query>:1:14: error: 'maybe' is not a value of 'Recovery'" in err
+
+
+def test_compile_prints_python_and_do_prints_surgery(capsys):
+    assert main(["compile", KIDNEY]) == 0
+    plain = capsys.readouterr().out
+    compile(plain, "generated", "exec")
+    assert main(["compile", KIDNEY, "--do", "Treatment=B"]) == 0
+    transformed = capsys.readouterr().out
+    assert 'pyro.deterministic("Treatment", rt.constant(1.0' in transformed
+    assert "do(Treatment = B)" in transformed
+
+
+def test_graph_dot_and_mutilated(tmp_path, capsys):
+    out = tmp_path / "g.dot"
+    assert main(["graph", KIDNEY, "-o", str(out), "--do", "Treatment=A"]) == 0
+    dot = out.read_text()
+    assert '"Size" -> "Recovery"' in dot
+    assert '"Size" -> "Treatment"' not in dot
+    assert "do(Treatment = A)" in dot
+
+
+def test_graph_bidirected_arcs_are_dashed(capsys):
+    source = "model C {\n X : bool\n Y : bool <- X\n X <-> Y\n}\n"
+    from causalppl import loads
+
+    dot = loads(source).to_dot()
+    assert '"X" -> "Y" [dir=both, style=dashed' in dot
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_graph_svg_rendered(tmp_path, capsys):
+    out = tmp_path / "g.svg"
+    assert main(["graph", KIDNEY, "-o", str(out)]) == 0
+    assert out.read_text().lstrip().startswith("<?xml") or "<svg" in out.read_text()
+
+
+def test_graph_without_graphviz_writes_dot_and_explains(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("causalppl.drawing.dot_available", lambda: False)
+    out = tmp_path / "g.png"
+    assert main(["graph", KIDNEY, "-o", str(out)]) == 0
+    assert (tmp_path / "g.dot").exists() and not out.exists()
+    assert "apt-get install graphviz" in capsys.readouterr().err
+
+
+def test_stdlib_listing(capsys):
+    assert main(["stdlib"]) == 0
+
+
+def test_subprocess_error_has_no_traceback(tmp_path):
+    bad = tmp_path / "bad.scm"
+    bad.write_text("model M {\n  X ~ Normal(0, 1\n  Y ~ Normal(X, 1)\n}\n")
+    completed = subprocess.run([sys.executable, "-m", "causalppl.cli", "run", str(bad)], capture_output=True,
+                               text=True, cwd=tmp_path)
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert f"{bad}:3:3: error:" in completed.stderr
