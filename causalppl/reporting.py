@@ -42,6 +42,9 @@ def results_table(model_name: str, results: list[Result]) -> Table:
 def print_results(model_name: str, results: list[Result], console: Console) -> None:
     console.print(results_table(model_name, results))
     for result in results:
+        if result.estimand:
+            console.print(f"[bold]{result.name or result.text}[/bold] estimand: {result.estimand}", highlight=False)
+    for result in results:
         for warning in _warnings(result):
             console.print(f"[yellow]warning[/yellow] ({result.name or result.text}): {warning}")
 
@@ -61,8 +64,6 @@ def _answer_cell(result: Result) -> str:
         parts.append(f"bounds [{_number(result.bounds[0])}, {_number(result.bounds[1])}]")
     if result.identifiable is not None:
         parts.append("identifiable" if result.identifiable else "not identifiable")
-    if result.estimand:
-        parts.append(result.estimand)
     return "\n".join(parts) or "—"
 
 

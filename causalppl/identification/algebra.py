@@ -6,7 +6,9 @@
 * products are flattened and the constant 1 dropped;
 * ``sum_{v} P(v, A | B) = P(A | B)`` and ``sum_{v} P(v | B) = 1``, applied to a
   factor of a product whenever it is the only factor mentioning ``v`` (so a
-  chain-rule product loses its last factors when they are summed out);
+  chain-rule product loses its last factors when they are summed out); the
+  factors mentioning ``v`` are first combined by the chain rule
+  ``P(A | C) P(B | A, C) = P(A, B | C)`` where that makes them one;
 * factors of a sum that do not mention the summed variables are pulled out;
 * common factors of a numerator and denominator cancel, ``X / X = 1`` and
   ``P(A, B | C) / P(B | C) = P(A | B, C)``.
@@ -19,6 +21,7 @@ positivity violations, which identification assumes away.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import permutations
 
 from causalppl.identification.estimand import ONE, Estimand, Fraction, Prob, Product, Sum
 
@@ -107,14 +110,35 @@ def _eliminate_all(terms: list[Estimand], variables: tuple[str, ...]) -> tuple[l
 
 def _eliminate(variable: str, terms: list[Estimand]) -> list[Estimand] | None:
     """Sum ``variable`` out of a product in closed form, or ``None`` if that needs a Sum."""
-    holders = [i for i, t in enumerate(terms) if variable in t.free_variables()]
+    holders = [t for t in terms if variable in t.free_variables()]
+    rest = [t for t in terms if variable not in t.free_variables()]
+    if len(holders) > 1:
+        holders = _chain_merged(holders)
     if len(holders) != 1:
         return None
-    reduced = _sum_out_of_factor(variable, terms[holders[0]])
+    reduced = _sum_out_of_factor(variable, holders[0])
     if reduced is None:
         return None
-    rest = [t for i, t in enumerate(terms) if i != holders[0]]
     return [*rest, *_factors(reduced)]
+
+
+def _chain_merged(factors: list[Estimand]) -> list[Estimand]:
+    """Combine ``P(A | C) P(B | A, C)`` into ``P(A, B | C)`` wherever the chain rule allows."""
+    merged = list(factors)
+    for first, second in permutations(merged, 2):
+        combined = _chain(first, second)
+        if combined is not None:
+            rest = [f for f in merged if f is not first and f is not second]
+            return _chain_merged([*rest, combined])
+    return merged
+
+
+def _chain(first: Estimand, second: Estimand) -> Prob | None:
+    if not (isinstance(first, Prob) and isinstance(second, Prob)):
+        return None
+    if set(second.given) != set(first.variables) | set(first.given):
+        return None
+    return Prob((*first.variables, *second.variables), first.given)
 
 
 def _sum_out_of_factor(variable: str, factor: Estimand) -> Estimand | None:

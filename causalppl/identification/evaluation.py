@@ -4,7 +4,8 @@ The observational distribution is a tensor whose trailing axes follow
 ``variables`` (one axis per variable, sized by its number of levels); any
 leading axes are batch axes, e.g. 1,000 posterior draws of the joint have shape
 ``(1000, k1, k2, ...)``.  Evaluation is a single vectorised pass: marginals are
-axis sums, conditionals are divisions, ``Sum`` nodes sum axes.  Each node
+axis sums, conditionals are divisions, and a ``Sum`` of a ``Product`` is one
+``einsum`` contraction (never materialising the full product).  Each node
 evaluates to a *factor*: a tensor over the batch axes plus one axis per free
 variable that the enclosing scope has not fixed.
 
@@ -15,6 +16,7 @@ positivity fails, and there the estimand is not defined by the data anyway.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -48,8 +50,10 @@ class _Factor:
     axes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _JointTable:
+    """The joint tensor, its layout, and a cache of its marginals for one evaluation."""
+
     joint: torch.Tensor
     variables: tuple[str, ...]
     batch_rank: int
@@ -116,23 +120,34 @@ def _evaluate_prob(node: Prob, fixed: Mapping[str, int], table: _JointTable) -> 
 
 def _evaluate_sum(node: Sum, fixed: Mapping[str, int], table: _JointTable) -> _Factor:
     inner_fixed = {k: v for k, v in fixed.items() if k not in node.over}
-    body = _evaluate(node.body, inner_fixed, table)
-    summed = [table.batch_rank + i for i, axis in enumerate(body.axes) if axis in node.over]
-    values = body.values.sum(dim=summed) if summed else body.values
+    terms = node.body.terms if isinstance(node.body, Product) else (node.body,)
+    factors = [_evaluate(term, inner_fixed, table) for term in terms]
+    present = _union_axes(factors)
+    result = _contract(factors, tuple(a for a in present if a not in node.over), table)
     for variable in node.over:
-        if variable not in body.axes:  # the body is constant in it: each level counts once
-            values = values * table.levels[variable]
-    return _Factor(values, tuple(a for a in body.axes if a not in node.over))
+        if variable not in present:  # the body is constant in it: each level counts once
+            result = _Factor(result.values * table.levels[variable], result.axes)
+    return result
 
 
 def _evaluate_product(node: Product, fixed: Mapping[str, int], table: _JointTable) -> _Factor:
     factors = [_evaluate(term, fixed, table) for term in node.terms]
+    return _contract(factors, _union_axes(factors), table)
+
+
+def _contract(factors: list[_Factor], keep: tuple[str, ...], table: _JointTable) -> _Factor:
+    """Multiply factors and sum out every axis not in ``keep``, in one ``einsum``."""
+    batch_shape = table.joint.shape[: table.batch_rank]
+    if not factors:
+        return _Factor(torch.ones(batch_shape, dtype=table.joint.dtype, device=table.joint.device), ())
     axes = _union_axes(factors)
-    values = torch.ones((), dtype=table.joint.dtype, device=table.joint.device)
-    for factor in factors:
-        values = values * _aligned(factor, axes, table)
-    batch_and_axes = (*table.joint.shape[: table.batch_rank], *(table.levels[a] for a in axes))
-    return _Factor(values.expand(batch_and_axes), axes)
+    if len(axes) > len(string.ascii_letters):
+        raise ValueError(f"cannot contract over {len(axes)} free variables at once (at most 52)")
+    letter = {axis: string.ascii_letters[i] for i, axis in enumerate(axes)}
+    inputs = ",".join("..." + "".join(letter[a] for a in f.axes) for f in factors)
+    output = "..." + "".join(letter[a] for a in keep)
+    values = torch.einsum(f"{inputs}->{output}", *(f.values for f in factors))
+    return _Factor(values.expand((*batch_shape, *values.shape[table.batch_rank :])), keep)
 
 
 def _divide(numerator: _Factor, denominator: _Factor, table: _JointTable) -> _Factor:
@@ -165,7 +180,7 @@ def _aligned(factor: _Factor, axes: tuple[str, ...], table: _JointTable) -> torc
     """Permute and unsqueeze a factor so it broadcasts over ``axes`` (a superset of its own)."""
     batch = list(range(table.batch_rank))
     order = [table.batch_rank + factor.axes.index(a) for a in axes if a in factor.axes]
-    values = factor.values.permute(*batch, *order)
+    values = factor.values.permute((*batch, *order))
     shape = list(values.shape[: table.batch_rank])
     present = iter(values.shape[table.batch_rank :])
     shape += [next(present) if a in factor.axes else 1 for a in axes]

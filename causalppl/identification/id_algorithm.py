@@ -25,12 +25,15 @@ from causalppl.identification.estimand import Estimand, Prob
 
 @dataclass(frozen=True)
 class Hedge:
-    """A hedge for P(Y | do(X)): c-forests F' within F with the same roots.
+    """A hedge for P(Y | do(X)), as the node sets F and F' found by line 5 of ID.
 
-    F contains treatments, F' contains none; both are single c-components
-    whose root set (nodes without children inside) lies among the outcomes'
-    ancestors.  Two models that differ only inside F agree on P(V) and
-    disagree on the effect, so the query is not identifiable.
+    F' lies strictly inside F; each induced subgraph is a single c-component
+    (its nodes are joined by bidirected paths) and, after dropping directed
+    edges where needed, a c-forest.  F contains treatments and F' none.
+    ``roots`` are the nodes of F' without children in F': outcomes, or
+    ancestors of outcomes.  Two models that differ only inside F agree on
+    P(V) yet disagree on the effect, so the query is not identifiable.
+    ``treatments`` are the intervened variables of the failing subproblem.
     """
 
     f: frozenset[str]
@@ -39,13 +42,13 @@ class Hedge:
     treatments: frozenset[str]
 
     def describe(self) -> str:
-        """A one-paragraph explanation naming both c-forests."""
+        """A short explanation naming both c-forests."""
         return (
             f"not identifiable: hedge F = {_braces(self.f)}, F' = {_braces(self.f_prime)}. "
-            f"Both are c-forests (confounded throughout by bidirected arcs) with root set "
-            f"{_braces(self.roots)}; F contains the treatments {_braces(self.f & self.treatments)} "
-            f"and F' contains none, so models that agree on the observed distribution "
-            f"can disagree on the effect of intervening on them."
+            f"Both are confounded components (joined by bidirected arcs) reaching the outcome "
+            f"side {_braces(self.roots)}; F contains the treatments "
+            f"{_braces(self.f & self.treatments)} and F' contains none, so models that agree on "
+            f"the observed distribution can disagree on the effect of the intervention."
         )
 
 
@@ -56,6 +59,12 @@ class Identification:
     identifiable: bool
     estimand: Estimand | None
     hedge: Hedge | None
+
+    def describe(self) -> str:
+        """The estimand's formula, or the hedge's explanation."""
+        if self.estimand is not None:
+            return self.estimand.to_text()
+        return self.hedge.describe() if self.hedge is not None else "not identifiable"
 
 
 class _HedgeFound(Exception):
@@ -70,7 +79,13 @@ def identify(
     treatments: Iterable[str],
     conditions: Iterable[str] = frozenset(),
 ) -> Identification:
-    """Identify P(outcomes | do(treatments), conditions) in ``g`` (ID, or IDC with conditions)."""
+    """Identify P(outcomes | do(treatments), conditions) in ``g`` (ID, or IDC with conditions).
+
+    The estimand's free variables are among the outcomes, treatments and
+    conditions.  A failure is returned as ``identifiable=False`` with a hedge,
+    never raised; malformed queries (unknown or overlapping names) raise
+    ``ValueError``.
+    """
     y, x, z = frozenset(outcomes), frozenset(treatments), frozenset(conditions)
     _check_query(g, y, x, z)
     recursion = _Recursion(g.topological_order())
@@ -78,7 +93,7 @@ def identify(
         estimand = recursion.idc(y, x, z, g)
     except _HedgeFound as found:
         return Identification(False, None, found.hedge)
-    return Identification(True, estimand, None)
+    return Identification(True, recursion.average_out_arbitrary(estimand, y | x | z), None)
 
 
 def _check_query(g: ADMG, y: frozenset[str], x: frozenset[str], z: frozenset[str]) -> None:
@@ -87,10 +102,10 @@ def _check_query(g: ADMG, y: frozenset[str], x: frozenset[str], z: frozenset[str
     unknown = (y | x | z) - set(g.nodes)
     if unknown:
         raise ValueError(f"the graph has no variables {sorted(unknown)}")
-    for left, right, what in ((y, x, "outcomes and treatments"), (y, z, "outcomes and conditions"),
-                              (x, z, "treatments and conditions")):
-        if left & right:
-            raise ValueError(f"{what} overlap in {sorted(left & right)}")
+    pairs = {"outcomes and treatments": y & x, "outcomes and conditions": y & z, "treatments and conditions": x & z}
+    for what, shared in pairs.items():
+        if shared:
+            raise ValueError(f"{what} overlap in {sorted(shared)}")
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,19 @@ class _Recursion:
         if not z:
             return joint
         return divide(joint, marginalize(joint, self.sorted(y)))
+
+    def average_out_arbitrary(self, estimand: Estimand, query_variables: frozenset[str]) -> Estimand:
+        """Close a formula over variables that line 3 of ID set to arbitrary values.
+
+        Line 3 intervenes on variables that do not affect the outcomes, so the
+        formula takes the same value at every level of them (where the data are
+        positive).  Averaging it with weights P(w) keeps that value and leaves
+        the query's own variables as the only free ones.
+        """
+        arbitrary = self.sorted(estimand.free_variables() - query_variables)
+        if not arbitrary:
+            return estimand
+        return marginalize(multiply([Prob(arbitrary), estimand]), arbitrary)
 
     def id(self, y: frozenset[str], x: frozenset[str], p: Estimand, g: ADMG) -> Estimand:
         v = frozenset(g.nodes)
@@ -131,7 +159,7 @@ class _Recursion:
         v = frozenset(g.nodes)
         components = g.c_components()
         if len(components) == 1:  # line 5
-            roots = frozenset(n for n in v if not g.children(n) & v)
+            roots = frozenset(n for n in s if not g.children(n) & s)
             raise _HedgeFound(Hedge(v, s, roots, x))
         if s in components:  # line 6
             return marginalize(self.chain_factors(s, p, v), self.sorted(s - y))

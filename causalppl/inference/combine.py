@@ -42,3 +42,16 @@ def _binary(op: str, a: Estimate, b: Estimate) -> Estimate:
         return Estimate(float("nan"), float("nan"))
     ratio = a.value / b.value
     return Estimate(ratio, a.variance / b.value**2 + a.value**2 * b.variance / b.value**4)
+
+
+def fold_term(term: QueryTerm, leaf: Callable[[ProbabilitySpec | ExpectationSpec], object]):
+    """Evaluate the arithmetic of a query with any numbers that support + - * / (floats, tensors of draws)."""
+    if isinstance(term, NumberSpec):
+        return term.value
+    if isinstance(term, NegationSpec):
+        return -fold_term(term.operand, leaf)
+    if isinstance(term, BinarySpec):
+        left, right = fold_term(term.left, leaf), fold_term(term.right, leaf)
+        return {"+": lambda: left + right, "-": lambda: left - right,
+                "*": lambda: left * right, "/": lambda: left / right}[term.op]()
+    return leaf(term)

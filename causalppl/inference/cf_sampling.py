@@ -1,0 +1,156 @@
+"""Counterfactual answers by sampling: parameter draws, abduction draws, weighted estimates.
+
+The draws come from :func:`causalppl.inference.abduction.abduction_draws`
+(exact posterior draws when the evidence pins the noise it depends on,
+likelihood weighting otherwise), or from NUTS over the free noise
+(:mod:`causalppl.inference.cf_nuts`) when asked for, or when the importance
+weights degenerate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import torch
+import torch.distributions as D
+from pyro.ops.stats import effective_sample_size
+
+from causalppl.backends import runtime as rt
+from causalppl.backends.tensor_eval import evaluate
+from causalppl.diagnostics import Span
+from causalppl.inference.abduction import Draws, Observation, abduction_draws, abduction_plan
+from causalppl.inference.cf_nuts import nuts_draws, nuts_obstacle
+from causalppl.inference.cf_plan import LeafPlan
+from causalppl.inference.combine import Estimate
+from causalppl.inference.errors import query_error
+from causalppl.ir.model import CausalModel
+
+LOW_ESS_FRACTION = 0.01
+LOW_ESS_FLOOR = 20
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Parameter values: fixed (unbatched) or one draw per unit of the sample (leading axis n)."""
+
+    values: Mapping[str, torch.Tensor]
+    fixed: bool
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """Weighted draws of every multi-world variable, and how they were obtained."""
+
+    draws: Draws
+    weights: torch.Tensor  # normalised
+    ess: float
+    notes: tuple[str, ...]
+    nuts: bool = False
+
+    def estimate(self, values: torch.Tensor) -> Estimate:
+        values = values.expand(self.weights.shape).to(self.weights.dtype)
+        mean = float((self.weights * values).sum())
+        if self.nuts:
+            return Estimate(mean, _chain_variance(values))
+        return Estimate(mean, float((self.weights**2 * (values - mean) ** 2).sum()))
+
+    @property
+    def exact(self) -> bool:
+        return self.draws.exact and not self.nuts
+
+
+def parameters(model: CausalModel, n: int, data: Any, span: Span, options: Any = None) -> Parameters:
+    """Fixed values; or prior draws (no data); or posterior draws from the Bayesian engine (data)."""
+    if all(p.mechanism is None for p in model.parameters):
+        return Parameters(_fixed(model), True)
+    if data is None:
+        return Parameters(_prior_draws(model, n), False,
+                          ("parameters drawn from their priors (no data given), reweighted by the evidence",))
+    return Parameters(_posterior_draws(model, data, n, span, options), False,
+                      ("abduction inside each posterior draw of the parameters",))
+
+
+def sample_plan(model: CausalModel, observations: tuple[Observation, ...], params: Parameters, n: int,
+                method: str) -> Sampled:
+    """Abduction draws for the evidence; NUTS for ``method="nuts"`` or degenerate weights under ``auto``."""
+    draws = abduction_draws(model, observations, params.values, n)
+    notes = list(draws.notes)
+    ess = draws.effective_sample_size
+    degenerate = ess < max(LOW_ESS_FLOOR, LOW_ESS_FRACTION * n)
+    if not draws.exact and (method == "nuts" or (method == "auto" and degenerate)):
+        obstacle = nuts_obstacle(model, draws, params.fixed)
+        if obstacle is None:
+            chain, steps = nuts_draws(model, observations, params.values, n, draws)
+            notes.append(f"NUTS over the unobserved noise ({steps} draws; observed noise abducted exactly)")
+            return Sampled(chain, torch.full((steps,), 1.0 / steps, dtype=chain.log_weights.dtype), float(steps),
+                           tuple(notes), nuts=True)
+        if method == "nuts":
+            notes.append(f"NUTS not used ({obstacle}); importance sampling instead")
+    if not draws.exact:
+        notes.append(f"importance sampling over the unobserved noise (likelihood weighting, {n} draws, "
+                     f"effective sample size {ess:.0f})")
+    return Sampled(draws, draws.weights, ess, tuple(notes))
+
+
+def _chain_variance(values: torch.Tensor) -> float:
+    if float(values.var()) == 0.0:
+        return 0.0
+    ess = float(effective_sample_size(values.reshape(1, -1, 1).double()))
+    return float(values.var()) / max(ess, 1.0)
+
+
+def _fixed(model: CausalModel) -> dict[str, torch.Tensor]:
+    values: dict[str, torch.Tensor] = {}
+    for parameter in model.parameters:
+        values[parameter.name] = rt.tensor(evaluate(parameter.fixed_value, values))
+    return values
+
+
+def _prior_draws(model: CausalModel, n: int) -> dict[str, torch.Tensor]:
+    values: dict[str, torch.Tensor] = {}
+    for parameter in model.parameters:
+        if parameter.mechanism is None:
+            values[parameter.name] = rt.tensor(evaluate(parameter.fixed_value, values))
+            continue
+        args = {name: rt.tensor(evaluate(expr, values)) for name, expr in parameter.mechanism.arguments}
+        law = getattr(D, parameter.mechanism.family)(**args)
+        values[parameter.name] = _draw(law, n, parameter.size, parameter.mechanism.family)
+    return values
+
+
+def _draw(law: D.Distribution, n: int, size: int | None, family: str) -> torch.Tensor:
+    if size is None or family == "Dirichlet":
+        return law.sample((n,)) if law.batch_shape == () else law.sample()
+    if law.batch_shape == ():
+        return law.sample((n, size))
+    return law.sample((size,)).movedim(0, -1)
+
+
+def _posterior_draws(model: CausalModel, data: Any, n: int, span: Span, options: Any) -> dict[str, torch.Tensor]:
+    try:
+        from causalppl.inference.bayesian import posterior_parameter_draws
+    except ImportError:
+        raise query_error(span, "counterfactuals with learned parameters need fixed parameters for now",
+                          "write each parameter as a constant (param b = 0.7), or drop the data to reason "
+                          "under the priors") from None
+    draws = posterior_parameter_draws(model, data, n, options)
+    return {name: rt.tensor(value) for name, value in draws.items()}
+
+
+def is_degenerate_continuous(plan: LeafPlan) -> bool:
+    """Evidence ``=`` on a continuous variable that sampling can only hit by chance."""
+    checks = abduction_plan(plan.model, plan.observations).checks
+    return any(o.op == "=" and not plan.model.variable(name).domain.is_discrete
+               for name, observations in checks.items() for o in observations)
+
+
+def weighted_histogram(sampled: Sampled, values: torch.Tensor, size: int) -> torch.Tensor:
+    index = values.long().clamp(0, size - 1)
+    return torch.zeros(size, dtype=sampled.weights.dtype).index_add_(0, index, sampled.weights)
+
+
+def standard_error(estimate: Estimate) -> float | None:
+    return math.sqrt(estimate.variance) if estimate.variance > 0 else None

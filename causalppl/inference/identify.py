@@ -1,0 +1,165 @@
+"""``identify`` queries: the ID/IDC estimand, and its value with a credible interval.
+
+Each probability or expectation of the query is identified on the model's
+observed ADMG.  The estimand is evaluated on the observed distribution: the
+data's empirical distribution (interval from Dirichlet posterior draws over
+the cells) or, without data, the model's own exact P(V).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import torch
+
+from causalppl.identification import Identification, evaluate, identify
+from causalppl.inference.combine import fold_term
+from causalppl.inference.errors import query_error
+from causalppl.inference.graphs import observed_admg
+from causalppl.inference.observed import NotTabulable, ObservedJoint, observed_joint
+from causalppl.inference.results import Result
+from causalppl.ir.model import CausalModel
+from causalppl.semantics import expressions as rx
+from causalppl.semantics.queries import EventSpec, ExpectationSpec, ProbabilitySpec, QuerySpec, leaves
+
+COMPARE = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+           "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+DEFAULT_DRAWS = 1000
+
+
+def answer_identify(model: CausalModel, query: QuerySpec, options) -> Result:
+    admg = observed_admg(model)
+    identified = {id(leaf): _identify_leaf(model, admg, leaf) for leaf in leaves(query.term)}
+    failures = [(leaf, result) for leaf in leaves(query.term) if not (result := identified[id(leaf)]).identifiable]
+    if failures:
+        return _not_identified(query, failures)
+    formula = _formula(query, identified)
+    joint = _joint_or_none(model, options)
+    if joint is None:
+        return Result(query.name, query.text, identifiable=True, estimand=formula, method="identification",
+                      kind="identify", notes=("no data: give data (a data line or --data) to estimate it",))
+    values = fold_term(query.term, lambda leaf: _leaf_values(model, leaf, identified[id(leaf)], joint))
+    return _estimate_result(query, formula, values, joint)
+
+
+# ----------------------------------------------------------------- leaves ----
+
+
+def _identify_leaf(model: CausalModel, admg, leaf: ProbabilitySpec | ExpectationSpec) -> Identification:
+    outcomes = _outcome_names(model, leaf)
+    treatments = {name for name, _ in leaf.interventions}
+    conditions = {event.outcome.variable for event in leaf.evidence}
+    _require_observed_finite(model, leaf, outcomes | treatments | conditions)
+    try:
+        return identify(admg, outcomes, treatments, conditions)
+    except ValueError as error:
+        raise query_error(leaf.span, f"cannot identify this query: {error}") from None
+
+
+def _outcome_names(model: CausalModel, leaf) -> set[str]:
+    if isinstance(leaf, ExpectationSpec):
+        names = set(rx.variables_in(leaf.expr))
+        if rx.counterfactuals_in(leaf.expr) or rx.parameters_in(leaf.expr):
+            raise query_error(leaf.span, "identify takes P(...) or E[...] of observed variables under do(...)")
+        return names
+    if any(not event.is_factual for event in leaf.events + leaf.evidence):
+        raise query_error(leaf.span, "identify takes interventional queries; counterfactual ones get 'bounds'")
+    return {event.outcome.variable for event in leaf.events}
+
+
+def _require_observed_finite(model: CausalModel, leaf, names: set[str]) -> None:
+    for name in sorted(names):
+        variable = model.variable(name)
+        if variable.kind == "latent":
+            raise query_error(leaf.span, f"'{name}' is latent; identification is about observed variables")
+        if not variable.domain.is_finite:
+            raise query_error(leaf.span, f"'{name}' is {variable.domain.describe()}: identification and its "
+                                         "estimate need finite variables here")
+
+
+def _formula(query: QuerySpec, identified: dict[int, Identification]) -> str:
+    texts = [f"{_leaf_label(leaf)} = {identified[id(leaf)].estimand.to_text()}" for leaf in leaves(query.term)]
+    return "; ".join(dict.fromkeys(texts))
+
+
+def _leaf_label(leaf) -> str:
+    outcomes = sorted(_plain_outcomes(leaf))
+    treatments = ", ".join(name for name, _ in leaf.interventions)
+    given = ", ".join(sorted({e.outcome.variable for e in leaf.evidence}))
+    parts = [f"do({treatments})"] if treatments else []
+    parts += [given] if given else []
+    condition = f" | {', '.join(parts)}" if parts else ""
+    return f"P({', '.join(outcomes)}{condition})"
+
+
+def _plain_outcomes(leaf) -> set[str]:
+    if isinstance(leaf, ExpectationSpec):
+        return set(rx.variables_in(leaf.expr))
+    return {event.outcome.variable for event in leaf.events}
+
+
+def _not_identified(query: QuerySpec, failures) -> Result:
+    notes = tuple(f"{_leaf_label(leaf)}: {result.hedge.describe()}" if result.hedge else _leaf_label(leaf)
+                  for leaf, result in failures)
+    return Result(query.name, query.text, identifiable=False, method="identification", kind="identify",
+                  notes=("not identifiable from the observed distribution; ask for 'bounds' instead",) + notes)
+
+
+# ------------------------------------------------------------- evaluation ----
+
+
+def _joint_or_none(model: CausalModel, options) -> ObservedJoint | None:
+    draws = int(options.extra.get("draws", DEFAULT_DRAWS))
+    try:
+        return observed_joint(model, options.data, draws, options.seed)
+    except NotTabulable:
+        return None
+
+
+def _leaf_values(model: CausalModel, leaf, identification: Identification, joint: ObservedJoint) -> torch.Tensor:
+    """Point value first, then one value per posterior draw: shape (1 + S,)."""
+    stacked = joint.point.unsqueeze(0) if joint.draws is None else torch.cat([joint.point.unsqueeze(0), joint.draws])
+    evidence = {e.outcome.variable: e for e in leaf.evidence}
+    free = sorted(_plain_outcomes(leaf)) + sorted(evidence)
+    fixed = {name: int(value) for name, value in leaf.interventions}
+    numerator = torch.zeros(stacked.shape[0], dtype=torch.float64)
+    normalizer = torch.zeros_like(numerator)
+    for values in itertools.product(*(range(model.variable(n).domain.size) for n in free)):
+        assignment = dict(zip(free, values))
+        if not all(COMPARE[e.op](assignment[name], e.value) for name, e in evidence.items()):
+            continue
+        probability = evaluate(identification.estimand, stacked, joint.variables, {**assignment, **fixed})
+        numerator += probability * _leaf_weight(model, leaf, assignment)
+        normalizer += probability
+    if not evidence:
+        return numerator
+    return numerator / torch.where(normalizer > 0, normalizer, torch.ones_like(normalizer))
+
+
+def _leaf_weight(model: CausalModel, leaf, assignment: dict[str, int]) -> float:
+    if isinstance(leaf, ExpectationSpec):
+        env = {name: torch.tensor(float(_numeric_value(model, name, value))) for name, value in assignment.items()}
+        from causalppl.backends.tensor_eval import evaluate as evaluate_expr
+
+        return float(evaluate_expr(leaf.expr, env))
+    return float(all(_event_holds(event, assignment) for event in leaf.events))
+
+
+def _event_holds(event: EventSpec, assignment: dict[str, int]) -> bool:
+    return COMPARE[event.op](assignment[event.outcome.variable], event.value)
+
+
+def _numeric_value(model: CausalModel, name: str, position: int) -> float:
+    return float(position)
+
+
+def _estimate_result(query: QuerySpec, formula: str, values: torch.Tensor, joint: ObservedJoint) -> Result:
+    values = torch.as_tensor(values, dtype=torch.float64).reshape(-1)
+    estimate = float(values[0])
+    interval = None
+    if joint.draws is not None and values.numel() > 1:
+        draws = values[1:]
+        interval = (float(torch.quantile(draws, 0.025)), float(torch.quantile(draws, 0.975)))
+    method = "identification" if joint.source == "data" else "identification+exact"
+    return Result(query.name, query.text, estimate=estimate, interval=interval, identifiable=True,
+                  estimand=formula, method=method, kind="identify")
