@@ -1,0 +1,7 @@
+model Alarm {
+    Burglary : bool
+    Alarm : bool ~ table(Burglary) {
+        0 : 0.99, 0.01
+        1 : [0.05, 0.95]
+    }
+}

@@ -1,0 +1,9 @@
+model Observational {
+    X : bool
+    Y : bool <- X
+}
+
+model Experimental {
+    X : bool
+    Y : bool <- X
+}

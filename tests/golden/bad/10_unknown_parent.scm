@@ -1,0 +1,6 @@
+model FrontDoor {
+    Smoking : bool
+    Tar     : bool <- Smoking
+    Cancer  : bool <- Tarr
+    Smoking <-> Cancer
+}

@@ -1,0 +1,6 @@
+model Instrument {
+    Z : bool
+    X : bool <- Z
+    Y : bool <- X
+    X <-> Yield
+}

@@ -1,0 +1,6 @@
+model Trial {
+    Treated : bool
+    Recovered : bool <- Treated
+}
+
+query P(Recovered = 1 | do(Treatment = 1))

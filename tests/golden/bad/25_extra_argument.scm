@@ -1,0 +1,3 @@
+model Coin {
+    Heads ~ Bernoulli(0.5, 0.5)
+}

@@ -1,0 +1,3 @@
+model Heights {
+    Mother ~ Normal(mean=165, sd=7)
+}

@@ -1,0 +1,5 @@
+model Instrument {
+    Z : bool
+    X <- Z
+    Y : bool <- X
+}

@@ -1,0 +1,4 @@
+model Growth {
+    Time ~ Uniform(0, 10)
+    Size := expo(0.3 * Time)
+}

@@ -1,0 +1,4 @@
+model Clip {
+    Z ~ Normal(0, 1)
+    Clipped := max(Z)
+}

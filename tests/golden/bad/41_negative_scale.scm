@@ -1,0 +1,3 @@
+model Heights {
+    Mother ~ Normal(165, -7)
+}

@@ -1,0 +1,5 @@
+model Trial
+{
+    Treated : bool
+    Recovered : bool <- Treated
+}
