@@ -95,7 +95,7 @@ def render_all(diagnostics: Iterable[Diagnostic], sources: dict[str, str]) -> st
 def _excerpt(span: Span, source: str | None) -> list[str]:
     if source is None or not span.is_known:
         return []
-    source_lines = source.splitlines()
+    source_lines = [line.removesuffix("\r") for line in source.split("\n")]
     if not 1 <= span.line <= len(source_lines):
         return []
     text = source_lines[span.line - 1].replace("\t", " ")

@@ -41,3 +41,10 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
                                capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
     assert '"model"' in completed.stdout
+
+
+def test_every_subpackage_is_in_the_wheel(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for init in (REPO / "causalppl").rglob("__init__.py"):
+        relative = init.relative_to(REPO).as_posix()
+        assert relative in names, f"{relative} is missing from the wheel: add its package to pyproject.toml"

@@ -193,14 +193,17 @@ class MechanismChecker:
 
     def _arguments(self, call: ast.DistributionCall, family: Family) -> tuple[tuple[str, rx.Expr], ...]:
         named: dict[str, rx.Expr] = {}
+        complete = True
         for position, arg in enumerate(call.args):
             name = self._argument_name(arg, position, family, call)
             if name is None:
+                complete = False
                 continue
             if name in named:
                 self.reporter.error(arg.span, f"argument '{name}' of {family.name} is given twice")
             named[name] = self.resolver.resolve(arg.value)
-        self._check_required(call, family, named)
+        if complete:
+            self._check_required(call, family, named)
         return tuple((name, named[name]) for name in family.arguments if name in named)
 
     def _argument_name(self, arg: ast.Argument, position: int, family: Family, call: ast.DistributionCall) -> str | None:
@@ -234,7 +237,10 @@ class MechanismChecker:
                 self.reporter.error(expr.span, f"{family.name}'s {name} must be positive, got {value:g}")
 
     def _check_support(self, call: ast.DistributionCall, family: Family, symbol: Symbol, mechanism: Parametric) -> None:
-        if symbol.domain.kind not in _SUPPORT_KINDS[family.support] and symbol.kind != "parameter":
+        if family.support == "categorical" and symbol.domain.kind == "int":
+            self.reporter.error(call.span, f"cannot tell how many levels '{symbol.name}' has",
+                                f"annotate it, e.g. '{symbol.name} : {{a, b, c}} ~ {family.name}(...)'")
+        elif symbol.domain.kind not in _SUPPORT_KINDS[family.support] and symbol.kind != "parameter":
             self.reporter.error(call.span, f"'{symbol.name}' is declared {symbol.domain.describe()} but "
                                            f"{family.name} gives {family.support} values")
         if family.name == "Categorical":
@@ -300,7 +306,11 @@ class MechanismChecker:
                 by_configuration[key] = row.probabilities
         expected = parent_configurations(tuple(domain.size for domain in parents))
         missing = [config for config in expected if config not in by_configuration]
-        if missing and ok:
+        if not by_configuration and not parents and ok:
+            self.reporter.error(table.span, f"the table of '{symbol.name}' has no row",
+                                f"write one row of probabilities, e.g. '[0.5, 0.5]'")
+            ok = False
+        elif missing and ok:
             example = ", ".join(domain.labels[i] for domain, i in zip(parents, missing[0])) or "(no parents)"
             elided = " (rows elided with '...' must be written out)" if table.elided else ""
             self.reporter.error(table.span, f"the table of '{symbol.name}' has {len(by_configuration)} of "

@@ -7,6 +7,7 @@ inside queries.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Iterator, Union
 
@@ -149,7 +150,7 @@ def _unique(names) -> tuple[str, ...]:
 def constant_value(expr: Expr) -> float | None:
     """The value of an expression made only of numbers, or None."""
     if isinstance(expr, Const):
-        return expr.value
+        return expr.value if math.isfinite(expr.value) else None
     if isinstance(expr, Unary) and expr.op == "-":
         inner = constant_value(expr.operand)
         return None if inner is None else -inner
@@ -158,9 +159,10 @@ def constant_value(expr: Expr) -> float | None:
         if left is None or right is None:
             return None
         try:
-            return _ARITHMETIC[expr.op](left, right)
+            value = _ARITHMETIC[expr.op](left, right)
         except (ZeroDivisionError, OverflowError):
             return None
+        return value if isinstance(value, float | int) and math.isfinite(value) else None
     return None
 
 

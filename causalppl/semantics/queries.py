@@ -191,7 +191,9 @@ class QueryResolver:
     def _require_finite(self, event: EventSpec) -> None:
         symbol = self.scope.lookup(event.outcome.variable)
         if symbol is not None and symbol.is_variable and not symbol.domain.is_finite:
-            self.reporter.error(event.span, f"P({event.outcome.variable}) asks for the distribution of a "
-                                            f"{symbol.domain.describe()} variable",
+            kind = symbol.domain.describe()
+            article = "an" if kind[0] in "aeiou" else "a"
+            self.reporter.error(event.span, f"P({event.outcome.variable}) asks for the distribution of {article} "
+                                            f"{kind} variable",
                                 f"ask for E[{event.outcome.variable}] or a probability such as "
                                 f"P({event.outcome.variable} > 0)")

@@ -16,10 +16,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
 from causalppl.resources import grammar_text
 from causalppl.syntax import ast
+from causalppl.syntax.reserved import RESERVED_WORDS
 from causalppl.syntax.transformer import ToAst
 
 _OPENERS = {"LPAR": "RPAR", "LSQB": "RSQB"}
 _CLOSERS = {"RPAR", "RSQB"}
+
 
 
 class _BracketNewlines:
@@ -29,15 +31,21 @@ class _BracketNewlines:
 
     def __init__(self) -> None:
         self.open_brackets: list[Token] = []
+        self.open_braces: list[Token] = []
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         self.open_brackets = []
+        self.open_braces = []
         last: Token | None = None
         for token in stream:
             if token.type in _OPENERS:
                 self.open_brackets.append(token)
             elif token.type in _CLOSERS and self.open_brackets:
                 self.open_brackets.pop()
+            elif token.type == "LBRACE":
+                self.open_braces.append(token)
+            elif token.type == "RBRACE" and self.open_braces:
+                self.open_braces.pop()
             if token.type == "_NL" and self.open_brackets:
                 continue
             last = token
@@ -97,7 +105,7 @@ def _parse(source: str, filename: str, start: str) -> Tree:
     try:
         return parser.parse(source, start=start)
     except UnexpectedInput as error:
-        raise _translate(error, source, filename, postlex.open_brackets) from None
+        raise _translate(error, source, filename, postlex.open_brackets, postlex.open_braces) from None
 
 
 def _transform(tree: Tree, source: str, filename: str):
@@ -120,7 +128,8 @@ _TOKEN_WORDS = {
 }
 
 
-def _translate(error: UnexpectedInput, source: str, filename: str, open_brackets: list[Token]) -> CausalPPLError:
+def _translate(error: UnexpectedInput, source: str, filename: str, open_brackets: list[Token],
+               open_braces: list[Token]) -> CausalPPLError:
     line, column = max(error.line, 1), max(error.column, 1)
     if isinstance(error, UnexpectedCharacters):
         char = source[error.pos_in_stream] if error.pos_in_stream < len(source) else "?"
@@ -132,36 +141,73 @@ def _translate(error: UnexpectedInput, source: str, filename: str, open_brackets
         message, width = "unexpected end of input", 1
     else:  # pragma: no cover - lark has no other kinds
         message, width = "syntax error", 1
-    hint = _unclosed_bracket_hint(open_brackets, line)
+    at_end = isinstance(error, UnexpectedToken) and error.token.type == "$END"
+    hint = _unclosed_bracket_hint(open_brackets + (open_braces if at_end else []), line)
+    if isinstance(error, UnexpectedToken) and str(error.token) in _COMPARISON_TOKENS:
+        hint = hint or "comparisons cannot be chained; write 'a < b and b < c'"
     span = Span(filename, line, column, line, column + width)
     return CausalPPLError([Diagnostic(span, message, "error", hint)], {filename: source})
 
 
 def _unexpected_token(error: UnexpectedToken, line: int, column: int) -> tuple[str, int, int, int]:
     token = error.token
-    expected = _expected_words(error.expected)
-    if token.type == "$END" or (token.type == "_NL" and token.value == "\n" and not token.value.strip()):
-        found = "the end of the line" if token.type == "_NL" else "the end of the input"
-        width = 1
+    expected = _expected_words(_acceptable(error))
+    if token.type == "$END":
+        found, width = "end of input", 1
+    elif token.type == "_NL":
+        found, width = "end of the line", 1
     else:
-        found = repr(str(token))
-        width = max(len(str(token)), 1)
+        found, width = repr(str(token)), max(len(str(token)), 1)
     if token.line is not None and token.line > 0:
         line, column = token.line, token.column
-    message = f"unexpected {found}" if found.startswith("'") or found.startswith('"') else f"unexpected {found.removeprefix('the ')}"
-    if expected:
+    message = f"unexpected {found}"
+    if token.type == "NAME" and str(token) in RESERVED_WORDS:
+        message = f"'{token}' is a reserved word and cannot be used here"
+    elif expected:
         message += f"; expected {expected}"
     return message, width, line, column
 
 
+def _acceptable(error: UnexpectedToken) -> set[str]:
+    """The terminals the parser could take here (exact, unlike Lark's ``expected``)."""
+    try:
+        return set(error.interactive_parser.accepts())
+    except Exception:  # pragma: no cover - fall back to Lark's own list
+        return set(error.expected)
+
+
+_EXPRESSION_STARTS = {"NAME", "NUMBER", "LPAR", "LSQB", "MINUS", "NOT", "IF", "TRUE", "FALSE"}
+_COMPARISON_TOKENS = {"<", "<=", ">", ">=", "==", "!="}
+
+
 def _expected_words(expected: set[str]) -> str:
     parser, _ = _lark()
-    words = sorted({_terminal_words(name, parser) for name in expected if name != "SEMICOLON"})
+    expected = {name for name in expected if name not in ("SEMICOLON", "$END") or expected == {name}}
+    words: list[str] = []
+    if expected == {"NAME", "TABLE"}:
+        return "a distribution such as Normal(0, 1), or table(...)"
+    if {"NAME", "NUMBER", "LPAR"} <= expected:
+        words.append("an expression")
+        expected -= _EXPRESSION_STARTS
+    operators = {name for name in expected if _is_operator(name, parser)}
+    if len(operators) >= 4:
+        words.append("an operator")
+        expected -= operators
+    words += sorted({_terminal_words(name, parser) for name in expected})
     if len(words) > 6:
         words = words[:6] + ["..."]
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _is_operator(name: str, parser: Lark) -> bool:
+    try:
+        pattern = parser.get_terminal(name).pattern
+    except KeyError:
+        return False
+    return pattern.type == "str" and pattern.value in {"+", "-", "*", "/", "^", "==", "!=", "<", "<=", ">", ">=",
+                                                       "and", "or"}
 
 
 def _terminal_words(name: str, parser: Lark) -> str:
@@ -177,7 +223,7 @@ def _terminal_words(name: str, parser: Lark) -> str:
 
 
 def _unclosed_bracket_hint(open_brackets: list[Token], error_line: int) -> str | None:
-    for bracket in reversed(open_brackets):
+    for bracket in sorted(open_brackets, key=lambda token: token.start_pos or 0, reverse=True):
         if bracket.line < error_line:
             return f"the {str(bracket)!r} opened at line {bracket.line}, column {bracket.column} is never closed"
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lark import Token, Transformer, v_args
@@ -9,6 +10,7 @@ from lark.tree import Meta
 
 from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.syntax import ast
+from causalppl.syntax.reserved import RESERVED_WORDS
 
 
 @v_args(meta=True)
@@ -30,9 +32,19 @@ class ToAst(Transformer):
         return Span(self.filename, token.line, token.column, token.end_line, token.end_column)
 
     def _text(self, meta: Meta) -> str:
+        """The source of a query, one line: comments dropped, whitespace collapsed."""
         if getattr(meta, "empty", True):
             return ""
-        return " ".join(self.source[meta.start_pos : meta.end_pos].split())
+        text = re.sub(r"#[^\n]*", " ", self.source[meta.start_pos : meta.end_pos])
+        text = " ".join(text.split())
+        return re.sub(r"([(\[]) | ([)\]])", lambda m: m.group(1) or m.group(2), text)
+
+    def _name(self, token: Token) -> str:
+        """A declared name; reserved words are refused."""
+        if str(token) in RESERVED_WORDS:
+            raise CausalPPLError.at(self._tspan(token), f"'{token}' is a reserved word; choose another name",
+                                    source=self.source)
+        return str(token)
 
     # -------------------------------------------------------------- file ----
     def start(self, meta: Meta, items: list[Any]) -> ast.Program:
@@ -73,7 +85,7 @@ class ToAst(Transformer):
         name = items[0]
         type_ = next((i for i in items[1:] if _is_type(i)), None)
         mechanism = next((i for i in items[1:] if _is_mechanism(i)), None)
-        return ast.VariableDecl(str(name), type_, mechanism, latent, self._span(meta), self._tspan(name))
+        return ast.VariableDecl(self._name(name), type_, mechanism, latent, self._span(meta), self._tspan(name))
 
     def param_decl(self, meta: Meta, items: list[Any]) -> ast.ParamDecl:
         name = items[0]
@@ -82,12 +94,13 @@ class ToAst(Transformer):
         value = items[-1]
         prior = value[1] if value[0] == "prior" else None
         fixed = value[1] if value[0] == "fixed" else None
-        return ast.ParamDecl(str(name), size, type_, prior, fixed, self._span(meta), self._tspan(name))
+        return ast.ParamDecl(self._name(name), size, type_, prior, fixed, self._span(meta), self._tspan(name))
 
     def param_size(self, meta: Meta, items: list[Any]) -> int:
         token = items[0]
-        if not token.isdigit():
-            raise CausalPPLError.at(self._tspan(token), "a parameter's size must be a whole number", source=self.source)
+        if not token.isdigit() or int(token) < 1:
+            raise CausalPPLError.at(self._tspan(token), "a parameter's size must be a whole number of at least 1",
+                                    source=self.source)
         return int(token)
 
     def param_prior(self, meta: Meta, items: list[Any]) -> tuple[str, Any]:
@@ -98,7 +111,7 @@ class ToAst(Transformer):
 
     def confounding(self, meta: Meta, items: list[Any]) -> ast.Confounding:
         left, right = items
-        return ast.Confounding(str(left), str(right), self._span(meta), self._tspan(left), self._tspan(right))
+        return ast.Confounding(self._name(left), self._name(right), self._span(meta), self._tspan(left), self._tspan(right))
 
     def type_annotation(self, meta: Meta, items: list[Any]) -> ast.TypeExpr:
         return items[0]
@@ -113,6 +126,9 @@ class ToAst(Transformer):
         return ast.RealType(self._span(meta))
 
     def levels_type(self, meta: Meta, items: list[Any]) -> ast.LevelsType:
+        duplicates = sorted({level for level in items if items.count(level) > 1})
+        if duplicates:
+            raise CausalPPLError.at(self._span(meta), f"level '{duplicates[0]}' is listed twice", source=self.source)
         return ast.LevelsType(tuple(items), self._span(meta))
 
     def level(self, meta: Meta, items: list[Any]) -> str:
@@ -248,9 +264,12 @@ class ToAst(Transformer):
     def index(self, meta: Meta, items: list[Any]) -> ast.Index:
         return ast.Index(items[0], items[1], self._span(meta))
 
-    def potential_outcome(self, meta: Meta, items: list[Any]) -> ast.PotentialOutcome:
-        name, assignments = items
-        return ast.PotentialOutcome(str(name), tuple(assignments), self._span(meta))
+    def subscripted(self, meta: Meta, items: list[Any]) -> ast.PotentialOutcome | ast.Index:
+        """``Y[X = 0]`` is a potential outcome; ``b[Region]`` indexes a vector."""
+        name, subscript = items
+        if isinstance(subscript, tuple):
+            return ast.PotentialOutcome(str(name), subscript, self._span(meta))
+        return ast.Index(ast.Name(str(name), self._tspan(name)), subscript, self._span(meta))
 
     def assignments(self, meta: Meta, items: list[Any]) -> tuple[ast.Assignment, ...]:
         return tuple(items)
@@ -280,7 +299,7 @@ class ToAst(Transformer):
 
     def query_text(self, meta: Meta, items: list[Any]) -> ast.Query:
         *name, (kind, expr, body_meta) = items
-        query_name = str(name[0]) if name else None
+        query_name = self._name(name[0]) if name else None
         return ast.Query(query_name, kind, expr, self._text(body_meta), self._span(meta))
 
     def bounds_query(self, meta: Meta, items: list[Any]) -> tuple[str, ast.QueryExpr, Meta]:

@@ -1,3 +1,3 @@
 model Heights {
-    Mother ~ Normal(mean=165, sd=7)
+    Mother ~ Normal(average=165, spread=7)
 }

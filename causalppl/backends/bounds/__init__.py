@@ -1,0 +1,30 @@
+"""Sharp partial-identification bounds by linear programming over response functions.
+
+Inputs (:mod:`.problem`): a :class:`DiscreteGraph`, a :class:`LinearQuery`
+over counterfactual events built from :class:`CfAtom`, and observational
+and/or :class:`Experiment` data. :func:`sharp_bounds` solves one problem with
+HiGHS; :func:`bounds_for_draws` handles posterior draws of the observational
+distribution; :mod:`.closed_forms` has the Balke–Pearl and Tian–Pearl formulas.
+"""
+
+from .closed_forms import CausationBounds, balke_pearl_ace_bounds, tian_pearl_bounds
+from .errors import IncompatibleData, ZeroProbabilityCondition
+from .lp import BoundsResult, DrawBounds, bounds_for_draws, sharp_bounds
+from .problem import CfAtom, DiscreteGraph, Event, Experiment, LinearQuery
+
+__all__ = [
+    "BoundsResult",
+    "CausationBounds",
+    "CfAtom",
+    "DiscreteGraph",
+    "DrawBounds",
+    "Event",
+    "Experiment",
+    "IncompatibleData",
+    "LinearQuery",
+    "ZeroProbabilityCondition",
+    "balke_pearl_ace_bounds",
+    "bounds_for_draws",
+    "sharp_bounds",
+    "tian_pearl_bounds",
+]

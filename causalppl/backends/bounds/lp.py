@@ -1,0 +1,235 @@
+"""Sharp bounds on linear counterfactual queries by linear programming over response types.
+
+:func:`sharp_bounds` bounds one query given observational and/or experimental
+distributions; :func:`bounds_for_draws` bounds it for many posterior draws of
+the observational distribution, building the program once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .draws import DrawEvaluation, cached_vertex_evaluation, dual_bounds, reduce_rows, vertex_evaluation
+from .errors import IncompatibleData, ZeroProbabilityCondition
+from .formulation import (
+    Regime,
+    Skeleton,
+    build_skeleton,
+    conditioned_marginal,
+    data_regimes,
+    event_probability,
+    identifying_regime,
+    linear_system,
+    objective_components,
+    stacked_rhs,
+)
+from .problem import ROUNDING, DiscreteGraph, Experiment, LinearQuery, check_query
+from .solve import bound_query
+
+DEFAULT_TOLERANCE = 1e-6
+"""L1 distance by which data may miss the model and still be used (after projection)."""
+
+DEFAULT_MAX_RAYS = 5_000
+"""Budget of intermediate rays for dual vertex enumeration before falling back to cached vertices."""
+
+DEFAULT_ENUMERATION_SECONDS = 0.5
+"""Time budget for dual vertex enumeration before falling back to cached vertices."""
+
+
+@dataclass(frozen=True)
+class BoundsResult:
+    """Bounds of a query; ``sharp`` is False when a relaxation was needed (see ``notes``)."""
+
+    lower: float
+    upper: float
+    sharp: bool
+    n_columns: int
+    n_constraints: int
+    status: str
+    notes: tuple[str, ...] = ()
+
+
+def sharp_bounds(
+    graph: DiscreteGraph,
+    query: LinearQuery,
+    observational: np.ndarray | None = None,
+    experimental: Sequence[Experiment] = (),
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> BoundsResult:
+    """Bounds of ``query`` over every model with ``graph`` that reproduces the data.
+
+    Raises :class:`IncompatibleData` when the data miss the model by more than
+    ``tolerance`` (L1), and :class:`ZeroProbabilityCondition` when the query's
+    condition has probability zero.
+    """
+    check_query(graph, query)
+    regimes = data_regimes(graph, observational, experimental)
+    skeleton = build_skeleton(graph, query, [regime.interventions for regime in regimes])
+    solved = bound_query(skeleton, regimes, query, linear_system(skeleton, regimes), tolerance)
+    status = "optimal"
+    if solved.projection_distance > 0:
+        distance = solved.projection_distance
+        status = f"optimal for the data projected onto the model (L1 distance {distance:.2e})"
+    return BoundsResult(
+        lower=solved.lower,
+        upper=solved.upper,
+        sharp=skeleton.space.sharp,
+        n_columns=skeleton.n_columns,
+        n_constraints=solved.n_constraints,
+        status=status,
+        notes=skeleton.space.notes,
+    )
+
+
+@dataclass(frozen=True)
+class DrawBounds:
+    """Bounds for each posterior draw: NaN for draws the model cannot produce
+    (or whose conditioning event has probability zero). Unpacks as ``lowers, uppers``.
+
+    ``method`` is "dual vertices", "cached vertices" or "linprog per draw";
+    ``n_programs`` counts the linear programs HiGHS solved.
+    """
+
+    lowers: np.ndarray
+    uppers: np.ndarray
+    n_infeasible: int
+    method: str
+    sharp: bool
+    n_columns: int
+    n_vertices: int = 0
+    n_programs: int = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter((self.lowers, self.uppers))
+
+
+def bounds_for_draws(
+    graph: DiscreteGraph,
+    query: LinearQuery,
+    observational_draws: np.ndarray,
+    experimental: Sequence[Experiment] = (),
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    max_rays: int = DEFAULT_MAX_RAYS,
+    max_enumeration_seconds: float = DEFAULT_ENUMERATION_SECONDS,
+) -> DrawBounds:
+    """Bounds of ``query`` for each draw ``observational_draws[s]`` of the observational distribution.
+
+    The program is built once and only its right-hand side changes between
+    draws. When the objective does not depend on the data, the dual vertices
+    are enumerated once and each draw costs matrix products ("dual
+    vertices"); when that exceeds ``max_rays`` or ``max_enumeration_seconds``,
+    or the objective depends on the draw (through the distribution of a
+    conditioned variable), HiGHS solves a few draws and their optimal dual
+    vertices are certified optimal for the others ("cached vertices"); a
+    query whose condition no data regime gives is solved draw by draw
+    ("linprog per draw"). Draws at the edge of feasibility are decided one by
+    one as :func:`sharp_bounds` would.
+    """
+    check_query(graph, query)
+    draws = _normalized_draws(graph, observational_draws)
+    uniform = np.full(graph.shape(), 1.0 / draws[0].size)
+    template = data_regimes(graph, uniform, experimental)
+    skeleton = build_skeleton(graph, query, [regime.interventions for regime in template])
+    evaluation, method, n_vertices = _batch_evaluation(
+        skeleton, template, query, draws, tolerance, max_rays, max_enumeration_seconds
+    )
+    lowers, uppers = evaluation.lowers.copy(), evaluation.uppers.copy()
+    unresolved = np.flatnonzero(evaluation.unresolved)
+    for index in unresolved:
+        lowers[index], uppers[index] = _one_draw(skeleton, template, query, draws[index], tolerance)
+    return DrawBounds(
+        lowers=lowers,
+        uppers=uppers,
+        n_infeasible=int(np.isnan(lowers).sum()),
+        method=method,
+        sharp=skeleton.space.sharp,
+        n_columns=skeleton.n_columns,
+        n_vertices=n_vertices,
+        n_programs=evaluation.n_programs + 2 * len(unresolved),
+    )
+
+
+def _normalized_draws(graph: DiscreteGraph, draws: np.ndarray) -> np.ndarray:
+    values = np.asarray(draws, dtype=float)
+    if values.shape[1:] != graph.shape():
+        raise ValueError(f"observational draws have shape {values.shape}, expected (S, *{graph.shape()})")
+    if not np.all(np.isfinite(values)) or np.any(values < -ROUNDING):
+        raise ValueError("observational draws must hold finite nonnegative numbers")
+    values = np.maximum(values, 0.0)
+    totals = values.reshape(len(values), -1).sum(axis=1)
+    if np.any(totals <= 0):
+        raise ValueError("an observational draw sums to zero")
+    return values / totals.reshape((-1,) + (1,) * (values.ndim - 1))
+
+
+def _batch_evaluation(
+    skeleton: Skeleton,
+    template: Sequence[Regime],
+    query: LinearQuery,
+    draws: np.ndarray,
+    tolerance: float,
+    max_rays: int,
+    max_seconds: float,
+) -> tuple[DrawEvaluation, str, int]:
+    """Bounds of all draws at once where possible; the evaluation marks draws left to one-by-one solving."""
+    identifying = identifying_regime(query.condition, template) if query.condition else None
+    if query.condition and identifying is None:
+        nothing = np.full(len(draws), np.nan)
+        return DrawEvaluation(nothing, nothing, np.ones(len(draws), dtype=bool)), "linprog per draw", 0
+    system = linear_system(skeleton, template)
+    rows = reduce_rows(system.matrix.toarray())
+    rhs = stacked_rhs(skeleton, system, template, {0: draws})
+    components = objective_components(skeleton)
+    evaluation, method, n_vertices = None, "cached vertices", 0
+    if not skeleton.uses_conditioned_distribution:
+        dual = dual_bounds(rows, components[0], max_rays=max_rays, max_seconds=max_seconds)
+        if dual is not None:
+            evaluation = vertex_evaluation(rows, dual, rhs, tolerance)
+            method, n_vertices = "dual vertices", dual.n_vertices
+        weights = np.ones((len(draws), 1))
+        components = components[:1]
+    else:
+        weights = conditioned_marginal(skeleton.space, (), draws)
+    if evaluation is None:
+        evaluation = cached_vertex_evaluation(rows, components, weights, rhs)
+    if identifying is not None:
+        probability = _condition_probability(skeleton, template, query, identifying, draws)
+        evaluation = _divided(evaluation, probability)
+    return evaluation, method, n_vertices
+
+
+def _divided(evaluation: DrawEvaluation, probability: np.ndarray) -> DrawEvaluation:
+    positive = probability > 0
+    safe = np.where(positive, probability, 1.0)
+    return DrawEvaluation(
+        lowers=np.where(positive, evaluation.lowers / safe, np.nan),
+        uppers=np.where(positive, evaluation.uppers / safe, np.nan),
+        unresolved=evaluation.unresolved & positive,
+        n_programs=evaluation.n_programs,
+    )
+
+
+def _condition_probability(
+    skeleton: Skeleton, template: Sequence[Regime], query: LinearQuery, identifying: int, draws: np.ndarray
+) -> np.ndarray:
+    regime = template[identifying]
+    table = draws if identifying == 0 else regime.table
+    probability = event_probability(skeleton.space.graph, regime.interventions, query.condition, table)
+    return np.broadcast_to(probability, (len(draws),))
+
+
+def _one_draw(
+    skeleton: Skeleton, template: Sequence[Regime], query: LinearQuery, draw: np.ndarray, tolerance: float
+) -> tuple[float, float]:
+    regimes = (Regime((), draw, template[0].source),) + tuple(template[1:])
+    try:
+        system = linear_system(skeleton, regimes)
+        solved = bound_query(skeleton, regimes, query, system, tolerance, explain=False)
+    except (IncompatibleData, ZeroProbabilityCondition):
+        return np.nan, np.nan
+    return solved.lower, solved.upper
