@@ -3,21 +3,21 @@
 The engine takes a list of :class:`Factor` s (float64 tables with named axes)
 and computes unnormalised marginals, optionally given evidence, either for
 one query (:func:`marginal`) or for a batch of evidence rows at once
-(:func:`batched_marginal`). Contractions follow a min-fill variable
-elimination order; a plan whose largest intermediate table would exceed the
-memory budget raises :class:`EnumerationTooLarge` before anything is
-allocated.
+(:func:`batched_marginal`). Factors that sum to one over a variable nothing
+else needs (barren conditional tables) are dropped first. Contractions follow
+a min-fill variable elimination order; a plan whose largest intermediate
+table would exceed the memory budget raises :class:`EnumerationTooLarge`
+before anything is allocated. Plans are cached by query structure.
+
+Modules: ``factor`` (the table type), ``elimination`` (orders, paths, peak
+sizes), ``pruning`` (barren factors), ``planning`` (cached query plans),
+``execution`` (running a path with torch), ``contraction`` (the queries),
+``errors``.
 
 This package depends only on torch, opt_einsum and numpy.
 """
 
-from causalppl.backends.exact.contraction import (
-    DEFAULT_MAX_BYTES,
-    batched_marginal,
-    clear_plan_cache,
-    marginal,
-    plan_cache_size,
-)
+from causalppl.backends.exact.contraction import DEFAULT_MAX_BYTES, batched_marginal, marginal
 from causalppl.backends.exact.elimination import (
     EliminationPlan,
     Intermediate,
@@ -29,6 +29,7 @@ from causalppl.backends.exact.elimination import (
 )
 from causalppl.backends.exact.errors import EnumerationTooLarge
 from causalppl.backends.exact.factor import Factor, cardinalities_of
+from causalppl.backends.exact.planning import clear_plan_cache, plan_cache_size
 from causalppl.backends.exact.pruning import prune_barren
 
 __all__ = [

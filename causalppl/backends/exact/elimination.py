@@ -12,8 +12,9 @@ cardinality map, never on tables, so planning costs no tensor memory.
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import Counter
+from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -23,6 +24,7 @@ Path = tuple[tuple[int, ...], ...]
 Heuristic = Literal["min_fill", "min_weight"]
 
 BYTES_PER_ELEMENT = 8  # float64
+EXHAUSTIVE_PAIRS_UP_TO = 8  # operands sharing a variable; beyond, pairs are not all compared
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,8 @@ def plan_elimination(
     kept = set(output)
     eliminate = {v for scope in scopes for v in scope if v not in kept}
     order = elimination_order(scopes, cardinalities, eliminate, heuristic)
-    path = order_to_path(scopes, cardinalities, order, output)
-    peak = peak_intermediate(scopes, cardinalities, path, output)
-    return EliminationPlan(order, path, peak)
+    builder = _eliminate_in_order(scopes, cardinalities, order, output)
+    return EliminationPlan(order, tuple(builder.path), builder.peak)
 
 
 # --------------------------------------------------------------------------
@@ -84,14 +85,19 @@ def elimination_order(
     graph = interaction_graph(scopes)
     remaining = set(eliminate)
     scores = {v: _score(v, graph, cardinalities, heuristic) for v in remaining}
+    queue = [(score, v) for v, score in scores.items()]
+    heapq.heapify(queue)
     order: list[str] = []
-    while remaining:
-        chosen = min(remaining, key=lambda v: (scores[v], v))
+    while queue:
+        score, chosen = heapq.heappop(queue)
+        if chosen not in remaining or scores[chosen] != score:
+            continue  # eliminated already, or a stale score
         touched = _eliminate_vertex(graph, chosen)
         remaining.discard(chosen)
         order.append(chosen)
         for vertex in touched & remaining:
             scores[vertex] = _score(vertex, graph, cardinalities, heuristic)
+            heapq.heappush(queue, (scores[vertex], vertex))
     return tuple(order)
 
 
@@ -153,6 +159,15 @@ def order_to_path(
     single operand is summed out of it alone. Whatever is left (tables over
     output variables only) is multiplied at the end.
     """
+    return tuple(_eliminate_in_order(scopes, cardinalities, order, output).path)
+
+
+def _eliminate_in_order(
+    scopes: Sequence[Collection[str]],
+    cardinalities: Mapping[str, int],
+    order: Iterable[str],
+    output: Iterable[str],
+) -> _PathBuilder:
     builder = _PathBuilder(scopes, cardinalities, output)
     for variable in order:
         holders = builder.ids_holding(variable)
@@ -163,7 +178,7 @@ def order_to_path(
     builder.contract_cheapest_pairs(list(builder.ids))
     if not builder.path:
         builder.contract(list(builder.ids))
-    return tuple(builder.path)
+    return builder
 
 
 def peak_intermediate(
@@ -182,8 +197,9 @@ def peak_intermediate(
 class _PathBuilder:
     """Replays contractions the way ``opt_einsum`` performs them.
 
-    Operands carry ids; ``ids`` lists the live ones in ``opt_einsum``'s
-    positional order (contracted operands are removed, the result appended).
+    Operands carry ids, numbered in order of creation; ``ids`` lists the live
+    ones in ``opt_einsum``'s positional order (contracted operands are
+    removed, the result appended), which keeps it sorted.
     An index survives a contraction when the output or an operand outside the
     contraction still needs it.
     """
@@ -199,17 +215,24 @@ class _PathBuilder:
         self.next_id = len(self.ids)
         self.cardinalities = cardinalities
         self.output = frozenset(output)
-        self.uses: Counter[str] = Counter(v for scope in self.scopes.values() for v in scope)
+        self.uses: dict[str, int] = {}
+        self.holders: dict[str, set[int]] = {}
+        for operand, scope in self.scopes.items():
+            self._count(scope, 1)
+            self._hold(operand, scope, True)
         self.path: list[tuple[int, ...]] = []
         self.peak = Intermediate((), 0)
 
     def ids_holding(self, variable: str) -> list[int]:
-        return [i for i in self.ids if variable in self.scopes[i]]
+        return sorted(self.holders.get(variable, ()))
 
     def result_of(self, ids: Sequence[int]) -> frozenset[str]:
-        local_uses = Counter(v for i in ids for v in self.scopes[i])
+        members = [self.scopes[i] for i in ids]
+        union = frozenset().union(*members)
         return frozenset(
-            v for v in local_uses if v in self.output or self.uses[v] > local_uses[v]
+            v
+            for v in union
+            if v in self.output or self.uses[v] > sum(v in member for member in members)
         )
 
     def size_of(self, variables: Iterable[str]) -> int:
@@ -218,27 +241,57 @@ class _PathBuilder:
     def contract(self, ids: Sequence[int]) -> int:
         """Contract the operands ``ids`` into a new one; return its id."""
         result = self.result_of(ids)
-        self.path.append(tuple(self.ids.index(i) for i in ids))
+        self.path.append(tuple(bisect_left(self.ids, i) for i in ids))
         for i in ids:
             self.ids.remove(i)
-            self.uses.subtract(self.scopes.pop(i))
+            scope = self.scopes.pop(i)
+            self._count(scope, -1)
+            self._hold(i, scope, False)
         new_id = self.next_id
         self.next_id += 1
         self.scopes[new_id] = result
         self.ids.append(new_id)
-        self.uses.update(result)
+        self._count(result, 1)
+        self._hold(new_id, result, True)
         self._record(result)
         return new_id
 
+    def _hold(self, operand: int, scope: Iterable[str], holds: bool) -> None:
+        for variable in scope:
+            holders = self.holders.setdefault(variable, set())
+            if holds:
+                holders.add(operand)
+            else:
+                holders.discard(operand)
+
+    def _count(self, scope: Iterable[str], change: int) -> None:
+        for variable in scope:
+            self.uses[variable] = self.uses.get(variable, 0) + change
+
     def contract_cheapest_pairs(self, ids: list[int]) -> None:
-        """Contract ``ids`` pairwise down to one operand, smallest result first."""
+        """Contract ``ids`` pairwise down to one operand.
+
+        Small groups contract the pair with the smallest result first; large
+        ones (every pair would cost too much to compare) the two smallest
+        operands.
+        """
         ids = list(ids)
         while len(ids) > 1:
-            pair = min(
-                ((a, b) for k, a in enumerate(ids) for b in ids[k + 1 :]),
-                key=lambda ab: self.size_of(self.result_of(ab)),
-            )
+            if len(ids) <= EXHAUSTIVE_PAIRS_UP_TO:
+                pair = self._cheapest_pair(ids)
+            else:
+                pair = self._smallest_two(ids)
             ids = [i for i in ids if i not in pair] + [self.contract(pair)]
+
+    def _cheapest_pair(self, ids: list[int]) -> tuple[int, int]:
+        return min(
+            ((a, b) for k, a in enumerate(ids) for b in ids[k + 1 :]),
+            key=lambda ab: self.size_of(self.result_of(ab)),
+        )
+
+    def _smallest_two(self, ids: list[int]) -> tuple[int, int]:
+        first, second = sorted(ids, key=lambda i: self.size_of(self.scopes[i]))[:2]
+        return (first, second) if first < second else (second, first)
 
     def _record(self, result: frozenset[str]) -> None:
         elements = self.size_of(result)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 
 FACTOR_DTYPE = torch.float64
+NORMALIZATION_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,7 +25,8 @@ class Factor:
         variables: distinct variable names, one per axis of ``table``.
         table: a float64 tensor; ``table.shape[i]`` is the cardinality of
             ``variables[i]``. Entries must be finite (they may be negative,
-            e.g. to take expectations of signed functions).
+            e.g. to take expectations of signed functions). The engine caches
+            facts about the table, so do not modify it in place.
     """
 
     variables: tuple[str, ...]
@@ -38,6 +41,19 @@ class Factor:
     def cardinalities(self) -> dict[str, int]:
         """Each variable's number of levels."""
         return dict(zip(self.variables, self.table.shape))
+
+    @cached_property
+    def normalized_over(self) -> frozenset[str]:
+        """Variables the table sums to one over, for every setting of the others.
+
+        A conditional probability table is normalised over its head variable.
+        Sums within ``NORMALIZATION_TOLERANCE`` of one count. Computed once.
+        """
+        return frozenset(
+            variable
+            for axis, variable in enumerate(self.variables)
+            if _sums_to_one(self.table.sum(dim=axis))
+        )
 
     def fix(self, evidence: Mapping[str, int]) -> Factor:
         """The factor with each evidence variable it mentions fixed at its level.
@@ -79,6 +95,10 @@ def cardinalities_of(factors: Iterable[Factor]) -> dict[str, int]:
                     f"and {size} in another"
                 )
     return cardinalities
+
+
+def _sums_to_one(sums: torch.Tensor) -> bool:
+    return bool(((sums - 1.0).abs() <= NORMALIZATION_TOLERANCE).all())
 
 
 def _check_variables(variables: tuple[str, ...]) -> None:

@@ -1,16 +1,27 @@
-"""Dropping barren factors before a query.
+"""Dropping barren factors before a contraction.
 
-In a Bayesian network each conditional probability table (CPT) sums to one
-over its head variable. A CPT whose head is neither needed by the query nor
-an ancestor of a needed variable contributes a factor of exactly one once
-summed out, so it can be dropped unread. Pruning is optional: the engine is
-exact without it, only slower on queries that touch a small part of a model.
+A variable is *barren* when the query does not need it (it is neither kept
+nor observed) and it is not an ancestor of a needed variable. In a Bayesian
+network the conditional probability table (CPT) of a barren variable sums to
+one once the variable is summed out, so the table can be dropped unread.
+
+Two ways to find them:
+
+* :func:`prune_barren` is told which variable each factor is a CPT of and
+  keeps the ancestral set of the needed variables;
+* :func:`barren_free`, which the engine applies to every query, needs no such
+  hint: it repeatedly drops a factor that alone mentions an unneeded
+  variable and sums to one over it (checked numerically, once per factor).
+  A factor is kept when dropping it would also lose a variable that no other
+  factor mentions, so the result stays exact for any factor graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 
+from causalppl.backends.exact.elimination import Scope
 from causalppl.backends.exact.factor import Factor
 
 
@@ -57,3 +68,35 @@ def _factors_by_head(factors: Iterable[Factor], heads: Iterable[str | None]) -> 
             raise ValueError(f"variable {head!r} heads more than one factor")
         headed[head] = factor
     return headed
+
+
+def barren_free(
+    scopes: Sequence[Scope],
+    normalized_over: Sequence[Collection[str]],
+    needed: Collection[str],
+) -> list[int]:
+    """Indices of the factors left after repeatedly dropping barren ones.
+
+    ``scopes[i]`` are the variables factor ``i`` still ranges over (after
+    fixing evidence), ``normalized_over[i]`` those it sums to one over, and
+    ``needed`` the variables that must not be summed out of the result.
+    """
+    uses = Counter(v for scope in scopes for v in scope)
+    holders: dict[str, list[int]] = {}
+    for index, scope in enumerate(scopes):
+        for variable in scope:
+            holders.setdefault(variable, []).append(index)
+    alive = [True] * len(scopes)
+    candidates = [v for v, count in uses.items() if count == 1 and v not in needed]
+    while candidates:
+        variable = candidates.pop()
+        if uses[variable] != 1:
+            continue
+        index = next(i for i in holders[variable] if alive[i])
+        others = [v for v in scopes[index] if v != variable]
+        if variable not in normalized_over[index] or any(uses[v] == 1 for v in others):
+            continue
+        alive[index] = False
+        uses.subtract(scopes[index])
+        candidates.extend(v for v in others if uses[v] == 1 and v not in needed)
+    return [i for i, keep in enumerate(alive) if keep]
