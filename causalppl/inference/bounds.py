@@ -50,7 +50,7 @@ POINT_TOLERANCE = 1e-9
 def answer_bounds(model: CausalModel, query: QuerySpec, options) -> Result:
     graph = discrete_graph(model, query)
     linear = LinearTranslator(model, query).translate()
-    observational, draws = _observational(model, options, graph)
+    observational, draws = _observational(model, options, graph, query)
     experiments = _experiments(model, options, graph)
     try:
         point = sharp_bounds(graph, linear, observational, experiments)
@@ -79,7 +79,7 @@ def discrete_graph(model: CausalModel, query: QuerySpec) -> DiscreteGraph:
 # ------------------------------------------------------------------- data ----
 
 
-def _observational(model: CausalModel, options, graph: DiscreteGraph):
+def _observational(model: CausalModel, options, graph: DiscreteGraph, query: QuerySpec):
     names = tuple(graph.cards)
     has_observational = options.data is not None and options.data.observational
     if options.data is not None and not has_observational:
@@ -87,17 +87,11 @@ def _observational(model: CausalModel, options, graph: DiscreteGraph):
     try:
         joint = observed_joint(model, options.data, int(options.extra.get("draws", DEFAULT_DRAWS)),
                                options.seed, names)
-    except NotTabulable as error:
-        raise query_error(_span_of(options), f"bounds need data: {error}",
-                          "add a data line (or --data) with the observed variables") from None
+    except NotTabulable:
+        raise query_error(query.span, "bounds need the observed distribution, and the model does not fix it",
+                          f"add a data line (or --data) with columns {', '.join(names)}") from None
     draws = joint.draws.numpy() if joint.draws is not None else None
     return joint.point.numpy(), draws
-
-
-def _span_of(options):
-    from causalppl.diagnostics import Span
-
-    return Span.unknown("<query>")
 
 
 def _experiments(model: CausalModel, options, graph: DiscreteGraph) -> list[Experiment]:
