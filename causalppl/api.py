@@ -166,6 +166,20 @@ class Model:
         except CausalPPLError as error:
             raise self._with_sources(error, spec) from None
 
+    def counterfactual(self, evidence: Mapping[str, Any] | None = None,
+                       interventions: Mapping[str, Any] | list | None = None, n: int = 1000,
+                       seed: int | None = None) -> dict:
+        """Samples (and exact distributions, for finite models) per world, given factual evidence.
+
+        ``interventions`` is one mapping (one counterfactual world) or a list of them.
+        """
+        from causalppl.inference.counterfactual import counterfactual
+
+        try:
+            return counterfactual(self.ir, evidence or {}, interventions or {}, n=n, seed=seed)
+        except CausalPPLError as error:
+            raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
+
     def _check_query_text(self, text: str) -> QuerySpec:
         query = parse_query(text)
         return check_query(query, self.program)

@@ -45,8 +45,11 @@ def print_results(model_name: str, results: list[Result], console: Console) -> N
         if result.estimand:
             console.print(f"[bold]{result.name or result.text}[/bold] estimand: {result.estimand}", highlight=False)
     for result in results:
+        label = result.name or result.text
+        for note in result.notes:
+            console.print(f"[cyan]note[/cyan] ({label}): {note}", highlight=False)
         for warning in _warnings(result):
-            console.print(f"[yellow]warning[/yellow] ({result.name or result.text}): {warning}")
+            console.print(f"[yellow]warning[/yellow] ({label}): {warning}", highlight=False)
 
 
 def _query_cell(result: Result) -> str:
@@ -75,7 +78,7 @@ def _interval_cell(result: Result) -> str:
 
 def _warnings(result: Result) -> list[str]:
     diagnostics = result.diagnostics or {}
-    warnings = list(result.notes)
+    warnings: list[str] = []
     rhat = diagnostics.get("max_rhat")
     if rhat is not None and rhat > 1.01:
         warnings.append(f"R-hat {rhat:.3f} > 1.01: the chains have not mixed; run more warm-up or samples")

@@ -17,7 +17,7 @@ already pinned) weighs each draw by its indicator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 import networkx as nx
@@ -26,9 +26,11 @@ import torch
 from causalppl.backends import structural
 from causalppl.inference.montecarlo import COMPARATORS
 from causalppl.ir.model import CausalModel, Variable
+from causalppl.semantics.distributions import Noise
 from causalppl.transforms.noise import Coupled, NoiseSource
 
 EQUALITY_TOLERANCE = 1e-6
+CONTINUOUS_INVERSE_CDF = ("Uniform", "Beta", "Gamma", "Exponential", "HalfNormal", "HalfCauchy")
 Env = dict[str, torch.Tensor]
 
 
@@ -48,8 +50,7 @@ class Draws:
     values: Mapping[str, torch.Tensor]
     log_weights: torch.Tensor
     exact: bool  # equal weights: each draw is an exact posterior draw
-    notes: tuple[str, ...] = ()
-    free_sites: tuple[str, ...] = field(default=())  # prior-drawn sites upstream of the evidence
+    free_sites: tuple[str, ...] = ()  # prior-drawn sites upstream of the evidence
 
     @property
     def weights(self) -> torch.Tensor:
@@ -75,7 +76,7 @@ def abduction_draws(model: CausalModel, observations: tuple[Observation, ...], p
         raise ImpossibleEvidence("no draw is compatible with the evidence")
     finite = log_weights[torch.isfinite(log_weights)]
     exact = bool(torch.isfinite(log_weights).all()) and float(finite.max() - finite.min()) < 1e-9
-    return Draws(env, log_weights, exact, plan.notes, plan.free_sites)
+    return Draws(env, log_weights, exact, plan.free_sites)
 
 
 def run_plan(model: CausalModel, plan: "AbductionPlan", params: Env, n: int,
@@ -96,7 +97,6 @@ class AbductionPlan:
     equalities: Mapping[str, float]
     checks: Mapping[str, tuple[Observation, ...]]  # variable → evidence checked by indicator
     free_sites: tuple[str, ...]
-    notes: tuple[str, ...] = ()
 
 
 def abduction_plan(model: CausalModel, observations: tuple[Observation, ...]) -> AbductionPlan:
@@ -110,6 +110,47 @@ def abduction_plan(model: CausalModel, observations: tuple[Observation, ...]) ->
             checks.setdefault(o.name, []).append(o)
     return AbductionPlan(tuple(order), pins, equalities, {k: tuple(v) for k, v in checks.items()},
                          _free_sites(model, pins, observations))
+
+
+def determined(model: CausalModel, observations: tuple[Observation, ...], names: tuple[str, ...]) -> bool:
+    """True when the evidence pins, by inversion, every noise the ``names`` depend on, to one value.
+
+    A site pinned by an observed variable takes one value only if that
+    variable's parents do too, so their noise is needed as well.
+    """
+    plan = abduction_plan(model, observations)
+    points = {site for site, pinner in plan.pins.items() if _inverts(model.variable(pinner).mechanism)}
+    seen: set[str] = set()
+    frontier = list(names)
+    while frontier:
+        sites = _noise_upstream(model, frontier, plan.equalities) - seen
+        if not sites <= points:
+            return False
+        seen |= sites
+        frontier = [p for site in sites for p in model.variable(plan.pins[site]).mechanism.model_parents]
+    return True
+
+
+def _noise_upstream(model: CausalModel, names: list[str], known: Mapping[str, float]) -> set[str]:
+    """Noise sites the values of ``names`` depend on, not looking past variables observed with ``=``."""
+    sites: set[str] = set()
+    stack, visited = [n for n in names if n not in known], set()
+    while stack:
+        name = stack.pop()
+        if name in visited:
+            continue
+        visited.add(name)
+        if isinstance(model.variable(name).mechanism, NoiseSource):
+            sites.add(name)
+        stack.extend(p for p in model.variable(name).parents if p not in known)
+    return sites
+
+
+def _inverts(mechanism: Coupled) -> bool:
+    """The coupling maps the observed value back to a single noise value."""
+    if mechanism.coupling in (Noise.LOCATION_SCALE, Noise.LOG_LOCATION_SCALE):
+        return True
+    return mechanism.coupling is Noise.INVERSE_CDF and mechanism.family in CONTINUOUS_INVERSE_CDF
 
 
 def _pins(model: CausalModel, order: list[str], equalities: Mapping[str, float]) -> dict[str, str]:

@@ -3,9 +3,9 @@
 ``auto`` tries, in order: the exact twin-network contraction (finite
 models; method "exact"), the exact linear-Gaussian posterior (method
 "abduction" when the answer is a closed form), then abduction draws (method
-"abduction" when every draw is an exact posterior draw and the answer does
-not vary between draws, "mc" with a standard error otherwise, "nuts" when
-the free noise was explored by NUTS).
+"abduction" when the evidence pins, by inversion, every noise the answer
+depends on, "mc" with a Monte Carlo standard error otherwise, the draws
+coming from likelihood weighting or from NUTS over the free noise).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import torch
 
 from causalppl.backends.exact import EnumerationTooLarge
 from causalppl.backends.factors import NotTabulable
-from causalppl.inference.abduction import ImpossibleEvidence
+from causalppl.inference.abduction import ImpossibleEvidence, determined
 from causalppl.inference.cf_exact import exact_posterior
 from causalppl.inference.cf_plan import LeafPlan
 from causalppl.inference.cf_sampling import Parameters, Sampled, sample_plan, weighted_histogram
@@ -26,13 +26,13 @@ from causalppl.inference.errors import query_error
 from causalppl.inference.gaussian_abduction import GaussianPosterior, is_affine, linear_gaussian_posterior
 from causalppl.semantics.queries import ExpectationSpec
 
-SINGLE_EVENT_OPS = ("<", "<=", ">", ">=")
+TOO_LARGE_NOTE = "exact enumeration of the twin network would not fit in memory: sampled instead"
 
 
 @dataclass(frozen=True)
 class LeafAnswer:
     estimate: Estimate
-    method: str  # exact, abduction, mc, nuts
+    method: str  # exact, abduction or mc
     notes: tuple[str, ...] = ()
     distribution: torch.Tensor | None = None
     labels: tuple[str, ...] = ()  # level names of a distribution
@@ -48,45 +48,51 @@ def answer_leaf(plan: LeafPlan, params: Parameters, method: str, n: int) -> Leaf
 
 
 def _answer(plan: LeafPlan, params: Parameters, method: str, n: int) -> LeafAnswer:
+    notes: tuple[str, ...] = ()
     if method in ("auto", "exact") and params.fixed:
-        answer = _try_exact(plan, method)
+        try:
+            answer = _try_exact(plan)
+        except EnumerationTooLarge as error:
+            if method == "exact":
+                raise query_error(plan.leaf.span, f"exact enumeration is too large for memory: {error}",
+                                  "use --method mc") from None
+            answer, notes = None, (TOO_LARGE_NOTE,)
         if answer is not None:
             return answer
         gaussian = linear_gaussian_posterior(plan.model, plan.observations, params.values)
         if gaussian is not None:
             return _gaussian_answer(plan, gaussian, n)
-    if method == "exact":
+    if method == "exact" and not (params.fixed and determined(plan.model, plan.observations, plan.names)):
         raise query_error(plan.leaf.span, "this counterfactual has no exact answer here: the model is neither "
-                                          "finite nor linear-Gaussian", "use --method mc (abduction by sampling)")
-    return _sampled_answer(plan, sample_plan(plan.model, plan.observations, params, n, method), params)
+                                          "finite nor linear-Gaussian, and the evidence does not pin every "
+                                          "noise the answer depends on", "use --method mc (abduction by sampling)")
+    sampled = sample_plan(plan.model, plan.observations, params, n, method)
+    return _sampled_answer(plan, sampled, params, notes)
 
 
-def _try_exact(plan: LeafPlan, method: str) -> LeafAnswer | None:
+def _try_exact(plan: LeafPlan) -> LeafAnswer | None:
+    """The exact twin-network answer, or None when the multi-world model is not finite."""
     try:
         posterior = exact_posterior(plan.model, plan.observations, plan.names)
-    except (NotTabulable, EnumerationTooLarge) as error:
-        if method == "exact" and isinstance(error, EnumerationTooLarge):
-            raise query_error(plan.leaf.span, f"exact enumeration is too large for memory: {error}",
-                              "use --method mc") from None
+    except NotTabulable:
         return None
-    notes = ("exact: twin network over the shared noise cut into response-function cells",)
     if plan.is_distribution:
         domain = plan.model.variable(plan.distribution_name).domain
         distribution = posterior.distribution(plan.distribution_name, domain.size)
-        return LeafAnswer(Estimate(float("nan")), "exact", notes, distribution, domain.labels)
-    return LeafAnswer(Estimate(posterior.expectation(plan.target)), "exact", notes)
+        return LeafAnswer(Estimate(float("nan")), "exact", (), distribution, domain.labels)
+    return LeafAnswer(Estimate(posterior.expectation(plan.target)), "exact")
 
 
 def _gaussian_answer(plan: LeafPlan, posterior: GaussianPosterior, n: int) -> LeafAnswer:
-    note = "exact Gaussian posterior of the noise (linear-Gaussian model)"
     closed = _closed_form(plan, posterior)
     if closed is not None:
         value, spread = closed
         diagnostics = {"posterior_sd": spread} if spread is not None else {}
-        return LeafAnswer(Estimate(value), "abduction", (note,), diagnostics=diagnostics)
+        return LeafAnswer(Estimate(value), "abduction", diagnostics=diagnostics)
     values = plan.target(posterior.sample(n)).expand(n)
     mean = float(values.mean())
-    return LeafAnswer(Estimate(mean, float(values.var()) / n), "mc", (note + f", sampled ({n} draws)",))
+    note = f"exact Gaussian posterior of the noise, averaged over {n} draws (the function is not affine)"
+    return LeafAnswer(Estimate(mean, float(values.var()) / n), "mc", (note,))
 
 
 def _closed_form(plan: LeafPlan, posterior: GaussianPosterior) -> tuple[float, float | None] | None:
@@ -113,20 +119,19 @@ def _event_probability(op: str, value: float, mean: float, sd: float) -> float:
     return below if op in ("<", "<=") else 1.0 - below
 
 
-def _sampled_answer(plan: LeafPlan, sampled: Sampled, params: Parameters) -> LeafAnswer:
-    notes = tuple(params.notes) + sampled.notes
-    method = "nuts" if sampled.nuts else "mc"
+def _sampled_answer(plan: LeafPlan, sampled: Sampled, params: Parameters, notes: tuple[str, ...]) -> LeafAnswer:
+    notes = notes + tuple(params.notes) + sampled.notes
+    method = "mc"  # NUTS draws too: the interval is a Monte Carlo one (the notes say NUTS)
     if plan.is_distribution:
         values = sampled.draws.values[plan.distribution_name]
         domain = plan.model.variable(plan.distribution_name).domain
         histogram = weighted_histogram(sampled, values, domain.size)
         return LeafAnswer(Estimate(float("nan")), method, notes, histogram, domain.labels, {"ess": sampled.ess})
     values = plan.target(sampled.draws.values)
-    estimate = sampled.estimate(values)
-    if sampled.exact and params.fixed and estimate.variance == 0.0:
-        return LeafAnswer(estimate, "abduction", notes + ("exact: the evidence pins every noise the answer "
-                                                          "depends on (zero spread)",))
-    return LeafAnswer(estimate, method, notes, diagnostics={"ess": sampled.ess})
+    if params.fixed and not sampled.nuts and determined(plan.model, plan.observations, plan.names):
+        value = float(values.reshape(-1)[0])
+        return LeafAnswer(Estimate(value), "abduction", diagnostics={"posterior_sd": 0.0})
+    return LeafAnswer(sampled.estimate(values), method, notes, diagnostics={"ess": sampled.ess})
 
 
 def _impossible_hint(plan: LeafPlan) -> str:

@@ -54,10 +54,10 @@ def nuts_draws(model: CausalModel, observations: tuple[Observation, ...], params
         return -total if bool(torch.isfinite(total)) else torch.tensor(BARRIER, dtype=total.dtype) + 0 * prior
 
     steps = min(n, MAX_SAMPLES)
-    mcmc = MCMC(NUTS(potential_fn=potential), num_samples=steps, warmup_steps=WARMUP,
+    mcmc = MCMC(NUTS(potential_fn=potential), num_samples=steps, warmup_steps=min(WARMUP, max(100, steps)),
                 initial_params=initial, disable_progbar=True)
     mcmc.run()
     states = {s: v.detach() for s, v in mcmc.get_samples().items()}
     env, _ = run_plan(model, plan, dict(params), steps, states, draw=True)
     weights = torch.zeros(steps, dtype=torch.get_default_dtype())
-    return Draws(env, weights, False, plan.notes, free), steps
+    return Draws(env, weights, False, free), steps

@@ -10,7 +10,7 @@ product of the events' indicators) reads multi-world variables by name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 import torch
@@ -22,7 +22,7 @@ from causalppl.ir.model import CausalModel
 from causalppl.semantics import expressions as rx
 from causalppl.semantics.queries import ExpectationSpec, ProbabilitySpec
 from causalppl.transforms.do import do
-from causalppl.transforms.worlds import MultiWorldModel, build_worlds
+from causalppl.transforms.worlds import MultiWorldModel, ancestral, build_worlds
 
 Leaf = ProbabilitySpec | ExpectationSpec
 
@@ -32,10 +32,7 @@ class LeafPlan:
     leaf: Leaf
     multi: MultiWorldModel
     observations: tuple[Observation, ...]
-
-    @property
-    def model(self) -> CausalModel:
-        return self.multi.model
+    model: CausalModel  # the multi-world model cut to what the leaf reads and observes (and their causes)
 
     @property
     def is_distribution(self) -> bool:
@@ -71,7 +68,8 @@ def plan_leaf(model: CausalModel, leaf: Leaf) -> LeafPlan:
     base = do(model, dict(leaf.interventions), leaf.span) if leaf.interventions else model
     multi = build_worlds(base, leaf_outcomes(leaf))
     observations = tuple(Observation(multi.name_of(e.outcome), e.op, float(e.value)) for e in leaf.evidence)
-    return LeafPlan(leaf, multi, observations)
+    plan = LeafPlan(leaf, multi, observations, multi.model)
+    return replace(plan, model=ancestral(multi.model, plan.names + tuple(o.name for o in observations)))
 
 
 def leaf_outcomes(leaf: Leaf) -> tuple[rx.CounterfactualRef, ...]:

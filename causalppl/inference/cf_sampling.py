@@ -9,9 +9,8 @@ weights degenerate.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Mapping
 
 import torch
 import torch.distributions as D
@@ -19,16 +18,15 @@ from pyro.ops.stats import effective_sample_size
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.tensor_eval import evaluate
-from causalppl.diagnostics import Span
 from causalppl.inference.abduction import Draws, Observation, abduction_draws, abduction_plan
 from causalppl.inference.cf_nuts import nuts_draws, nuts_obstacle
 from causalppl.inference.cf_plan import LeafPlan
 from causalppl.inference.combine import Estimate
-from causalppl.inference.errors import query_error
 from causalppl.ir.model import CausalModel
 
 LOW_ESS_FRACTION = 0.01
 LOW_ESS_FLOOR = 20
+ROUNDING = 1e-12  # relative standard errors below this are rounding: reported as zero
 
 
 @dataclass(frozen=True)
@@ -53,31 +51,27 @@ class Sampled:
     def estimate(self, values: torch.Tensor) -> Estimate:
         values = values.expand(self.weights.shape).to(self.weights.dtype)
         mean = float((self.weights * values).sum())
-        if self.nuts:
-            return Estimate(mean, _chain_variance(values))
-        return Estimate(mean, float((self.weights**2 * (values - mean) ** 2).sum()))
+        variance = _chain_variance(values) if self.nuts else float((self.weights**2 * (values - mean) ** 2).sum())
+        return Estimate(mean, variance if variance > (ROUNDING * max(1.0, abs(mean))) ** 2 else 0.0)
 
     @property
     def exact(self) -> bool:
         return self.draws.exact and not self.nuts
 
 
-def parameters(model: CausalModel, n: int, data: Any, span: Span, options: Any = None) -> Parameters:
-    """Fixed values; or prior draws (no data); or posterior draws from the Bayesian engine (data)."""
+def parameters(model: CausalModel, n: int) -> Parameters:
+    """Fixed values; or, for parameters with priors (and no data), one prior draw per unit of the sample."""
     if all(p.mechanism is None for p in model.parameters):
         return Parameters(_fixed(model), True)
-    if data is None:
-        return Parameters(_prior_draws(model, n), False,
-                          ("parameters drawn from their priors (no data given), reweighted by the evidence",))
-    return Parameters(_posterior_draws(model, data, n, span, options), False,
-                      ("abduction inside each posterior draw of the parameters",))
+    return Parameters(_prior_draws(model, n), False,
+                      ("parameters drawn from their priors (no data given), reweighted by the evidence",))
 
 
 def sample_plan(model: CausalModel, observations: tuple[Observation, ...], params: Parameters, n: int,
                 method: str) -> Sampled:
     """Abduction draws for the evidence; NUTS for ``method="nuts"`` or degenerate weights under ``auto``."""
     draws = abduction_draws(model, observations, params.values, n)
-    notes = list(draws.notes)
+    notes: list[str] = []
     ess = draws.effective_sample_size
     degenerate = ess < max(LOW_ESS_FLOOR, LOW_ESS_FRACTION * n)
     if not draws.exact and (method == "nuts" or (method == "auto" and degenerate)):
@@ -129,17 +123,6 @@ def _draw(law: D.Distribution, n: int, size: int | None, family: str) -> torch.T
     return law.sample((size,)).movedim(0, -1)
 
 
-def _posterior_draws(model: CausalModel, data: Any, n: int, span: Span, options: Any) -> dict[str, torch.Tensor]:
-    try:
-        from causalppl.inference.bayesian import posterior_parameter_draws
-    except ImportError:
-        raise query_error(span, "counterfactuals with learned parameters need fixed parameters for now",
-                          "write each parameter as a constant (param b = 0.7), or drop the data to reason "
-                          "under the priors") from None
-    draws = posterior_parameter_draws(model, data, n, options)
-    return {name: rt.tensor(value) for name, value in draws.items()}
-
-
 def is_degenerate_continuous(plan: LeafPlan) -> bool:
     """Evidence ``=`` on a continuous variable that sampling can only hit by chance."""
     checks = abduction_plan(plan.model, plan.observations).checks
@@ -150,7 +133,3 @@ def is_degenerate_continuous(plan: LeafPlan) -> bool:
 def weighted_histogram(sampled: Sampled, values: torch.Tensor, size: int) -> torch.Tensor:
     index = values.long().clamp(0, size - 1)
     return torch.zeros(size, dtype=sampled.weights.dtype).index_add_(0, index, sampled.weights)
-
-
-def standard_error(estimate: Estimate) -> float | None:
-    return math.sqrt(estimate.variance) if estimate.variance > 0 else None

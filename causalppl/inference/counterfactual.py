@@ -40,11 +40,11 @@ from causalppl.ir.model import CausalModel
 from causalppl.semantics import expressions as rx
 from causalppl.semantics.queries import ExpectationSpec, ProbabilitySpec, QuerySpec, leaves
 from causalppl.transforms.do import InterventionError, do
-from causalppl.transforms.noise import NoiseError, NoiseSource
-from causalppl.transforms.worlds import MultiWorldModel, build_worlds
+from causalppl.transforms.noise import NoiseError, NoiseSource, explicit_noise
+from causalppl.transforms.worlds import MultiWorldModel, ancestral, build_worlds
 
 DTYPE = torch.float64
-METHOD_RANK = {"exact": 0, "abduction": 1, "mc": 2, "nuts": 3}
+METHOD_RANK = {"exact": 0, "abduction": 1, "mc": 2}
 
 Leaf = ProbabilitySpec | ExpectationSpec
 
@@ -54,20 +54,36 @@ Leaf = ProbabilitySpec | ExpectationSpec
 
 def answer_counterfactual(model: CausalModel, query: QuerySpec, options: QueryOptions) -> Result:
     """The answer to a query containing potential outcomes (exact when the model allows it)."""
-    if options.method == "svi" and options.data is None:
+    _require_coupling(model, query)
+    if options.data is not None and any(p.mechanism is not None for p in model.parameters):
+        from causalppl.inference.cf_learned import answer_learned
+
+        return answer_learned(model, query, options, answer_fixed)
+    if options.method == "svi":
         raise query_error(query.span, "counterfactual queries are answered by abduction, not SVI",
                           "use --method auto, exact, mc or nuts")
-    method = "auto" if options.data is not None and options.method in ("nuts", "svi") else options.method
+    return answer_fixed(model, query, options)
+
+
+def answer_fixed(model: CausalModel, query: QuerySpec, options: QueryOptions) -> Result:
+    """The answer with the parameters as the model states them (fixed, or drawn from their priors)."""
     answers: list[LeafAnswer] = []
     with _numerics(options.seed):
-        params = parameters(model, options.samples, options.data, query.span, options)
+        params = parameters(model, options.samples)
 
         def leaf(spec: Leaf) -> Estimate:
-            answers.append(answer_leaf(_plan(model, spec), params, method, options.samples))
+            answers.append(answer_leaf(_plan(model, spec), params, options.method, options.samples))
             return answers[-1].estimate
 
         estimate = evaluate_term(query.term, leaf)
     return _result(query, estimate, answers)
+
+
+def _require_coupling(model: CausalModel, query: QuerySpec) -> None:
+    try:
+        explicit_noise(model)
+    except NoiseError as error:
+        raise query_error(query.span, str(error)) from None
 
 
 def _result(query: QuerySpec, estimate: Estimate, answers: list[LeafAnswer]) -> Result:
@@ -129,6 +145,8 @@ def counterfactual_source(model: Any, spec: QuerySpec | str) -> str:
 def _source_inputs(model: Any, spec: QuerySpec | str) -> tuple[CausalModel, QuerySpec]:
     ir = getattr(model, "ir", model)
     if isinstance(spec, str):
+        if not hasattr(model, "program"):
+            raise TypeError("query text needs a causalppl.Model (to check it); pass a checked QuerySpec otherwise")
         from causalppl.semantics import check_query
         from causalppl.syntax import parse_query
 
@@ -178,7 +196,7 @@ def _world_model(ir: CausalModel, sets: list[dict[str, float]]) -> MultiWorldMod
 
 
 def _world_draws(ir: CausalModel, multi: MultiWorldModel, observations, n: int):
-    params = parameters(ir, n, None, Span.unknown("<counterfactual>"))
+    params = parameters(ir, n)
     if params.fixed:
         gaussian = linear_gaussian_posterior(multi.model, observations, params.values)
         if gaussian is not None:
@@ -192,7 +210,7 @@ def _world_draws(ir: CausalModel, multi: MultiWorldModel, observations, n: int):
         index = torch.multinomial(sampled.weights, n, replacement=True)
         values = {k: v[index] if v.dim() > 0 and v.shape[0] == sampled.weights.shape[0] else v
                   for k, v in values.items()}
-    method = "abduction" if sampled.exact else ("nuts" if sampled.nuts else "mc")
+    method = "abduction" if sampled.exact else "mc"
     notes = params.notes + sampled.notes + (() if sampled.exact else ("draws resampled by their weights",))
     return values, method, notes
 
@@ -207,7 +225,8 @@ def _exact_distributions(multi: MultiWorldModel, observations) -> dict[str, dict
                     continue
                 name = world.name_of(variable.name)
                 domain = multi.model.variable(name).domain
-                posterior = exact_posterior(multi.model, observations, (name,))
+                relevant = ancestral(multi.model, (name,) + tuple(o.name for o in observations))
+                posterior = exact_posterior(relevant, observations, (name,))
                 probabilities = posterior.distribution(name, domain.size)
                 result[world.label][variable.name] = {l: float(p) for l, p in zip(domain.labels, probabilities)}
         return result

@@ -25,6 +25,7 @@ from causalppl.semantics.mechanisms import ConstantMechanism, Deterministic
 from causalppl.transforms.noise import Coupled, NoiseSource
 
 CONSISTENCY_TOLERANCE = 1e-7
+RANK_TOLERANCE = 1e-10
 ROUNDING = 1e-10  # relative posterior variance treated as zero (the evidence pins it)
 
 
@@ -56,7 +57,7 @@ class GaussianPosterior:
     def sample(self, n: int) -> dict[str, torch.Tensor]:
         """``n`` exact posterior draws of every variable."""
         eigenvalues, vectors = torch.linalg.eigh(self.covariance)
-        root = vectors * eigenvalues.clamp(min=0.0).sqrt()
+        root = vectors * torch.where(eigenvalues > ROUNDING, eigenvalues, 0.0).sqrt()
         z = torch.randn(n, len(self.sites), dtype=self.mean.dtype)
         return self.values_at(self.mean + z @ root.T)
 
@@ -79,15 +80,18 @@ def linear_gaussian_posterior(model: CausalModel, observations: tuple[Observatio
 
 
 def _condition(rows: torch.Tensor, target: torch.Tensor, m: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Condition ``u ~ N(0, I)`` on ``rows @ u = target``: by SVD, the posterior is the prior projected
+    onto the solutions (mean: the minimum-norm solution; covariance: the projector on the null space)."""
     identity = torch.eye(m, dtype=rows.dtype)
     if rows.shape[0] == 0:
         return torch.zeros(m, dtype=rows.dtype), identity
-    gain = rows.T @ torch.linalg.pinv(rows @ rows.T, hermitian=True)
-    mean = gain @ target
+    left, singular, right_t = torch.linalg.svd(rows, full_matrices=False)
+    rank = int((singular > RANK_TOLERANCE * float(singular.max())).sum()) if singular.numel() else 0
+    basis = right_t[:rank].T  # (m, rank): the directions the evidence pins
+    mean = basis @ ((left[:, :rank].T @ target) / singular[:rank])
     if float((rows @ mean - target).abs().max()) > CONSISTENCY_TOLERANCE * (1 + float(target.abs().max())):
         raise ImpossibleEvidence("the evidence contradicts the model's equations (probability zero)")
-    covariance = identity - gain @ rows
-    return mean, (covariance + covariance.T) / 2
+    return mean, identity - basis @ basis.T
 
 
 def evaluate_at(model: CausalModel, sites: tuple[str, ...], noise: torch.Tensor,

@@ -1,0 +1,163 @@
+"""Implicit noise made explicit: a pure IR → IR transform (language contract, section 5).
+
+Every stochastic mechanism ``X ~ Family(...)`` (or a table) becomes a
+:class:`Coupled` mechanism that computes X from its parents and one new
+exogenous site ``U_X`` whose mechanism is a :class:`NoiseSource` with the
+standardized law the contract fixes:
+
+=====================================  ==========================  ===========================
+family                                 noise site ``U_X``          X from its parents and U_X
+=====================================  ==========================  ===========================
+Normal, StudentT, Cauchy, Laplace      the family with loc 0,      ``loc + scale * U``
+                                       scale 1 (same ``df``)
+LogNormal                              Normal(0, 1)                ``exp(loc + scale * U)``
+Bernoulli                              Uniform(0, 1)               ``1[U < p]``
+tables, Binomial, Poisson, Uniform,    Uniform(0, 1)               inverse CDF at U
+Beta, Gamma, Exponential, HalfNormal,
+HalfCauchy
+Categorical                            k independent Gumbel(0, 1)  ``argmax(logits + U)``
+deterministic and constant             none                        unchanged
+=====================================  ==========================  ===========================
+
+After the transform every variable but the noise sites is a deterministic
+function of its parents, so copies of a variable in several worlds share
+randomness simply by naming the same site.  The input model is never mutated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from causalppl.diagnostics import Span
+from causalppl.ir.model import CausalModel, Variable
+from causalppl.semantics import expressions as rx
+from causalppl.semantics.distributions import Noise
+from causalppl.semantics.mechanisms import NonparametricMechanism, Parametric, TableMechanism
+from causalppl.semantics.types import REAL
+
+LAWS = {
+    Noise.LOCATION_SCALE: None,  # the family itself, standardized
+    Noise.LOG_LOCATION_SCALE: "Normal",
+    Noise.UNIFORM_THRESHOLD: "Uniform",
+    Noise.INVERSE_CDF: "Uniform",
+    Noise.GUMBEL_MAX: "Gumbel",
+}
+
+
+class NoiseError(ValueError):
+    """A mechanism has no well-defined explicit noise (the message says what to write instead)."""
+
+
+@dataclass(frozen=True)
+class NoiseSource:
+    """The mechanism of an exogenous noise site: a draw from a standardized law.
+
+    ``law`` is one of Normal, StudentT, Cauchy, Laplace, Uniform (on (0, 1)) or
+    Gumbel; ``size`` is the number of independent Gumbels of a Categorical.
+    A noise site is itself exogenous: it has no parents and no further noise.
+    """
+
+    law: str
+    owner: str  # the variable whose noise this is
+    span: Span
+    size: int | None = None
+    df: rx.Expr | None = None  # degrees of freedom of a StudentT (parameters only)
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return rx.parameters_in(self.df) if self.df is not None else ()
+
+    @property
+    def noise(self) -> Noise:
+        return Noise.NONE
+
+
+@dataclass(frozen=True)
+class Coupled:
+    """``X = f(parents, U)``: a stochastic mechanism driven by its explicit noise site."""
+
+    base: Parametric | TableMechanism
+    site: str
+    span: Span
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return tuple(self.base.parents) + (self.site,)
+
+    @property
+    def model_parents(self) -> tuple[str, ...]:
+        """The parents of the original mechanism (without the noise site)."""
+        return tuple(self.base.parents)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return tuple(self.base.parameters)
+
+    @property
+    def coupling(self) -> Noise:
+        return self.base.noise
+
+    @property
+    def family(self) -> str:
+        return self.base.family if isinstance(self.base, Parametric) else "table"
+
+    @property
+    def noise(self) -> Noise:
+        return Noise.NONE  # deterministic given the noise site
+
+
+def explicit_noise(model: CausalModel) -> CausalModel:
+    """The model with one explicit exogenous site per stochastic mechanism (pure)."""
+    _require_known(model)
+    taken = {v.name for v in model.variables}
+    sites: list[Variable] = []
+    variables: list[Variable] = []
+    for variable in model.model_variables:
+        if isinstance(variable.mechanism, (Parametric, TableMechanism)):
+            site = _fresh(f"U_{variable.name}", taken)
+            sites.append(_site(variable, site))
+            variable = replace(variable, mechanism=Coupled(variable.mechanism, site, variable.mechanism.span))
+        variables.append(variable)
+    return model.with_variables(tuple(model.parameters) + tuple(sites) + tuple(variables))
+
+
+def noise_sites(model: CausalModel) -> tuple[Variable, ...]:
+    """The explicit noise sites of a transformed model."""
+    return tuple(v for v in model.model_variables if isinstance(v.mechanism, NoiseSource))
+
+
+def _require_known(model: CausalModel) -> None:
+    if model.confounders:
+        arc = model.confounders[0]
+        raise NoiseError(f"'{arc.a} <-> {arc.b}' is an unknown confounder: counterfactuals need every mechanism "
+                         "known; write the common cause explicitly (latent U ~ ...) or ask for 'bounds'")
+    for variable in model.model_variables:
+        if isinstance(variable.mechanism, NonparametricMechanism):
+            raise NoiseError(f"'{variable.name}' has an unknown mechanism: counterfactuals need every mechanism "
+                             "known (a distribution or a table); ask for 'bounds' instead")
+
+
+def _site(variable: Variable, name: str) -> Variable:
+    mechanism = variable.mechanism
+    coupling = mechanism.noise
+    if coupling not in LAWS:
+        raise NoiseError(f"'{variable.name}' has no counterfactual noise coupling")
+    law = LAWS[coupling] or mechanism.family
+    size = variable.domain.size if coupling is Noise.GUMBEL_MAX else None
+    df = mechanism.argument("df") if law == "StudentT" else None
+    if df is not None and rx.variables_in(df):
+        raise NoiseError(f"the degrees of freedom of '{variable.name}' depend on other variables; counterfactuals "
+                         "need a standardized noise law, so write df as a constant or a parameter")
+    source = NoiseSource(law, variable.name, mechanism.span, size, df)
+    return Variable(name, "latent", REAL, source, variable.span, size)
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
