@@ -23,6 +23,7 @@ Numerical evaluation lives in :mod:`causalppl.identification.evaluation`
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,20 +32,21 @@ if TYPE_CHECKING:  # pragma: no cover
     from causalppl.identification.evaluation import evaluate as evaluate
 
 
-class Estimand:
+class Estimand(ABC):
     """Base class of estimand expression nodes."""
 
+    @abstractmethod
     def free_variables(self) -> frozenset[str]:
         """Variables not bound by a ``Sum``: the ones an evaluation must be given."""
-        raise NotImplementedError
 
     def to_text(self) -> str:
         """A readable ASCII formula; bound variables that shadow outer ones get primes."""
         free = self.free_variables()
         return self._text(_Scope({name: name for name in free}, frozenset(free)))
 
+    @abstractmethod
     def _text(self, scope: _Scope) -> str:
-        raise NotImplementedError
+        """The formula in ``scope`` (which names the bound variables)."""
 
     def __str__(self) -> str:
         return self.to_text()

@@ -24,29 +24,23 @@ def observed_admg(model: CausalModel) -> ADMG:
 
 
 def _observed_causes(model: CausalModel, name: str, latent: set[str]) -> set[str]:
-    causes, frontier = set(), list(model.parents(name))
-    seen: set[str] = set()
-    while frontier:
-        parent = frontier.pop()
-        if parent in seen:
-            continue
-        seen.add(parent)
-        if parent in latent:
-            frontier.extend(model.parents(parent))
-        else:
-            causes.add(parent)
-    return causes
+    return _observed_reach(name, latent, model.parents)
 
 
 def _observed_effects(model: CausalModel, name: str, latent: set[str]) -> set[str]:
-    effects, frontier, seen = set(), list(model.children(name)), set()
+    return _observed_reach(name, latent, model.children)
+
+
+def _observed_reach(name: str, latent: set[str], step) -> set[str]:
+    """Observed variables reached from ``name`` by ``step`` (parents or children), passing only through latents."""
+    reached, frontier, seen = set(), list(step(name)), set()
     while frontier:
-        child = frontier.pop()
-        if child in seen:
+        node = frontier.pop()
+        if node in seen:
             continue
-        seen.add(child)
-        if child in latent:
-            frontier.extend(model.children(child))
+        seen.add(node)
+        if node in latent:
+            frontier.extend(step(node))
         else:
-            effects.add(child)
-    return effects
+            reached.add(node)
+    return reached
