@@ -12,8 +12,9 @@
 
 from causalppl.api import Model, load, loads
 from causalppl.diagnostics import CausalPPLError
+from causalppl.fitted import FittedModel
 from causalppl.inference.results import Result
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "loads", "Model", "Result", "CausalPPLError", "__version__"]
+__all__ = ["load", "loads", "Model", "FittedModel", "Result", "CausalPPLError", "__version__"]

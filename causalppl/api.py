@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import networkx as nx
 import pandas as pd
@@ -29,8 +29,11 @@ from causalppl.semantics import CheckedProgram, DataSpec, check_program, check_q
 from causalppl.semantics.queries import QuerySpec
 from causalppl.semantics.resolve import ExpressionResolver
 from causalppl.semantics.scope import Reporter
-from causalppl.syntax import ast, parse_assignments, parse_program, parse_query
+from causalppl.syntax import parse_assignments, parse_program, parse_query
 from causalppl.transforms import do as do_transform
+
+if TYPE_CHECKING:
+    from causalppl.fitted import FittedModel
 
 STDLIB_PREFIX = "stdlib:"
 
@@ -165,6 +168,12 @@ class Model:
             return answer(self.ir, spec, query_options(dataset, options))
         except CausalPPLError as error:
             raise self._with_sources(error, spec) from None
+
+    def fit(self, data: Any = None, method: str = "nuts", **options: Any) -> "FittedModel":
+        """Learn the unknowns once (posterior by NUTS, SVI or conjugacy); the returned model's queries reuse it."""
+        from causalppl.fitted import FittedModel
+
+        return FittedModel.create(self, data, method, options)
 
     def counterfactual(self, evidence: Mapping[str, Any] | None = None,
                        interventions: Mapping[str, Any] | list | None = None, n: int = 1000,

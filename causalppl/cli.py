@@ -53,6 +53,9 @@ def _run(args: argparse.Namespace) -> int:
         model = model.with_data_files(args.data, replace=args.replace_data)
     options = dict(method=args.method, samples=args.samples, seed=args.seed, device=args.device,
                    quiet=args.quiet or args.format == "json" or not sys.stderr.isatty())
+    for flag, option in _INFERENCE_FLAGS.items():
+        if getattr(args, flag) is not None:
+            options[option] = getattr(args, flag)
     if args.save_trace:
         options["save_trace"] = args.save_trace
     if args.plot:
@@ -175,7 +178,17 @@ def _add_run(commands) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--save-trace", metavar="FILE.nc", help="save MCMC/SVI draws as arviz InferenceData (NetCDF)")
     run.add_argument("--plot", metavar="FILE.png", help="plot the posterior of each query")
+    run.add_argument("--chains", type=_positive_int, metavar="N", help="NUTS: number of chains (default 4)")
+    run.add_argument("--warmup", type=_positive_int, metavar="N", help="NUTS: warm-up iterations per chain")
+    run.add_argument("--draws", type=_positive_int, metavar="N", help="NUTS: posterior draws per chain")
+    run.add_argument("--steps", type=_positive_int, metavar="N", help="SVI: optimization steps")
+    run.add_argument("--jit", action="store_const", const=True, default=None,
+                     help="NUTS: compile the potential with the PyTorch JIT (about twice as fast)")
     run.set_defaults(handler=_run)
+
+
+_INFERENCE_FLAGS = {"chains": "num_chains", "warmup": "num_warmup", "draws": "num_samples", "steps": "num_steps",
+                    "jit": "jit_compile"}
 
 
 def _positive_int(text: str) -> int:

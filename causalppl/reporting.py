@@ -7,6 +7,7 @@ import math
 from typing import Iterable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from causalppl.inference.results import Result
@@ -35,7 +36,8 @@ def results_table(model_name: str, results: list[Result]) -> Table:
     table.add_column("95% interval", overflow="fold")
     table.add_column("method")
     for result in results:
-        table.add_row(_query_cell(result), _answer_cell(result), _interval_cell(result), result.method)
+        table.add_row(escape(_query_cell(result)), escape(_answer_cell(result)), _interval_cell(result),
+                      escape(result.method))
     return table
 
 
@@ -43,11 +45,12 @@ def print_results(model_name: str, results: list[Result], console: Console) -> N
     console.print(results_table(model_name, results))
     for result in results:
         if result.estimand:
-            console.print(f"[bold]{result.name or result.text}[/bold] estimand: {result.estimand}", highlight=False)
+            console.print(f"[bold]{escape(result.name or result.text)}[/bold] estimand: {escape(result.estimand)}",
+                          highlight=False)
     for result in results:
-        label = result.name or result.text
+        label = escape(result.name or result.text)
         for note in result.notes:
-            console.print(f"[cyan]note[/cyan] ({label}): {note}", highlight=False)
+            console.print(f"[cyan]note[/cyan] ({label}): {escape(note)}", highlight=False)
         for warning in _warnings(result):
             console.print(f"[yellow]warning[/yellow] ({label}): {warning}", highlight=False)
 

@@ -11,9 +11,10 @@ in ``EVIDENCE``; causalppl conditions on it by exact abduction.
 from __future__ import annotations
 
 from causalppl.backends.expr_source import expression, number, python_name
+from causalppl.backends.pyro_codegen import parameter_lines
 from causalppl.ir.model import CausalModel, Variable
 from causalppl.semantics.distributions import Noise
-from causalppl.semantics.mechanisms import ConstantMechanism, Deterministic, Parametric, TableMechanism
+from causalppl.semantics.mechanisms import ConstantMechanism, Deterministic, TableMechanism
 from causalppl.transforms.noise import Coupled, NoiseSource
 from causalppl.transforms.worlds import MultiWorldModel
 
@@ -89,7 +90,7 @@ def _function(multi: MultiWorldModel) -> list[str]:
     model = multi.model
     body = ["", "", "def model(n_units=1):",
             '    """One draw of every world for `n_units` units; returns every site by name."""']
-    body += ["    " + line for p in model.parameters for line in _parameter(p)]
+    body += ["    " + line for p in model.parameters for line in parameter_lines(p)]
     body.append('    with pyro.plate("units", n_units):')
     body.append("        # Exogenous noise, shared by every world.")
     body += ["        " + _noise_site(v) for v in model.model_variables if isinstance(v.mechanism, NoiseSource)]
@@ -107,21 +108,6 @@ def _function(multi: MultiWorldModel) -> list[str]:
     names = ", ".join(f'"{v.name}": {python_name(v.name)}' for v in model.variables)
     body.append(f"    return {{{names}}}")
     return body
-
-
-def _parameter(parameter: Variable) -> list[str]:
-    name = python_name(parameter.name)
-    if parameter.mechanism is None:
-        return [f"{name} = rt.tensor({expression(parameter.fixed_value)})"]
-    distribution = _distribution(parameter.mechanism)
-    if parameter.size is not None and parameter.mechanism.family != "Dirichlet":
-        distribution += f".expand([{parameter.size}]).to_event(1)"
-    return [f'{name} = pyro.sample("{parameter.name}", {distribution})']
-
-
-def _distribution(mechanism: Parametric) -> str:
-    arguments = ", ".join(f"{arg}={expression(expr)}" for arg, expr in mechanism.arguments)
-    return f"dist.{mechanism.family}({arguments})"
 
 
 def _noise_site(variable: Variable) -> str:

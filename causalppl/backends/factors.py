@@ -8,7 +8,8 @@ on every parent configuration at once.  Fixed parameters are substituted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+import weakref
+from typing import Iterable, Mapping
 
 import torch
 
@@ -46,6 +47,43 @@ def model_factors(model: CausalModel) -> FactorGraph:
         values = fixed_parameter_values(model)
         factors = tuple(variable_factor(model, v, values) for v in model.model_variables)
     return FactorGraph(factors, tuple(v.name for v in model.model_variables))
+
+
+def factors_for(model: CausalModel, names: Iterable[str]) -> FactorGraph:
+    """The tables of the named variables only (a query's relevant ancestors), in topological order.
+
+    Written tables (``~ table(...)``) are converted once and reused by later
+    queries on the same mechanism.
+    """
+    _require_no_confounders(model)
+    wanted = set(names)
+    chosen = [v for v in model.model_variables if v.name in wanted]
+    with rt.default_dtype(DTYPE):
+        values = fixed_parameter_values(model)
+        factors = tuple(_table_factor(v) if isinstance(v.mechanism, TableMechanism) else
+                        variable_factor(model, v, values) for v in chosen)
+    return FactorGraph(factors, tuple(v.name for v in chosen))
+
+
+_TABLE_FACTORS: dict[int, tuple[weakref.ref, Factor]] = {}
+
+
+def _table_factor(variable: Variable) -> Factor:
+    mechanism = variable.mechanism
+    key = id(mechanism)
+    cached = _TABLE_FACTORS.get(key)
+    if cached is not None and cached[0]() is mechanism and cached[1].variables[-1] == variable.name:
+        return cached[1]
+    factor = variable_factor(None, variable, {})
+    _TABLE_FACTORS[key] = (weakref.ref(mechanism, lambda _, key=key: _TABLE_FACTORS.pop(key, None)), factor)
+    return factor
+
+
+def _require_no_confounders(model: CausalModel) -> None:
+    if model.confounders:
+        arc = model.confounders[0]
+        raise NotTabulable(f"'{arc.a} <-> {arc.b}' is an unknown confounder: exact answers need every mechanism "
+                           "known; ask for 'bounds' or 'identify' instead")
 
 
 def fixed_parameter_values(model: CausalModel) -> dict[str, torch.Tensor]:

@@ -23,6 +23,7 @@ from causalppl.semantics.mechanisms import (
 )
 
 LATENT_CLASSES = 4  # states of the latent class that stands for a `<->` arc
+UNITS_PLATE = "units"  # the plate over units (data rows) in every generated program
 
 
 class CodegenError(ValueError):
@@ -99,9 +100,9 @@ def _model_function(model: CausalModel) -> list[str]:
     body = ["def model(n_units=1, data=None, subsample_size=None):",
             f'    """One draw of {model.name} for `n_units` units; `data` maps names to observed columns."""']
     for parameter in model.parameters:
-        body += ["    " + line for line in _parameter(parameter)]
+        body += ["    " + line for line in parameter_lines(parameter)]
     body += ["    " + line for line in _nonparametric_priors(model)]
-    body.append('    with pyro.plate("units", n_units, subsample_size=subsample_size) as units, '
+    body.append(f'    with pyro.plate("{UNITS_PLATE}", n_units, subsample_size=subsample_size) as units, '
                 "rt.row_weights(data, units):")
     for confounder in model.confounders:
         body += ["        " + line for line in _confounder_site(model, confounder)]
@@ -115,23 +116,21 @@ def _model_function(model: CausalModel) -> list[str]:
 # ------------------------------------------------------------ parameters ----
 
 
-def _parameter(parameter: Variable) -> list[str]:
+def parameter_lines(parameter: Variable) -> list[str]:
+    """``b = pyro.sample("b", prior)`` (outside the plate), or the fixed value."""
     name = python_name(parameter.name)
     if parameter.mechanism is None:
         return [f"{name} = rt.tensor({expression(parameter.fixed_value)})"]
-    distribution = _distribution(parameter.mechanism)
+    distribution = distribution_source(parameter.mechanism)
     if parameter.size is not None and parameter.mechanism.family != "Dirichlet":
         distribution += f".expand([{parameter.size}]).to_event(1)"
     return [f'{name} = pyro.sample("{parameter.name}", {distribution})']
 
 
-def _distribution(mechanism: Parametric) -> str:
-    arguments = ", ".join(f"{arg}={_argument(mechanism.family, arg, expr)}" for arg, expr in mechanism.arguments)
+def distribution_source(mechanism: Parametric) -> str:
+    """``dist.Family(arg=..., ...)`` for a parametric mechanism."""
+    arguments = ", ".join(f"{arg}={expression(expr)}" for arg, expr in mechanism.arguments)
     return f"dist.{mechanism.family}({arguments})"
-
-
-def _argument(family: str, argument: str, expr) -> str:
-    return expression(expr)
 
 
 # ---------------------------------------------------- nonparametric parts ----
@@ -170,6 +169,11 @@ def _response_table_prior(model: CausalModel, variable: Variable) -> list[str]:
     if not variable.domain.is_finite:
         raise CodegenError(f"'{variable.name}' is {variable.domain.describe()} with an unknown mechanism; the Pyro "
                            "backend needs a finite type or a distribution (e.g. ~ Normal(...))")
+    for parent in variable.parents:
+        if not model.variable(parent).domain.is_finite:
+            raise CodegenError(f"'{variable.name}' has an unknown mechanism of the {model.variable(parent).domain.describe()} "
+                               f"parent '{parent}'; a Dirichlet table needs finite parents: write a distribution "
+                               f"(e.g. {variable.name} ~ Bernoulli(logits = ...)) or give '{parent}' a finite type")
     sizes = [LATENT_CLASSES] * len(_confounders_of(model, variable.name))
     sizes += [model.variable(parent).domain.size for parent in variable.parents]
     shape = ", ".join(map(str, sizes + [variable.domain.size]))
@@ -207,4 +211,4 @@ def _variable_site(model: CausalModel, variable: Variable) -> list[str]:
         indices += [python_name(p) for p in mechanism.parents]
         table = f"rt.lookup(probs_{name}{''.join(', ' + i for i in indices)})"
         return [f'{name} = pyro.sample("{variable.name}", dist.Categorical(probs={table}){observed})']
-    return [f'{name} = pyro.sample("{variable.name}", {_distribution(mechanism)}{observed})']
+    return [f'{name} = pyro.sample("{variable.name}", {distribution_source(mechanism)}{observed})']

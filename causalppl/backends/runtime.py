@@ -1,7 +1,8 @@
 """Small helpers the generated Pyro programs call (imported there as ``rt``).
 
 They keep the generated source readable: broadcasting of Python numbers,
-indexing tables by parent values, reading data columns, row weights.
+indexing tables by parent values, reading data columns, row weights; and
+the device and dtype contexts the inference code runs them under.
 """
 
 from __future__ import annotations
@@ -151,6 +152,17 @@ def row_weights(data: Mapping[str, torch.Tensor] | None, units: torch.Tensor | N
         return
     with poutine.scale(scale=tensor(weights)):
         yield
+
+
+@contextlib.contextmanager
+def default_device(device: torch.device | str) -> Iterator[None]:
+    """Create tensors on ``device`` (models, tables and samplers run on the GPU with "cuda")."""
+    previous = torch.get_default_device()
+    torch.set_default_device(device)
+    try:
+        yield
+    finally:
+        torch.set_default_device(previous)
 
 
 @contextlib.contextmanager

@@ -55,3 +55,17 @@ def fold_term(term: QueryTerm, leaf: Callable[[ProbabilitySpec | ExpectationSpec
         return {"+": lambda: left + right, "-": lambda: left - right,
                 "*": lambda: left * right, "/": lambda: left / right}[term.op]()
     return leaf(term)
+
+
+def is_linear(term: QueryTerm) -> bool:
+    """Sums, differences and scalings of leaves (no product or ratio of two leaves)."""
+    if isinstance(term, (NumberSpec, ProbabilitySpec, ExpectationSpec)):
+        return True
+    if isinstance(term, NegationSpec):
+        return is_linear(term.operand)
+    if term.op in "+-":
+        return is_linear(term.left) and is_linear(term.right)
+    if term.op == "*":
+        return (isinstance(term.left, NumberSpec) and is_linear(term.right)) or (
+            isinstance(term.right, NumberSpec) and is_linear(term.left))
+    return isinstance(term.right, NumberSpec) and is_linear(term.left)

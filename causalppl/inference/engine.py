@@ -12,10 +12,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from causalppl.inference.combine import Estimate, evaluate_term
+import torch
+
+from causalppl.inference.combine import Estimate, evaluate_term, fold_term, is_linear
 from causalppl.inference.errors import query_error
 from causalppl.inference.exact import can_enumerate, exact_distribution, exact_leaf
-from causalppl.inference.montecarlo import mc_distribution, mc_leaf
+from causalppl.inference.montecarlo import mc_distribution, mc_leaf, mc_leaf_values, sample_mean
 from causalppl.inference.results import Result
 from causalppl.ir.model import CausalModel
 from causalppl.semantics.queries import ProbabilitySpec, QuerySpec, has_counterfactuals, leaves
@@ -85,10 +87,21 @@ def _answer_estimate(model: CausalModel, query: QuerySpec, options: QueryOptions
         return answer_bayesian(model, query, options, method)
     if _is_distribution(query):
         return _distribution_result(model, query, options, method)
+    if method == "mc" and is_linear(query.term):
+        return point_result(query, _paired_mc(model, query, options), method)
     leaf = (lambda l: exact_leaf(model, l)) if method == "exact" else (
         lambda l: mc_leaf(model, l, options.samples, options.seed))
     estimate = evaluate_term(query.term, leaf)
     return point_result(query, estimate, method)
+
+
+def _paired_mc(model: CausalModel, query: QuerySpec, options: QueryOptions) -> Estimate:
+    """Common random numbers: every term sees the same noise draws, so differences are precise."""
+    seed = options.seed if options.seed is not None else int(torch.randint(0, 2**31 - 1, ()).item())
+    values = fold_term(query.term, lambda leaf: mc_leaf_values(model, leaf, options.samples, seed))
+    if not isinstance(values, torch.Tensor):
+        return Estimate(float(values))
+    return sample_mean(values)
 
 
 def point_result(query: QuerySpec, estimate: Estimate, method: str, **extra: Any) -> Result:

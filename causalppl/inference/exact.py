@@ -11,7 +11,15 @@ import torch
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.exact import EnumerationTooLarge, Factor, marginal, prune_barren
-from causalppl.backends.factors import DTYPE, FactorGraph, NotTabulable, fixed_parameter_values, model_factors
+from causalppl.backends.exact.errors import describe_bytes
+from causalppl.backends.factors import (
+    DTYPE,
+    FactorGraph,
+    NotTabulable,
+    factors_for,
+    fixed_parameter_values,
+    model_factors,
+)
 from causalppl.backends.tensor_eval import evaluate
 from causalppl.inference.combine import Estimate
 from causalppl.inference.errors import query_error
@@ -70,14 +78,14 @@ def _expectation(model: CausalModel, leaf: ExpectationSpec) -> float:
 def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
     """Normalized joint over the query variables not fixed by evidence; and the fixed values."""
     intervened = do(model, dict(leaf.interventions))
-    graph = _factor_graph(intervened, leaf)
     equalities = {e.outcome.variable: int(e.value) for e in leaf.evidence if e.op == "="}
     fixed = dict(equalities)
     fixed.update({name: int(value) for name, value in leaf.interventions if name in names})
     keep = tuple(name for name in names if name not in fixed)
+    needed = set(keep) | set(equalities) | {e.outcome.variable for e in leaf.evidence}
+    graph = _factor_graph(intervened, leaf, needed)
     factors = list(graph.factors) + [_indicator(intervened, e) for e in leaf.evidence if e.op != "="]
     heads = list(graph.heads) + [None] * (len(factors) - len(graph.factors))
-    needed = set(keep) | set(equalities) | {e.outcome.variable for e in leaf.evidence}
     factors = prune_barren(factors, heads, needed)
     evidence = {name: value for name, value in equalities.items()}
     joint = _contract(factors, keep, evidence, leaf)
@@ -88,9 +96,10 @@ def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
     return joint / mass, keep, fixed
 
 
-def _factor_graph(model: CausalModel, leaf) -> FactorGraph:
+def _factor_graph(model: CausalModel, leaf, needed: set[str]) -> FactorGraph:
+    """Tables of the needed variables and their ancestors; the others would sum to one (barren)."""
     try:
-        return model_factors(model)
+        return factors_for(model, model.ancestors(needed & set(model.topological_names())))
     except NotTabulable as error:
         raise query_error(leaf.span, f"exact enumeration is not possible: {error}",
                           "use --method mc (no evidence), nuts or svi") from None
@@ -100,8 +109,16 @@ def _contract(factors: list[Factor], keep: tuple[str, ...], evidence: dict[str, 
     try:
         return marginal(factors, keep, evidence)
     except EnumerationTooLarge as error:
-        raise query_error(leaf.span, f"exact enumeration is too large for memory: {error}",
-                          "use --method mc, nuts or svi instead of exact") from None
+        raise query_error(leaf.span, _too_large_message(error),
+                          "use --method mc (Monte Carlo) instead of exact; with evidence, "
+                          "--method nuts or svi") from None
+
+
+def _too_large_message(error: EnumerationTooLarge) -> str:
+    count = len(error.largest_factor_vars)
+    limit = f" (the limit is {describe_bytes(error.max_bytes)})" if error.max_bytes is not None else ""
+    return (f"this query is too large for exact enumeration: it needs about {describe_bytes(error.required_bytes)} "
+            f"of memory for one table over {count} variable{'s' if count != 1 else ''}{limit}")
 
 
 def _indicator(model: CausalModel, event: EventSpec) -> Factor:

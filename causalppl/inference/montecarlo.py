@@ -38,16 +38,21 @@ def event_indicator(event: EventSpec, samples: dict[str, torch.Tensor]) -> torch
 
 
 def mc_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, n: int, seed: int | None) -> Estimate:
+    return sample_mean(mc_leaf_values(model, leaf, n, seed))
+
+
+def mc_leaf_values(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, n: int,
+                   seed: int | None) -> torch.Tensor:
+    """Per-unit values whose mean estimates the leaf (indicators for probabilities)."""
     _require_plain(leaf)
     samples = forward_samples(do(model, dict(leaf.interventions)), n, seed)
     if isinstance(leaf, ExpectationSpec):
         values = evaluate(leaf.expr, samples)
-        values = values.expand(n) if values.dim() == 0 else values
-    else:
-        values = torch.ones(n)
-        for event in leaf.events:
-            values = values * event_indicator(event, samples)
-    return _mean(values.double())
+        return (values.expand(n) if values.dim() == 0 else values).double()
+    values = torch.ones(n, dtype=torch.float64)
+    for event in leaf.events:
+        values = values * event_indicator(event, samples).double()
+    return values
 
 
 def mc_distribution(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int | None) -> dict[str, float]:
@@ -59,7 +64,7 @@ def mc_distribution(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int
     return {label: float(p) for label, p in zip(variable.domain.labels, counts)}
 
 
-def _mean(values: torch.Tensor) -> Estimate:
+def sample_mean(values: torch.Tensor) -> Estimate:
     n = values.numel()
     mean = float(values.mean())
     variance = float(values.var()) / n if n > 1 else math.nan

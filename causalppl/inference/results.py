@@ -26,7 +26,7 @@ class Result:
     @property
     def interval_is_posterior(self) -> bool:
         """True when ``interval`` is a posterior credible interval rather than a Monte Carlo one."""
-        return self.method in ("nuts", "svi") or self.kind == "bounds" or self.kind == "identify"
+        return self.method in ("nuts", "svi", "conjugate", "prior") or self.kind in ("bounds", "identify")
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of the spec (section 6), with ``std_error`` in diagnostics."""

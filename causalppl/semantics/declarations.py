@@ -308,7 +308,7 @@ class MechanismChecker:
         missing = [config for config in expected if config not in by_configuration]
         if not by_configuration and not parents and ok:
             self.reporter.error(table.span, f"the table of '{symbol.name}' has no row",
-                                f"write one row of probabilities, e.g. '[0.5, 0.5]'")
+                                "write one row of probabilities, e.g. '[0.5, 0.5]'")
             ok = False
         elif missing and ok:
             example = ", ".join(domain.labels[i] for domain, i in zip(parents, missing[0])) or "(no parents)"

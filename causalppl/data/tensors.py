@@ -1,0 +1,97 @@
+"""Data blocks → the tensors a generated Pyro program reads through ``data=``.
+
+Every observed column becomes a tensor on the requested device, typed for
+the site that observes it: level positions as ``long`` for Categorical sites
+(tables, nonparametric mechanisms, ``Categorical``), ``float`` for Bernoulli
+and every other family.  Blocks are stacked into one set of columns; the
+``count`` column is present only when some row weighs other than 1.  Rows
+of ``under do(...)`` blocks are described by :class:`ExperimentRows`: which
+rows generate each intervened variable (elsewhere its recorded value is
+simply set).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from causalppl.data.loading import COUNT_COLUMN, DataCollection, Dataset
+from causalppl.ir.model import CausalModel, Variable
+from causalppl.semantics.mechanisms import NonparametricMechanism, Parametric, TableMechanism
+
+
+@dataclass(frozen=True)
+class ExperimentRows:
+    """Per intervened variable, a boolean tensor over rows: True where its mechanism generated it."""
+
+    generated: dict[str, torch.Tensor]
+
+    @property
+    def intervened(self) -> tuple[str, ...]:
+        return tuple(self.generated)
+
+
+def is_categorical_site(variable: Variable) -> bool:
+    """True when the generated program observes ``variable`` through a Categorical site."""
+    mechanism = variable.mechanism
+    if isinstance(mechanism, (TableMechanism, NonparametricMechanism)):
+        return True
+    return isinstance(mechanism, Parametric) and mechanism.family == "Categorical"
+
+
+def column_dtype(variable: Variable) -> torch.dtype:
+    return torch.long if is_categorical_site(variable) else torch.get_default_dtype()
+
+
+def stacked_columns(data: DataCollection, model: CausalModel,
+                    device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
+    """All blocks' rows, one tensor per observed variable (and ``count`` when rows are weighted)."""
+    blocks = data.blocks
+    columns: dict[str, torch.Tensor] = {}
+    for variable in model.observables:
+        values = np.concatenate([_block_column(block, variable.name) for block in blocks])
+        columns[variable.name] = torch.as_tensor(values, device=device).to(column_dtype(variable))
+    weights = np.concatenate([block.weights for block in blocks])
+    if not np.all(weights == 1.0):
+        columns[COUNT_COLUMN] = torch.as_tensor(weights, dtype=torch.get_default_dtype(), device=device)
+    return columns
+
+
+def experiment_rows(data: DataCollection, device: torch.device | str = "cpu") -> ExperimentRows:
+    """For each variable some block intervened on, the rows where it was *not* set."""
+    names = tuple(dict.fromkeys(name for block in data.blocks for name in block.intervened))
+    generated = {name: torch.as_tensor(_generated_rows(data, name), dtype=torch.bool, device=device) for name in names}
+    return ExperimentRows(generated)
+
+
+def _generated_rows(data: DataCollection, name: str) -> np.ndarray:
+    return np.concatenate([np.full(block.n_rows, name not in block.intervened) for block in data.blocks])
+
+
+def expand_weighted_rows(data: DataCollection) -> DataCollection:
+    """Each row repeated ``count`` times (weights must be whole numbers); unweighted blocks are kept.
+
+    Needed when discrete latent variables are summed out: a row's weight
+    multiplies the log of a sum over the latent values, which per-site
+    scaling cannot express.
+    """
+    return DataCollection(tuple(_expanded_block(block) for block in data.blocks))
+
+
+def _expanded_block(block: Dataset) -> Dataset:
+    if np.all(block.weights == 1.0):
+        return block
+    counts = np.round(block.weights)
+    if not np.allclose(counts, block.weights):
+        row = int(np.argmax(~np.isclose(counts, block.weights)))
+        raise ValueError(f"{block.origin}, row {row + 1}, column '{COUNT_COLUMN}': {block.weights[row]!r} is not a "
+                         "whole number; models with discrete latent variables need whole-number counts")
+    repeats = counts.astype(np.int64)
+    columns = {name: np.repeat(values, repeats) for name, values in block.columns.items()}
+    return Dataset(columns, np.ones(int(repeats.sum())), block.under, block.origin)
+
+
+def _block_column(block: Dataset, name: str) -> np.ndarray:
+    return np.asarray(block.columns[name])

@@ -1,0 +1,154 @@
+"""``fit``: learn a model's unknowns from data by conjugate updates, NUTS or SVI.
+
+Fits are cached per (model, data object, method, settings) for the life of
+the process, so the queries of one run -- or of one fitted Python model --
+share one posterior.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Any, Hashable
+
+import pyro
+import torch
+from pyro import poutine
+
+from causalppl.backends.pyro_codegen import CodegenError, generate
+from causalppl.data import DataCollection
+from causalppl.diagnostics import Span
+from causalppl.inference.bayesian.conjugate import conjugate_draws, is_conjugate
+from causalppl.inference.bayesian.devices import resolve_device, running_on
+from causalppl.inference.bayesian.diagnostics import independent_summary, inference_data, summarize
+from causalppl.inference.bayesian.likelihood import build_likelihood, global_sites
+from causalppl.inference.bayesian.nuts import run_nuts
+from causalppl.inference.bayesian.posterior import Posterior
+from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
+from causalppl.inference.bayesian.settings import FitSettings, fit_settings
+from causalppl.inference.bayesian.svi import run_svi
+from causalppl.inference.errors import query_error
+from causalppl.ir.model import CausalModel
+from causalppl.semantics.mechanisms import Deterministic
+
+CACHE_SIZE = 8
+NO_DATA_NOTE = "no data: the posterior is the prior"
+INDEPENDENT_DRAWS = ("conjugate", "prior")
+_cache: OrderedDict[Hashable, tuple[Any, Posterior]] = OrderedDict()
+
+
+def fit(model: CausalModel, data: DataCollection | None, method: str = "nuts", options: Any = None,
+        span: Span | None = None) -> Posterior:
+    """The posterior of ``model``'s unknowns given ``data`` (``method``: "nuts" or "svi").
+
+    ``options`` is a :class:`~causalppl.inference.engine.QueryOptions`; its
+    ``extra`` holds the sampler settings.  Errors point at ``span`` (the
+    query being answered), else at the model block.
+    """
+    from causalppl.inference.engine import QueryOptions
+
+    where = span or model.span
+    if method not in ("nuts", "svi"):
+        raise query_error(where, f"cannot fit with method '{method}'", "choose nuts or svi")
+    options = options if options is not None else QueryOptions(method=method)
+    try:
+        settings = fit_settings(options, method)
+    except ValueError as error:
+        raise query_error(where, str(error)) from None
+    key = (model, id(data), replace(settings, quiet=True))
+    cached = _cache.get(key)
+    if cached is not None and cached[0] is data:
+        _cache.move_to_end(key)
+        return cached[1]
+    posterior = _fit(model, data, settings, where)
+    _remember(key, data, posterior)
+    return posterior
+
+
+def clear_fit_cache() -> None:
+    _cache.clear()
+
+
+def _remember(key: Hashable, data: Any, posterior: Posterior) -> None:
+    _cache[key] = (data, posterior)
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+
+
+def _fit(model: CausalModel, data: DataCollection | None, settings: FitSettings, span: Span) -> Posterior:
+    sites = global_sites(model)
+    if not sites:
+        raise query_error(span, f"model {model.name} has no parameters with priors and no unknown mechanisms: "
+                                f"there is nothing for {settings.method} to learn from data",
+                          "use --method exact or mc, or give parameters priors (param b ~ Normal(0, 1))")
+    _require_enumerable_latents(model, span)
+    device = resolve_device(settings.device, span)
+    has_data = data is not None and data.n_rows > 0
+    with running_on(device):
+        if settings.conjugate and is_conjugate(model):
+            run, method = _conjugate_run(model, data if has_data else None, settings), "conjugate"
+        elif not has_data:
+            run, method = _prior_run(model, sites, settings, span), "prior"
+        else:
+            run, method = _sampler_run(model, data, sites, settings, device, span), settings.method
+    return _posterior(model, run, method, device, () if has_data else (NO_DATA_NOTE,))
+
+
+def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...], settings: FitSettings,
+                 device: torch.device, span: Span) -> SamplerRun:
+    try:
+        likelihood = build_likelihood(model, data, device)
+    except (CodegenError, ValueError) as error:
+        raise query_error(span, str(error)) from None
+    if settings.seed is not None:
+        pyro.set_rng_seed(settings.seed)
+    runner = run_nuts if settings.method == "nuts" else run_svi
+    return runner(likelihood, sites, settings)
+
+
+def _conjugate_run(model: CausalModel, data: DataCollection | None, settings: FitSettings) -> SamplerRun:
+    if settings.seed is not None:
+        pyro.set_rng_seed(settings.seed)
+    draws = conjugate_draws(model, data, settings.num_samples * settings.num_chains)
+    return SamplerRun({name: values.unsqueeze(0) for name, values in draws.items()})
+
+
+def _prior_run(model: CausalModel, sites: tuple[str, ...], settings: FitSettings, span: Span) -> SamplerRun:
+    """Independent prior draws of the global sites (the program run for a single unit)."""
+    if settings.seed is not None:
+        pyro.set_rng_seed(settings.seed)
+    try:
+        program = generate(model).load()
+    except CodegenError as error:
+        raise query_error(span, str(error)) from None
+    draws = []
+    with torch.no_grad():
+        for _ in range(settings.num_samples * settings.num_chains):
+            trace = poutine.trace(program).get_trace(n_units=1)
+            draws.append({name: trace.nodes[name]["value"] for name in sites})
+    chain = {name: torch.stack([draw[name] for draw in draws]) for name in sites}
+    return SamplerRun(stack_chains([chain], sites))
+
+
+def _posterior(model: CausalModel, run: SamplerRun, method: str, device: torch.device,
+               notes: tuple[str, ...]) -> Posterior:
+    if method in INDEPENDENT_DRAWS:  # arviz (slow to import) only on request: see Posterior.arviz_data
+        data, diagnostics = None, independent_summary(run)
+    else:
+        data = inference_data(run, method)
+        diagnostics = summarize(run, data)
+    diagnostics["method"] = method
+    return Posterior(model, method, run.draws, diagnostics, device, data, notes)
+
+
+def _require_enumerable_latents(model: CausalModel, span: Span) -> None:
+    """Discrete latent variables are summed out by enumeration, which needs a finite type."""
+    for variable in model.model_variables:
+        stochastic = not isinstance(variable.mechanism, Deterministic)
+        if variable.kind == "latent" and variable.domain.kind == "int" and stochastic:
+            raise query_error(variable.span, f"latent variable '{variable.name}' is a count "
+                                             f"({variable.domain.describe()}): NUTS and SVI sum discrete latents out "
+                                             "by enumeration, which needs finitely many values",
+                              f"give '{variable.name}' a finite type, e.g. {{0, 1, 2, 3}} with a Categorical, "
+                              "or make it continuous")
+

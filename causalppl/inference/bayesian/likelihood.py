@@ -1,0 +1,127 @@
+"""The Pyro model of the data: the generated program run once over every observed row.
+
+All data blocks are stacked into one ``units`` plate (one likelihood term per
+row, weighted by ``count``).  Rows of an ``under do(X)`` block are units of
+the do-transformed model: X is set to its recorded value, not generated, so
+X's own mechanism is masked out of those rows' likelihood while every other
+mechanism -- and every ``<->`` latent class shared by the other variables --
+is the one the observational rows use, with the same parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from pyro.poutine.messenger import Messenger
+from pyro.poutine.subsample_messenger import _Subsample
+
+from causalppl.backends import runtime as rt
+from causalppl.backends.pyro_codegen import UNITS_PLATE, generate
+from causalppl.data import DataCollection
+from causalppl.inference.bayesian.devices import running_on
+from causalppl.data.tensors import ExperimentRows, expand_weighted_rows, experiment_rows, stacked_columns
+from causalppl.ir.model import CausalModel
+from causalppl.semantics.mechanisms import Deterministic, NonparametricMechanism
+
+
+def global_sites(model: CausalModel) -> tuple[str, ...]:
+    """Sites shared by all units: parameters with priors, nonparametric tables, latent-class weights."""
+    names = [p.name for p in model.parameters if p.mechanism is not None]
+    names += [f"weights_{c.name}" for c in model.confounders]
+    names += [f"probs_{v.name}" for v in model.model_variables if isinstance(v.mechanism, NonparametricMechanism)]
+    return tuple(names)
+
+
+def has_discrete_latents(model: CausalModel) -> bool:
+    """Latent classes of ``<->`` arcs, or finite latent variables with noise of their own."""
+    if model.confounders:
+        return True
+    return any(v.kind == "latent" and v.domain.is_finite and not isinstance(v.mechanism, Deterministic)
+               for v in model.model_variables)
+
+
+@dataclass
+class Likelihood:
+    """A no-argument Pyro model: priors of the global sites times the likelihood of every row."""
+
+    model: CausalModel
+    program: Callable
+    columns: dict[str, torch.Tensor]
+    n_units: int
+    experiments: ExperimentRows | None = None
+    subsample_size: int | None = None
+
+    def __call__(self) -> dict[str, torch.Tensor]:
+        run = self.program
+        if self.experiments is not None and self.experiments.generated:
+            run = RecordedSettings(self.experiments, self.columns)(run)
+        if self.subsample_size is not None:
+            run = RandomRows()(run)
+        return run(n_units=self.n_units, data=self.columns, subsample_size=self.subsample_size)
+
+    def subsampled(self, batch_size: int | None) -> "Likelihood":
+        size = None if batch_size is None or batch_size >= self.n_units else batch_size
+        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size)
+
+
+def build_likelihood(model: CausalModel, data: DataCollection, device: torch.device) -> Likelihood:
+    """The likelihood of ``data`` under ``model``; tensors and program constants live on ``device``.
+
+    With discrete latent variables (summed out by enumeration) weighted rows
+    are expanded into repeated rows; otherwise ``count`` scales each row.
+    """
+    with running_on(device):
+        program = generate(model).load()
+    if has_discrete_latents(model):
+        data = expand_weighted_rows(data)
+    columns = stacked_columns(data, model, device)
+    experiments = experiment_rows(data, device) if data.experimental else None
+    return Likelihood(model, program, columns, data.n_rows, experiments)
+
+
+class RecordedSettings(Messenger):
+    """In rows of ``under do(...)`` blocks, set each intervened variable and drop its mechanism.
+
+    The plate's subsample indices are remembered from the ``units`` site so
+    that masks and recorded values follow SVI's mini-batches.
+    """
+
+    def __init__(self, experiments: ExperimentRows, columns: dict[str, torch.Tensor]) -> None:
+        super().__init__()
+        self.experiments = experiments
+        self.columns = columns
+        self.units: torch.Tensor | None = None
+
+    def _pyro_post_sample(self, msg) -> None:
+        if msg["name"] == UNITS_PLATE and isinstance(msg["fn"], _Subsample):
+            self.units = msg["value"]
+
+    def _pyro_sample(self, msg) -> None:
+        generated = self.experiments.generated.get(msg["name"])
+        if generated is None:
+            return
+        mask = generated if self.units is None else generated[self.units]
+        msg["mask"] = mask if msg["mask"] is None else msg["mask"] & mask
+        if msg["infer"].get("_deterministic"):  # a ':=' variable: its value comes from the formula
+            recorded = rt.column(self.columns, msg["name"], self.units).to(msg["value"].dtype)
+            msg["value"] = torch.where(mask, msg["value"], recorded)
+
+
+class RandomRows(Messenger):
+    """Mini-batches of rows drawn with replacement.
+
+    Pyro draws a mini-batch as a prefix of a random permutation of all rows,
+    which costs more than the rest of a step on a million rows; uniform draws
+    with replacement keep the likelihood estimate unbiased (the plate still
+    scales by rows / batch size).
+    """
+
+    def _pyro_sample(self, msg) -> None:
+        if msg["name"] != UNITS_PLATE or not isinstance(msg["fn"], _Subsample) or msg["value"] is not None:
+            return
+        size, batch = msg["fn"].size, msg["fn"].subsample_size
+        if batch is not None and batch < size:
+            msg["value"] = torch.randint(0, size, (batch,))
+            msg["done"] = True

@@ -1,0 +1,66 @@
+"""Queries on models with nothing to learn: enumerated when finite, else by likelihood weighting.
+
+When every parameter is fixed and every mechanism known, but the model is
+not finite (so the exact engine cannot enumerate it), ``P(... | evidence)``
+and ``E[... | evidence]`` are self-normalised weighted averages over
+``--samples`` simulated units: the Monte Carlo estimate, its standard error
+and a 95% interval from it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pyro
+
+from causalppl.inference.bayesian.devices import resolve_device, running_on
+from causalppl.inference.bayesian.predictive import DrawSet, common_seeds, leaf_draws
+from causalppl.inference.combine import Estimate, evaluate_term
+from causalppl.inference.results import Result
+from causalppl.ir.model import CausalModel
+from causalppl.semantics.queries import ProbabilitySpec, QuerySpec
+
+METHOD = "mc"
+NOTE = "evidence weighted by its likelihood (no parameters to learn)"
+
+
+def answer_by_weighting(model: CausalModel, query: QuerySpec, options: Any) -> Result:
+    from causalppl.inference.engine import point_result
+
+    device = resolve_device(options.device, query.span)
+    if options.seed is not None:
+        pyro.set_rng_seed(options.seed)
+    draw_set = DrawSet(model, [{}], lambda: [model], device)
+    seeds = common_seeds(1)
+    with running_on(device):
+        if isinstance(query.term, ProbabilitySpec) and query.term.is_distribution:
+            return _distribution(model, query, draw_set, seeds, int(options.samples))
+
+        evaluations: list[str] = []
+
+        def leaf(term) -> Estimate:
+            computed = leaf_draws(draw_set, term, int(options.samples), seeds)
+            evaluations.append(computed.evaluation)
+            variance = 0.0 if computed.variances is None else float(computed.variances[0])
+            return Estimate(float(computed.values[0]), variance)
+
+        estimate = evaluate_term(query.term, leaf)
+    if math.isnan(estimate.value):
+        from causalppl.inference.errors import query_error
+
+        raise query_error(query.span, "no simulated unit matched the evidence",
+                          "raise --samples, or check that the evidence is possible")
+    if all(evaluation == "exact" for evaluation in evaluations):  # a finite model: enumerated
+        return point_result(query, estimate, "exact")
+    return point_result(query, estimate, METHOD, notes=(NOTE,))
+
+
+def _distribution(model: CausalModel, query: QuerySpec, draw_set: DrawSet, seeds: list[int], units: int) -> Result:
+    computed = leaf_draws(draw_set, query.term, units, seeds)
+    variable = model.variable(query.term.events[0].outcome.variable)
+    distribution = {label: float(p) for label, p in zip(variable.domain.labels, computed.values[0])}
+    if computed.evaluation == "exact":
+        return Result(query.name, query.text, distribution=distribution, method="exact")
+    return Result(query.name, query.text, distribution=distribution, method=METHOD, notes=(NOTE,))
+
