@@ -6,10 +6,16 @@ probabilities and expectations, sharing one condition) becomes a
 data become the observational distribution and ``under do(...)``
 experiments.  Bounds come from the empirical distribution; their 95%
 intervals from Dirichlet posterior draws of it, solved in one batch.
+
+With ``method`` "nuts" or "svi" the answer also carries the posterior of the
+query itself under a Dirichlet prior over response types (the Bayesian
+partial-identification mode, :mod:`causalppl.backends.bounds.bayesian`):
+``estimate`` and ``interval`` are its mean and 95% credible interval.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -24,10 +30,12 @@ from causalppl.backends.bounds import (
     bounds_for_draws,
     sharp_bounds,
 )
+from causalppl.backends.bounds.bayesian import BayesianBoundsResult, posterior_query_draws
+from causalppl.data.distributions import joint_counts
 from causalppl.identification import identify
 from causalppl.inference.errors import query_error
 from causalppl.inference.graphs import observed_admg
-from causalppl.inference.observed import NotTabulable, experimental_counts, observed_joint
+from causalppl.inference.observed import NotTabulable, observed_joint
 from causalppl.inference.results import Result
 from causalppl.ir.model import CausalModel
 from causalppl.semantics import expressions as rx
@@ -45,13 +53,18 @@ COMPARE = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
            ">=": np.greater_equal}
 DEFAULT_DRAWS = 1000
 POINT_TOLERANCE = 1e-9
+BAYESIAN_METHODS = ("nuts", "svi")
+DEFAULT_CHAINS = 4
+DEFAULT_SAMPLES_PER_CHAIN = 1000
+DEFAULT_WARMUP = 500
 
 
 def answer_bounds(model: CausalModel, query: QuerySpec, options) -> Result:
     graph = discrete_graph(model, query)
     linear = LinearTranslator(model, query).translate()
-    observational, draws = _observational(model, options, graph, query)
-    experiments = _experiments(model, options, graph)
+    observational, draws, counts = _observational(model, options, graph, query)
+    counted = _experiment_counts(model, options, graph)
+    experiments = [_normalized(experiment) for experiment in counted]
     try:
         point = sharp_bounds(graph, linear, observational, experiments)
         batch = bounds_for_draws(graph, linear, draws, experiments) if draws is not None else None
@@ -59,7 +72,10 @@ def answer_bounds(model: CausalModel, query: QuerySpec, options) -> Result:
         raise query_error(query.span, str(error), "check the data, or the model's graph") from None
     except ValueError as error:
         raise query_error(query.span, f"cannot bound this query: {error}") from None
-    return _result(model, query, point, batch)
+    result = _result(model, query, point, batch)
+    if options.method in BAYESIAN_METHODS:
+        return _with_posterior(result, query, options, graph, linear, counts, counted)
+    return result
 
 
 # ------------------------------------------------------------------ graph ----
@@ -83,7 +99,7 @@ def _observational(model: CausalModel, options, graph: DiscreteGraph, query: Que
     names = tuple(graph.cards)
     has_observational = options.data is not None and options.data.observational
     if options.data is not None and not has_observational:
-        return None, None
+        return None, None, None
     try:
         joint = observed_joint(model, options.data, int(options.extra.get("draws", DEFAULT_DRAWS)),
                                options.seed, names)
@@ -91,15 +107,17 @@ def _observational(model: CausalModel, options, graph: DiscreteGraph, query: Que
         raise query_error(query.span, "bounds need the observed distribution, and the model does not fix it",
                           f"add a data line (or --data) with columns {', '.join(names)}") from None
     draws = joint.draws.numpy() if joint.draws is not None else None
-    return joint.point.numpy(), draws
+    return joint.point.numpy(), draws, joint.counts
 
 
-def _experiments(model: CausalModel, options, graph: DiscreteGraph) -> list[Experiment]:
+def _experiment_counts(model: CausalModel, options, graph: DiscreteGraph) -> list[Experiment]:
+    """Each experimental data block as an :class:`Experiment` holding counts (settings with units only)."""
     names = tuple(graph.cards)
     experiments = []
-    for intervened, counts in experimental_counts(model, options.data):
+    for block in options.data.experimental if options.data is not None else ():
+        intervened = block.intervened
+        counts = joint_counts(block, model, names)
         axes = [names.index(name) for name in intervened]
-        others = tuple(i for i in range(len(names)) if i not in axes)
         distributions = {}
         for setting in itertools.product(*(range(graph.cards[name]) for name in intervened)):
             index = [slice(None)] * len(names)
@@ -107,9 +125,14 @@ def _experiments(model: CausalModel, options, graph: DiscreteGraph) -> list[Expe
                 index[axis] = value
             cell = counts[tuple(index)]
             if cell.sum() > 0:
-                distributions[setting] = cell / cell.sum()
+                distributions[setting] = cell
         experiments.append(Experiment(tuple(intervened), distributions))
     return experiments
+
+
+def _normalized(experiment: Experiment) -> Experiment:
+    tables = {setting: table / table.sum() for setting, table in experiment.distributions.items()}
+    return Experiment(experiment.intervened, tables)
 
 
 # ----------------------------------------------------------------- result ----
@@ -134,6 +157,72 @@ def _result(model: CausalModel, query: QuerySpec, point, batch) -> Result:
     return Result(query.name, query.text, estimate=lower if identified else None, interval=interval,
                   bounds=(lower, upper), identifiable=identifiable or identified, estimand=estimand,
                   method="bounds-lp", diagnostics=diagnostics, notes=notes, kind="bounds")
+
+
+def _with_posterior(result: Result, query: QuerySpec, options, graph: DiscreteGraph, linear: LinearQuery,
+                    counts: np.ndarray | None, experiments: list[Experiment]) -> Result:
+    """``result`` with the posterior of the query under a Dirichlet prior over response types."""
+    if counts is None and not experiments:
+        raise query_error(query.span, f"method {options.method} gives the posterior of a bounds query given data, "
+                                      "and there are none", "add a data line (or --data), or use --method auto")
+    whole = all(_whole(table) for table in _count_tables(counts, experiments))
+    sampler = str(options.extra.get("sampler", "gibbs" if whole else "nuts"))
+    try:
+        posterior = posterior_query_draws(graph, linear, counts, experiments, method=sampler, seed=options.seed,
+                                          **_posterior_options(options.extra))
+    except (IncompatibleData, ZeroProbabilityCondition, ValueError) as error:
+        raise query_error(query.span, f"cannot sample the posterior of this query: {error}") from None
+    notes = _posterior_notes(result, posterior, options.method, whole)
+    return dataclasses.replace(result, estimate=posterior.mean, interval=posterior.interval,
+                               method=f"bayesian-bounds ({sampler})",
+                               diagnostics=_posterior_diagnostics(result, posterior), notes=result.notes + notes)
+
+
+def _posterior_options(extra: dict) -> dict:
+    """Sampler settings from the query options, with the names the other Bayesian methods use."""
+    chains = int(extra.get("num_chains", DEFAULT_CHAINS))
+    return {"prior": float(extra.get("prior", 1.0)), "chains": chains,
+            "draws": chains * int(extra.get("num_samples", DEFAULT_SAMPLES_PER_CHAIN)),
+            "warmup": int(extra.get("num_warmup", DEFAULT_WARMUP))}
+
+
+def _count_tables(counts: np.ndarray | None, experiments: list[Experiment]) -> list[np.ndarray]:
+    tables = [table for experiment in experiments for table in experiment.distributions.values()]
+    return tables if counts is None else [counts] + tables
+
+
+def _whole(table: np.ndarray) -> bool:
+    return bool(np.all(np.abs(table - np.round(table)) <= 1e-9))
+
+
+def _posterior_diagnostics(result: Result, posterior: BayesianBoundsResult) -> dict:
+    found = posterior.diagnostics
+    diagnostics = dict(result.diagnostics or {})
+    diagnostics["identified_set_interval"] = list(result.interval) if result.interval is not None else None
+    diagnostics.update(max_rhat=found["rhat"], ess_bulk=found["ess_bulk"], ess_tail=found["ess_tail"],
+                       mcse_mean=found["mcse_mean"], posterior_sd=float(np.nanstd(posterior.draws)),
+                       sampler=found["sampler"], chains=found["chains"], posterior_draws=int(posterior.draws.size),
+                       warmup=found["warmup"], prior=found["prior"])
+    if "divergences" in found:
+        diagnostics["divergences"] = found["divergences"]
+    return diagnostics
+
+
+def _posterior_notes(result: Result, posterior: BayesianBoundsResult, asked: str, whole: bool) -> tuple[str, ...]:
+    lower, upper = result.bounds
+    prior = posterior.diagnostics["prior"]["response_types"]
+    if result.estimate is not None:  # the bounds meet
+        where = "the data point-identify it, so the prior only shapes its spread at finite sample size"
+    else:
+        where = (f"the data confine it to the identified set [{lower:.6g}, {upper:.6g}] but not within it: "
+                 "there the posterior depends on the prior however much data there are")
+    how = ("exact Gibbs data augmentation over response types (Chickering & Pearl, 1996)"
+           if posterior.method == "gibbs" else "NUTS on the response-type simplex")
+    instead = ", in place of a variational approximation" if asked == "svi" else ""
+    why = " (the counts are not whole numbers)" if not whole else ""
+    notes = (f"estimate and interval are the posterior mean and 95% credible interval of the query under {prior}; "
+             + where, f"the posterior was sampled by {how}{instead}{why}")
+    return notes + tuple(note for note in posterior.notes if note not in result.notes)
 
 
 def _identification(model: CausalModel, query: QuerySpec) -> tuple[bool | None, str | None]:

@@ -4,15 +4,20 @@ Inputs (:mod:`.problem`): a :class:`DiscreteGraph`, a :class:`LinearQuery`
 over counterfactual events built from :class:`CfAtom`, and observational
 and/or :class:`Experiment` data. :func:`sharp_bounds` solves one problem with
 HiGHS; :func:`bounds_for_draws` handles posterior draws of the observational
-distribution; :mod:`.closed_forms` has the Balke–Pearl and Tian–Pearl formulas.
+distribution; :mod:`.closed_forms` has the Balke–Pearl and Tian–Pearl formulas;
+:func:`posterior_query_draws` samples the posterior of the query itself under
+a Dirichlet prior over response types (the Bayesian partial-identification mode).
 """
 
+from .bayesian import BayesianBoundsResult, posterior_query_draws
 from .closed_forms import CausationBounds, balke_pearl_ace_bounds, tian_pearl_bounds
 from .errors import IncompatibleData, ZeroProbabilityCondition
 from .lp import BoundsResult, DrawBounds, bounds_for_draws, sharp_bounds
 from .problem import CfAtom, DiscreteGraph, Event, Experiment, LinearQuery
 
 __all__ = [
+    "BayesianBoundsResult",
+    "posterior_query_draws",
     "BoundsResult",
     "CausationBounds",
     "CfAtom",
