@@ -1,0 +1,555 @@
+"""Reading Bayesian networks in the BIF interchange format.
+
+BIF (Cozman's interchange format, as used by bnlearn's repository) declares
+finite variables and their conditional probability tables::
+
+    variable Smoker { type discrete [ 2 ] { True, False }; }
+    probability ( Cancer | Pollution, Smoker ) {
+      (low, True) 0.03, 0.97;
+      default 0.5, 0.5;
+    }
+
+The reader is self-contained (plain text or gzip-compressed files). Rows may
+be given per parent combination ``(a, b) p...;``, completed with a
+``default`` row, or as one flat ``table``; a flat table lists the values with
+the child slowest and the last parent fastest, as pgmpy reads it.
+"""
+
+
+import gzip
+import heapq
+import itertools
+import math
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_PUNCTUATION = frozenset("{}()[],;|")
+
+
+class BifError(Exception):
+    """A malformed BIF text, located at a 1-based line and column."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(f"{line}:{column}: {message}")
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def render(self, filename: str) -> str:
+        """Format the error as ``FILE:LINE:COL: error: MESSAGE``."""
+        return f"{filename}:{self.line}:{self.column}: error: {self.message}"
+
+
+
+# --------------------------------------------------------------------------
+# Tokens
+
+
+@dataclass(frozen=True)
+class _Token:
+    """A word (name, number, keyword) or one punctuation character."""
+
+    text: str
+    line: int
+    column: int
+    quoted: bool = False
+
+    @property
+    def is_word(self) -> bool:
+        """True for names, numbers and keywords (anything but punctuation)."""
+        return self.quoted or self.text not in _PUNCTUATION
+
+
+def _tokenize(text: str) -> list[_Token]:
+    """Split BIF text into tokens, dropping ``//`` and ``/* */`` comments."""
+    scanner = _Scanner(text)
+    tokens: list[_Token] = []
+    while scanner.pos < len(text):
+        token = scanner.step()
+        if token is not None:
+            tokens.append(token)
+    return tokens
+
+
+class _Scanner:
+    """A position in BIF text that knows its line and column."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.line_start = 0
+
+    @property
+    def column(self) -> int:
+        """The 1-based column of the current position."""
+        return self.pos - self.line_start + 1
+
+    def advance_to(self, end: int) -> None:
+        """Move to ``end``, counting the newlines passed."""
+        newlines = self.text.count("\n", self.pos, end)
+        if newlines:
+            self.line += newlines
+            self.line_start = self.text.rfind("\n", self.pos, end) + 1
+        self.pos = end
+
+    def step(self) -> _Token | None:
+        """Consume one token, or whitespace or a comment (then None)."""
+        text, pos = self.text, self.pos
+        if text[pos].isspace():
+            self.advance_to(pos + 1)
+        elif text.startswith("//", pos):
+            end = text.find("\n", pos)
+            self.advance_to(len(text) if end < 0 else end)
+        elif text.startswith("/*", pos):
+            self.advance_to(self.closing("*/", "unterminated comment") + 2)
+        elif text[pos] == '"':
+            return self.emit(self.closing('"', "unterminated string", pos + 1) + 1, quoted=True)
+        elif text[pos] in _PUNCTUATION:
+            return self.emit(pos + 1)
+        else:
+            return self.emit(self.word_end())
+        return None
+
+    def closing(self, marker: str, message: str, start: int | None = None) -> int:
+        """Where ``marker`` next occurs, or an error at the current position."""
+        end = self.text.find(marker, self.pos + 2 if start is None else start)
+        if end < 0 or (marker == '"' and "\n" in self.text[self.pos : end]):
+            raise BifError(message, self.line, self.column)
+        return end
+
+    def word_end(self) -> int:
+        """Where the bare word starting here stops."""
+        end = self.pos
+        while end < len(self.text) and not _ends_word(self.text, end):
+            end += 1
+        return end
+
+    def emit(self, end: int, quoted: bool = False) -> _Token:
+        """The token from here to ``end`` (a quoted one without its quotes)."""
+        raw = self.text[self.pos : end]
+        token = _Token(raw[1:-1] if quoted else raw, self.line, self.column, quoted)
+        self.advance_to(end)
+        return token
+
+
+def _ends_word(text: str, pos: int) -> bool:
+    """Whether a bare word stops before ``text[pos]``."""
+    char = text[pos]
+    return char.isspace() or char in _PUNCTUATION or char == '"' or text.startswith(("//", "/*"), pos)
+
+
+# --------------------------------------------------------------------------
+# The network
+
+
+@dataclass(frozen=True)
+class BifVariable:
+    """A finite variable: its name, its states in order, where it was declared."""
+
+    name: str
+    states: tuple[str, ...]
+    line: int
+    column: int
+
+
+@dataclass
+class _RawCpd:
+    """A probability block as written, before it is checked against the variables."""
+
+    child: _Token
+    parents: list[_Token]
+    rows: list[tuple[list[_Token], list[float], _Token]] = field(default_factory=list)
+    default: list[float] | None = None
+    table: tuple[list[float], _Token] | None = None
+
+
+@dataclass(frozen=True)
+class BifCpd:
+    """A checked conditional probability table.
+
+    ``rows[k]`` is the distribution of ``child`` for the k-th parent
+    combination, combinations in lexicographic order of the parents' state
+    positions (first parent slowest).
+    """
+
+    child: str
+    parents: tuple[str, ...]
+    rows: tuple[tuple[float, ...], ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class BifNetwork:
+    """A parsed BIF network: variables in declaration order and one table each."""
+
+    name: str | None
+    variables: dict[str, BifVariable]
+    cpds: dict[str, BifCpd]
+
+    def topological_order(self) -> list[str]:
+        """Parents before children; among ready variables, declaration order first."""
+        position = {name: k for k, name in enumerate(self.variables)}
+        waiting = {name: len(self.cpds[name].parents) for name in self.variables}
+        children: dict[str, list[str]] = {name: [] for name in self.variables}
+        for cpd in self.cpds.values():
+            for parent in cpd.parents:
+                children[parent].append(cpd.child)
+        ready = [(position[n], n) for n, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        order: list[str] = []
+        while ready:
+            _, name = heapq.heappop(ready)
+            order.append(name)
+            for child in children[name]:
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    heapq.heappush(ready, (position[child], child))
+        self._check_acyclic(order)
+        return order
+
+    def _check_acyclic(self, order: list[str]) -> None:
+        """Raise at a probability block on a cycle when ``order`` misses variables."""
+        if len(order) == len(self.variables):
+            return
+        cycle = self._find_cycle(set(self.variables) - set(order))
+        first = min((self.cpds[name] for name in cycle), key=lambda cpd: cpd.line)
+        path = " -> ".join(reversed(cycle + [cycle[0]]))
+        raise BifError(f"the network has a cycle: {path}", first.line, 1)
+
+    def _find_cycle(self, left: set[str]) -> list[str]:
+        """A cycle among ``left``, walking from child to parent.
+
+        Every variable left out of a topological order has a parent that was
+        left out too, so the walk must come back to a variable it has seen.
+        """
+        walk = [min(left, key=lambda name: self.cpds[name].line)]
+        while True:
+            parent = next(p for p in self.cpds[walk[-1]].parents if p in left)
+            if parent in walk:
+                return walk[walk.index(parent) :]
+            walk.append(parent)
+
+
+class _Parser:
+    """Recursive-descent parser over the token list of one BIF text."""
+
+    def __init__(self, tokens: list[_Token]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.name: str | None = None
+        self.variables: dict[str, BifVariable] = {}
+        self.cpds: list[_RawCpd] = []
+
+    # -- token helpers
+
+    def peek(self) -> _Token | None:
+        """The next token, or None at the end of the text."""
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def next(self, what: str) -> _Token:
+        """Consume and return the next token; ``what`` names it for errors."""
+        token = self.peek()
+        if token is None:
+            last = self.tokens[-1] if self.tokens else _Token("", 1, 1)
+            raise BifError(f"unexpected end of file, expected {what}", last.line, last.column)
+        self.pos += 1
+        return token
+
+    def expect(self, text: str) -> _Token:
+        """Consume a punctuation token equal to ``text``."""
+        token = self.next(f"'{text}'")
+        if token.quoted or token.text != text:
+            raise BifError(f"expected '{text}', found '{token.text}'", token.line, token.column)
+        return token
+
+    def word(self, what: str) -> _Token:
+        """Consume a word (a name, number or keyword)."""
+        token = self.next(what)
+        if not token.is_word:
+            raise BifError(f"expected {what}, found '{token.text}'", token.line, token.column)
+        return token
+
+    def at(self, text: str) -> bool:
+        """Whether the next token is the unquoted ``text``."""
+        token = self.peek()
+        return token is not None and not token.quoted and token.text == text
+
+    def more(self, closing: str) -> bool:
+        """Whether a block goes on before ``closing``; an error at the end of the text."""
+        if self.peek() is None:
+            self.next(f"'{closing}'")
+        return not self.at(closing)
+
+    def skip_statement(self) -> None:
+        """Skip up to and including the next ``;`` (properties and the like)."""
+        while not self.at(";"):
+            self.next("';'")
+        self.pos += 1
+
+    # -- blocks
+
+    def parse(self) -> None:
+        """Parse the whole text into variables and raw probability blocks."""
+        while self.peek() is not None:
+            keyword = self.word("'network', 'variable' or 'probability'")
+            if keyword.text == "network":
+                self.parse_network()
+            elif keyword.text == "variable":
+                self.parse_variable()
+            elif keyword.text == "probability":
+                self.parse_probability()
+            else:
+                raise BifError(
+                    f"expected 'network', 'variable' or 'probability', found '{keyword.text}'",
+                    keyword.line,
+                    keyword.column,
+                )
+
+    def parse_network(self) -> None:
+        """``network NAME { properties }``."""
+        self.name = self.word("a network name").text
+        self.expect("{")
+        while self.more("}"):
+            self.skip_statement()
+        self.expect("}")
+
+    def parse_variable(self) -> None:
+        """``variable NAME { type discrete [ N ] { s1, s2 }; property ...; }``."""
+        name = self.word("a variable name")
+        if name.text in self.variables:
+            raise BifError(f"variable '{name.text}' is declared twice", name.line, name.column)
+        self.expect("{")
+        states: tuple[str, ...] | None = None
+        while self.more("}"):
+            if self.at("type"):
+                states = self.parse_type()
+            else:
+                self.skip_statement()
+        self.expect("}")
+        if states is None:
+            raise BifError(f"variable '{name.text}' has no 'type discrete' line", name.line, name.column)
+        self.variables[name.text] = BifVariable(name.text, states, name.line, name.column)
+
+    def parse_type(self) -> tuple[str, ...]:
+        """``type discrete [ N ] { s1, s2 };`` returning the states."""
+        self.next("'type'")
+        kind = self.word("'discrete'")
+        if kind.text != "discrete":
+            raise BifError(f"only discrete variables are supported, found '{kind.text}'", kind.line, kind.column)
+        self.expect("[")
+        count = self.word("the number of states")
+        self.expect("]")
+        self.expect("{")
+        states = self.name_list("}")
+        self.expect(";")
+        names = tuple(state.text for state in states)
+        if not count.text.isdigit() or int(count.text) != len(names):
+            raise BifError(f"declares {count.text} states but lists {len(names)}", count.line, count.column)
+        if len(set(names)) != len(names):
+            raise BifError("a state is listed twice", count.line, count.column)
+        return names
+
+    def name_list(self, closing: str) -> list[_Token]:
+        """Names up to ``closing`` (consumed), separated by commas or by spaces.
+
+        When commas are present, several words between two commas form one
+        name joined by single spaces.
+        """
+        groups: list[list[_Token]] = [[]]
+        has_comma = False
+        while self.more(closing):
+            token = self.next(f"'{closing}'")
+            if not token.quoted and token.text == ",":
+                has_comma = True
+                groups.append([])
+            elif token.is_word:
+                groups[-1].append(token)
+            else:
+                raise BifError(f"unexpected '{token.text}' in a list of names", token.line, token.column)
+        self.pos += 1
+        if not has_comma:
+            return groups[0]
+        return [self._join(group, closing) for group in groups]
+
+    def _join(self, group: list[_Token], closing: str) -> _Token:
+        """One comma-separated entry of a name list, as a single token."""
+        if not group:
+            token = self.tokens[self.pos - 1]
+            raise BifError(f"empty name in a list closed by '{closing}'", token.line, token.column)
+        text = " ".join(token.text for token in group)
+        return _Token(text, group[0].line, group[0].column, group[0].quoted)
+
+    def parse_probability(self) -> None:
+        """``probability ( X | P1, P2 ) { entries }`` (or old style ``( X P1 P2 )``)."""
+        self.expect("(")
+        words: list[_Token] = []
+        parents: list[_Token] | None = None
+        while self.more(")"):
+            token = self.next("')'")
+            if not token.quoted and token.text == "|":
+                parents = []
+            elif token.is_word:
+                (words if parents is None else parents).append(token)
+            elif token.text != ",":
+                raise BifError(f"unexpected '{token.text}' in a probability header", token.line, token.column)
+        self.pos += 1
+        if not words:
+            token = self.tokens[self.pos - 1]
+            raise BifError("a probability block names no variable", token.line, token.column)
+        cpd = _RawCpd(words[0], words[1:] + (parents or []))
+        self.parse_entries(cpd)
+        self.cpds.append(cpd)
+
+    def parse_entries(self, cpd: _RawCpd) -> None:
+        """The ``{ ... }`` body of a probability block."""
+        self.expect("{")
+        while self.more("}"):
+            if self.at("("):
+                start = self.next("'('")
+                key = self.name_list(")")
+                cpd.rows.append((key, self.numbers(), start))
+            elif self.at("table"):
+                start = self.next("'table'")
+                cpd.table = (self.numbers(), start)
+            elif self.at("default"):
+                self.next("'default'")
+                cpd.default = self.numbers()
+            else:
+                self.skip_statement()
+        self.expect("}")
+
+    def numbers(self) -> list[float]:
+        """Numbers separated by commas or spaces, up to and including ``;``."""
+        values: list[float] = []
+        while not self.at(";"):
+            token = self.next("';'")
+            if not token.quoted and token.text == ",":
+                continue
+            values.append(_to_float(token))
+        self.pos += 1
+        return values
+
+
+def _to_float(token: _Token) -> float:
+    """Read a probability, rejecting anything that is not a finite number."""
+    try:
+        value = float(token.text)
+    except ValueError:
+        value = math.nan
+    if token.quoted or not math.isfinite(value):
+        raise BifError(f"expected a number, found '{token.text}'", token.line, token.column)
+    return value
+
+
+# --------------------------------------------------------------------------
+# Checking probability blocks
+
+
+def _check_cpd(raw: _RawCpd, variables: dict[str, BifVariable]) -> BifCpd:
+    """Resolve a raw block against the variables into a complete table."""
+    child = _lookup(raw.child, variables)
+    parents = [_lookup(token, variables) for token in raw.parents]
+    width = len(child.states)
+    combos = list(itertools.product(*(range(len(p.states)) for p in parents)))
+    rows: dict[tuple[int, ...], list[float]] = {}
+    if raw.table is not None:
+        rows.update(_flat_table(raw.table, width, combos))
+    for key, values, start in raw.rows:
+        index = _row_index(key, parents, start)
+        if index in rows:
+            raise BifError("this parent combination is given twice", start.line, start.column)
+        rows[index] = _checked_row(values, width, start)
+    for combo in combos:
+        if combo not in rows:
+            rows[combo] = _default_row(raw, combo, parents, width)
+    return BifCpd(child.name, tuple(p.name for p in parents), tuple(tuple(rows[c]) for c in combos), raw.child.line)
+
+
+def _lookup(token: _Token, variables: dict[str, BifVariable]) -> BifVariable:
+    """The declared variable named by ``token``."""
+    if token.text not in variables:
+        raise BifError(f"variable '{token.text}' is not declared", token.line, token.column)
+    return variables[token.text]
+
+
+def _flat_table(
+    table: tuple[list[float], _Token], width: int, combos: list[tuple[int, ...]]
+) -> dict[tuple[int, ...], list[float]]:
+    """Rows of a flat ``table``: child slowest, last parent fastest."""
+    values, start = table
+    if len(values) != width * len(combos):
+        raise BifError(
+            f"'table' needs {width * len(combos)} numbers, found {len(values)}", start.line, start.column
+        )
+    columns = len(combos)
+    return {
+        combo: _checked_row([values[s * columns + k] for s in range(width)], width, start)
+        for k, combo in enumerate(combos)
+    }
+
+
+def _row_index(key: list[_Token], parents: list[BifVariable], start: _Token) -> tuple[int, ...]:
+    """Positions of the parent states named in a ``(a, b)`` row key."""
+    if len(key) != len(parents):
+        raise BifError(f"expected {len(parents)} parent states, found {len(key)}", start.line, start.column)
+    index = []
+    for token, parent in zip(key, parents):
+        if token.text not in parent.states:
+            raise BifError(f"'{token.text}' is not a state of '{parent.name}'", token.line, token.column)
+        index.append(parent.states.index(token.text))
+    return tuple(index)
+
+
+def _checked_row(values: list[float], width: int, start: _Token) -> list[float]:
+    """A row of ``width`` non-negative numbers with a positive sum."""
+    if len(values) != width:
+        raise BifError(f"expected {width} probabilities, found {len(values)}", start.line, start.column)
+    if any(value < 0 for value in values) or sum(values) <= 0:
+        raise BifError("probabilities must be non-negative with a positive sum", start.line, start.column)
+    return values
+
+
+def _default_row(raw: _RawCpd, combo: tuple[int, ...], parents: list[BifVariable], width: int) -> list[float]:
+    """The ``default`` row for a combination not listed, or an error."""
+    if raw.default is not None:
+        return _checked_row(raw.default, width, raw.child)
+    if not parents:
+        raise BifError(f"no probabilities given for '{raw.child.text}'", raw.child.line, raw.child.column)
+    states = ", ".join(parent.states[k] for parent, k in zip(parents, combo))
+    raise BifError(
+        f"no probabilities for '{raw.child.text}' given ({states})", raw.child.line, raw.child.column
+    )
+
+
+def parse_bif(text: str) -> BifNetwork:
+    """Parse and check BIF text; raise :class:`BifError` when it is malformed."""
+    parser = _Parser(_tokenize(text))
+    parser.parse()
+    cpds: dict[str, BifCpd] = {}
+    for raw in parser.cpds:
+        cpd = _check_cpd(raw, parser.variables)
+        if cpd.child in cpds:
+            raise BifError(f"'{cpd.child}' has two probability blocks", raw.child.line, raw.child.column)
+        cpds[cpd.child] = cpd
+    for variable in parser.variables.values():
+        if variable.name not in cpds:
+            raise BifError(f"variable '{variable.name}' has no probability block", variable.line, variable.column)
+    network = BifNetwork(parser.name, parser.variables, cpds)
+    network.topological_order()
+    return network
+
+
+def read_bif_text(path: str | Path) -> str:
+    """The text of a BIF file, gunzipped when it is gzip-compressed."""
+    data = Path(path).read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, zlib.error) as error:
+            raise OSError(f"corrupt gzip data: {error}") from error
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
