@@ -28,7 +28,7 @@ from causalppl.resources import stdlib_dir, stdlib_models
 from causalppl.semantics import CheckedProgram, DataSpec, check_program, check_query
 from causalppl.semantics.queries import QuerySpec
 from causalppl.semantics.resolve import ExpressionResolver
-from causalppl.semantics.scope import Reporter
+from causalppl.semantics.scope import Reporter, did_you_mean
 from causalppl.syntax import parse_assignments, parse_program, parse_query
 from causalppl.transforms import do as do_transform
 
@@ -116,17 +116,25 @@ class Model:
         return Model(self.program, do_transform(self.ir, positions), self.data_override)
 
     def _value_position(self, name: str, value: Any) -> float:
-        return self.do_text(f"{name} = {value}").ir.interventions[-1][1] if isinstance(value, str) else \
-            self._numeric_position(name, value)
-
-    def _numeric_position(self, name: str, value: float) -> float:
-        if name not in self.ir:
-            raise CausalPPLError.at(Span.unknown("<do>"), f"unknown variable '{name}'")
-        domain = self.ir.variable(name).domain
-        position = domain.accepts_number(float(value)) if domain.is_finite else float(value)
+        """The IR value of ``value`` for variable ``name``: a level position, or the number itself."""
+        domain = self._intervenable(name).domain
+        if isinstance(value, str):
+            position = domain.position(value if domain.kind == "levels" else value.lower())
+        else:
+            position = domain.accepts_number(float(value)) if domain.is_finite else float(value)
         if position is None:
             raise CausalPPLError.at(Span.unknown("<do>"), f"{value!r} is not a value of '{name}' ({domain.describe()})")
         return float(position)
+
+    def _intervenable(self, name: str):
+        if name not in self.ir:
+            names = [v.name for v in self.ir.model_variables]
+            raise CausalPPLError.at(Span.unknown("<do>"), f"unknown variable '{name}'" + did_you_mean(name, names))
+        variable = self.ir.variable(name)
+        if variable.is_parameter:
+            raise CausalPPLError.at(Span.unknown("<do>"), f"'{name}' is a parameter; only model variables can be "
+                                                          "intervened on")
+        return variable
 
     # --------------------------------------------------------------- Pyro ----
     @cached_property
