@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from causalppl.inference.bayesian.devices import resolve_device, running_on
 from causalppl.inference.combine import Estimate, evaluate_term, fold_term, is_linear
 from causalppl.inference.errors import query_error
 from causalppl.inference.exact import can_enumerate, exact_distribution, exact_leaf
@@ -47,6 +48,7 @@ def query_options(data: Any, options: dict[str, Any]) -> QueryOptions:
 
 
 def answer(model: CausalModel, query: QuerySpec, options: QueryOptions) -> Result:
+    resolve_device(options.device, query.span)  # a clear error when CUDA is asked for but absent
     if query.kind == "bounds":
         from causalppl.inference.bounds import answer_bounds
 
@@ -88,7 +90,8 @@ def _answer_estimate(model: CausalModel, query: QuerySpec, options: QueryOptions
     if _is_distribution(query):
         return _distribution_result(model, query, options, method)
     if method == "mc" and is_linear(query.term):
-        return point_result(query, _paired_mc(model, query, options), method)
+        with running_on(resolve_device(options.device, query.span)):
+            return point_result(query, _paired_mc(model, query, options), method)
     leaf = (lambda l: exact_leaf(model, l)) if method == "exact" else (
         lambda l: mc_leaf(model, l, options.samples, options.seed))
     estimate = evaluate_term(query.term, leaf)
