@@ -112,3 +112,12 @@ def test_subprocess_error_has_no_traceback(tmp_path):
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr
     assert f"{bad}:3:3: error:" in completed.stderr
+
+
+def test_device_cuda_without_a_gpu_is_a_clear_error(capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert main(["run", KIDNEY, "--device", "cuda"]) == 1
+    assert "torch sees no CUDA GPU" in capsys.readouterr().err
