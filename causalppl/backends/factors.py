@@ -100,8 +100,8 @@ def fixed_parameter_values(model: CausalModel) -> dict[str, torch.Tensor]:
 
 def variable_factor(model: CausalModel, variable: Variable, params: Mapping[str, torch.Tensor]) -> Factor:
     if not variable.domain.is_finite:
-        raise NotTabulable(f"'{variable.name}' is {variable.domain.describe()}: exact enumeration needs finite "
-                           "variables; use --method mc, nuts or svi")
+        raise NotTabulable(f"'{variable.name}' is {variable.domain.describe()}, and exact enumeration needs finite "
+                           "variables")
     mechanism = variable.mechanism
     if isinstance(mechanism, TableMechanism):
         shape = mechanism.parent_sizes + (variable.domain.size,)

@@ -101,7 +101,7 @@ def _factor_graph(model: CausalModel, leaf, needed: set[str]) -> FactorGraph:
     try:
         return factors_for(model, model.ancestors(needed & set(model.topological_names())))
     except NotTabulable as error:
-        raise query_error(leaf.span, f"exact enumeration is not possible: {error}",
+        raise query_error(leaf.span, f"cannot answer exactly: {error}",
                           "use --method mc (no evidence), nuts or svi") from None
 
 
