@@ -20,12 +20,13 @@ import argparse
 import random
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from bench.common import best_time
 from causalppl.backends.exact import Factor, batched_marginal, clear_plan_cache, marginal
 from causalppl.backends.exact.planning import Strategy
 
@@ -99,16 +100,6 @@ def pgmpy_answer(engine: VariableElimination, model, query: Query) -> np.ndarray
 def engine_answer(factors: list[Factor], query: Query, strategy: Strategy) -> np.ndarray:
     table = marginal(factors, [query.target], query.evidence, strategy=strategy)
     return (table / table.sum()).numpy()
-
-
-def best_time(function: Callable[[], object], repeats: int) -> float:
-    """Fastest of ``repeats`` calls, in seconds (robust to a busy machine)."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def first_call_time(factors: list[Factor], query: Query, strategy: Strategy, repeats: int) -> float:

@@ -37,6 +37,7 @@ import pgmpy  # noqa: E402
 from pgmpy.inference import CausalInference  # noqa: E402
 from pgmpy.utils import get_example_model  # noqa: E402  (reads a file bundled with pgmpy)
 
+from bench.common import best_time
 import causalppl as cp  # noqa: E402
 from causalppl.backends.exact import batched_marginal  # noqa: E402
 from causalppl.backends.factors import model_factors  # noqa: E402
@@ -99,15 +100,6 @@ class Alarm:
             evidence = {parent: rng.choice(self.states(parent))}
             queries.append(Query(target, intervened, rng.choice(self.states(intervened)), evidence))
         return queries
-
-
-def best_time(function, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def bench_single(alarm: Alarm, queries: list[Query], repeats: int) -> None:

@@ -11,21 +11,12 @@ from __future__ import annotations
 
 import random
 import statistics
-import time
 from typing import Callable
 
+from bench.common import best_time
 from causalppl.identification import ADMG, identify
 
 REPEATS = 5
-
-
-def best_of(function: Callable[[], object]) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def named_graphs() -> dict[str, tuple[ADMG, str, str]]:
@@ -73,7 +64,7 @@ def compare(label: str, admg: ADMG, treatment: str, outcome: str) -> float | Non
     ours = lambda: identify(admg, {outcome}, {treatment}).identifiable  # noqa: E731
     theirs = y0_identify(admg, treatment, outcome)
     verdict, peer_verdict = ours(), theirs()
-    ours_time, theirs_time = best_of(ours), best_of(theirs)
+    ours_time, theirs_time = best_time(ours, REPEATS), best_time(theirs, REPEATS)
     agree = "agree" if verdict == peer_verdict else "DISAGREE"
     print(f"{label:34s} ours {ours_time * 1e3:8.2f} ms   y0 {theirs_time * 1e3:8.2f} ms   "
           f"ratio {theirs_time / ours_time:6.1f}x   identified={verdict} ({agree})")

@@ -24,31 +24,14 @@ import torch
 from pyro.infer import MCMC, NUTS
 
 import causalppl as cp
+from bench.common import CONFOUNDED_LINEAR, simulate_confounded_linear
 from causalppl.inference.bayesian import clear_fit_cache, fit
 from causalppl.inference.engine import QueryOptions
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-SOURCE = """
-model ConfoundedLinear {
-    param effect ~ Normal(0, 5)
-    param zx ~ Normal(0, 5)
-    param zy ~ Normal(0, 5)
-    param noise ~ HalfNormal(2)
-    Z ~ Normal(0, 1)
-    X ~ Normal(zx * Z, 1)
-    Y ~ Normal(effect * X + zy * Z, noise)
-}
-"""
 PARAMETERS = ("effect", "zx", "zy", "noise")
-
-
-def simulate(rows: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    z = rng.normal(size=rows)
-    x = 0.8 * z + rng.normal(size=rows)
-    return pd.DataFrame({"Z": z, "X": x, "Y": 1.5 * x + 2.0 * z + 0.5 * rng.normal(size=rows)})
 
 
 def hand_written(frame: pd.DataFrame):
@@ -91,7 +74,7 @@ def run_hand_written(frame: pd.DataFrame, args, jit: bool) -> tuple[float, float
 
 
 def run_causalppl(frame: pd.DataFrame, args, jit: bool) -> tuple[float, float]:
-    model = cp.loads(SOURCE)
+    model = cp.loads(CONFOUNDED_LINEAR)
     data = model.load_data(frame)
     options = QueryOptions(method="nuts", seed=args.seed, extra=dict(num_chains=args.chains, num_warmup=args.warmup,
                                                                      num_samples=args.samples, jit_compile=jit))
@@ -113,7 +96,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    frame = simulate(args.rows, args.seed)
+    frame = simulate_confounded_linear(args.rows, args.seed)
     print(f"confounded linear SCM, {args.rows} rows; {args.chains} chains x ({args.warmup} warm-up + "
           f"{args.samples} draws), sequential, {args.threads} torch thread(s)")
     print(f"  {'':<28} {'seconds':>8} {'min ESS':>8} {'ESS/s':>8}")

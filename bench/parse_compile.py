@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import gzip
 import os
-import time
 from pathlib import Path
 from typing import Callable
 
+from bench.common import best_time
 from bench.generate_linear import linear_chain_source
 from causalppl.backends.pyro_codegen import generate
 from causalppl.ir import build_model
@@ -31,17 +31,6 @@ def front_end(source: str) -> str:
     return generate(build_model(program.model)).source
 
 
-def best_seconds(function: Callable[[], object], repeats: int = REPEATS) -> float:
-    """Best of ``repeats`` runs after a warm-up (as timeit advises: the minimum is the least noisy)."""
-    function()  # warm-up: imports, grammar construction, caches
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def pgmpy_alarm_reader() -> Callable[[], object] | None:
     try:
         import pgmpy
@@ -55,16 +44,16 @@ def pgmpy_alarm_reader() -> Callable[[], object] | None:
 
 def main() -> None:
     alarm = (stdlib_dir() / "alarm.scm").read_text()
-    ours = best_seconds(lambda: front_end(alarm))
+    ours = best_time(lambda: front_end(alarm), REPEATS, warmup=True)
     print(f"alarm (37 variables): parse+check+IR+codegen {ours * 1000:.1f} ms (target < 1000 ms)")
     reader = pgmpy_alarm_reader()
     if reader is not None:
-        theirs = best_seconds(reader, max(3, REPEATS // 2))
+        theirs = best_time(reader, max(3, REPEATS // 2), warmup=True)
         print(f"  pgmpy BIFReader.get_model on the same network: {theirs * 1000:.1f} ms "
               f"-> causalppl is {theirs / ours:.1f}x faster")
     small, large = linear_chain_source(50), linear_chain_source(500)
-    t50 = best_seconds(lambda: front_end(small))
-    t500 = best_seconds(lambda: front_end(large), max(3, REPEATS // 2))
+    t50 = best_time(lambda: front_end(small), REPEATS, warmup=True)
+    t500 = best_time(lambda: front_end(large), max(3, REPEATS // 2), warmup=True)
     print(f"linear model  50 variables: {t50 * 1000:.1f} ms")
     print(f"linear model 500 variables: {t500 * 1000:.1f} ms")
     print(f"ratio 500/50: {t500 / t50:.1f} (linear growth ~10; target < 15)")

@@ -16,35 +16,17 @@ import time
 import warnings
 
 import numpy as np
-import pandas as pd
 import torch
 
 import causalppl as cp
+from bench.common import CONFOUNDED_LINEAR, simulate_confounded_linear
 from causalppl.inference.bayesian import clear_fit_cache, fit
 from causalppl.inference.bayesian.settings import DEFAULT_BATCH_SIZE
 from causalppl.inference.engine import QueryOptions
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
-SOURCE = """
-model ConfoundedLinear {
-    param effect ~ Normal(0, 5)
-    param zx ~ Normal(0, 5)
-    param zy ~ Normal(0, 5)
-    param noise ~ HalfNormal(2)
-    Z ~ Normal(0, 1)
-    X ~ Normal(zx * Z, 1)
-    Y ~ Normal(effect * X + zy * Z, noise)
-}
-"""
 WARM_STEPS = 20
-
-
-def simulate(rows: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    z = rng.normal(size=rows).astype(np.float32)
-    x = 0.8 * z + rng.normal(size=rows).astype(np.float32)
-    return pd.DataFrame({"Z": z, "X": x, "Y": 1.5 * x + 2.0 * z + 0.5 * rng.normal(size=rows).astype(np.float32)})
 
 
 def steps_per_second(model: cp.Model, data, device: str, batch_size: int, steps: int, seed: int) -> float:
@@ -84,9 +66,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    model = cp.loads(SOURCE)
+    model = cp.loads(CONFOUNDED_LINEAR)
     start = time.perf_counter()
-    data = model.load_data(simulate(args.rows, args.seed))
+    data = model.load_data(simulate_confounded_linear(args.rows, args.seed, dtype=np.float32))
     print(f"{args.rows:,} rows loaded and validated in {time.perf_counter() - start:.1f} s; device {args.device}, "
           f"{torch.get_num_threads()} CPU thread(s)")
     steps_per_second(model, data, args.device, args.batch_size, 5, args.seed)  # imports and one-time set-up
