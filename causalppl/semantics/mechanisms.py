@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import product
-from typing import Union
+from typing import ClassVar, Union
 
 from causalppl.diagnostics import Span
 from causalppl.semantics.distributions import FAMILIES, Noise
@@ -54,13 +54,19 @@ class Deterministic:
     def parameters(self) -> tuple[str, ...]:
         return parameters_in(self.expr)
 
+    noise: ClassVar[Noise] = Noise.NONE
+
+
+class _ReadsNoParameters:
+    """Mechanisms written without expressions read no parameters."""
+
     @property
-    def noise(self) -> Noise:
-        return Noise.NONE
+    def parameters(self) -> tuple[str, ...]:
+        return ()
 
 
 @dataclass(frozen=True)
-class TableMechanism:
+class TableMechanism(_ReadsNoParameters):
     """A conditional probability table; ``rows`` follow :func:`parent_configurations` order."""
 
     parents: tuple[str, ...]
@@ -68,33 +74,21 @@ class TableMechanism:
     rows: tuple[tuple[float, ...], ...]
     span: Span
 
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        return ()
-
-    @property
-    def noise(self) -> Noise:
-        return Noise.INVERSE_CDF
+    noise: ClassVar[Noise] = Noise.INVERSE_CDF
 
 
 @dataclass(frozen=True)
-class NonparametricMechanism:
+class NonparametricMechanism(_ReadsNoParameters):
     """``X : T <- A, B`` (or a root ``X : T``): an unknown response function."""
 
     parents: tuple[str, ...]
     span: Span
 
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        return ()
-
-    @property
-    def noise(self) -> Noise:
-        return Noise.RESPONSE_FUNCTION
+    noise: ClassVar[Noise] = Noise.RESPONSE_FUNCTION
 
 
 @dataclass(frozen=True)
-class ConstantMechanism:
+class ConstantMechanism(_ReadsNoParameters):
     """The result of ``do(X = value)``; ``value`` is a level position for finite X."""
 
     value: float
@@ -104,13 +98,7 @@ class ConstantMechanism:
     def parents(self) -> tuple[str, ...]:
         return ()
 
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        return ()
-
-    @property
-    def noise(self) -> Noise:
-        return Noise.NONE
+    noise: ClassVar[Noise] = Noise.NONE
 
 
 Mechanism = Union[Parametric, Deterministic, TableMechanism, NonparametricMechanism, ConstantMechanism]
