@@ -10,7 +10,10 @@ finite nonparametric variables becomes a shared latent class.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
+
+import torch
 
 from causalppl.backends.expr_source import expression, number, python_name
 from causalppl.ir.model import CausalModel, Confounder, Variable
@@ -40,6 +43,16 @@ class GeneratedProgram:
         namespace: dict = {"__name__": f"causalppl_generated_{self.model_name}"}
         exec(compile(self.source, f"<causalppl:{self.model_name}>", "exec"), namespace)  # noqa: S102 - our own code
         return namespace["model"]
+
+
+def compiled_program(model: CausalModel) -> Callable:
+    """The model's generated ``model`` function, compiled once per model (and default device)."""
+    return _compiled(model, str(torch.get_default_device()))
+
+
+@lru_cache(maxsize=128)
+def _compiled(model: CausalModel, device: str) -> Callable:
+    return generate(model).load()
 
 
 def generate(model: CausalModel) -> GeneratedProgram:

@@ -11,7 +11,7 @@ import math
 import pyro
 import torch
 
-from causalppl.backends.pyro_codegen import generate
+from causalppl.backends.pyro_codegen import compiled_program
 from causalppl.backends.tensor_eval import evaluate
 from causalppl.inference.combine import Estimate
 from causalppl.inference.errors import query_error
@@ -29,7 +29,7 @@ def forward_samples(model: CausalModel, n: int, seed: int | None = None) -> dict
     if seed is not None:
         pyro.set_rng_seed(seed)
     with torch.no_grad():
-        return generate(model).load()(n_units=n)
+        return compiled_program(model)(n_units=n)
 
 
 def event_indicator(event: EventSpec, samples: dict[str, torch.Tensor]) -> torch.Tensor:

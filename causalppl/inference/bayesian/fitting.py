@@ -15,7 +15,7 @@ import pyro
 import torch
 from pyro import poutine
 
-from causalppl.backends.pyro_codegen import CodegenError, generate
+from causalppl.backends.pyro_codegen import CodegenError, compiled_program
 from causalppl.data import DataCollection
 from causalppl.diagnostics import Span
 from causalppl.inference.bayesian.conjugate import conjugate_draws, is_conjugate
@@ -118,7 +118,7 @@ def _prior_run(model: CausalModel, sites: tuple[str, ...], settings: FitSettings
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
     try:
-        program = generate(model).load()
+        program = compiled_program(model)
     except CodegenError as error:
         raise query_error(span, str(error)) from None
     draws = []

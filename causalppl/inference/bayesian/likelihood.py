@@ -18,7 +18,7 @@ from pyro.poutine.messenger import Messenger
 from pyro.poutine.subsample_messenger import _Subsample
 
 from causalppl.backends import runtime as rt
-from causalppl.backends.pyro_codegen import UNITS_PLATE, generate
+from causalppl.backends.pyro_codegen import UNITS_PLATE, compiled_program
 from causalppl.data import DataCollection
 from causalppl.inference.bayesian.devices import running_on
 from causalppl.data.tensors import ExperimentRows, expand_weighted_rows, experiment_rows, stacked_columns
@@ -73,7 +73,7 @@ def build_likelihood(model: CausalModel, data: DataCollection, device: torch.dev
     are expanded into repeated rows; otherwise ``count`` scales each row.
     """
     with running_on(device):
-        program = generate(model).load()
+        program = compiled_program(model)
     if has_discrete_latents(model):
         data = expand_weighted_rows(data)
     columns = stacked_columns(data, model, device)

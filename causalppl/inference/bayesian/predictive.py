@@ -20,7 +20,7 @@ from pyro import poutine
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.factors import fixed_parameter_values
-from causalppl.backends.pyro_codegen import CodegenError, generate
+from causalppl.backends.pyro_codegen import CodegenError, compiled_program
 from causalppl.backends.tensor_eval import evaluate
 from causalppl.data.tensors import column_dtype
 from causalppl.inference.bayesian.devices import on_cpu, running_on
@@ -137,7 +137,7 @@ def _intervened_model(model: CausalModel, leaf: Leaf) -> CausalModel:
 
 def _program(model: CausalModel, leaf: Leaf) -> Callable:
     try:
-        return generate(model).load()
+        return compiled_program(model)
     except CodegenError as error:
         raise query_error(leaf.span, str(error)) from None
 
