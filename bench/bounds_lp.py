@@ -15,7 +15,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from causalppl.backends.bounds import CfAtom, DiscreteGraph, LinearQuery, bounds_for_draws, sharp_bounds
+from causalppl.backends.bounds import (
+    CfAtom,
+    DiscreteGraph,
+    LinearQuery,
+    bounds_for_draws,
+    sharp_bounds,
+)
 from causalppl.backends.bounds.formulation import (
     LinearSystem,
     Regime,

@@ -158,7 +158,7 @@ def ours_worlds_query(k: int) -> float:
 
 
 def ours_worlds_draws(k: int, n: int = 1000) -> float:
-    from causalppl.inference.counterfactual import counterfactual
+    from causalppl.inference.counterfactual.answer import counterfactual
 
     model = linear_model()
     out = counterfactual(model.ir, evidence(), [{name: 1.0} for name in intervened(k)], n=n, seed=0)
@@ -225,8 +225,9 @@ WORKERS: dict[str, Callable[[int], float]] = {
 
 def worker(kind: str, k: int) -> None:
     """Measure one (kind, k) in this fresh process; print time, answer and peak RSS as JSON."""
-    import causalppl  # noqa: F401  (imports count in the baseline, not in the measurement)
     import torch  # noqa: F401
+
+    import causalppl  # noqa: F401  (imports count in the baseline, not in the measurement)
 
     if kind == "chirho":
         import chirho.counterfactual.handlers  # noqa: F401

@@ -27,7 +27,12 @@ import numpy as np
 import torch
 
 from bench.common import best_time
-from causalppl.backends.exact import Factor, batched_marginal, clear_plan_cache, marginal
+from causalppl.backends.exact import (
+    Factor,
+    batched_marginal,
+    clear_plan_cache,
+    marginal,
+)
 from causalppl.backends.exact.planning import Strategy
 
 warnings.filterwarnings("ignore", category=FutureWarning)

@@ -37,8 +37,8 @@ import pgmpy  # noqa: E402
 from pgmpy.inference import CausalInference  # noqa: E402
 from pgmpy.utils import get_example_model  # noqa: E402  (reads a file bundled with pgmpy)
 
-from bench.common import best_time
 import causalppl as cp  # noqa: E402
+from bench.common import best_time
 from causalppl.backends.exact import batched_marginal  # noqa: E402
 from causalppl.backends.factors import model_factors  # noqa: E402
 from causalppl.interop import bif  # noqa: E402

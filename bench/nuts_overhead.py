@@ -26,7 +26,7 @@ from pyro.infer import MCMC, NUTS
 import causalppl as cp
 from bench.common import CONFOUNDED_LINEAR, simulate_confounded_linear
 from causalppl.inference.bayesian import clear_fit_cache, fit
-from causalppl.inference.engine import QueryOptions
+from causalppl.inference.options import parse_options
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -76,8 +76,8 @@ def run_hand_written(frame: pd.DataFrame, args, jit: bool) -> tuple[float, float
 def run_causalppl(frame: pd.DataFrame, args, jit: bool) -> tuple[float, float]:
     model = cp.loads(CONFOUNDED_LINEAR)
     data = model.load_data(frame)
-    options = QueryOptions(method="nuts", seed=args.seed, extra=dict(num_chains=args.chains, num_warmup=args.warmup,
-                                                                     num_samples=args.samples, jit_compile=jit))
+    options = parse_options(dict(method="nuts", seed=args.seed, num_chains=args.chains, num_warmup=args.warmup,
+                                 num_samples=args.samples, jit_compile=jit))
     clear_fit_cache()
     start = time.perf_counter()
     posterior = fit(model.ir, data, "nuts", options)

@@ -18,9 +18,9 @@ from typing import Callable
 from bench.common import best_time
 from bench.generate_linear import linear_chain_source
 from causalppl.backends.pyro_codegen import generate
-from causalppl.ir import build_model
 from causalppl.resources import stdlib_dir
 from causalppl.semantics import check_program
+from causalppl.semantics.lower import build_model
 from causalppl.syntax import parse_program
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "7"))

@@ -22,7 +22,7 @@ import causalppl as cp
 from bench.common import CONFOUNDED_LINEAR, simulate_confounded_linear
 from causalppl.inference.bayesian import clear_fit_cache, fit
 from causalppl.inference.bayesian.settings import DEFAULT_BATCH_SIZE
-from causalppl.inference.engine import QueryOptions
+from causalppl.inference.options import parse_options
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -34,8 +34,8 @@ def steps_per_second(model: cp.Model, data, device: str, batch_size: int, steps:
     timings = []
     for count in (WARM_STEPS, WARM_STEPS + steps):
         clear_fit_cache()
-        options = QueryOptions(method="svi", seed=seed, device=device,
-                               extra=dict(num_steps=count, batch_size=batch_size, num_samples=200))
+        options = parse_options(dict(method="svi", seed=seed, device=device, num_steps=count,
+                                     batch_size=batch_size, num_samples=200))
         start = time.perf_counter()
         fit(model.ir, data, "svi", options)
         if device == "cuda":
@@ -47,7 +47,7 @@ def steps_per_second(model: cp.Model, data, device: str, batch_size: int, steps:
 def fitted_effect(model: cp.Model, data, device: str, batch_size: int, seed: int) -> tuple[float, float, float]:
     """A fit with the default number of steps: seconds, posterior mean of the effect and its sd."""
     clear_fit_cache()
-    options = QueryOptions(method="svi", seed=seed, device=device, extra=dict(batch_size=batch_size))
+    options = parse_options(dict(method="svi", seed=seed, device=device, batch_size=batch_size))
     start = time.perf_counter()
     posterior = fit(model.ir, data, "svi", options)
     draws = posterior.draws["effect"]

@@ -20,13 +20,15 @@ import torch
 from causalppl.backends.pyro_codegen import GeneratedProgram, generate
 from causalppl.data import DataCollection, read_table, to_dataset
 from causalppl.diagnostics import CausalPPLError, Span
-from causalppl.inference.engine import answer, query_options
-from causalppl.inference.montecarlo import forward_samples
+from causalppl.inference.estimate.montecarlo import forward_samples
+from causalppl.inference.options import Options, parse_options
+from causalppl.inference.plan import answer
 from causalppl.inference.results import Result
-from causalppl.ir import CausalModel, build_model
+from causalppl.ir import CausalModel
+from causalppl.ir.queries import QuerySpec
 from causalppl.resources import stdlib_dir, stdlib_models
 from causalppl.semantics import CheckedProgram, DataSpec, check_program, check_query
-from causalppl.semantics.queries import QuerySpec
+from causalppl.semantics.lower import build_model
 from causalppl.semantics.resolve import ExpressionResolver
 from causalppl.semantics.scope import Reporter, did_you_mean
 from causalppl.syntax import parse_assignments, parse_program, parse_query
@@ -159,21 +161,50 @@ class Model:
     def query(self, text: str, data: Any = None, **options: Any) -> Result:
         """Answer one query written in the language, e.g. ``"P(Y = 1 | do(X = 1))"``.
 
-        Options: ``method`` (auto, exact, mc, nuts, svi), ``samples``, ``seed``,
-        ``device`` (cpu, cuda), ``quiet``; method-specific ones go to the engine.
+        Options (validated; see ``causalppl.inference.options``): ``method``
+        (auto, exact, mc, nuts, svi, identification, bounds), ``samples``,
+        ``seed``, ``device`` (cpu, cuda), ``quiet``, and the per-method ones
+        (``num_chains``, ``num_steps``, ...).  ``Result.plan`` says which engine
+        answered and why.
         """
-        return self.answer(self._check_query_text(text), data=data, **options)
+        settings = parse_options(options)
+        return self.answer(self._check_query_text(text), data=data, options=settings)
 
     def run(self, queries: Iterable[str] | None = None, data: Any = None, **options: Any) -> list[Result]:
-        """Answer the given query texts, or the file's own queries."""
+        """Answer the given query texts (a list of strings), or the file's own queries."""
+        settings = parse_options(options)
+        if isinstance(queries, (str, bytes)):
+            raise TypeError("Model.run takes a list of query texts; for one query use Model.query(text)")
         specs = [self._check_query_text(t) for t in queries] if queries is not None else list(self.queries)
         dataset = self.load_data(data)
-        return [self.answer(spec, data=dataset, **options) for spec in specs]
+        return [self.answer(spec, data=dataset, options=settings) for spec in specs]
 
-    def answer(self, spec: QuerySpec, data: Any = None, **options: Any) -> Result:
+    def plan(self, text: str, data: Any = None, **options: Any):
+        """The planner's choice for a query, without answering it (``causalppl run --explain``)."""
+        from causalppl.inference.plan import plan_query
+
+        spec = self._check_query_text(text)
+        settings = parse_options(options).with_context(data=self.load_data(data))
+        try:
+            return plan_query(self.ir, spec, settings)
+        except CausalPPLError as error:
+            raise self._with_sources(error, spec) from None
+
+    def answer(self, spec: QuerySpec, data: Any = None, options: Options | None = None) -> Result:
+        """Answer a checked query with validated options."""
         dataset = data if isinstance(data, DataCollection) else self.load_data(data)
         try:
-            return answer(self.ir, spec, query_options(dataset, options))
+            return answer(self.ir, spec, (options or Options()).with_context(data=dataset))
+        except CausalPPLError as error:
+            raise self._with_sources(error, spec) from None
+
+    def counterfactual_source(self, text: str) -> str:
+        """The generated multi-world Pyro program of a counterfactual query (``compile --query``)."""
+        from causalppl.inference.counterfactual import counterfactual_source
+
+        spec = self._check_query_text(text)
+        try:
+            return counterfactual_source(self.ir, spec)
         except CausalPPLError as error:
             raise self._with_sources(error, spec) from None
 
@@ -198,6 +229,8 @@ class Model:
             raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
 
     def _check_query_text(self, text: str) -> QuerySpec:
+        if not isinstance(text, str):
+            raise TypeError(f"a query is a string such as \"P(Y = 1 | do(X = 1))\", not {type(text).__name__}")
         query = parse_query(text)
         return check_query(query, self.program)
 

@@ -11,8 +11,7 @@ from typing import Callable, Sequence
 from rich.console import Console
 
 from causalppl import api
-from causalppl.diagnostics import CausalPPLError
-from causalppl.inference.engine import METHODS
+from causalppl.diagnostics import CausalPPLError, speaking
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL = 0, 1, 2
 
@@ -28,7 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
-        return handler(args)
+        with speaking("cli"):
+            return handler(args)
     except CausalPPLError as error:
         print(error.render(), file=sys.stderr)
         return EXIT_USER_ERROR
@@ -56,17 +56,13 @@ def _run(args: argparse.Namespace) -> int:
     for flag, option in _INFERENCE_FLAGS.items():
         if getattr(args, flag) is not None:
             options[option] = getattr(args, flag)
-    if args.save_trace:
-        options["save_trace"] = args.save_trace
-    if args.plot:
-        options["plot"] = args.plot
     results = model.run(args.query or None, **options)
     from causalppl import reporting
 
     if args.format == "json":
-        print(reporting.results_json(model.name, results))
+        print(reporting.results_json(model.name, results, explain=args.explain))
     else:
-        reporting.print_results(model.name, results, Console())
+        reporting.print_results(model.name, results, Console(), explain=args.explain)
     return EXIT_OK
 
 
@@ -112,9 +108,7 @@ def _compile(args: argparse.Namespace) -> int:
     if args.do:
         model = model.do_text(args.do)
     if args.query:
-        from causalppl.inference.counterfactual import counterfactual_source
-
-        print(counterfactual_source(model, args.query), end="")
+        print(model.counterfactual_source(args.query), end="")
         return EXIT_OK
     print(model.pyro_source, end="")
     return EXIT_OK
@@ -170,32 +164,29 @@ def _add_run(commands) -> None:
     run.add_argument("--data", action="append", metavar="PATH", help="add a data file (repeatable)")
     run.add_argument("--replace-data", action="store_true", help="use only the --data files, not the file's data lines")
     run.add_argument("--query", action="append", metavar="TEXT", help="run this query instead of the file's (repeatable)")
-    run.add_argument("--method", choices=METHODS, default="auto")
-    run.add_argument("--samples", type=_positive_int, default=10_000, metavar="N")
-    run.add_argument("--seed", type=int, default=None, metavar="N")
-    run.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    run.add_argument("--method", default="auto", metavar="METHOD",
+                     help="auto (the planner chooses), exact, mc, nuts, svi, identification or bounds")
+    run.add_argument("--samples", default=10_000, metavar="N", help="Monte Carlo units (default 10000)")
+    run.add_argument("--seed", default=None, metavar="N", help="random seed, 0 to 2^32 - 1")
+    run.add_argument("--device", default="cpu", metavar="DEVICE", help="cpu (default) or cuda")
     run.add_argument("--format", choices=("table", "json"), default="table")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--explain", action="store_true",
+                     help="show for each query the engine the planner chose, the facts that chose it, "
+                          "and why not the others")
     run.add_argument("--save-trace", metavar="FILE.nc", help="save MCMC/SVI draws as arviz InferenceData (NetCDF)")
     run.add_argument("--plot", metavar="FILE.png", help="plot the posterior of each query")
-    run.add_argument("--chains", type=_positive_int, metavar="N", help="NUTS: number of chains (default 4)")
-    run.add_argument("--warmup", type=_positive_int, metavar="N", help="NUTS: warm-up iterations per chain")
-    run.add_argument("--draws", type=_positive_int, metavar="N", help="NUTS: posterior draws per chain")
-    run.add_argument("--steps", type=_positive_int, metavar="N", help="SVI: optimization steps")
+    run.add_argument("--chains", metavar="N", help="NUTS: number of chains (default 4)")
+    run.add_argument("--warmup", metavar="N", help="NUTS: warm-up iterations per chain")
+    run.add_argument("--draws", metavar="N", help="NUTS: posterior draws per chain")
+    run.add_argument("--steps", metavar="N", help="SVI: optimization steps")
     run.add_argument("--jit", action="store_const", const=True, default=None,
                      help="NUTS: compile the potential with the PyTorch JIT (about twice as fast)")
     run.set_defaults(handler=_run)
 
 
 _INFERENCE_FLAGS = {"chains": "num_chains", "warmup": "num_warmup", "draws": "num_samples", "steps": "num_steps",
-                    "jit": "jit_compile"}
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return value
+                    "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot"}
 
 
 def _version() -> str:

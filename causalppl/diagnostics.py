@@ -11,8 +11,11 @@ renderer prints them the way Stan and compilers do::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import difflib
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Sequence
+from typing import Iterable, Iterator, Literal, Sequence
 
 Severity = Literal["error", "warning", "note"]
 
@@ -104,3 +107,63 @@ def _excerpt(span: Span, source: str | None) -> list[str]:
     width = max(end - start, 1)
     caret = " " * start + "^" + "~" * (width - 1)
     return ["    " + text, "    " + caret.rstrip()]
+
+
+# ------------------------------------------------------------ suggestions ----
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate nearest to ``name`` (difflib ratio ≥ 0.6, else a case-insensitive match), or None."""
+    candidates = list(candidates)
+    matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if not matches:
+        lowered = {candidate.lower(): candidate for candidate in candidates}
+        return lowered.get(name.lower())
+    return matches[0]
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` when a candidate is close to ``name``, else the empty string."""
+    suggestion = closest(name, candidates)
+    return f" (did you mean '{suggestion}'?)" if suggestion else ""
+
+
+# ------------------------------------------------- the caller's language ----
+
+#: Options whose command-line flag is not ``--`` plus the keyword with dashes.
+CLI_FLAGS = {"num_chains": "--chains", "num_warmup": "--warmup", "num_samples": "--draws", "num_steps": "--steps",
+             "jit_compile": "--jit"}
+_interface: contextvars.ContextVar[str] = contextvars.ContextVar("causalppl_interface", default="python")
+
+
+@contextlib.contextmanager
+def speaking(interface: str) -> Iterator[None]:
+    """Within this block, messages name options as ``interface`` ("cli" or "python") spells them."""
+    token = _interface.set(interface)
+    try:
+        yield
+    finally:
+        _interface.reset(token)
+
+
+def spell_option(name: str, value: object = None) -> str:
+    """An option as the caller writes it: ``--method mc`` on the command line, ``method="mc"`` in Python.
+
+    >>> spell_option("method", "mc")
+    'method="mc"'
+    >>> with speaking("cli"):
+    ...     spell_option("num_chains", 2)
+    '--chains 2'
+    """
+    if _interface.get() == "cli":
+        flag = CLI_FLAGS.get(name, "--" + name.replace("_", "-"))
+        return flag if value is None else f"{flag} {value}"
+    if value is None:
+        return name
+    return f'{name}="{value}"' if isinstance(value, str) else f"{name}={value}"
+
+
+def spell_methods(*methods: str) -> str:
+    """``--method a``, ``--method b`` or ``c`` in the caller's language (for hints)."""
+    spelled = [spell_option("method", m) for m in methods]
+    return spelled[0] if len(spelled) == 1 else ", ".join(spelled[:-1]) + " or " + spelled[-1]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from causalppl.ir.mechanisms import ConstantMechanism
 from causalppl.ir.model import CausalModel
-from causalppl.semantics.mechanisms import ConstantMechanism
 
 RENDERED_FORMATS = ("svg", "png", "pdf")
 INSTALL_HINT = ("Graphviz's 'dot' program is not installed, so only the .dot file was written; install it "

@@ -7,32 +7,37 @@ mean and 95% credible interval) without fitting again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from causalppl.diagnostics import CausalPPLError
-from causalppl.inference.bayesian import Posterior, fit, posterior_parameter_draws
-from causalppl.inference.engine import QueryOptions, answer, query_options
+from causalppl.inference.bayesian import Posterior, posterior_parameter_draws
+from causalppl.inference.options import Options, parse_options
+from causalppl.inference.plan import answer, fit_posterior
 from causalppl.inference.results import Result
-from causalppl.semantics.queries import QuerySpec
+from causalppl.ir.queries import QuerySpec
 
 
 @dataclass(frozen=True)
 class FittedModel:
     model: Any  # causalppl.api.Model
     posterior: Posterior
-    options: QueryOptions
+    options: Options
+    data: Any = None  # the DataCollection the posterior was fitted to
 
     @staticmethod
     def create(model: Any, data: Any, method: str, options: dict[str, Any]) -> "FittedModel":
-        """Fit ``model`` (a causalppl Model) to ``data`` (DataFrame, path, list or DataCollection)."""
+        """Fit ``model`` (a causalppl Model) to ``data`` (DataFrame, path, list or DataCollection).
+
+        ``method``: "nuts", "svi", or "auto" (exact conjugate updates where the model has them, else NUTS).
+        """
+        settings = parse_options(dict(options, method=method))
         dataset = model.load_data(data)
-        settings = query_options(dataset, dict(options, method=method))
         try:
-            posterior = fit(model.ir, dataset, method, settings)
+            posterior = fit_posterior(model.ir, settings.with_context(data=dataset))
         except CausalPPLError as error:
             raise CausalPPLError(error.diagnostics, {model.program.filename: model.program.source}) from None
-        return FittedModel(model, posterior, settings)
+        return FittedModel(model, posterior, settings, dataset)
 
     @property
     def diagnostics(self) -> dict[str, Any]:
@@ -52,24 +57,13 @@ class FittedModel:
         return self.answer(self.model._check_query_text(text), **options)
 
     def answer(self, spec: QuerySpec, **options: Any) -> Result:
-        settings = self._options(options)
+        settings = self.options.updated(**options).with_context(data=self.data, fitted=self.posterior)
         try:
-            if spec.kind == "estimate" and not _is_counterfactual(spec):
-                return self.posterior.answer(spec, settings)
-            return answer(self.model.ir, spec, settings)  # counterfactual engines reuse the cached fit
+            return answer(self.model.ir, spec, settings)
         except CausalPPLError as error:
             raise self.model._with_sources(error, spec) from None
-
-    def _options(self, options: dict[str, Any]) -> QueryOptions:
-        known = {k: options.pop(k) for k in list(options) if k in ("samples", "seed", "quiet", "device")}
-        return replace(self.options, extra={**self.options.extra, **options}, **known)
 
     def __repr__(self) -> str:
         return (f"<causalppl.FittedModel {self.model.name}: {self.posterior.method}, "
                 f"{self.posterior.num_draws} draws>")
 
-
-def _is_counterfactual(spec: QuerySpec) -> bool:
-    from causalppl.semantics.queries import has_counterfactuals
-
-    return has_counterfactuals(spec.term)

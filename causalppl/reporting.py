@@ -13,9 +13,15 @@ from rich.table import Table
 from causalppl.inference.results import Result
 
 
-def results_json(model_name: str, results: Iterable[Result]) -> str:
-    payload = {"model": model_name, "queries": [_finite(result.to_json()) for result in results]}
-    return json.dumps(payload, indent=2)
+def results_json(model_name: str, results: Iterable[Result], explain: bool = True) -> str:
+    """The spec's JSON object; each query carries its ``plan`` (the engine and why) unless ``explain`` is off."""
+    queries = []
+    for result in results:
+        data = result.to_json()
+        if not explain:
+            data.pop("plan", None)
+        queries.append(_finite(data))
+    return json.dumps({"model": model_name, "queries": queries}, indent=2)
 
 
 def _finite(value):
@@ -41,8 +47,13 @@ def results_table(model_name: str, results: list[Result]) -> Table:
     return table
 
 
-def print_results(model_name: str, results: list[Result], console: Console) -> None:
+def print_results(model_name: str, results: list[Result], console: Console, explain: bool = False) -> None:
     console.print(results_table(model_name, results))
+    if explain:
+        for result in results:
+            if result.plan is not None:
+                console.print(f"[bold]{escape(result.name or result.text)}[/bold] plan:", highlight=False)
+                console.print(escape(result.plan.explain()), highlight=False)
     for result in results:
         if result.estimand:
             console.print(f"[bold]{escape(result.name or result.text)}[/bold] estimand: {escape(result.estimand)}",

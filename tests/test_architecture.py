@@ -1,15 +1,18 @@
-"""The staged compiler: each stage imports only from earlier stages (and itself)."""
+"""The staged compiler: each stage imports only earlier stages; no import cycles; one reader of the method."""
 
 import ast
+import re
 from pathlib import Path
+
+import networkx as nx
 
 from tests.conftest import REPO
 
 STAGES = [
     {"diagnostics", "resources"},
     {"syntax"},
-    {"semantics"},
     {"ir"},
+    {"semantics"},
     {"transforms"},
     {"backends", "identification", "data", "interop", "drawing"},
     {"inference"},
@@ -18,37 +21,119 @@ STAGES = [
 ]
 RANK = {name: rank for rank, names in enumerate(STAGES) for name in names}
 
+#: Function-local imports of the package's own modules that are deliberate (modules heavy to import,
+#: needed only on one path).  Everything else imports at module level.
+LOCAL_IMPORT_ALLOWLIST = {
+    ("causalppl.api", "causalppl.fitted"),  # FittedModel is built only by Model.fit
+    ("causalppl.api", "causalppl.drawing"),  # graphviz only when drawing
+    ("causalppl.api", "causalppl.inference.plan"),
+    ("causalppl.api", "causalppl.inference.counterfactual"),
+    ("causalppl.cli", "causalppl.reporting"),
+    ("causalppl.cli", "causalppl.drawing"),
+    ("causalppl.cli", "causalppl.interop.bif"),
+    ("causalppl.cli", "causalppl.resources"),
+    ("causalppl.cli", "causalppl"),
+    ("causalppl.inference.bayesian.posterior", "causalppl.inference.bayesian.diagnostics"),  # arviz is slow
+}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in (REPO / "causalppl").rglob("*.py"):
+        parts = path.relative_to(REPO).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
 
 def _stage_of(module: str) -> str:
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else "__init__"
 
 
-def _imports(path: Path) -> set[str]:
+def _imports(path: Path, local_only: bool = False) -> set[str]:
+    """Own-package modules imported by ``path`` (``local_only``: only those imported inside functions)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
-    for node in ast.walk(tree):
+    nodes = ast.walk(tree)
+    if local_only:
+        nodes = (node for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 for node in ast.walk(fn))
+    modules = _modules()
+    for node in nodes:
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
+            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & set(modules)
+            # ``from package import submodule`` imports the submodule; anything else imports the module
+            found.update(submodules if len(submodules) == len(node.names) else submodules | {node.module})
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
     return {name for name in found if name == "causalppl" or name.startswith("causalppl.")}
 
 
+def _module_graph() -> nx.DiGraph:
+    modules = _modules()
+    graph = nx.DiGraph()
+    graph.add_nodes_from(modules)
+    for module, path in modules.items():
+        for imported in _imports(path):
+            if imported in modules and imported != module:
+                graph.add_edge(module, imported)
+    return graph
+
+
 def test_every_module_belongs_to_a_stage():
-    for path in (REPO / "causalppl").rglob("*.py"):
-        module = ".".join(path.relative_to(REPO).with_suffix("").parts)
+    for module in _modules():
         assert _stage_of(module) in RANK, f"{module} is in no stage: add it to STAGES"
 
 
 def test_stages_import_only_earlier_stages():
     violations = []
-    for path in (REPO / "causalppl").rglob("*.py"):
-        module = ".".join(path.relative_to(REPO).with_suffix("").parts)
+    for module, path in _modules().items():
         own = RANK[_stage_of(module)]
         for imported in _imports(path):
             if imported == "causalppl":
                 continue
             if RANK[_stage_of(imported)] > own:
                 violations.append(f"{module} imports {imported}")
-    assert not violations, "\n".join(violations)
+    assert not violations, "\n".join(sorted(violations))
+
+
+def test_no_import_cycles_inside_any_package():
+    graph = _module_graph()
+    cycles = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) > 1:
+            cycles.append(" -> ".join(sorted(component)))
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+def test_no_function_local_imports_of_own_modules_outside_the_allowlist():
+    found = []
+    for module, path in _modules().items():
+        for imported in _imports(path, local_only=True):
+            owner = imported if imported in _modules() else imported.rsplit(".", 1)[0]
+            if (module, owner) not in LOCAL_IMPORT_ALLOWLIST:
+                found.append(f"{module} imports {owner} inside a function")
+    assert not found, "\n".join(sorted(set(found)))
+
+
+def test_inference_never_imports_the_front_end():
+    for module, path in _modules().items():
+        if _stage_of(module) != "inference":
+            continue
+        for imported in _imports(path):
+            assert not imported.startswith(("causalppl.syntax", "causalppl.semantics")), (
+                f"{module} imports {imported}: inference works on IR and checked queries only")
+
+
+def test_the_planner_is_the_only_reader_of_the_method():
+    pattern = re.compile(r"\boptions\.method\b|\[\s*[\"']method[\"']\s*\](?!\s*=[^=])|\.get\(\s*[\"']method[\"']")
+    readers = []
+    for module, path in _modules().items():
+        if module in ("causalppl.inference.plan", "causalppl.inference.options"):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line) and not line.lstrip().startswith(("#", ">>>")):
+                readers.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+    assert not readers, "only causalppl/inference/plan.py reads the asked method:\n" + "\n".join(readers)

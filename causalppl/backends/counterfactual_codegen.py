@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from causalppl.backends.expr_source import expression, number, python_name
 from causalppl.backends.pyro_codegen import parameter_lines
+from causalppl.ir.families import Noise
+from causalppl.ir.mechanisms import (
+    ConstantMechanism,
+    Coupled,
+    Deterministic,
+    NoiseSource,
+    TableMechanism,
+)
 from causalppl.ir.model import CausalModel, Variable
-from causalppl.semantics.distributions import Noise
-from causalppl.semantics.mechanisms import ConstantMechanism, Deterministic, TableMechanism
-from causalppl.transforms.noise import Coupled, NoiseSource
 from causalppl.transforms.worlds import MultiWorldModel
 
 Evidence = tuple[tuple[str, str, float], ...]  # (multi-world variable, op, value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import keyword
 from typing import Callable
 
-from causalppl.semantics import expressions as rx
+from causalppl.ir import expressions as rx
 
 _OPERATORS = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 _COMPARISONS = {"==": "rt.eq", "!=": "rt.ne", "<": "rt.lt", "<=": "rt.le", ">": "rt.gt", ">=": "rt.ge"}

@@ -16,14 +16,14 @@ from typing import Callable
 import torch
 
 from causalppl.backends.expr_source import expression, number, python_name
-from causalppl.ir.model import CausalModel, Confounder, Variable
-from causalppl.semantics.mechanisms import (
+from causalppl.ir.mechanisms import (
     ConstantMechanism,
     Deterministic,
     NonparametricMechanism,
     Parametric,
     TableMechanism,
 )
+from causalppl.ir.model import CausalModel, Confounder, Variable
 
 LATENT_CLASSES = 4  # states of the latent class that stands for a `<->` arc
 UNITS_PLATE = "units"  # the plate over units (data rows) in every generated program

@@ -19,10 +19,16 @@ import torch
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.exact import Factor
-from causalppl.backends.factors import DTYPE, FactorGraph, NotTabulable, fixed_parameter_values, variable_factor
+from causalppl.backends.factors import (
+    DTYPE,
+    FactorGraph,
+    NotTabulable,
+    fixed_parameter_values,
+    variable_factor,
+)
+from causalppl.ir.families import Noise
+from causalppl.ir.mechanisms import Coupled, NoiseSource
 from causalppl.ir.model import CausalModel, Variable
-from causalppl.semantics.distributions import Noise
-from causalppl.transforms.noise import Coupled, NoiseSource
 
 MERGE_TOLERANCE = 1e-12
 

@@ -18,10 +18,15 @@ import torch.distributions as D
 from causalppl.backends import coupling as cf
 from causalppl.backends import runtime as rt
 from causalppl.backends.tensor_eval import evaluate
+from causalppl.ir.families import Noise
+from causalppl.ir.mechanisms import (
+    ConstantMechanism,
+    Coupled,
+    Deterministic,
+    NoiseSource,
+    TableMechanism,
+)
 from causalppl.ir.model import Variable
-from causalppl.semantics.distributions import Noise
-from causalppl.semantics.mechanisms import ConstantMechanism, Deterministic, TableMechanism
-from causalppl.transforms.noise import Coupled, NoiseSource
 
 Env = Mapping[str, torch.Tensor]
 COUNT_FAMILIES = ("Binomial", "Poisson")

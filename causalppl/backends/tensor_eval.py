@@ -7,7 +7,7 @@ from typing import Mapping
 import torch
 
 from causalppl.backends import runtime as rt
-from causalppl.semantics import expressions as rx
+from causalppl.ir import expressions as rx
 
 _ARITHMETIC = {
     "+": torch.add,

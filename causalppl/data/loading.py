@@ -17,7 +17,7 @@ import pandas as pd
 
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
 from causalppl.ir.model import CausalModel, Variable
-from causalppl.semantics.types import Domain
+from causalppl.ir.types import Domain
 
 COUNT_COLUMN = "count"
 

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from causalppl.data.loading import COUNT_COLUMN, DataCollection, Dataset
+from causalppl.ir.mechanisms import NonparametricMechanism, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel, Variable
-from causalppl.semantics.mechanisms import NonparametricMechanism, Parametric, TableMechanism
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,14 @@ from causalppl.identification.adjustment import (
 )
 from causalppl.identification.admg import ADMG
 from causalppl.identification.algebra import divide, marginalize, multiply, simplify
-from causalppl.identification.estimand import ONE, Estimand, Fraction, Prob, Product, Sum
+from causalppl.identification.estimand import (
+    ONE,
+    Estimand,
+    Fraction,
+    Prob,
+    Product,
+    Sum,
+)
 from causalppl.identification.evaluation import evaluate
 from causalppl.identification.id_algorithm import Hedge, Identification, identify
 

@@ -23,7 +23,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import permutations
 
-from causalppl.identification.estimand import ONE, Estimand, Fraction, Prob, Product, Sum
+from causalppl.identification.estimand import (
+    ONE,
+    Estimand,
+    Fraction,
+    Prob,
+    Product,
+    Sum,
+)
 
 
 def multiply(terms: Iterable[Estimand]) -> Estimand:

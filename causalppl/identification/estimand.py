@@ -17,7 +17,7 @@ conditioning values.  ``to_text()`` renders an ASCII formula such as
 where a bound variable that shadows a variable in scope is primed.
 
 Numerical evaluation lives in :mod:`causalppl.identification.evaluation`
-(re-exported here as ``evaluate``); algebraic simplification in
+(which imports this module, never the reverse); algebraic simplification in
 :mod:`causalppl.identification.algebra`.
 """
 
@@ -26,10 +26,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # pragma: no cover
-    from causalppl.identification.evaluation import evaluate as evaluate
 
 
 class Estimand(ABC):
@@ -170,11 +166,3 @@ def _side(term: Estimand, scope: _Scope) -> str:
     simple = isinstance(term, Prob) or term == ONE
     return text if simple else f"[{text}]"
 
-
-def __getattr__(name: str) -> Any:
-    """Re-export ``evaluate`` lazily (the evaluator imports this module)."""
-    if name == "evaluate":
-        from causalppl.identification.evaluation import evaluate
-
-        return evaluate
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

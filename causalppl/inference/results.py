@@ -1,9 +1,68 @@
-"""The answer to one query, in the shape the spec's JSON output fixes."""
+"""The answer to one query, in the shape the spec's JSON output fixes; and estimates with their error.
+
+:class:`Estimate` carries a value and the variance of its Monte Carlo error
+through the query's arithmetic (independent leaves; the delta method for
+products and ratios), so ``fold_term(query.term, leaf)`` combines leaf
+estimates directly.
+
+>>> a, b = Estimate(0.5, 0.01), Estimate(0.25, 0.0)
+>>> (a - b).value, round((a - b).variance, 6)
+(0.25, 0.01)
+>>> (a / b).value
+2.0
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A value and the variance of its Monte Carlo error (0 for exact answers)."""
+
+    value: float
+    variance: float = 0.0
+
+    @staticmethod
+    def of(number: Any) -> "Estimate":
+        return number if isinstance(number, Estimate) else Estimate(float(number))
+
+    def __neg__(self) -> "Estimate":
+        return Estimate(-self.value, self.variance)
+
+    def __add__(self, other: Any) -> "Estimate":
+        other = Estimate.of(other)
+        return Estimate(self.value + other.value, self.variance + other.variance)
+
+    def __sub__(self, other: Any) -> "Estimate":
+        other = Estimate.of(other)
+        return Estimate(self.value - other.value, self.variance + other.variance)
+
+    def __mul__(self, other: Any) -> "Estimate":
+        other = Estimate.of(other)
+        return Estimate(self.value * other.value,
+                        other.value**2 * self.variance + self.value**2 * other.variance)
+
+    def __truediv__(self, other: Any) -> "Estimate":
+        other = Estimate.of(other)
+        if other.value == 0:
+            return Estimate(math.nan, math.nan)
+        ratio = self.value / other.value
+        return Estimate(ratio, self.variance / other.value**2 + self.value**2 * other.variance / other.value**4)
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    def __rsub__(self, other: Any) -> "Estimate":
+        return Estimate.of(other) - self
+
+    def __rtruediv__(self, other: Any) -> "Estimate":
+        return Estimate.of(other) / self
 
 
 @dataclass(frozen=True)
@@ -22,16 +81,18 @@ class Result:
     notes: tuple[str, ...] = field(default=())
     kind: str = "estimate"
     inference_data: Any = field(default=None, compare=False, repr=False)
+    plan: Any = field(default=None, compare=False, repr=False)  # the planner's choice (causalppl.inference.plan.Plan)
 
     @property
     def interval_is_posterior(self) -> bool:
         """True when ``interval`` is a posterior credible interval rather than a Monte Carlo one."""
-        return self.method in ("nuts", "svi", "conjugate", "prior") or self.kind in ("bounds", "identify")
+        return (self.method in ("nuts", "svi", "conjugate", "prior", "identification")
+                or self.kind in ("bounds", "identify"))
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object of the spec (section 6), with ``std_error`` in diagnostics."""
+        """The JSON object of the spec (section 6), with ``std_error`` in diagnostics and the ``plan``."""
         data = asdict(self)
-        for key in ("std_error", "notes", "inference_data", "kind"):
+        for key in ("std_error", "notes", "inference_data", "kind", "plan"):
             data.pop(key)
         data["interval"] = list(self.interval) if self.interval is not None else None
         data["bounds"] = list(self.bounds) if self.bounds is not None else None
@@ -41,4 +102,16 @@ class Result:
         if self.notes:
             diagnostics["notes"] = list(self.notes)
         data["diagnostics"] = diagnostics or None
+        if self.plan is not None:
+            data["plan"] = self.plan.to_json()
         return data
+
+
+def point_result(query: Any, estimate: Estimate, method: str, **extra: Any) -> Result:
+    """A :class:`Result` for a point estimate; a 95% interval from its Monte Carlo standard error."""
+    std_error = math.sqrt(estimate.variance) if estimate.variance > 0 else None
+    interval = None
+    if std_error is not None:
+        interval = (estimate.value - Z_95 * std_error, estimate.value + Z_95 * std_error)
+    return Result(query.name, query.text, estimate=estimate.value, interval=interval, method=method,
+                  std_error=std_error, **extra)

@@ -18,8 +18,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Sequence, TextIO
 
-from causalppl.interop.bif_reader import BifCpd, BifError, BifNetwork, BifVariable, parse_bif, read_bif_text
-from causalppl.interop.names import LEVEL_PREFIX, RESERVED_WORDS, VARIABLE_PREFIX, unique_names, sanitize_identifier
+from causalppl.interop.bif_reader import (
+    BifCpd,
+    BifError,
+    BifNetwork,
+    BifVariable,
+    parse_bif,
+    read_bif_text,
+)
+from causalppl.interop.names import (
+    LEVEL_PREFIX,
+    RESERVED_WORDS,
+    VARIABLE_PREFIX,
+    sanitize_identifier,
+    unique_names,
+)
 
 __all__ = [
     "BifCpd",

@@ -15,10 +15,10 @@ from typing import Iterable, Literal, Mapping
 import networkx as nx
 
 from causalppl.diagnostics import Span
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.distributions import Noise
-from causalppl.semantics.mechanisms import ConstantMechanism, Mechanism
-from causalppl.semantics.types import Domain
+from causalppl.ir import expressions as rx
+from causalppl.ir.families import Noise
+from causalppl.ir.mechanisms import ConstantMechanism, Mechanism
+from causalppl.ir.types import Domain
 
 VariableKind = Literal["endogenous", "latent", "parameter"]
 

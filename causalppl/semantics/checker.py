@@ -8,7 +8,12 @@ from pathlib import Path
 import networkx as nx
 
 from causalppl.diagnostics import CausalPPLError, Span
-from causalppl.semantics.declarations import CheckedDeclaration, MechanismChecker, collect_symbols, confounding_checks
+from causalppl.semantics.declarations import (
+    CheckedDeclaration,
+    MechanismChecker,
+    collect_symbols,
+    confounding_checks,
+)
 from causalppl.semantics.queries import QueryResolver, QuerySpec
 from causalppl.semantics.resolve import ExpressionResolver
 from causalppl.semantics.scope import Reporter, Scope

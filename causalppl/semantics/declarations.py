@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 
 from causalppl.diagnostics import Span
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.distributions import FAMILIES, POSITIVE_ARGUMENTS, Family
-from causalppl.semantics.mechanisms import (
+from causalppl.ir import expressions as rx
+from causalppl.ir.families import FAMILIES, POSITIVE_ARGUMENTS, Family
+from causalppl.ir.mechanisms import (
     Deterministic,
     Mechanism,
     NonparametricMechanism,
@@ -21,9 +21,9 @@ from causalppl.semantics.mechanisms import (
     TableMechanism,
     parent_configurations,
 )
+from causalppl.ir.types import BOOL, INT, REAL, Domain
 from causalppl.semantics.resolve import ExpressionResolver
 from causalppl.semantics.scope import Reporter, Scope, Symbol, did_you_mean
-from causalppl.semantics.types import BOOL, INT, REAL, Domain
 from causalppl.syntax import ast
 
 ROW_SUM_TOLERANCE = 1e-6

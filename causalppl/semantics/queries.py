@@ -1,111 +1,23 @@
-"""Queries after checking: events, evidence and interventions with resolved values.
-
-Every outcome is a :class:`~causalppl.semantics.expressions.CounterfactualRef`
-(with no interventions for a factual variable), every value a number (a level
-position for finite variables).
-"""
+"""Query ASTs → checked queries (:mod:`causalppl.ir.queries`), reporting misuse."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
-from causalppl.diagnostics import Span
-from causalppl.semantics import expressions as rx
+from causalppl.ir import expressions as rx
+from causalppl.ir.queries import (
+    BinarySpec,
+    EventSpec,
+    ExpectationSpec,
+    NegationSpec,
+    NumberSpec,
+    ProbabilitySpec,
+    QuerySpec,
+    QueryTerm,
+)
 from causalppl.semantics.resolve import ExpressionResolver
 from causalppl.semantics.scope import Reporter, Scope
 from causalppl.syntax import ast
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    """``outcome op value``; ``op`` None means "the distribution of outcome"."""
-
-    outcome: rx.CounterfactualRef
-    op: str | None
-    value: float | None
-    span: Span
-
-    @property
-    def is_factual(self) -> bool:
-        return not self.outcome.interventions
-
-
-@dataclass(frozen=True)
-class ProbabilitySpec:
-    events: tuple[EventSpec, ...]
-    evidence: tuple[EventSpec, ...]
-    interventions: tuple[tuple[str, float], ...]
-    span: Span
-
-    @property
-    def is_distribution(self) -> bool:
-        return len(self.events) == 1 and self.events[0].op is None
-
-
-@dataclass(frozen=True)
-class ExpectationSpec:
-    expr: rx.Expr
-    evidence: tuple[EventSpec, ...]
-    interventions: tuple[tuple[str, float], ...]
-    span: Span
-
-
-@dataclass(frozen=True)
-class NumberSpec:
-    value: float
-    span: Span
-
-
-@dataclass(frozen=True)
-class BinarySpec:
-    op: str
-    left: "QueryTerm"
-    right: "QueryTerm"
-    span: Span
-
-
-@dataclass(frozen=True)
-class NegationSpec:
-    operand: "QueryTerm"
-    span: Span
-
-
-QueryTerm = Union[ProbabilitySpec, ExpectationSpec, NumberSpec, BinarySpec, NegationSpec]
-
-
-@dataclass(frozen=True)
-class QuerySpec:
-    name: str | None
-    kind: str  # "estimate", "bounds", "identify"
-    term: QueryTerm
-    text: str
-    span: Span
-
-    @property
-    def label(self) -> str:
-        return self.name or self.text
-
-
-def leaves(term: QueryTerm) -> list[ProbabilitySpec | ExpectationSpec]:
-    """The probability and expectation terms of a query expression, left to right."""
-    if isinstance(term, BinarySpec):
-        return leaves(term.left) + leaves(term.right)
-    if isinstance(term, NegationSpec):
-        return leaves(term.operand)
-    if isinstance(term, NumberSpec):
-        return []
-    return [term]
-
-
-def has_counterfactuals(term: QueryTerm) -> bool:
-    for leaf in leaves(term):
-        if isinstance(leaf, ProbabilitySpec) and any(not e.is_factual for e in leaf.events + leaf.evidence):
-            return True
-        if isinstance(leaf, ExpectationSpec) and (rx.counterfactuals_in(leaf.expr)
-                                                  or any(not e.is_factual for e in leaf.evidence)):
-            return True
-    return False
 
 
 @dataclass

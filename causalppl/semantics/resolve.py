@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from causalppl.diagnostics import Span
-from causalppl.semantics import expressions as rx
+from causalppl.ir import expressions as rx
+from causalppl.ir.types import Domain
 from causalppl.semantics.scope import Reporter, Scope, did_you_mean
-from causalppl.semantics.types import Domain
 from causalppl.syntax import ast
 
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}

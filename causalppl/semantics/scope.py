@@ -6,12 +6,17 @@ a :class:`Reporter`, and the checker raises once with all diagnostics.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
-from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
-from causalppl.semantics.types import Domain
+from causalppl.diagnostics import (
+    CausalPPLError,
+    Diagnostic,
+    Span,
+    closest,
+    did_you_mean,
+)
+from causalppl.ir.types import Domain
 
 SymbolKind = Literal["endogenous", "latent", "parameter"]
 
@@ -67,14 +72,4 @@ class Scope:
         return closest(name, pool)
 
 
-def closest(name: str, candidates: Iterable[str]) -> str | None:
-    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    if not matches:
-        lowered = {candidate.lower(): candidate for candidate in candidates}
-        return lowered.get(name.lower())
-    return matches[0]
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    suggestion = closest(name, candidates)
-    return f" (did you mean '{suggestion}'?)" if suggestion else ""
+__all__ = ["Symbol", "Scope", "Reporter", "closest", "did_you_mean"]

@@ -11,7 +11,13 @@ from functools import lru_cache
 from typing import Iterator
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
 from causalppl.resources import grammar_text

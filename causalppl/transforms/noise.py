@@ -26,14 +26,19 @@ randomness simply by naming the same site.  The input model is never mutated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from causalppl.diagnostics import Span
+from causalppl.ir import expressions as rx
+from causalppl.ir.families import Noise
+from causalppl.ir.mechanisms import (
+    Coupled,
+    NoiseSource,
+    NonparametricMechanism,
+    Parametric,
+    TableMechanism,
+)
 from causalppl.ir.model import CausalModel, Variable
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.distributions import Noise
-from causalppl.semantics.mechanisms import NonparametricMechanism, Parametric, TableMechanism
-from causalppl.semantics.types import REAL
+from causalppl.ir.types import REAL
 
 LAWS = {
     Noise.LOCATION_SCALE: None,  # the family itself, standardized
@@ -46,68 +51,6 @@ LAWS = {
 
 class NoiseError(ValueError):
     """A mechanism has no well-defined explicit noise (the message says what to write instead)."""
-
-
-@dataclass(frozen=True)
-class NoiseSource:
-    """The mechanism of an exogenous noise site: a draw from a standardized law.
-
-    ``law`` is one of Normal, StudentT, Cauchy, Laplace, Uniform (on (0, 1)) or
-    Gumbel; ``size`` is the number of independent Gumbels of a Categorical.
-    A noise site is itself exogenous: it has no parents and no further noise.
-    """
-
-    law: str
-    owner: str  # the variable whose noise this is
-    span: Span
-    size: int | None = None
-    df: rx.Expr | None = None  # degrees of freedom of a StudentT (parameters only)
-
-    @property
-    def parents(self) -> tuple[str, ...]:
-        return ()
-
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        return rx.parameters_in(self.df) if self.df is not None else ()
-
-    @property
-    def noise(self) -> Noise:
-        return Noise.NONE
-
-
-@dataclass(frozen=True)
-class Coupled:
-    """``X = f(parents, U)``: a stochastic mechanism driven by its explicit noise site."""
-
-    base: Parametric | TableMechanism
-    site: str
-    span: Span
-
-    @property
-    def parents(self) -> tuple[str, ...]:
-        return tuple(self.base.parents) + (self.site,)
-
-    @property
-    def model_parents(self) -> tuple[str, ...]:
-        """The parents of the original mechanism (without the noise site)."""
-        return tuple(self.base.parents)
-
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        return tuple(self.base.parameters)
-
-    @property
-    def coupling(self) -> Noise:
-        return self.base.noise
-
-    @property
-    def family(self) -> str:
-        return self.base.family if isinstance(self.base, Parametric) else "table"
-
-    @property
-    def noise(self) -> Noise:
-        return Noise.NONE  # deterministic given the noise site
 
 
 def explicit_noise(model: CausalModel) -> CausalModel:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.mechanisms import Deterministic, Parametric, TableMechanism
-from causalppl.transforms.noise import Coupled
+from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import Coupled, Deterministic, Parametric, TableMechanism
 
 
 def rename_expr(expr: rx.Expr, names: Mapping[str, str]) -> rx.Expr:

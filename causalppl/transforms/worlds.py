@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
 from causalppl.diagnostics import Span
+from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import Deterministic
 from causalppl.ir.model import CausalModel, Variable, constant_variable
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.mechanisms import Deterministic
 from causalppl.transforms.noise import explicit_noise
 from causalppl.transforms.rename import rename_mechanism
 

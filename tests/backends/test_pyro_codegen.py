@@ -4,7 +4,6 @@ import ast as python_ast
 import difflib
 
 import pytest
-import torch
 
 import causalppl as cp
 from causalppl.backends.expr_source import python_name

@@ -8,7 +8,13 @@ from itertools import combinations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from causalppl.identification import ADMG, Hedge, backdoor_sets, frontdoor_sets, identify
+from causalppl.identification import (
+    ADMG,
+    Hedge,
+    backdoor_sets,
+    frontdoor_sets,
+    identify,
+)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def expanded(frame: pd.DataFrame) -> pd.DataFrame:
 def test_posterior_of_a_row_is_its_dirichlet():
     model = cp.loads(TABLES)
     result = model.query("P(X = b | Z = 1)", data=COUNTS, seed=0, num_samples=1000, num_chains=4,
-                         query_draws=4000)
+                         query_draws=4000, method="nuts", conjugate=True)
     assert result.method == "conjugate"
     counts = {"a": 2, "b": 7, "c": 11 + 6}
     alpha, beta = 1 + counts["b"], 2 + counts["a"] + counts["c"]

@@ -7,12 +7,13 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import causalppl as cp
-from causalppl.inference.counterfactual import counterfactual, counterfactual_source
+from causalppl.inference.counterfactual import counterfactual
 
 HERE = Path(__file__).resolve().parent
 SHARED_CHAIN = Path(__file__).resolve().parents[2].parent / "shared" / "examples" / "chain_cf.scm"
@@ -303,9 +304,11 @@ def test_parameters_with_priors_and_no_data_are_drawn_and_reweighted():
 
 
 def test_counterfactuals_need_known_mechanisms():
-    model = cp.loads("model B {\n X : bool\n Y : bool <- X\n X <-> Y\n}")
-    with pytest.raises(cp.CausalPPLError, match="unknown confounder"):
+    model = cp.loads("model B {\n Y : bool ~ Bernoulli(0.5)\n X : bool <- Y\n X <-> Y\n}")
+    with pytest.raises(cp.CausalPPLError, match="unknown (mechanism|confounder).*need data"):
         model.query("P(Y[X = 1] = 1)")
+    with pytest.raises(cp.CausalPPLError, match="method=\"exact\" cannot answer this query: 'X' has an unknown"):
+        model.query("P(Y[X = 1] = 1)", method="exact")
 
 
 def test_impossible_evidence_is_a_user_error():
@@ -325,7 +328,7 @@ def test_exact_method_refuses_what_has_no_exact_answer():
 
 def test_generated_multiworld_program_runs_and_shares_noise():
     model = cp.loads(MEDIATION)
-    source = counterfactual_source(model, "E[Y[X = 1, M = M[X = 0]] - Y[X = 0] | Y = 1]")
+    source = model.counterfactual_source("E[Y[X = 1, M = M[X = 0]] - Y[X = 0] | Y = 1]")
     assert 'pyro.sample("U_Y", dist.Uniform(0.0, 1.0))' in source
     assert "M__w2 = " in source and "EVIDENCE = {\"Y\": 1.0}" in source
     namespace: dict = {}
@@ -355,6 +358,7 @@ def test_counterfactual_function_gives_draws_per_world_and_exact_distributions()
 
 def test_chirho_agrees_on_an_invertible_model():
     pytest.importorskip("chirho")
+    import pyro
     import pyro.distributions as dist
     import torch
     from chirho.counterfactual.handlers import MultiWorldCounterfactual
@@ -362,7 +366,6 @@ def test_chirho_agrees_on_an_invertible_model():
     from chirho.interventional.handlers import do
     from chirho.observational.handlers import condition
     from pyro.distributions.transforms import AffineTransform
-    import pyro
 
     def site(name, loc, scale):
         law = dist.TransformedDistribution(dist.Normal(0.0, 1.0), [AffineTransform(loc, scale)])
@@ -399,8 +402,8 @@ def test_compile_prints_the_multiworld_program(capsys):
 def test_learned_parameters_answer_inside_each_posterior_draw(monkeypatch):
     import torch
 
-    from causalppl.inference import cf_learned
     from causalppl.inference.bayesian import instantiate
+    from causalppl.inference.counterfactual import learned as cf_learned
 
     model = cp.loads("model L {\n param b ~ Normal(0, 1)\n X ~ Normal(0, 1)\n Z ~ Normal(b * X, 1)\n"
                      " Y ~ Normal(X + 2 * Z, 0.5)\n}")
@@ -413,7 +416,8 @@ def test_learned_parameters_answer_inside_each_posterior_draw(monkeypatch):
             return (instantiate(model.ir, {"b": torch.tensor(b, dtype=torch.float64)}) for b in draws)
 
     monkeypatch.setattr(cf_learned, "fit", lambda *args, **kwargs: FakePosterior())
-    result = model.query("E[Y[X = 0] | X = 1, Z = 2, Y = 6]", data=[], seed=0)
+    rows = pd.DataFrame({"X": [0.5], "Z": [0.1], "Y": [1.0]})  # the fake fit ignores them
+    result = model.query("E[Y[X = 0] | X = 1, Z = 2, Y = 6]", data=rows, seed=0)
     # U_Z = 2 - b and U_Y = 2, so Y[X = 0] = 2 (2 - b) + 1 = 5 - 2 b in each draw.
     assert result.estimate == pytest.approx(np.mean([5 - 2 * b for b in draws]), abs=1e-9)
     assert result.method == "nuts" and result.interval[0] < result.estimate < result.interval[1]

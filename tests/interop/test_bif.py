@@ -11,8 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from causalppl.interop import BifError, bif_to_scm, convert_bif, convert_bif_file, main_convert, parse_bif
-from causalppl.interop.bif import LEVEL_PREFIX, RESERVED_WORDS, format_probability, sanitize_identifier
+from causalppl.interop import (
+    BifError,
+    bif_to_scm,
+    convert_bif,
+    convert_bif_file,
+    main_convert,
+    parse_bif,
+)
+from causalppl.interop.bif import (
+    LEVEL_PREFIX,
+    RESERVED_WORDS,
+    format_probability,
+    sanitize_identifier,
+)
 
 pgmpy = pytest.importorskip("pgmpy")
 from pgmpy.readwrite import BIFReader  # noqa: E402

@@ -17,9 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from causalppl.diagnostics import CausalPPLError, render
+from causalppl.ir.families import FAMILIES
 from causalppl.semantics import check_program
-from causalppl.semantics.distributions import FAMILIES
-from causalppl.syntax import parse_assignments, parse_declaration, parse_program, parse_query
+from causalppl.syntax import (
+    parse_assignments,
+    parse_declaration,
+    parse_program,
+    parse_query,
+)
 
 CASES = Path(__file__).resolve().parent / "cases" / "ok"
 OK_TEXTS = [path.read_text(encoding="utf-8") for path in sorted(CASES.glob("*.scm"))]

@@ -6,7 +6,13 @@ import pytest
 
 from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.semantics import check_program
-from causalppl.syntax import ast, parse_assignments, parse_declaration, parse_program, parse_query
+from causalppl.syntax import (
+    ast,
+    parse_assignments,
+    parse_declaration,
+    parse_program,
+    parse_query,
+)
 
 FRONT_DOOR = """\
 # Comments run from '#' to the end of the line.

@@ -3,7 +3,7 @@
 import pytest
 
 import causalppl as cp
-from causalppl.semantics.mechanisms import ConstantMechanism
+from causalppl.ir.mechanisms import ConstantMechanism
 from causalppl.transforms import InterventionError, do
 
 SOURCE = """

@@ -10,9 +10,14 @@ from hypothesis import strategies as st
 
 import causalppl as cp
 from causalppl.diagnostics import Span
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.mechanisms import ConstantMechanism, Deterministic
-from causalppl.transforms.noise import Coupled, NoiseError, NoiseSource, explicit_noise, noise_sites
+from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import (
+    ConstantMechanism,
+    Coupled,
+    Deterministic,
+    NoiseSource,
+)
+from causalppl.transforms.noise import NoiseError, explicit_noise, noise_sites
 from causalppl.transforms.worlds import FACTUAL, ancestral, build_worlds
 
 CHAIN = """

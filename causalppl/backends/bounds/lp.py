@@ -12,7 +12,13 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .draws import DrawEvaluation, cached_vertex_evaluation, dual_bounds, reduce_rows, vertex_evaluation
+from .draws import (
+    DrawEvaluation,
+    cached_vertex_evaluation,
+    dual_bounds,
+    reduce_rows,
+    vertex_evaluation,
+)
 from .errors import IncompatibleData, ZeroProbabilityCondition
 from .formulation import (
     Regime,

@@ -41,7 +41,13 @@ from .formulation import (
     conditioned_marginal,
     objective_components,
 )
-from .problem import DiscreteGraph, Experiment, LinearQuery, check_query, experiment_tables
+from .problem import (
+    DiscreteGraph,
+    Experiment,
+    LinearQuery,
+    check_query,
+    experiment_tables,
+)
 from .response import ResponseSpace
 
 WHOLE = 1e-9

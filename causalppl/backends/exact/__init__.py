@@ -17,7 +17,11 @@ sizes), ``pruning`` (barren factors), ``planning`` (cached query plans),
 This package depends only on torch, opt_einsum and numpy.
 """
 
-from causalppl.backends.exact.contraction import DEFAULT_MAX_BYTES, batched_marginal, marginal
+from causalppl.backends.exact.contraction import (
+    DEFAULT_MAX_BYTES,
+    batched_marginal,
+    marginal,
+)
 from causalppl.backends.exact.elimination import (
     EliminationPlan,
     Intermediate,

@@ -6,7 +6,10 @@ returns a :class:`Posterior`; ``answer_bayesian`` is the engine's entry
 point for ``--method nuts|svi``.  See ``docs/inference.md``.
 """
 
-from causalppl.inference.bayesian.answering import answer_bayesian, answer_with_posterior, term_values
+from causalppl.inference.bayesian.answering import (
+    answer_bayesian,
+    answer_with_posterior,
+)
 from causalppl.inference.bayesian.conjugate import is_conjugate
 from causalppl.inference.bayesian.fitting import clear_fit_cache, fit
 from causalppl.inference.bayesian.instantiate import instantiate
@@ -24,5 +27,4 @@ __all__ = [
     "instantiate",
     "is_conjugate",
     "posterior_parameter_draws",
-    "term_values",
 ]

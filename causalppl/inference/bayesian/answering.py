@@ -8,53 +8,44 @@ resulting values and the interval their 2.5% and 97.5% quantiles.
 
 from __future__ import annotations
 
-import math
-from typing import Any, Callable
+from typing import Any
 
 import pyro
 import torch
 
 from causalppl.diagnostics import CausalPPLError
-from causalppl.inference.bayesian.devices import running_on
 from causalppl.inference.bayesian.diagnostics import save_trace
 from causalppl.inference.bayesian.fitting import fit
-from causalppl.inference.bayesian.likelihood import global_sites
 from causalppl.inference.bayesian.plotting import plot_query_posteriors
 from causalppl.inference.bayesian.posterior import Posterior
-from causalppl.inference.bayesian.predictive import DrawSet, common_seeds, is_distribution, leaf_draws
+from causalppl.inference.bayesian.predictive import (
+    DrawSet,
+    common_seeds,
+    is_distribution,
+    leaf_draws,
+)
 from causalppl.inference.bayesian.settings import AnswerSettings, answer_settings
-from causalppl.inference.bayesian.weighting import answer_by_weighting
-from causalppl.inference.errors import query_error
+from causalppl.inference.devices import running_on
+from causalppl.inference.messages import query_error
+from causalppl.inference.options import Options
 from causalppl.inference.results import Result
 from causalppl.ir.model import CausalModel
-from causalppl.semantics.queries import (
-    BinarySpec,
-    ExpectationSpec,
-    NegationSpec,
-    NumberSpec,
-    ProbabilitySpec,
-    QuerySpec,
-    QueryTerm,
-)
+from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec, QuerySpec, fold_term
 
 INTERVAL = (0.025, 0.975)
 
 
-def answer_bayesian(model: CausalModel, query: QuerySpec, options: Any, method: str) -> Result:
-    """The engine's entry point for ``--method nuts|svi`` (and ``auto`` with data to learn from)."""
-    if query.kind != "estimate":
-        raise query_error(query.span, f"'{query.kind}' queries are not answered by {method}")
-    if not global_sites(model):  # nothing to learn: a weighted simulation of the known model
-        return answer_by_weighting(model, query, options)
-    posterior = fit(model, options.data, method, options, span=query.span)
+def answer_bayesian(model: CausalModel, query: QuerySpec, options: Options, sampler: str = "nuts",
+                    conjugate: bool = False) -> Result:
+    """Learn the model's unknowns (``sampler``: "nuts" or "svi"; exact conjugate updates when allowed) and
+    push the posterior draws through the query; a posterior already fitted (``options.fitted``) is reused.
+    Without data the posterior is the prior, and every prior draw is pushed through."""
+    posterior = options.fitted or fit(model, options.data, sampler, options, span=query.span, conjugate=conjugate)
     return answer_with_posterior(posterior, query, options)
 
 
-def answer_with_posterior(posterior: Posterior, query: QuerySpec, options: Any) -> Result:
-    try:
-        settings = answer_settings(options)
-    except ValueError as error:
-        raise query_error(query.span, str(error)) from None
+def answer_with_posterior(posterior: Posterior, query: QuerySpec, options: Options) -> Result:
+    settings = answer_settings(options)
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
     draws = posterior.draw_list(settings.query_draws)
@@ -79,9 +70,10 @@ def _estimate_result(posterior: Posterior, query: QuerySpec, draw_set: DrawSet, 
     def leaf_values(leaf: ProbabilitySpec | ExpectationSpec) -> torch.Tensor:
         computed = leaf_draws(draw_set, leaf, settings.units_per_draw, seeds)
         evaluations.append(computed.evaluation)
-        return computed.values
+        return computed.values.to(torch.float64).reshape(size)
 
-    values = term_values(query.term, leaf_values, len(draw_set.draws))
+    size = len(draw_set.draws)
+    values = fold_term(query.term, leaf_values, number=lambda v: torch.full((size,), v, dtype=torch.float64))
     kept = values[torch.isfinite(values)]
     if kept.numel() == 0:
         raise query_error(query.span, "the query has no value under any posterior draw (the evidence is "
@@ -96,26 +88,6 @@ def _estimate_result(posterior: Posterior, query: QuerySpec, draw_set: DrawSet, 
     return Result(query.name, query.text, estimate=float(kept.mean()), interval=(lower, upper),
                   method=posterior.method, diagnostics=_diagnostics(posterior, kept, evaluations, settings),
                   notes=tuple(notes), inference_data=posterior.inference_data)
-
-
-def term_values(term: QueryTerm, leaf: Callable[[Any], torch.Tensor], size: int) -> torch.Tensor:
-    """The query's arithmetic applied draw by draw."""
-    if isinstance(term, NumberSpec):
-        return torch.full((size,), float(term.value), dtype=torch.float64)
-    if isinstance(term, NegationSpec):
-        return -term_values(term.operand, leaf, size)
-    if isinstance(term, BinarySpec):
-        left, right = term_values(term.left, leaf, size), term_values(term.right, leaf, size)
-        return _OPERATIONS[term.op](left, right)
-    return leaf(term).to(torch.float64).reshape(size)
-
-
-_OPERATIONS = {
-    "+": torch.add,
-    "-": torch.sub,
-    "*": torch.mul,
-    "/": lambda a, b: torch.where(b == 0, torch.full_like(a, math.nan), a / b),
-}
 
 
 # --------------------------------------------------------- distributions ----

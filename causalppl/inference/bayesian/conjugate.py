@@ -15,8 +15,8 @@ import torch
 
 from causalppl.data import DataCollection
 from causalppl.data.distributions import joint_counts
+from causalppl.ir.mechanisms import NonparametricMechanism
 from causalppl.ir.model import CausalModel, Variable
-from causalppl.semantics.mechanisms import NonparametricMechanism
 
 
 def nonparametric_variables(model: CausalModel) -> tuple[Variable, ...]:

@@ -19,17 +19,22 @@ from causalppl.backends.pyro_codegen import CodegenError, compiled_program
 from causalppl.data import DataCollection
 from causalppl.diagnostics import Span
 from causalppl.inference.bayesian.conjugate import conjugate_draws, is_conjugate
-from causalppl.inference.bayesian.devices import resolve_device, running_on
-from causalppl.inference.bayesian.diagnostics import independent_summary, inference_data, summarize
+from causalppl.inference.bayesian.diagnostics import (
+    independent_summary,
+    inference_data,
+    summarize,
+)
 from causalppl.inference.bayesian.likelihood import build_likelihood, global_sites
 from causalppl.inference.bayesian.nuts import run_nuts
 from causalppl.inference.bayesian.posterior import Posterior
 from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
 from causalppl.inference.bayesian.settings import FitSettings, fit_settings
 from causalppl.inference.bayesian.svi import run_svi
-from causalppl.inference.errors import query_error
+from causalppl.inference.devices import resolve_device, running_on
+from causalppl.inference.messages import query_error
+from causalppl.inference.options import Options
+from causalppl.ir.mechanisms import Deterministic
 from causalppl.ir.model import CausalModel
-from causalppl.semantics.mechanisms import Deterministic
 
 CACHE_SIZE = 8
 NO_DATA_NOTE = "no data: the posterior is the prior"
@@ -37,24 +42,19 @@ INDEPENDENT_DRAWS = ("conjugate", "prior")
 _cache: OrderedDict[Hashable, tuple[Any, Posterior]] = OrderedDict()
 
 
-def fit(model: CausalModel, data: DataCollection | None, method: str = "nuts", options: Any = None,
-        span: Span | None = None) -> Posterior:
-    """The posterior of ``model``'s unknowns given ``data`` (``method``: "nuts" or "svi").
+def fit(model: CausalModel, data: DataCollection | None, sampler: str = "nuts", options: Options | None = None,
+        span: Span | None = None, conjugate: bool = False) -> Posterior:
+    """The posterior of ``model``'s unknowns given ``data`` (``sampler``: "nuts" or "svi").
 
-    ``options`` is a :class:`~causalppl.inference.engine.QueryOptions`; its
-    ``extra`` holds the sampler settings.  Errors point at ``span`` (the
-    query being answered), else at the model block.
+    ``options`` holds the sampler settings; ``conjugate`` allows exact
+    conjugate updates where the model has them (the ``conjugate`` option
+    overrides it).  Errors point at ``span`` (the query being answered), else
+    at the model block.
     """
-    from causalppl.inference.engine import QueryOptions
-
     where = span or model.span
-    if method not in ("nuts", "svi"):
-        raise query_error(where, f"cannot fit with method '{method}'", "choose nuts or svi")
-    options = options if options is not None else QueryOptions(method=method)
-    try:
-        settings = fit_settings(options, method)
-    except ValueError as error:
-        raise query_error(where, str(error)) from None
+    if sampler not in ("nuts", "svi"):
+        raise query_error(where, f"cannot fit with method '{sampler}'", "choose nuts or svi")
+    settings = fit_settings(options or Options(), sampler, conjugate)
     key = (model, id(data), replace(settings, quiet=True))
     cached = _cache.get(key)
     if cached is not None and cached[0] is data:
@@ -79,7 +79,7 @@ def _fit(model: CausalModel, data: DataCollection | None, settings: FitSettings,
     sites = global_sites(model)
     if not sites:
         raise query_error(span, f"model {model.name} has no parameters with priors and no unknown mechanisms: "
-                                f"there is nothing for {settings.method} to learn from data",
+                                f"there is nothing for {settings.sampler} to learn from data",
                           "use --method exact or mc, or give parameters priors (param b ~ Normal(0, 1))")
     _require_enumerable_latents(model, span)
     device = resolve_device(settings.device, span)
@@ -90,7 +90,7 @@ def _fit(model: CausalModel, data: DataCollection | None, settings: FitSettings,
         elif not has_data:
             run, method = _prior_run(model, sites, settings, span), "prior"
         else:
-            run, method = _sampler_run(model, data, sites, settings, device, span), settings.method
+            run, method = _sampler_run(model, data, sites, settings, device, span), settings.sampler
     return _posterior(model, run, method, device, () if has_data else (NO_DATA_NOTE,))
 
 
@@ -102,7 +102,7 @@ def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...
         raise query_error(span, str(error)) from None
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
-    runner = run_nuts if settings.method == "nuts" else run_svi
+    runner = run_nuts if settings.sampler == "nuts" else run_svi
     return runner(likelihood, sites, settings)
 
 

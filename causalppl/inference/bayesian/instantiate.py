@@ -18,10 +18,10 @@ import torch
 
 from causalppl.backends.pyro_codegen import LATENT_CLASSES
 from causalppl.diagnostics import Span
+from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import NonparametricMechanism, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel, Confounder, Variable
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.mechanisms import NonparametricMechanism, Parametric, TableMechanism
-from causalppl.semantics.types import levels
+from causalppl.ir.types import levels
 
 
 def instantiate(model: CausalModel, draw: Mapping[str, torch.Tensor]) -> CausalModel:

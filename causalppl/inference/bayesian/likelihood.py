@@ -20,10 +20,15 @@ from pyro.poutine.subsample_messenger import _Subsample
 from causalppl.backends import runtime as rt
 from causalppl.backends.pyro_codegen import UNITS_PLATE, compiled_program
 from causalppl.data import DataCollection
-from causalppl.inference.bayesian.devices import running_on
-from causalppl.data.tensors import ExperimentRows, expand_weighted_rows, experiment_rows, stacked_columns
+from causalppl.data.tensors import (
+    ExperimentRows,
+    expand_weighted_rows,
+    experiment_rows,
+    stacked_columns,
+)
+from causalppl.inference.devices import running_on
+from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism
 from causalppl.ir.model import CausalModel
-from causalppl.semantics.mechanisms import Deterministic, NonparametricMechanism
 
 
 def global_sites(model: CausalModel) -> tuple[str, ...]:

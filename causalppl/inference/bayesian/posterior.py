@@ -64,13 +64,6 @@ class Posterior:
             self.inference_data = draws_inference_data(self.draws, self.method)
         return self.inference_data
 
-    def answer(self, query, options=None):
-        """The :class:`Result` of a checked estimate query (posterior mean and 95% credible interval)."""
-        from causalppl.inference.bayesian.answering import answer_with_posterior
-        from causalppl.inference.engine import QueryOptions
-
-        return answer_with_posterior(self, query, options or QueryOptions(method=self.method))
-
 
 def posterior_parameter_draws(posterior: Posterior) -> dict[str, torch.Tensor]:
     """Draws of every global site with a leading draw dimension (chains concatenated)."""

@@ -23,15 +23,23 @@ from causalppl.backends.factors import fixed_parameter_values
 from causalppl.backends.pyro_codegen import CodegenError, compiled_program
 from causalppl.backends.tensor_eval import evaluate
 from causalppl.data.tensors import column_dtype
-from causalppl.inference.bayesian.devices import on_cpu, running_on
 from causalppl.inference.bayesian.instantiate import instantiate
-from causalppl.inference.errors import query_error
-from causalppl.inference.exact import can_enumerate, exact_distribution, exact_leaf
-from causalppl.inference.montecarlo import COMPARATORS
+from causalppl.inference.devices import on_cpu, running_on
+from causalppl.inference.estimate.exact import (
+    can_enumerate,
+    exact_distribution,
+    exact_leaf,
+)
+from causalppl.inference.messages import query_error
+from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import ConstantMechanism, Deterministic
 from causalppl.ir.model import CausalModel
-from causalppl.semantics.mechanisms import ConstantMechanism, Deterministic
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.queries import EventSpec, ExpectationSpec, ProbabilitySpec
+from causalppl.ir.queries import (
+    COMPARISONS,
+    EventSpec,
+    ExpectationSpec,
+    ProbabilitySpec,
+)
 from causalppl.transforms.do import do
 
 Leaf = ProbabilitySpec | ExpectationSpec
@@ -191,7 +199,7 @@ def _indicators(events: Sequence[EventSpec], samples: dict) -> torch.Tensor:
     result = torch.ones((), dtype=torch.float64)
     for event in events:
         values = rt.tensor(samples[event.outcome.variable])
-        result = result * COMPARATORS[event.op](values, event.value).to(torch.float64)
+        result = result * COMPARISONS[event.op](values, event.value).to(torch.float64)
     return result
 
 

@@ -18,15 +18,32 @@ import numpy as np
 import pyro
 import torch
 from pyro import poutine
-from pyro.infer import SVI, JitTrace_ELBO, JitTraceEnum_ELBO, Trace_ELBO, TraceEnum_ELBO, config_enumerate
+from pyro.infer import (
+    SVI,
+    JitTrace_ELBO,
+    JitTraceEnum_ELBO,
+    Trace_ELBO,
+    TraceEnum_ELBO,
+    config_enumerate,
+)
 from pyro.infer.autoguide import AutoMultivariateNormal, AutoNormal
 from pyro.optim import ClippedAdam
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from causalppl.inference.bayesian.likelihood import Likelihood
 from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
-from causalppl.inference.bayesian.settings import DEFAULT_BATCH_SIZE, LARGE_DATA_ROWS, FitSettings
+from causalppl.inference.bayesian.settings import (
+    DEFAULT_BATCH_SIZE,
+    LARGE_DATA_ROWS,
+    FitSettings,
+)
 
 MAX_PLATE_NESTING = 1
 FINAL_DECAY = 0.1  # the learning rate ends at this fraction of its start

@@ -10,24 +10,22 @@ and a 95% interval from it.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pyro
 
-from causalppl.inference.bayesian.devices import resolve_device, running_on
 from causalppl.inference.bayesian.predictive import DrawSet, common_seeds, leaf_draws
-from causalppl.inference.combine import Estimate, evaluate_term
-from causalppl.inference.results import Result
+from causalppl.inference.devices import resolve_device, running_on
+from causalppl.inference.messages import query_error
+from causalppl.inference.options import Options
+from causalppl.inference.results import Estimate, Result, point_result
 from causalppl.ir.model import CausalModel
-from causalppl.semantics.queries import ProbabilitySpec, QuerySpec
+from causalppl.ir.queries import ProbabilitySpec, QuerySpec, fold_term
 
 METHOD = "mc"
 NOTE = "evidence weighted by its likelihood (no parameters to learn)"
 
 
-def answer_by_weighting(model: CausalModel, query: QuerySpec, options: Any) -> Result:
-    from causalppl.inference.engine import point_result
-
+def answer_by_weighting(model: CausalModel, query: QuerySpec, options: Options) -> Result:
     device = resolve_device(options.device, query.span)
     if options.seed is not None:
         pyro.set_rng_seed(options.seed)
@@ -45,10 +43,8 @@ def answer_by_weighting(model: CausalModel, query: QuerySpec, options: Any) -> R
             variance = 0.0 if computed.variances is None else float(computed.variances[0])
             return Estimate(float(computed.values[0]), variance)
 
-        estimate = evaluate_term(query.term, leaf)
+        estimate = fold_term(query.term, leaf, number=Estimate)
     if math.isnan(estimate.value):
-        from causalppl.inference.errors import query_error
-
         raise query_error(query.span, "no simulated unit matched the evidence",
                           "raise --samples, or check that the evidence is possible")
     if all(evaluation == "exact" for evaluation in evaluations):  # a finite model: enumerated

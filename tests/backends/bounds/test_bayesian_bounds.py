@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from causalppl.backends.bounds import CfAtom, DiscreteGraph, Experiment, LinearQuery, bounds_for_draws
+from causalppl.backends.bounds import (
+    CfAtom,
+    DiscreteGraph,
+    Experiment,
+    LinearQuery,
+    bounds_for_draws,
+)
 from causalppl.backends.bounds.bayesian import posterior_query_draws
 from causalppl.backends.bounds.response_posterior import response_posterior
 from causalppl.cli import main

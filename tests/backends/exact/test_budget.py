@@ -8,7 +8,12 @@ import re
 import pytest
 import torch
 
-from causalppl.backends.exact import EnumerationTooLarge, Factor, batched_marginal, marginal
+from causalppl.backends.exact import (
+    EnumerationTooLarge,
+    Factor,
+    batched_marginal,
+    marginal,
+)
 from causalppl.backends.exact.errors import describe_bytes
 from causalppl.backends.exact.execution import Program
 

@@ -16,11 +16,10 @@ from typing import Mapping
 import torch
 
 from causalppl.backends.tensor_eval import evaluate
-from causalppl.inference.abduction import Observation
-from causalppl.inference.montecarlo import COMPARATORS
+from causalppl.inference.counterfactual.abduction import Observation
+from causalppl.ir import expressions as rx
 from causalppl.ir.model import CausalModel
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.queries import ExpectationSpec, ProbabilitySpec
+from causalppl.ir.queries import COMPARISONS, ExpectationSpec, ProbabilitySpec
 from causalppl.transforms.do import do
 from causalppl.transforms.worlds import MultiWorldModel, ancestral, build_worlds
 
@@ -59,7 +58,7 @@ class LeafPlan:
         value = torch.tensor(1.0)
         for event in self.leaf.events:
             observed = env[self.multi.name_of(event.outcome)]
-            value = value * COMPARATORS[event.op](observed, torch.tensor(float(event.value), dtype=observed.dtype))
+            value = value * COMPARISONS[event.op](observed, torch.tensor(float(event.value), dtype=observed.dtype))
         return value.to(torch.get_default_dtype())
 
 

@@ -17,7 +17,12 @@ import torch
 from pyro.infer import MCMC, NUTS
 
 from causalppl.backends import structural
-from causalppl.inference.abduction import Draws, Observation, abduction_plan, run_plan
+from causalppl.inference.counterfactual.abduction import (
+    Draws,
+    Observation,
+    abduction_plan,
+    run_plan,
+)
 from causalppl.ir.model import CausalModel
 
 CONTINUOUS_LAWS = ("Normal", "StudentT", "Cauchy", "Laplace", "Gumbel")

@@ -1,9 +1,9 @@
 """Counterfactual answers by sampling: parameter draws, abduction draws, weighted estimates.
 
-The draws come from :func:`causalppl.inference.abduction.abduction_draws`
+The draws come from :func:`causalppl.inference.counterfactual.abduction.abduction_draws`
 (exact posterior draws when the evidence pins the noise it depends on,
 likelihood weighting otherwise), or from NUTS over the free noise
-(:mod:`causalppl.inference.cf_nuts`) when asked for, or when the importance
+(:mod:`causalppl.inference.counterfactual.nuts`) when asked for, or when the importance
 weights degenerate.
 """
 
@@ -18,10 +18,15 @@ from pyro.ops.stats import effective_sample_size
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.tensor_eval import evaluate
-from causalppl.inference.abduction import Draws, Observation, abduction_draws, abduction_plan
-from causalppl.inference.cf_nuts import nuts_draws, nuts_obstacle
-from causalppl.inference.cf_plan import LeafPlan
-from causalppl.inference.combine import Estimate
+from causalppl.inference.counterfactual.abduction import (
+    Draws,
+    Observation,
+    abduction_draws,
+    abduction_plan,
+)
+from causalppl.inference.counterfactual.leaves import LeafPlan
+from causalppl.inference.counterfactual.nuts import nuts_draws, nuts_obstacle
+from causalppl.inference.results import Estimate
 from causalppl.ir.model import CausalModel
 
 LOW_ESS_FRACTION = 0.01

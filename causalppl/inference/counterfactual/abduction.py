@@ -24,10 +24,10 @@ import networkx as nx
 import torch
 
 from causalppl.backends import structural
-from causalppl.inference.montecarlo import COMPARATORS
+from causalppl.ir.families import Noise
+from causalppl.ir.mechanisms import Coupled, NoiseSource
 from causalppl.ir.model import CausalModel, Variable
-from causalppl.semantics.distributions import Noise
-from causalppl.transforms.noise import Coupled, NoiseSource
+from causalppl.ir.queries import COMPARISONS
 
 EQUALITY_TOLERANCE = 1e-6
 CONTINUOUS_INVERSE_CDF = ("Uniform", "Beta", "Gamma", "Exponential", "HalfNormal", "HalfCauchy")
@@ -212,7 +212,7 @@ def _indicator(observation: Observation, values: torch.Tensor) -> torch.Tensor:
     if observation.op == "=":
         holds = (values - value).abs() <= EQUALITY_TOLERANCE * (1 + value.abs())
     else:
-        holds = COMPARATORS[observation.op](values, value)
+        holds = COMPARISONS[observation.op](values, value)
     return torch.where(holds, 0.0, -torch.inf).to(values.dtype)
 
 

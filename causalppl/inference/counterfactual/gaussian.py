@@ -18,11 +18,15 @@ from typing import Callable, Mapping
 import torch
 
 from causalppl.backends import structural
-from causalppl.inference.abduction import ImpossibleEvidence, Observation
+from causalppl.inference.counterfactual.abduction import ImpossibleEvidence, Observation
+from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import (
+    ConstantMechanism,
+    Coupled,
+    Deterministic,
+    NoiseSource,
+)
 from causalppl.ir.model import CausalModel
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.mechanisms import ConstantMechanism, Deterministic
-from causalppl.transforms.noise import Coupled, NoiseSource
 
 CONSISTENCY_TOLERANCE = 1e-7
 RANK_TOLERANCE = 1e-10

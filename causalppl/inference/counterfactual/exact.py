@@ -16,9 +16,9 @@ import torch
 from causalppl.backends.exact import Factor, marginal, prune_barren
 from causalppl.backends.factors import DTYPE, FactorGraph, fixed_parameter_values
 from causalppl.backends.response_factors import twin_factors
-from causalppl.inference.abduction import ImpossibleEvidence, Observation
-from causalppl.inference.montecarlo import COMPARATORS
+from causalppl.inference.counterfactual.abduction import ImpossibleEvidence, Observation
 from causalppl.ir.model import CausalModel
+from causalppl.ir.queries import COMPARISONS
 
 Function = Callable[[Mapping[str, torch.Tensor]], torch.Tensor]
 
@@ -79,5 +79,5 @@ def _level(model: CausalModel, observation: Observation) -> int | None:
 def _indicator(model: CausalModel, observation: Observation) -> Factor:
     size = model.variable(observation.name).domain.size
     values = torch.arange(size, dtype=DTYPE)
-    holds = COMPARATORS[observation.op](values, torch.tensor(float(observation.value), dtype=DTYPE))
+    holds = COMPARISONS[observation.op](values, torch.tensor(float(observation.value), dtype=DTYPE))
     return Factor((observation.name,), holds.to(DTYPE))

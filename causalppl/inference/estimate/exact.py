@@ -21,13 +21,34 @@ from causalppl.backends.factors import (
     model_factors,
 )
 from causalppl.backends.tensor_eval import evaluate
-from causalppl.inference.combine import Estimate
-from causalppl.inference.errors import query_error
-from causalppl.inference.montecarlo import COMPARATORS
+from causalppl.inference.devices import on_cpu
+from causalppl.inference.messages import (
+    cannot_enumerate,
+    impossible_evidence,
+    too_large_for_exact,
+)
+from causalppl.inference.options import Options
+from causalppl.inference.results import Estimate, Result, point_result
+from causalppl.ir import expressions as rx
 from causalppl.ir.model import CausalModel
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.queries import EventSpec, ExpectationSpec, ProbabilitySpec
+from causalppl.ir.queries import (
+    COMPARISONS,
+    EventSpec,
+    ExpectationSpec,
+    ProbabilitySpec,
+    QuerySpec,
+    fold_term,
+)
 from causalppl.transforms.do import do
+
+
+def answer_exact(model: CausalModel, query: QuerySpec, options: Options) -> Result:
+    """Exact answer of an estimate query by factor contraction (finite models with every mechanism known)."""
+    with on_cpu():
+        if isinstance(query.term, ProbabilitySpec) and query.term.is_distribution:
+            return Result(query.name, query.text, distribution=exact_distribution(model, query.term), method="exact")
+        estimate = fold_term(query.term, lambda leaf: exact_leaf(model, leaf), number=Estimate)
+    return point_result(query, estimate, "exact")
 
 
 def can_enumerate(model: CausalModel) -> bool:
@@ -91,8 +112,7 @@ def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
     joint = _contract(factors, keep, evidence, leaf)
     mass = joint.sum()
     if float(mass) <= 0.0:
-        raise query_error(leaf.span, "the evidence has probability zero under the model",
-                          "conditioning on an impossible event is undefined; check the evidence values")
+        raise impossible_evidence(leaf.span)
     return joint / mass, keep, fixed
 
 
@@ -101,40 +121,32 @@ def _factor_graph(model: CausalModel, leaf, needed: set[str]) -> FactorGraph:
     try:
         return factors_for(model, model.ancestors(needed & set(model.topological_names())))
     except NotTabulable as error:
-        raise query_error(leaf.span, f"cannot answer exactly: {error}",
-                          "use --method mc (no evidence), nuts or svi") from None
+        raise cannot_enumerate(leaf.span, str(error)) from None
 
 
 def _contract(factors: list[Factor], keep: tuple[str, ...], evidence: dict[str, int], leaf) -> torch.Tensor:
     try:
         return marginal(factors, keep, evidence)
     except EnumerationTooLarge as error:
-        raise query_error(leaf.span, _too_large_message(error),
-                          "use --method mc (Monte Carlo) instead of exact; with evidence, "
-                          "--method nuts or svi") from None
-
-
-def _too_large_message(error: EnumerationTooLarge) -> str:
-    count = len(error.largest_factor_vars)
-    limit = f" (the limit is {describe_bytes(error.max_bytes)})" if error.max_bytes is not None else ""
-    return (f"this query is too large for exact enumeration: it needs about {describe_bytes(error.required_bytes)} "
-            f"of memory for one table over {count} variable{'s' if count != 1 else ''}{limit}")
+        limit = describe_bytes(error.max_bytes) if error.max_bytes is not None else None
+        raise too_large_for_exact(leaf.span, describe_bytes(error.required_bytes), len(error.largest_factor_vars),
+                                  limit) from None
 
 
 def _indicator(model: CausalModel, event: EventSpec) -> Factor:
     size = model.variable(event.outcome.variable).domain.size
     values = torch.arange(size, dtype=DTYPE)
-    return Factor((event.outcome.variable,), COMPARATORS[event.op](values, event.value).to(DTYPE))
+    return Factor((event.outcome.variable,), COMPARISONS[event.op](values, event.value).to(DTYPE))
 
 
 def _event_mask(event: EventSpec, keep: tuple[str, ...], fixed: dict[str, int], shape) -> torch.Tensor:
     name = event.outcome.variable
     if name in fixed:
-        holds = COMPARATORS[event.op](torch.tensor(float(fixed[name])), event.value)
+        holds = COMPARISONS[event.op](torch.tensor(float(fixed[name])), event.value)
         return torch.full(shape, float(holds), dtype=DTYPE)
     axis = keep.index(name)
     grid = _grids(shape)[axis]
-    return COMPARATORS[event.op](grid, event.value).to(DTYPE)
+    return COMPARISONS[event.op](grid, event.value).to(DTYPE)
 
 
 def _grids(shape) -> tuple[torch.Tensor, ...]:

@@ -30,16 +30,22 @@ from causalppl.backends.bounds import (
     bounds_for_draws,
     sharp_bounds,
 )
-from causalppl.backends.bounds.bayesian import BayesianBoundsResult, posterior_query_draws
+from causalppl.backends.bounds.bayesian import (
+    BayesianBoundsResult,
+    posterior_query_draws,
+)
 from causalppl.data.distributions import joint_counts
+from causalppl.diagnostics import spell_option
 from causalppl.identification import identify
-from causalppl.inference.errors import query_error
 from causalppl.inference.graphs import observed_admg
+from causalppl.inference.messages import query_error
 from causalppl.inference.observed import NotTabulable, observed_joint
+from causalppl.inference.options import Options
 from causalppl.inference.results import Result
+from causalppl.ir import expressions as rx
 from causalppl.ir.model import CausalModel
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.queries import (
+from causalppl.ir.queries import (
+    COMPARISONS,
     BinarySpec,
     EventSpec,
     ExpectationSpec,
@@ -47,19 +53,19 @@ from causalppl.semantics.queries import (
     NumberSpec,
     ProbabilitySpec,
     QuerySpec,
+    has_counterfactuals,
+    leaves,
 )
 
-COMPARE = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater,
-           ">=": np.greater_equal}
-DEFAULT_DRAWS = 1000
 POINT_TOLERANCE = 1e-9
-BAYESIAN_METHODS = ("nuts", "svi")
-DEFAULT_CHAINS = 4
-DEFAULT_SAMPLES_PER_CHAIN = 1000
-DEFAULT_WARMUP = 500
 
 
-def answer_bounds(model: CausalModel, query: QuerySpec, options) -> Result:
+def answer_bounds(model: CausalModel, query: QuerySpec, options: Options, bayesian: str | None = None) -> Result:
+    """Sharp bounds by linear programming, with 95% intervals from Dirichlet draws of the data.
+
+    ``bayesian`` ("nuts" or "svi", as the caller asked) adds the posterior of
+    the query under a Dirichlet prior over response types.
+    """
     graph = discrete_graph(model, query)
     linear = LinearTranslator(model, query).translate()
     observational, draws, counts = _observational(model, options, graph, query)
@@ -73,8 +79,8 @@ def answer_bounds(model: CausalModel, query: QuerySpec, options) -> Result:
     except ValueError as error:
         raise query_error(query.span, f"cannot bound this query: {error}") from None
     result = _result(model, query, point, batch)
-    if options.method in BAYESIAN_METHODS:
-        return _with_posterior(result, query, options, graph, linear, counts, counted)
+    if bayesian is not None:
+        return _with_posterior(result, query, options, bayesian, graph, linear, counts, counted)
     return result
 
 
@@ -101,8 +107,7 @@ def _observational(model: CausalModel, options, graph: DiscreteGraph, query: Que
     if options.data is not None and not has_observational:
         return None, None, None
     try:
-        joint = observed_joint(model, options.data, int(options.extra.get("draws", DEFAULT_DRAWS)),
-                               options.seed, names)
+        joint = observed_joint(model, options.data, options.draws, options.seed, names)
     except NotTabulable:
         raise query_error(query.span, "bounds need the observed distribution, and the model does not fix it",
                           f"add a data line (or --data) with columns {', '.join(names)}") from None
@@ -159,31 +164,31 @@ def _result(model: CausalModel, query: QuerySpec, point, batch) -> Result:
                   method="bounds-lp", diagnostics=diagnostics, notes=notes, kind="bounds")
 
 
-def _with_posterior(result: Result, query: QuerySpec, options, graph: DiscreteGraph, linear: LinearQuery,
-                    counts: np.ndarray | None, experiments: list[Experiment]) -> Result:
+def _with_posterior(result: Result, query: QuerySpec, options: Options, asked: str, graph: DiscreteGraph,
+                    linear: LinearQuery, counts: np.ndarray | None, experiments: list[Experiment]) -> Result:
     """``result`` with the posterior of the query under a Dirichlet prior over response types."""
     if counts is None and not experiments:
-        raise query_error(query.span, f"method {options.method} gives the posterior of a bounds query given data, "
-                                      "and there are none", "add a data line (or --data), or use --method auto")
+        raise query_error(query.span, f"{spell_option('method', asked)} gives the posterior of a bounds query "
+                                      "given data, and there are none",
+                          f"add a data line (or --data), or use {spell_option('method', 'auto')}")
     whole = all(_whole(table) for table in _count_tables(counts, experiments))
-    sampler = str(options.extra.get("sampler", "gibbs" if whole else "nuts"))
+    sampler = options.bounds.sampler or ("gibbs" if whole else "nuts")
     try:
         posterior = posterior_query_draws(graph, linear, counts, experiments, method=sampler, seed=options.seed,
-                                          **_posterior_options(options.extra))
+                                          **_posterior_options(options))
     except (IncompatibleData, ZeroProbabilityCondition, ValueError) as error:
         raise query_error(query.span, f"cannot sample the posterior of this query: {error}") from None
-    notes = _posterior_notes(result, posterior, options.method, whole)
+    notes = _posterior_notes(result, posterior, asked, whole)
     return dataclasses.replace(result, estimate=posterior.mean, interval=posterior.interval,
                                method=f"bayesian-bounds ({sampler})",
                                diagnostics=_posterior_diagnostics(result, posterior), notes=result.notes + notes)
 
 
-def _posterior_options(extra: dict) -> dict:
-    """Sampler settings from the query options, with the names the other Bayesian methods use."""
-    chains = int(extra.get("num_chains", DEFAULT_CHAINS))
-    return {"prior": float(extra.get("prior", 1.0)), "chains": chains,
-            "draws": chains * int(extra.get("num_samples", DEFAULT_SAMPLES_PER_CHAIN)),
-            "warmup": int(extra.get("num_warmup", DEFAULT_WARMUP))}
+def _posterior_options(options: Options) -> dict:
+    """Sampler settings from the query options (the NUTS group's chains, draws and warm-up)."""
+    chains = options.nuts.chains
+    return {"prior": options.bounds.prior, "chains": chains, "draws": chains * options.nuts.draws,
+            "warmup": options.nuts.warmup}
 
 
 def _count_tables(counts: np.ndarray | None, experiments: list[Experiment]) -> list[np.ndarray]:
@@ -226,8 +231,6 @@ def _posterior_notes(result: Result, posterior: BayesianBoundsResult, asked: str
 
 
 def _identification(model: CausalModel, query: QuerySpec) -> tuple[bool | None, str | None]:
-    from causalppl.semantics.queries import has_counterfactuals, leaves
-
     if has_counterfactuals(query.term):
         return None, None
     admg = observed_admg(model)
@@ -329,7 +332,7 @@ class LinearTranslator:
     def _atoms(self, event: EventSpec, interventions) -> list[CfAtom]:
         variable = self.model.variable(event.outcome.variable)
         fixed = self._interventions(event.outcome, interventions)
-        values = [v for v in range(variable.domain.size) if COMPARE[event.op](v, event.value)]
+        values = [v for v in range(variable.domain.size) if COMPARISONS[event.op](v, event.value)]
         return [CfAtom(event.outcome.variable, fixed, value) for value in values]
 
     def _condition(self, leaf) -> tuple:

@@ -11,8 +11,9 @@ from itertools import product
 from typing import ClassVar, Union
 
 from causalppl.diagnostics import Span
-from causalppl.semantics.distributions import FAMILIES, Noise
-from causalppl.semantics.expressions import Expr, parameters_in, variables_in
+from causalppl.ir import expressions as rx
+from causalppl.ir.expressions import Expr, parameters_in, variables_in
+from causalppl.ir.families import FAMILIES, Noise
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,72 @@ class ConstantMechanism(_ReadsNoParameters):
     noise: ClassVar[Noise] = Noise.NONE
 
 
-Mechanism = Union[Parametric, Deterministic, TableMechanism, NonparametricMechanism, ConstantMechanism]
+@dataclass(frozen=True)
+class NoiseSource:
+    """The mechanism of an exogenous noise site: a draw from a standardized law.
+
+    ``law`` is one of Normal, StudentT, Cauchy, Laplace, Uniform (on (0, 1)) or
+    Gumbel; ``size`` is the number of independent Gumbels of a Categorical.
+    A noise site is itself exogenous: it has no parents and no further noise.
+    """
+
+    law: str
+    owner: str  # the variable whose noise this is
+    span: Span
+    size: int | None = None
+    df: rx.Expr | None = None  # degrees of freedom of a StudentT (parameters only)
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return rx.parameters_in(self.df) if self.df is not None else ()
+
+    @property
+    def noise(self) -> Noise:
+        return Noise.NONE
+
+
+@dataclass(frozen=True)
+class Coupled:
+    """``X = f(parents, U)``: a stochastic mechanism driven by its explicit noise site."""
+
+    base: Parametric | TableMechanism
+    site: str
+    span: Span
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return tuple(self.base.parents) + (self.site,)
+
+    @property
+    def model_parents(self) -> tuple[str, ...]:
+        """The parents of the original mechanism (without the noise site)."""
+        return tuple(self.base.parents)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return tuple(self.base.parameters)
+
+    @property
+    def coupling(self) -> Noise:
+        return self.base.noise
+
+    @property
+    def family(self) -> str:
+        return self.base.family if isinstance(self.base, Parametric) else "table"
+
+    @property
+    def noise(self) -> Noise:
+        return Noise.NONE  # deterministic given the noise site
+
+
+#: The closed union of mechanisms.  The first five come from the source text;
+#: the last two only from :func:`causalppl.transforms.noise.explicit_noise`.
+Mechanism = Union[Parametric, Deterministic, TableMechanism, NonparametricMechanism, ConstantMechanism,
+                  NoiseSource, Coupled]
 
 
 def parent_configurations(sizes: tuple[int, ...]) -> list[tuple[int, ...]]:

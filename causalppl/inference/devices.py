@@ -9,7 +9,7 @@ import torch
 
 from causalppl.backends import runtime as rt
 from causalppl.diagnostics import Span
-from causalppl.inference.errors import query_error
+from causalppl.inference.messages import query_error
 
 
 def resolve_device(name: str | None, span: Span) -> torch.device:

@@ -17,14 +17,24 @@ import torch
 
 from causalppl.backends.exact import EnumerationTooLarge
 from causalppl.backends.factors import NotTabulable
-from causalppl.inference.abduction import ImpossibleEvidence, determined
-from causalppl.inference.cf_exact import exact_posterior
-from causalppl.inference.cf_plan import LeafPlan
-from causalppl.inference.cf_sampling import Parameters, Sampled, sample_plan, weighted_histogram
-from causalppl.inference.combine import Estimate
-from causalppl.inference.errors import query_error
-from causalppl.inference.gaussian_abduction import GaussianPosterior, is_affine, linear_gaussian_posterior
-from causalppl.semantics.queries import ExpectationSpec
+from causalppl.inference.counterfactual.abduction import ImpossibleEvidence, determined
+from causalppl.inference.counterfactual.exact import exact_posterior
+from causalppl.inference.counterfactual.gaussian import (
+    GaussianPosterior,
+    is_affine,
+    linear_gaussian_posterior,
+)
+from causalppl.inference.counterfactual.leaves import LeafPlan
+from causalppl.inference.counterfactual.sampling import (
+    Parameters,
+    Sampled,
+    is_degenerate_continuous,
+    sample_plan,
+    weighted_histogram,
+)
+from causalppl.inference.messages import query_error
+from causalppl.inference.results import Estimate
+from causalppl.ir.queries import ExpectationSpec
 
 TOO_LARGE_NOTE = "exact enumeration of the twin network would not fit in memory: sampled instead"
 
@@ -135,8 +145,6 @@ def _sampled_answer(plan: LeafPlan, sampled: Sampled, params: Parameters, notes:
 
 
 def _impossible_hint(plan: LeafPlan) -> str:
-    from causalppl.inference.cf_sampling import is_degenerate_continuous
-
     if is_degenerate_continuous(plan):
         return ("an observed continuous variable is a deterministic function of continuous noise (or of noise "
                 "already fixed by other evidence); condition on an interval such as 'X > 1' instead")

@@ -12,34 +12,99 @@ import itertools
 
 import torch
 
-from causalppl.identification import Identification, evaluate, identify
-from causalppl.inference.combine import fold_term
-from causalppl.inference.errors import query_error
+from causalppl.backends.tensor_eval import evaluate as evaluate_expr
+from causalppl.identification import (
+    Estimand,
+    Fraction,
+    Identification,
+    Prob,
+    Product,
+    Sum,
+    evaluate,
+    identify,
+)
 from causalppl.inference.graphs import observed_admg
+from causalppl.inference.messages import query_error
 from causalppl.inference.observed import NotTabulable, ObservedJoint, observed_joint
+from causalppl.inference.options import Options
 from causalppl.inference.results import Result
+from causalppl.ir import expressions as rx
 from causalppl.ir.model import CausalModel
-from causalppl.semantics import expressions as rx
-from causalppl.semantics.queries import EventSpec, ExpectationSpec, ProbabilitySpec, QuerySpec, leaves
+from causalppl.ir.queries import (
+    COMPARISONS,
+    EventSpec,
+    ExpectationSpec,
+    ProbabilitySpec,
+    QuerySpec,
+    fold_term,
+    leaves,
+)
 
-COMPARE = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-           "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
-DEFAULT_DRAWS = 1000
 
+def answer_identify(model: CausalModel, query: QuerySpec, options: Options) -> Result:
+    """The ID/IDC estimand of every leaf, evaluated on the data (Dirichlet draws) or on the model's exact P(V).
 
-def answer_identify(model: CausalModel, query: QuerySpec, options) -> Result:
-    admg = observed_admg(model)
-    identified = {id(leaf): _identify_leaf(model, admg, leaf) for leaf in leaves(query.term)}
+    Variables without a column in the data are treated as unobserved (latent
+    projection).  An ``identify`` query that is not identified answers so,
+    with the hedge; an estimate query sent here must be identified.
+    """
+    observed = observed_in_data(model, options.data)
+    identified = identify_leaves(model, query, observed)
     failures = [(leaf, result) for leaf in leaves(query.term) if not (result := identified[id(leaf)]).identifiable]
     if failures:
         return _not_identified(query, failures)
     formula = _formula(query, identified)
-    joint = _joint_or_none(model, options)
+    names = _needed_variables(model, query, identified)
+    joint = _joint_or_none(model, options, names)
     if joint is None:
         return Result(query.name, query.text, identifiable=True, estimand=formula, method="identification",
-                      kind="identify", notes=("no data: give data (a data line or --data) to estimate it",))
+                      kind=query.kind, notes=("no data: give data (a data line or --data) to estimate it",))
     values = fold_term(query.term, lambda leaf: _leaf_values(model, leaf, identified[id(leaf)], joint))
     return _estimate_result(query, formula, values, joint)
+
+
+def identify_leaves(model: CausalModel, query: QuerySpec,
+                    observed: frozenset[str] | None = None) -> dict[int, Identification]:
+    """ID/IDC of every leaf (keyed by ``id(leaf)``) on the ADMG over ``observed`` (default: all observables)."""
+    admg = observed_admg(model, observed)
+    return {id(leaf): _identify_leaf(model, admg, leaf) for leaf in leaves(query.term)}
+
+
+def observed_in_data(model: CausalModel, data) -> frozenset[str] | None:
+    """The observable variables every observational block has a column for (None without such data)."""
+    blocks = data.observational if data is not None else ()
+    if not blocks:
+        return None
+    names = {v.name for v in model.observables}
+    for block in blocks:
+        names &= set(block.columns)
+    return frozenset(names)
+
+
+def _needed_variables(model: CausalModel, query: QuerySpec, identified: dict[int, Identification]) -> tuple[str, ...]:
+    """The observed variables the estimands and the query read, in model order."""
+    needed: set[str] = set()
+    for leaf in leaves(query.term):
+        needed |= _mentioned(identified[id(leaf)].estimand)
+        needed |= _plain_outcomes(leaf) | {name for name, _ in leaf.interventions}
+        needed |= {e.outcome.variable for e in leaf.evidence}
+    return tuple(v.name for v in model.observables if v.name in needed)
+
+
+def _mentioned(estimand: Estimand) -> set[str]:
+    stack, names = [estimand], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Prob):
+            names |= set(node.variables) | set(node.given)
+        elif isinstance(node, Sum):
+            names |= set(node.over)
+            stack.append(node.body)
+        elif isinstance(node, Product):
+            stack.extend(node.terms)
+        elif isinstance(node, Fraction):
+            stack += [node.numerator, node.denominator]
+    return names
 
 
 # ----------------------------------------------------------------- leaves ----
@@ -101,17 +166,16 @@ def _plain_outcomes(leaf) -> set[str]:
 def _not_identified(query: QuerySpec, failures) -> Result:
     notes = tuple(f"{_leaf_label(leaf)}: {result.hedge.describe()}" if result.hedge else _leaf_label(leaf)
                   for leaf, result in failures)
-    return Result(query.name, query.text, identifiable=False, method="identification", kind="identify",
+    return Result(query.name, query.text, identifiable=False, method="identification", kind=query.kind,
                   notes=("not identifiable from the observed distribution; ask for 'bounds' instead",) + notes)
 
 
 # ------------------------------------------------------------- evaluation ----
 
 
-def _joint_or_none(model: CausalModel, options) -> ObservedJoint | None:
-    draws = int(options.extra.get("draws", DEFAULT_DRAWS))
+def _joint_or_none(model: CausalModel, options: Options, names: tuple[str, ...]) -> ObservedJoint | None:
     try:
-        return observed_joint(model, options.data, draws, options.seed)
+        return observed_joint(model, options.data, options.draws, options.seed, names)
     except NotTabulable:
         return None
 
@@ -126,7 +190,7 @@ def _leaf_values(model: CausalModel, leaf, identification: Identification, joint
     normalizer = torch.zeros_like(numerator)
     for values in itertools.product(*(range(model.variable(n).domain.size) for n in free)):
         assignment = dict(zip(free, values))
-        if not all(COMPARE[e.op](assignment[name], e.value) for name, e in evidence.items()):
+        if not all(COMPARISONS[e.op](assignment[name], e.value) for name, e in evidence.items()):
             continue
         probability = evaluate(identification.estimand, stacked, joint.variables, {**assignment, **fixed})
         numerator += probability * _leaf_weight(model, leaf, assignment)
@@ -139,14 +203,12 @@ def _leaf_values(model: CausalModel, leaf, identification: Identification, joint
 def _leaf_weight(model: CausalModel, leaf, assignment: dict[str, int]) -> float:
     if isinstance(leaf, ExpectationSpec):
         env = {name: torch.tensor(float(_numeric_value(model, name, value))) for name, value in assignment.items()}
-        from causalppl.backends.tensor_eval import evaluate as evaluate_expr
-
         return float(evaluate_expr(leaf.expr, env))
     return float(all(_event_holds(event, assignment) for event in leaf.events))
 
 
 def _event_holds(event: EventSpec, assignment: dict[str, int]) -> bool:
-    return COMPARE[event.op](assignment[event.outcome.variable], event.value)
+    return COMPARISONS[event.op](assignment[event.outcome.variable], event.value)
 
 
 def _numeric_value(model: CausalModel, name: str, position: int) -> float:
@@ -162,4 +224,4 @@ def _estimate_result(query: QuerySpec, formula: str, values: torch.Tensor, joint
         interval = (float(torch.quantile(draws, 0.025)), float(torch.quantile(draws, 0.975)))
     method = "identification" if joint.source == "data" else "identification+exact"
     return Result(query.name, query.text, estimate=estimate, interval=interval, identifiable=True,
-                  estimand=formula, method=method, kind="identify")
+                  estimand=formula, method=method, kind=query.kind)

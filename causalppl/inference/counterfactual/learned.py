@@ -13,29 +13,28 @@ a data set behind them, one more unit moves them negligibly.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable
 
 import torch
 
 from causalppl.inference.bayesian import fit
-from causalppl.inference.engine import QueryOptions
-from causalppl.inference.errors import query_error
+from causalppl.inference.counterfactual.answer import answer_counterfactual
+from causalppl.inference.messages import query_error
+from causalppl.inference.options import Options
 from causalppl.inference.results import Result
 from causalppl.ir.model import CausalModel
-from causalppl.semantics.queries import QuerySpec
+from causalppl.ir.queries import QuerySpec
 
 MAX_DRAWS = 100
 INNER_SAMPLES = 2000
 INTERVAL = (0.025, 0.975)
 
-AnswerFixed = Callable[[CausalModel, QuerySpec, QueryOptions], Result]
 
-
-def answer_learned(model: CausalModel, query: QuerySpec, options: QueryOptions, answer_fixed: AnswerFixed) -> Result:
-    method = options.method if options.method in ("nuts", "svi") else "nuts"
-    posterior = fit(model, options.data, method, options, span=query.span)
-    inner = replace(options, data=None, method="auto", samples=min(options.samples, INNER_SAMPLES))
-    results = [answer_fixed(known, query, replace(inner, seed=_seed(options.seed, i)))
+def answer_learned(model: CausalModel, query: QuerySpec, options: Options, sampler: str = "nuts",
+                   conjugate: bool = True) -> Result:
+    """Abduction inside each posterior draw (``sampler``: "nuts" or "svi"; a fitted posterior is reused)."""
+    posterior = options.fitted or fit(model, options.data, sampler, options, span=query.span, conjugate=conjugate)
+    inner = replace(options, data=None, fitted=None, samples=min(options.samples, INNER_SAMPLES))
+    results = [answer_counterfactual(known, query, replace(inner, seed=_seed(options.seed, i)))
                for i, known in enumerate(posterior.models(limit=MAX_DRAWS))]
     if not results:
         raise query_error(query.span, "the posterior has no draws")

@@ -13,15 +13,42 @@ import torch
 
 from causalppl.backends.pyro_codegen import compiled_program
 from causalppl.backends.tensor_eval import evaluate
-from causalppl.inference.combine import Estimate
-from causalppl.inference.errors import query_error
+from causalppl.inference.devices import resolve_device, running_on
+from causalppl.inference.messages import query_error
+from causalppl.inference.options import Options
+from causalppl.inference.results import Estimate, Result, point_result
 from causalppl.ir.model import CausalModel
-from causalppl.semantics.queries import EventSpec, ExpectationSpec, ProbabilitySpec
+from causalppl.ir.queries import (
+    COMPARISONS,
+    EventSpec,
+    ExpectationSpec,
+    ProbabilitySpec,
+    QuerySpec,
+    fold_term,
+    is_linear,
+)
 from causalppl.transforms.do import do
 
-COMPARATORS = {
-    "=": torch.eq, "!=": torch.ne, "<": torch.lt, "<=": torch.le, ">": torch.gt, ">=": torch.ge,
-}
+
+def answer_mc(model: CausalModel, query: QuerySpec, options: Options) -> Result:
+    """Forward Monte Carlo: the sample mean over ``options.samples`` simulated units, with its standard error.
+
+    Linear queries (sums and scalings of leaves, such as an average treatment
+    effect) use common random numbers: every leaf sees the same noise draws,
+    so differences are precise.
+    """
+    with running_on(resolve_device(options.device, query.span)):
+        if isinstance(query.term, ProbabilitySpec) and query.term.is_distribution:
+            distribution = mc_distribution(model, query.term, options.samples, options.seed)
+            return Result(query.name, query.text, distribution=distribution, method="mc")
+        if is_linear(query.term):
+            seed = options.seed if options.seed is not None else int(torch.randint(0, 2**31 - 1, ()).item())
+            values = fold_term(query.term, lambda leaf: mc_leaf_values(model, leaf, options.samples, seed))
+            estimate = sample_mean(values) if isinstance(values, torch.Tensor) else Estimate(float(values))
+        else:
+            estimate = fold_term(query.term, lambda leaf: mc_leaf(model, leaf, options.samples, options.seed),
+                                 number=Estimate)
+    return point_result(query, estimate, "mc")
 
 
 def forward_samples(model: CausalModel, n: int, seed: int | None = None) -> dict[str, torch.Tensor]:
@@ -34,7 +61,7 @@ def forward_samples(model: CausalModel, n: int, seed: int | None = None) -> dict
 
 def event_indicator(event: EventSpec, samples: dict[str, torch.Tensor]) -> torch.Tensor:
     values = samples[event.outcome.variable].to(torch.get_default_dtype())
-    return COMPARATORS[event.op](values, event.value).to(torch.get_default_dtype())
+    return COMPARISONS[event.op](values, event.value).to(torch.get_default_dtype())
 
 
 def mc_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, n: int, seed: int | None) -> Estimate:

@@ -1,0 +1,96 @@
+"""Counterfactual queries on a known model: potential outcomes by program transformation, exact abduction.
+
+Each leaf of a query becomes a multi-world model
+(:func:`causalppl.transforms.worlds.build_worlds`) in which every world
+shares the explicit exogenous noise; the evidence becomes a posterior over
+that noise (abduction) and the leaf's function is averaged over it (see
+:mod:`causalppl.inference.counterfactual.leaf` for the modes).  Leaves
+combine by the query's arithmetic.  ``docs/counterfactuals.md`` describes
+the semantics.  The planner (:mod:`causalppl.inference.plan`) calls
+:func:`answer_counterfactual` with the mode it chose; parameters learned
+from data go through :mod:`causalppl.inference.counterfactual.learned`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+import torch
+
+from causalppl.backends import runtime as rt
+from causalppl.inference.counterfactual.leaf import LeafAnswer, answer_leaf
+from causalppl.inference.counterfactual.leaves import LeafPlan, plan_leaf
+from causalppl.inference.counterfactual.sampling import parameters
+from causalppl.inference.messages import query_error
+from causalppl.inference.options import Options
+from causalppl.inference.results import Estimate, Result, point_result
+from causalppl.ir.model import CausalModel
+from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec, QuerySpec, fold_term
+from causalppl.transforms.do import InterventionError
+from causalppl.transforms.noise import NoiseError, explicit_noise
+
+DTYPE = torch.float64
+METHOD_RANK = {"exact": 0, "abduction": 1, "mc": 2}
+MODES = ("auto", "exact", "mc", "nuts")  # see causalppl.inference.counterfactual.leaf
+
+Leaf = ProbabilitySpec | ExpectationSpec
+
+
+def answer_counterfactual(model: CausalModel, query: QuerySpec, options: Options, mode: str = "auto") -> Result:
+    """The answer with the parameters as the model states them (fixed, or one prior draw per unit).
+
+    ``mode``: "auto" (exact when the model allows it, else exact Gaussian
+    abduction, else sampling), "exact" (or an error), "mc" (abduction by
+    sampling), "nuts" (NUTS over the unobserved noise).
+    """
+    require_coupling(model, query)
+    answers: list[LeafAnswer] = []
+    with numerics(options.seed):
+        params = parameters(model, options.samples)
+
+        def leaf(spec: Leaf) -> Estimate:
+            answers.append(answer_leaf(_plan(model, spec), params, mode, options.samples))
+            return answers[-1].estimate
+
+        estimate = fold_term(query.term, leaf, number=Estimate)
+    return _result(query, estimate, answers)
+
+
+def require_coupling(model: CausalModel, query: QuerySpec) -> None:
+    """A user error when the model has no explicit noise (unknown mechanisms, ``<->`` arcs)."""
+    try:
+        explicit_noise(model)
+    except NoiseError as error:
+        raise query_error(query.span, str(error)) from None
+
+
+def _result(query: QuerySpec, estimate: Estimate, answers: list[LeafAnswer]) -> Result:
+    method = max((a.method for a in answers), key=METHOD_RANK.__getitem__)
+    notes = tuple(dict.fromkeys(note for a in answers for note in a.notes))
+    diagnostics = {key: value for a in answers for key, value in a.diagnostics.items()} or None
+    if len(answers) == 1 and answers[0].distribution is not None:
+        answer = answers[0]
+        distribution = {label: float(p) for label, p in zip(answer.labels, answer.distribution)}
+        return Result(query.name, query.text, distribution=distribution, method=method, notes=notes,
+                      diagnostics=diagnostics)
+    return point_result(query, estimate, method, notes=notes, diagnostics=diagnostics)
+
+
+def _plan(model: CausalModel, spec: Leaf) -> LeafPlan:
+    try:
+        return plan_leaf(model, spec)
+    except (NoiseError, InterventionError) as error:
+        raise query_error(spec.span, str(error)) from None
+
+
+@contextlib.contextmanager
+def numerics(seed: int | None) -> Iterator[None]:
+    """Float64 arithmetic; a private random stream when a seed is given."""
+    with rt.default_dtype(DTYPE):
+        if seed is None:
+            yield
+            return
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            yield

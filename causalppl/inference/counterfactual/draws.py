@@ -1,0 +1,122 @@
+"""Draws of every variable in the factual world and in intervened worlds, given evidence (``Model.counterfactual``).
+
+>>> import causalppl as cp
+>>> m = cp.loads("model C { X ~ Normal(0, 1)\n Y ~ Normal(2 * X, 1) }")
+>>> out = m.counterfactual({"X": 1.0, "Y": 3.0}, {"X": 0.0}, n=10, seed=0)
+>>> float(out["samples"]["do(X = 0)"]["Y"][0])
+1.0
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from causalppl.backends.exact import EnumerationTooLarge
+from causalppl.backends.factors import NotTabulable
+from causalppl.diagnostics import Span
+from causalppl.inference.counterfactual.abduction import ImpossibleEvidence, Observation
+from causalppl.inference.counterfactual.answer import numerics
+from causalppl.inference.counterfactual.exact import exact_posterior
+from causalppl.inference.counterfactual.gaussian import linear_gaussian_posterior
+from causalppl.inference.counterfactual.sampling import parameters, sample_plan
+from causalppl.inference.messages import query_error
+from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import NoiseSource
+from causalppl.ir.model import CausalModel
+from causalppl.transforms.do import InterventionError
+from causalppl.transforms.noise import NoiseError
+from causalppl.transforms.worlds import MultiWorldModel, ancestral, build_worlds
+
+
+def counterfactual(model: Any, evidence: Mapping[str, Any],
+                   interventions: Mapping[str, Any] | Sequence[Mapping[str, Any]], n: int = 1000,
+                   seed: int | None = None) -> dict[str, Any]:
+    """Posterior draws of every variable in the factual world and in each intervened world.
+
+    ``evidence`` and ``interventions`` map variable names to numbers (or level
+    names); ``interventions`` may be a list of such maps, one world each.
+    Returns a dict with keys ``samples`` (world label → variable → tensor of
+    ``n`` draws, equally weighted; labels are ``"factual"`` and e.g.
+    ``"do(X = 1)"``), ``noise`` (noise site → draws), ``distributions`` (world
+    label → variable → {level: probability}, exact, for finite models; else
+    None), ``method`` and ``notes``.
+    """
+    ir = getattr(model, "ir", model)
+    sets = [interventions] if isinstance(interventions, Mapping) else list(interventions)
+    sets = [{name: _position(ir, name, value) for name, value in s.items()} for s in sets]
+    observations = tuple(Observation(name, "=", _position(ir, name, value)) for name, value in evidence.items())
+    multi = _world_model(ir, sets)
+    with numerics(seed):
+        draws, method, notes = _world_draws(ir, multi, observations, n)
+        distributions = _exact_distributions(multi, observations)
+    labels = {multi.worlds.world(w.id).label: w for w in multi.worlds.worlds}
+    samples = {label: {v.name: draws[world.name_of(v.name)] for v in ir.model_variables}
+               for label, world in labels.items()}
+    noise = {v.name: draws[v.name] for v in multi.model.model_variables if isinstance(v.mechanism, NoiseSource)}
+    return {"samples": samples, "noise": noise, "distributions": distributions,
+            "method": "exact" if distributions is not None else method, "notes": list(notes)}
+
+
+def _world_model(ir: CausalModel, sets: list[dict[str, float]]) -> MultiWorldModel:
+    span = Span.unknown("<counterfactual>")
+    refs = [rx.CounterfactualRef(v.name, tuple(s.items()), span) for s in sets for v in ir.model_variables]
+    try:
+        return build_worlds(ir, refs)
+    except (NoiseError, InterventionError) as error:
+        raise query_error(span, str(error)) from None
+
+
+def _world_draws(ir: CausalModel, multi: MultiWorldModel, observations, n: int):
+    params = parameters(ir, n)
+    if params.fixed:
+        gaussian = linear_gaussian_posterior(multi.model, observations, params.values)
+        if gaussian is not None:
+            return gaussian.sample(n), "abduction", ("exact Gaussian posterior of the noise",)
+    try:
+        sampled = sample_plan(multi.model, observations, params, n, "auto")
+    except ImpossibleEvidence as error:
+        raise query_error(Span.unknown("<counterfactual>"), f"the evidence has probability zero ({error})") from None
+    values = dict(sampled.draws.values)
+    if not sampled.exact:
+        index = torch.multinomial(sampled.weights, n, replacement=True)
+        values = {k: v[index] if v.dim() > 0 and v.shape[0] == sampled.weights.shape[0] else v
+                  for k, v in values.items()}
+    method = "abduction" if sampled.exact else "mc"
+    notes = params.notes + sampled.notes + (() if sampled.exact else ("draws resampled by their weights",))
+    return values, method, notes
+
+
+def _exact_distributions(multi: MultiWorldModel, observations) -> dict[str, dict[str, dict[str, float]]] | None:
+    try:
+        result: dict[str, dict[str, dict[str, float]]] = {}
+        for world in multi.worlds.worlds:
+            result[world.label] = {}
+            for variable in multi.factual.model_variables:
+                if isinstance(variable.mechanism, NoiseSource):
+                    continue
+                name = world.name_of(variable.name)
+                domain = multi.model.variable(name).domain
+                relevant = ancestral(multi.model, (name,) + tuple(o.name for o in observations))
+                posterior = exact_posterior(relevant, observations, (name,))
+                probabilities = posterior.distribution(name, domain.size)
+                result[world.label][variable.name] = {l: float(p) for l, p in zip(domain.labels, probabilities)}
+        return result
+    except (NotTabulable, EnumerationTooLarge):
+        return None
+    except ImpossibleEvidence as error:
+        raise query_error(Span.unknown("<counterfactual>"), f"the evidence has probability zero ({error})") from None
+
+
+def _position(model: CausalModel, name: str, value: Any) -> float:
+    if name not in model:
+        raise query_error(Span.unknown("<counterfactual>"), f"unknown variable '{name}'")
+    domain = model.variable(name).domain
+    if isinstance(value, str) and domain.is_finite:
+        position = domain.position(value)
+        if position is None:
+            raise query_error(Span.unknown("<counterfactual>"), f"'{value}' is not a level of '{name}' "
+                                                                f"({domain.describe()})")
+        return float(position)
+    return float(value)

@@ -1,0 +1,1 @@
+"""Estimation engines for point-identified queries: exact contraction, Monte Carlo, identification estimands."""

@@ -1,0 +1,507 @@
+"""The query planner: one table from (query kind, model facts, data, asked method) to the answerer.
+
+This module is the only reader of the asked method.  Facts about the model
+are computed once from the IR's structure (:class:`ModelFacts`), facts about
+the data from its columns, facts about the query from its terms; each row of
+:data:`TABLE` is an engine, the methods that select it, and the rule that
+says whether it can answer.  ``auto`` takes the first row (in table order)
+whose rule holds; an explicit method takes its own row, or is refused with
+the reason and the methods that can answer.  :class:`Plan` records the
+choice, the facts behind it and why every other engine was passed over, like
+a database's EXPLAIN (``causalppl run --explain``, ``Result.plan``).
+
+Every answerer has one signature, ``(model, query, options) -> Result``.
+
+>>> import causalppl as cp
+>>> m = cp.loads("model C { X ~ Bernoulli(0.3)\\n Y := not X }")
+>>> plan = plan_query(m.ir, m._check_query_text("P(Y = 1)"), Options())
+>>> plan.engine, plan.reasons[0]
+('exact', 'every variable is finite and every mechanism is known')
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+from causalppl.backends.factors import untabulable_reason
+from causalppl.diagnostics import spell_methods, spell_option
+from causalppl.inference.bayesian import answer_bayesian, fit
+from causalppl.inference.bayesian.weighting import answer_by_weighting
+from causalppl.inference.counterfactual import answer_counterfactual, answer_learned
+from causalppl.inference.devices import resolve_device
+from causalppl.inference.estimate.exact import answer_exact
+from causalppl.inference.estimate.identify import (
+    answer_identify,
+    identify_leaves,
+    observed_in_data,
+)
+from causalppl.inference.estimate.montecarlo import answer_mc
+from causalppl.inference.messages import method_cannot_answer, no_engine
+from causalppl.inference.options import METHODS, Options
+from causalppl.inference.partial.bounds import answer_bounds
+from causalppl.inference.results import Result
+from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import NonparametricMechanism
+from causalppl.ir.model import CausalModel
+from causalppl.ir.queries import (
+    ExpectationSpec,
+    ProbabilitySpec,
+    QuerySpec,
+    has_counterfactuals,
+    leaves,
+)
+
+Answerer = Callable[[CausalModel, QuerySpec, Options], Result]
+
+
+# ------------------------------------------------------------------ facts ----
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the planner needs to know about a model, read from the IR's structure alone."""
+
+    finite: bool  # every model variable takes finitely many values
+    nonparametric: tuple[str, ...]  # variables with unknown mechanisms (X : T <- parents)
+    confounded: tuple[str, ...]  # the <-> arcs, as "A <-> B"
+    priors: tuple[str, ...]  # parameters with priors
+    untabulable: str | None  # why exact enumeration is impossible (None: it is possible)
+
+    @property
+    def known(self) -> bool:
+        """Every mechanism written out (no unknown mechanism, no unknown confounder)."""
+        return not self.nonparametric and not self.confounded
+
+    @property
+    def has_unknowns(self) -> bool:
+        return bool(self.priors) or not self.known
+
+    @staticmethod
+    def of(model: CausalModel) -> "ModelFacts":
+        return ModelFacts(
+            finite=model.is_finite,
+            nonparametric=tuple(v.name for v in model.model_variables
+                                if isinstance(v.mechanism, NonparametricMechanism)),
+            confounded=tuple(f"{c.a} <-> {c.b}" for c in model.confounders),
+            priors=tuple(p.name for p in model.parameters if p.mechanism is not None),
+            untabulable=untabulable_reason(model),
+        )
+
+
+@dataclass(frozen=True)
+class QueryFacts:
+    kind: str  # estimate, bounds, identify
+    counterfactual: bool
+    evidence: bool
+    distribution: bool
+    interventional: bool
+    variables: tuple[str, ...]  # every variable the query reads, names in order of appearance
+
+    @staticmethod
+    def of(query: QuerySpec) -> "QueryFacts":
+        specs = leaves(query.term)
+        names: list[str] = []
+        for leaf in specs:
+            if isinstance(leaf, ExpectationSpec):
+                names += rx.variables_in(leaf.expr) + tuple(r.variable for r in rx.counterfactuals_in(leaf.expr))
+            else:
+                names += [e.outcome.variable for e in leaf.events]
+            names += [e.outcome.variable for e in leaf.evidence] + [name for name, _ in leaf.interventions]
+        return QueryFacts(
+            kind=query.kind,
+            counterfactual=has_counterfactuals(query.term),
+            evidence=any(leaf.evidence for leaf in specs),
+            distribution=isinstance(query.term, ProbabilitySpec) and query.term.is_distribution,
+            interventional=any(leaf.interventions for leaf in specs),
+            variables=tuple(dict.fromkeys(names)),
+        )
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    rows: int  # observational and experimental rows (0 without data)
+    units: float  # rows weighted by their counts
+    experimental: bool  # some block was collected under do(...)
+    observed: frozenset[str] | None  # observables with a column in every observational block
+    fitted: bool  # a posterior fitted beforehand (FittedModel) stands in for the data
+
+    @property
+    def present(self) -> bool:
+        return self.rows > 0 or self.fitted
+
+    @staticmethod
+    def of(model: CausalModel, options: Options) -> "DataFacts":
+        data = options.data
+        rows = int(data.n_rows) if data is not None else 0
+        units = float(sum(block.total_weight for block in data.blocks)) if data is not None else 0.0
+        experimental = bool(data is not None and data.experimental)
+        return DataFacts(rows, units, experimental, observed_in_data(model, data), options.fitted is not None)
+
+
+@dataclass(frozen=True, eq=False)
+class Facts:
+    model: ModelFacts
+    query: QueryFacts
+    data: DataFacts
+    asked: str  # the method asked for
+    ir: CausalModel
+    spec: QuerySpec
+
+    @functools.cached_property
+    def identified(self) -> bool:
+        """Every leaf identified (ID/IDC) from the variables the data observe (or all observables)."""
+        try:
+            identified = identify_leaves(self.ir, self.spec, self.data.observed)
+        except Exception:  # a query identification does not take (counterfactual, parameters): not identified
+            return False
+        return all(result.identifiable for result in identified.values())
+
+    @functools.cached_property
+    def observed_finite(self) -> bool:
+        return all(v.domain.is_finite for v in self.ir.observables)
+
+
+# ------------------------------------------------------------------ table ----
+
+Rule = Callable[[Facts], "str | None"]  # None: the engine can answer; else why not
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    methods: tuple[str, ...]  # the explicit methods that select it
+    auto: bool  # whether ``auto`` may choose it
+    scope: Rule  # the queries it is about (kind; potential outcomes or not)
+    rule: Rule  # within its scope, whether it can answer
+    reasons: Callable[[Facts], tuple[str, ...]]  # why it answers (the facts that chose it)
+    build: Callable[[str], Answerer]  # the answerer for the asked method ("auto" or one of ``methods``)
+
+    def verdict(self, facts: Facts) -> str | None:
+        return self.scope(facts) or self.rule(facts)
+
+
+def _kind(*kinds: str) -> Rule:
+    return lambda f: None if f.query.kind in kinds else f"it answers {' and '.join(kinds)} queries"
+
+
+def _all(*rules: Rule) -> Rule:
+    def rule(facts: Facts) -> str | None:
+        for each in rules:
+            why = each(facts)
+            if why is not None:
+                return why
+        return None
+    return rule
+
+
+def _counterfactual(wanted: bool) -> Rule:
+    if wanted:
+        return lambda f: None if f.query.counterfactual else "the query has no potential outcomes"
+    return lambda f: "the query has potential outcomes" if f.query.counterfactual else None
+
+
+def _known(f: Facts) -> str | None:
+    if f.model.nonparametric:
+        return f"'{f.model.nonparametric[0]}' has an unknown mechanism"
+    if f.model.confounded:
+        return f"'{f.model.confounded[0]}' is an unknown confounder"
+    return None
+
+
+def _unknown(f: Facts) -> str | None:
+    return None if not f.model.known else "every mechanism is known"
+
+
+def _has_unknowns(f: Facts) -> str | None:
+    return None if f.model.has_unknowns else "the model has nothing to learn (every parameter fixed, every mechanism known)"
+
+
+def _data(f: Facts) -> str | None:
+    return None if f.data.present else "there are no data"
+
+
+def _rows(f: Facts) -> str | None:
+    if f.data.fitted:
+        return "a fitted posterior answers the model's queries"
+    return None if f.data.rows else "there are no data"
+
+
+def _observational(f: Facts) -> str | None:
+    return "experimental data (under do) are pooled by the Bayesian route" if f.data.experimental else None
+
+
+def _no_data(f: Facts) -> str | None:
+    return "there are data to learn from" if f.data.present else None
+
+
+def _priors_and_data(f: Facts) -> str | None:
+    return None if f.model.priors and f.data.present else "no parameter has a prior to learn from data"
+
+
+def _not_priors_and_data(f: Facts) -> str | None:
+    return "parameters with priors are learned from the data first" if f.model.priors and f.data.present else None
+
+
+def _no_priors(f: Facts) -> str | None:
+    return f"parameter '{f.model.priors[0]}' has a prior" if f.model.priors else None
+
+
+def _tabulable(f: Facts) -> str | None:
+    return None if f.model.untabulable is None else f"{f.model.untabulable}, so exact enumeration is impossible"
+
+
+def _auto_not_tabulable(f: Facts) -> str | None:
+    """Under ``auto``, exact enumeration goes first where it is possible."""
+    return "exact enumeration answers it" if f.asked == "auto" and f.model.untabulable is None else None
+
+
+def _no_evidence(f: Facts) -> str | None:
+    return "forward simulation cannot condition on evidence" if f.query.evidence else None
+
+
+def _evidence(f: Facts) -> str | None:
+    return None if f.query.evidence else "the query has no evidence to weigh"
+
+
+def _identified(f: Facts) -> str | None:
+    return None if f.identified else "the query is not identified from the observed variables"
+
+
+def _not_identified(f: Facts) -> str | None:
+    return "the query is identified" if f.identified else None
+
+
+def _needed_finite(f: Facts) -> str | None:
+    for name in f.query.variables:
+        if name in f.ir and not f.ir.variable(name).domain.is_finite:
+            return f"'{name}' is {f.ir.variable(name).domain.describe()}; estimands are estimated for finite variables"
+    return None
+
+
+def _observed_finite(f: Facts) -> str | None:
+    if f.observed_finite:
+        return None
+    name = next(v.name for v in f.ir.observables if not v.domain.is_finite)
+    return f"'{name}' is {f.ir.variable(name).domain.describe()}; bounds need every observed variable finite"
+
+
+def _causal(f: Facts) -> str | None:
+    return None if f.query.interventional or f.query.counterfactual else "the query is not causal"
+
+
+def _not_distribution(f: Facts) -> str | None:
+    return "bounds take events, not a distribution P(Y)" if f.query.distribution else None
+
+
+def _facts_text(*parts: Callable[[Facts], str | None]) -> Callable[[Facts], tuple[str, ...]]:
+    return lambda f: tuple(text for part in parts if (text := part(f)) is not None)
+
+
+def _unknowns_text(f: Facts) -> str:
+    found = ([f"parameters with priors ({', '.join(f.model.priors)})"] if f.model.priors else []) + (
+        [f"unknown mechanisms ({', '.join(f.model.nonparametric)})"] if f.model.nonparametric else []) + (
+        [f"unknown confounders ({', '.join(f.model.confounded)})"] if f.model.confounded else [])
+    return "the model has " + " and ".join(found)
+
+
+def _data_text(f: Facts) -> str:
+    if f.data.fitted:
+        return "a fitted posterior is given"
+    if not f.data.present:
+        return "no data"
+    units = f" ({f.data.units:g} units)" if f.data.units != f.data.rows else ""
+    return f"{f.data.rows} data rows{units}"
+
+
+def _fixed(answerer: Answerer) -> Callable[[str], Answerer]:
+    return lambda method: answerer
+
+
+def _identification(method: str) -> Answerer:
+    return answer_identify
+
+
+def _bayesian(method: str) -> Answerer:
+    sampler = "nuts" if method in ("auto", "mc") else method
+    return functools.partial(answer_bayesian, sampler=sampler, conjugate=method == "auto")
+
+
+def _learned(method: str) -> Answerer:
+    return functools.partial(answer_learned, sampler="nuts" if method == "auto" else method,
+                             conjugate=method == "auto")
+
+
+def _counterfactual_mode(method: str) -> Answerer:
+    return functools.partial(answer_counterfactual, mode=method)
+
+
+def _bounds(method: str) -> Answerer:
+    return functools.partial(answer_bounds, bayesian=method if method in ("nuts", "svi") else None)
+
+
+_ESTIMATE = _all(_kind("estimate"), _counterfactual(False))
+_COUNTERFACTUAL = _all(_kind("estimate"), _counterfactual(True))
+_ANY_ESTIMATE = _kind("estimate")
+
+TABLE: tuple[Engine, ...] = (
+    Engine("identification", ("identification",), True, _kind("identify"), lambda f: None,
+           lambda f: ("an identify query: the ID/IDC estimand, estimated on "
+                      + ("the data" if f.data.present else "the model's own distribution where it is known"),),
+           _identification),
+    Engine("bounds", ("bounds",), True, _kind("bounds"), lambda f: None,
+           lambda f: ("a bounds query: sharp bounds by linear programming over response functions",),
+           _bounds),
+    Engine("bayesian-bounds", ("nuts", "svi"), False, _kind("bounds"), lambda f: None,
+           lambda f: ("a bounds query with a sampler asked for: the posterior of the query under a Dirichlet "
+                      "prior over response types, beside the sharp bounds",),
+           _bounds),
+    Engine("counterfactual", ("exact", "mc", "nuts"), True, _COUNTERFACTUAL, _all(_known, _not_priors_and_data),
+           _facts_text(lambda f: "the query has potential outcomes",
+                       lambda f: "every mechanism is known: abduction of the noise (exact where the model allows)",
+                       lambda f: "parameters with priors are drawn from them, one draw per unit" if f.model.priors
+                       else None),
+           _counterfactual_mode),
+    Engine("counterfactual-learned", ("nuts", "svi"), True, _COUNTERFACTUAL, _all(_known, _priors_and_data),
+           _facts_text(lambda f: "the query has potential outcomes", _unknowns_text, _data_text,
+                       lambda f: "abduction inside each posterior draw of the parameters"),
+           _learned),
+    Engine("identification-estimate", ("identification",), True, _ESTIMATE,
+           _all(_unknown, _rows, _observational, _identified, _needed_finite),
+           _facts_text(_unknowns_text, _data_text,
+                       lambda f: "the query is identified from the observed variables: its ID/IDC estimand on "
+                                 "the data, with a Dirichlet posterior interval"),
+           _identification),
+    Engine("bounds-estimate", ("bounds",), True, _ANY_ESTIMATE,
+           _all(_unknown, _rows, _not_identified, _causal, _observed_finite, _not_distribution),
+           _facts_text(_unknowns_text, _data_text,
+                       lambda f: ("the counterfactual query" if f.query.counterfactual else "the causal query")
+                       + " is not identified: sharp bounds instead of a point"),
+           _bounds),
+    Engine("exact", ("exact",), True, _ESTIMATE, _tabulable,
+           lambda f: ("every variable is finite and every mechanism is known",),
+           _fixed(answer_exact)),
+    Engine("bayesian", ("nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _data),
+           _facts_text(_unknowns_text, _data_text,
+                       lambda f: "their posterior (conjugate updates where exact) is pushed through the query"
+                       if f.asked == "auto" else f"their posterior by {f.asked} is pushed through the query"),
+           _bayesian),
+    Engine("prior", ("mc", "nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _no_data),
+           _facts_text(_unknowns_text, _data_text,
+                       lambda f: "every prior draw is pushed through the query (the answer's spread is the prior's)"),
+           _bayesian),
+    Engine("monte-carlo", ("mc",), True, _ESTIMATE, _all(_known, _no_priors, _no_evidence, _auto_not_tabulable),
+           _facts_text(lambda f: f.model.untabulable, lambda f: "no evidence: forward simulation of the model"),
+           _fixed(answer_mc)),
+    Engine("weighting", ("mc",), True, _ESTIMATE, _all(_known, _no_priors, _evidence, _auto_not_tabulable),
+           _facts_text(lambda f: f.model.untabulable,
+                       lambda f: "evidence on a known model: simulated units weighted by its likelihood"),
+           _fixed(answer_by_weighting)),
+)
+
+
+# ------------------------------------------------------------------- plan ----
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The planner's choice for one query, with the facts behind it and the roads not taken."""
+
+    engine: str
+    asked: str  # the method asked for
+    reasons: tuple[str, ...]
+    alternatives: tuple[tuple[str, str], ...]  # (engine, why it was not taken)
+    facts: dict[str, Any]
+    answerer: Answerer = None  # type: ignore[assignment]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"engine": self.engine, "method": self.asked, "reasons": list(self.reasons),
+                "facts": dict(self.facts),
+                "alternatives": [{"engine": name, "why_not": why} for name, why in self.alternatives]}
+
+    def explain(self) -> str:
+        """A few lines for a terminal: the engine, why, and why not the others."""
+        lines = [f"engine: {self.engine} (method {self.asked})"]
+        lines += [f"  because {reason}" for reason in self.reasons]
+        lines += [f"  not {name}: {why}" for name, why in self.alternatives]
+        return "\n".join(lines)
+
+
+def plan_query(model: CausalModel, query: QuerySpec, options: Options) -> Plan:
+    """The engine that answers ``query`` under ``options`` (a user error when the asked method cannot)."""
+    asked = options.method
+    facts = Facts(ModelFacts.of(model), QueryFacts.of(query), DataFacts.of(model, options), asked, model, query)
+    verdicts = [(engine, engine.verdict(facts)) for engine in TABLE]
+    if asked == "auto":
+        chosen = next((engine for engine, why in verdicts if why is None and engine.auto), None)
+    else:
+        chosen = next((engine for engine, why in verdicts if why is None and asked in engine.methods), None)
+    if chosen is None:
+        raise _refusal(query, facts, verdicts)
+    alternatives = tuple((engine.name, why if why is not None else _passed_over(engine, asked))
+                         for engine, why in verdicts if engine is not chosen and engine.scope(facts) is None)
+    return Plan(chosen.name, asked, chosen.reasons(facts), alternatives, _facts_json(facts),
+                chosen.build(asked))
+
+
+def answer(model: CausalModel, query: QuerySpec, options: Options) -> Result:
+    """Plan the query, run the chosen answerer, and attach the plan to the result."""
+    resolve_device(options.device, query.span)  # a clear error when CUDA is asked for but absent
+    plan = plan_query(model, query, options)
+    result = plan.answerer(model, query, options)
+    return replace(result, plan=plan)
+
+
+FIT_METHODS = ("auto", "nuts", "svi")
+
+
+def fit_posterior(model: CausalModel, options: Options) -> Any:
+    """``Model.fit``: the posterior of the model's unknowns given ``options.data`` (a Posterior).
+
+    ``auto`` uses exact conjugate updates where the model has them, else NUTS;
+    ``nuts`` and ``svi`` run that sampler.
+    """
+    if options.method not in FIT_METHODS:
+        raise method_cannot_answer(model.span, options.method, ["fitting learns a posterior"],
+                                   [m for m in FIT_METHODS if m != "auto"])
+    sampler = "nuts" if options.method == "auto" else options.method
+    return fit(model, options.data, sampler, options, conjugate=options.method == "auto")
+
+
+def _passed_over(engine: Engine, asked: str) -> str:
+    if asked == "auto":
+        return "an earlier row of the table answers" if engine.auto else f"only on request ({_methods_of(engine)})"
+    return f"{spell_option('method', asked)} was asked for"
+
+
+def _methods_of(engine: Engine) -> str:
+    return spell_methods(*engine.methods)
+
+
+def _refusal(query: QuerySpec, facts: Facts, verdicts) -> Exception:
+    """Why nothing (or nothing of the asked method) answers: the reasons of the engines in this query's scope."""
+    asked = facts.asked
+    in_scope = [(engine, why) for engine, why in verdicts if engine.scope(facts) is None]
+    able = [m for m in METHODS if m != "auto" and any(why is None and m in engine.methods for engine, why in verdicts)]
+    if asked == "auto":
+        return no_engine(query.span, [f"{engine.name}: {why}" for engine, why in in_scope if engine.auto])
+    reasons = [why for engine, why in in_scope if asked in engine.methods]
+    if not reasons:
+        reasons = [why for engine, why in verdicts if asked in engine.methods]
+    return method_cannot_answer(query.span, asked, reasons, able)
+
+
+def _facts_json(facts: Facts) -> dict[str, Any]:
+    model, query, data = facts.model, facts.query, facts.data
+    return {
+        "query_kind": query.kind, "counterfactual": query.counterfactual, "evidence": query.evidence,
+        "interventional": query.interventional, "finite": model.finite, "known_mechanisms": model.known,
+        "parameters_with_priors": list(model.priors), "unknown_mechanisms": list(model.nonparametric),
+        "unknown_confounders": list(model.confounded), "exact_enumeration": model.untabulable is None,
+        "data_rows": data.rows, "fitted_posterior": data.fitted,
+        "observed_in_data": sorted(data.observed) if data.observed is not None else None,
+    }
+
+
+__all__ = ["Plan", "TABLE", "Engine", "ModelFacts", "QueryFacts", "DataFacts", "plan_query", "answer", "fit_posterior"]
