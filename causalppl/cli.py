@@ -60,7 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     from causalppl import reporting
 
     if args.format == "json":
-        print(reporting.results_json(model.name, results, explain=args.explain))
+        print(reporting.results_json(model.name, results))
     else:
         reporting.print_results(model.name, results, Console(), explain=args.explain)
     return EXIT_OK

@@ -13,15 +13,10 @@ from rich.table import Table
 from causalppl.inference.results import Result
 
 
-def results_json(model_name: str, results: Iterable[Result], explain: bool = True) -> str:
-    """The spec's JSON object; each query carries its ``plan`` (the engine and why) unless ``explain`` is off."""
-    queries = []
-    for result in results:
-        data = result.to_json()
-        if not explain:
-            data.pop("plan", None)
-        queries.append(_finite(data))
-    return json.dumps({"model": model_name, "queries": queries}, indent=2)
+def results_json(model_name: str, results: Iterable[Result]) -> str:
+    """The spec's JSON object; each query carries its ``plan`` (the engine, why, and the engines rejected)."""
+    payload = {"model": model_name, "queries": [_finite(result.to_json()) for result in results]}
+    return json.dumps(payload, indent=2)
 
 
 def _finite(value):

@@ -1,4 +1,4 @@
-"""The query planner: one table from (query kind, model facts, data, asked method) to the answerer.
+r"""The query planner: one table from (query kind, model facts, data, asked method) to the answerer.
 
 This module is the only reader of the asked method.  Facts about the model
 are computed once from the IR's structure (:class:`ModelFacts`), facts about
@@ -13,7 +13,7 @@ a database's EXPLAIN (``causalppl run --explain``, ``Result.plan``).
 Every answerer has one signature, ``(model, query, options) -> Result``.
 
 >>> import causalppl as cp
->>> m = cp.loads("model C { X ~ Bernoulli(0.3)\\n Y := not X }")
+>>> m = cp.loads("model C { X ~ Bernoulli(0.3)\n Y := not X }")
 >>> plan = plan_query(m.ir, m._check_query_text("P(Y = 1)"), Options())
 >>> plan.engine, plan.reasons[0]
 ('exact', 'every variable is finite and every mechanism is known')
@@ -183,7 +183,15 @@ class Engine:
 
 
 def _kind(*kinds: str) -> Rule:
-    return lambda f: None if f.query.kind in kinds else f"it answers {' and '.join(kinds)} queries"
+    def rule(f: Facts) -> str | None:
+        if f.query.kind in kinds:
+            return None
+        return f"this is {_article(f.query.kind)} {f.query.kind} query, and it answers {' and '.join(kinds)} queries"
+    return rule
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
 
 
 def _all(*rules: Rule) -> Rule:
@@ -416,9 +424,10 @@ class Plan:
     answerer: Answerer = None  # type: ignore[assignment]
 
     def to_json(self) -> dict[str, Any]:
-        return {"engine": self.engine, "method": self.asked, "reasons": list(self.reasons),
-                "facts": dict(self.facts),
-                "alternatives": [{"engine": name, "why_not": why} for name, why in self.alternatives]}
+        """The ``plan`` object of the JSON output (spec section 8): engine, reasons, rejected engines and why."""
+        return {"engine": self.engine, "reasons": list(self.reasons),
+                "rejected": {name: why for name, why in self.alternatives},
+                "method": self.asked, "facts": dict(self.facts)}
 
     def explain(self) -> str:
         """A few lines for a terminal: the engine, why, and why not the others."""

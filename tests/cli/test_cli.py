@@ -26,7 +26,9 @@ def test_run_json_is_exactly_one_object(capsys):
     assert payload["model"] == "KidneyStones"
     first = payload["queries"][0]
     assert set(first) == {"name", "text", "estimate", "interval", "bounds", "distribution", "identifiable",
-                          "estimand", "method", "diagnostics"}
+                          "estimand", "method", "diagnostics", "plan"}
+    assert first["plan"]["engine"] == "exact" and first["plan"]["reasons"]
+    assert isinstance(first["plan"]["rejected"], dict)
     assert first["name"] == "seen_A" and first["estimate"] == pytest.approx(273 / 350, abs=1e-9)
 
 

@@ -1,9 +1,9 @@
-"""Draws of every variable in the factual world and in intervened worlds, given evidence (``Model.counterfactual``).
+r"""Draws of every variable in the factual world and in intervened worlds, given evidence (``Model.counterfactual``).
 
 >>> import causalppl as cp
 >>> m = cp.loads("model C { X ~ Normal(0, 1)\n Y ~ Normal(2 * X, 1) }")
 >>> out = m.counterfactual({"X": 1.0, "Y": 3.0}, {"X": 0.0}, n=10, seed=0)
->>> float(out["samples"]["do(X = 0)"]["Y"][0])
+>>> round(float(out["samples"]["do(X = 0)"]["Y"][0]), 6)
 1.0
 """
 

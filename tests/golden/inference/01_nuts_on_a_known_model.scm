@@ -1,0 +1,6 @@
+# args: --method nuts
+model Known {
+    X ~ Bernoulli(0.3)
+    Y : bool ~ Bernoulli(if X then 0.9 else 0.2)
+}
+query P(Y = 1 | X = 1)

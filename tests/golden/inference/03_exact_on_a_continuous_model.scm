@@ -1,0 +1,6 @@
+# args: --method exact
+model Linear {
+    X ~ Normal(0, 1)
+    Y ~ Normal(2 * X, 1)
+}
+query E[Y | do(X = 1)]

@@ -1,0 +1,5 @@
+model Coin {
+    X ~ Bernoulli(0)
+    Y : bool ~ Bernoulli(if X then 0.9 else 0.2)
+}
+query P(Y = 1 | X = 1)
