@@ -139,6 +139,18 @@ def canonical_components(graph: DiscreteGraph) -> list[tuple[str, ...]]:
     return sorted(components, key=lambda c: order[c[0]])
 
 
+def is_clique(graph: DiscreteGraph, members: Sequence[str]) -> bool:
+    """Whether every two variables of ``members`` are joined by a ``<->`` arc.
+
+    Only then is one unrestricted joint distribution of their response types
+    exactly the graph's model; for a c-component such as ``A <-> B <-> C``
+    (no ``A <-> C``) it is a relaxation: A's and C's latent causes are
+    independent, which the joint does not enforce.
+    """
+    names = list(members)
+    return all(frozenset({a, b}) in graph.bidirected for i, a in enumerate(names) for b in names[i + 1:])
+
+
 def component_types(
     graph: DiscreteGraph, variables: Sequence[str], reachable: Mapping[str, Sequence[int]]
 ) -> ComponentTypes:

@@ -34,6 +34,7 @@ from .formulation import (
 )
 from .problem import ROUNDING, DiscreteGraph, Experiment, LinearQuery, check_query
 from .response import MAX_JOINT_TYPES, c_components, conditioned_variables, reachable_parent_configurations
+from .components import is_clique
 from .sharp import factored_bounds, factored_draw_bounds
 from .solve import bound_query
 
@@ -112,16 +113,44 @@ def sharp_bounds(
         distance = solved.projection_distance
         status = f"optimal for the data projected onto the model (L1 distance {distance:.2e})"
     point = solved.upper - solved.lower <= 1e-9
+    varying = [v.name for v in skeleton.space.modelled if v.n_types > 1]
+    clique = is_clique(graph, varying)
+    notes = skeleton.space.notes
+    if not clique and not point:
+        notes += ("the modelled variables' c-component is not fully joined by <-> arcs: one joint distribution "
+                  "of their response types relaxes the independence of its separate latent causes, so these "
+                  "bounds are valid but may not be sharp",)
     return BoundsResult(
         lower=solved.lower,
         upper=solved.upper,
-        sharp=skeleton.space.sharp,
+        sharp=skeleton.space.sharp and (clique or point),
         n_columns=skeleton.n_columns,
         n_constraints=solved.n_constraints,
         status=status,
-        notes=skeleton.space.notes,
-        certificate="point-identified" if point else "sharp",
+        notes=notes,
+        certificate="point-identified" if point else "sharp" if clique else "valid",
     )
+
+
+def joint_lp_bounds(
+    graph: DiscreteGraph,
+    query: LinearQuery,
+    observational: np.ndarray | None = None,
+    experimental: Sequence[Experiment] = (),
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> BoundsResult:
+    """The single linear program over one joint distribution of all modelled response types.
+
+    A relaxation when the modelled variables span several c-components (their
+    independence is dropped); kept as a baseline for tests and benchmarks.
+    """
+    check_query(graph, query)
+    regimes = data_regimes(graph, observational, experimental)
+    skeleton = build_skeleton(graph, query, [regime.interventions for regime in regimes])
+    solved = bound_query(skeleton, regimes, query, linear_system(skeleton, regimes), tolerance)
+    return BoundsResult(solved.lower, solved.upper, skeleton.space.sharp, skeleton.n_columns, solved.n_constraints,
+                        "optimal", skeleton.space.notes, "sharp" if skeleton.space.sharp else "valid")
 
 
 def needs_factoring(graph: DiscreteGraph, query: LinearQuery, regimes: Sequence[tuple]) -> bool:

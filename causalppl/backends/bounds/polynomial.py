@@ -200,15 +200,8 @@ def _relaxation(systems: Sequence[System], numerator: np.ndarray, denominator: n
     total = int(np.prod(sizes))
     if total > MAX_RELAXATION_COLUMNS:
         return None
-    blocks = []
-    for index, (matrix, rhs) in enumerate(systems):
-        centred = sparse.csr_array(matrix[1:] - rhs[1:, None] * np.ones((1, matrix.shape[1])))
-        factor = None
-        for other, size in enumerate(sizes):
-            piece = centred if other == index else sparse.identity(size, format="csr")
-            factor = piece if factor is None else sparse.kron(factor, piece, format="csr")
-        blocks.append(factor)
-    homogeneous = sparse.vstack(blocks, format="csr")
+    relaxed = _relaxation_matrix(systems, sizes, total)
+    homogeneous = relaxed[:-1]
     flat = numerator.reshape(-1)
     if denominator is None:
         matrix = sparse.vstack([homogeneous, sparse.csr_array(np.ones((1, total)))], format="csr")
@@ -303,3 +296,101 @@ def _scip_form(model, tensor: np.ndarray, weights: list, tag: str):
     else:
         model.addCons(result == quicksum(level[(j,)] * weights[0][j] for j in range(len(weights[0]))))
     return result
+
+
+# ------------------------------------------------------------------ batches ----
+
+
+def batch_polynomial_bounds(matrices: Sequence[np.ndarray], rhs: Sequence[np.ndarray], numerator: np.ndarray,
+                            denominator: np.ndarray | None = None, *, sweeps: int = 10, seed: int = 0
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Outer bounds and gaps for a batch of draws sharing the constraint matrices (no ratio).
+
+    Every linear program of the batch (the relaxation of each draw, or one block
+    of the local search for each draw) is solved as one block-diagonal program,
+    so the solver's per-call cost is paid once per batch. Returns ``(lowers,
+    uppers, gaps)``; draws whose batch program fails are NaN (the caller solves them alone).
+    """
+    if denominator is not None:
+        raise ValueError("batched polynomial bounds take queries without a condition")
+    size = numerator.shape[0]
+    low_outer = _batched_relaxation(matrices, rhs, numerator, 1.0)
+    high_outer = -_batched_relaxation(matrices, rhs, numerator, -1.0)
+    rng = np.random.default_rng(seed)
+    low_inner = _batched_search(matrices, rhs, numerator, -1.0, sweeps, rng)
+    high_inner = _batched_search(matrices, rhs, numerator, 1.0, sweeps, rng)
+    lowers, uppers = np.minimum(low_outer, low_inner), np.maximum(high_outer, high_inner)
+    gaps = np.maximum(np.maximum(uppers - high_inner, low_inner - lowers), 0.0)
+    bad = ~(np.isfinite(lowers) & np.isfinite(uppers))
+    return np.where(bad, np.nan, lowers), np.where(bad, np.nan, uppers), np.where(bad, np.nan, gaps)[:size]
+
+
+def _block_diagonal_minima(blocks: list[sparse.csr_array], rhs: list[np.ndarray], costs: list[np.ndarray]
+                           ) -> list[np.ndarray] | None:
+    """Minimisers of independent programs ``min c_s.x : A_s x = b_s, x >= 0`` solved as one program."""
+    matrix = sparse.block_diag(blocks, format="csr")
+    result = linprog(np.concatenate(costs), A_eq=matrix, b_eq=np.concatenate(rhs), bounds=(0, None),
+                     method="highs")
+    if result.status != 0:
+        return None
+    splits = np.cumsum([block.shape[1] for block in blocks])[:-1]
+    return np.split(np.maximum(result.x, 0.0), splits)
+
+
+def _batched_relaxation(matrices: Sequence[np.ndarray], rhs: Sequence[np.ndarray], numerator: np.ndarray,
+                        sign: float) -> np.ndarray:
+    size = numerator.shape[0]
+    sizes = [matrix.shape[1] for matrix in matrices]
+    total = int(np.prod(sizes))
+    if total > MAX_RELAXATION_COLUMNS // max(size, 1):
+        return np.full(size, -sign * math.inf)
+    blocks, targets, costs = [], [], []
+    for draw in range(size):
+        matrix = _relaxation_matrix([(m, r[draw]) for m, r in zip(matrices, rhs)], sizes, total)
+        blocks.append(matrix)
+        target = np.zeros(matrix.shape[0])
+        target[-1] = 1.0
+        targets.append(target)
+        costs.append(sign * numerator[draw].reshape(-1))
+    solved = _block_diagonal_minima(blocks, targets, costs)
+    if solved is None:
+        return np.full(size, np.nan)
+    return np.array([sign * float(cost @ x) for cost, x in zip(costs, solved)])
+
+
+def _relaxation_matrix(systems: Sequence[System], sizes: list[int], total: int) -> sparse.csr_array:
+    blocks = []
+    for index, (matrix, rhs) in enumerate(systems):
+        centred = sparse.csr_array(matrix[1:] - rhs[1:, None] * np.ones((1, matrix.shape[1])))
+        factor = None
+        for other, size in enumerate(sizes):
+            piece = centred if other == index else sparse.identity(size, format="csr")
+            factor = piece if factor is None else sparse.kron(factor, piece, format="csr")
+        blocks.append(factor)
+    return sparse.vstack(blocks + [sparse.csr_array(np.ones((1, total)))], format="csr")
+
+
+def _batched_search(matrices: Sequence[np.ndarray], rhs: Sequence[np.ndarray], numerator: np.ndarray,
+                    sign: float, sweeps: int, rng: np.random.Generator) -> np.ndarray:
+    size = numerator.shape[0]
+    systems = [sparse.csr_array(matrix) for matrix in matrices]
+    weights = []
+    for block, matrix in enumerate(systems):
+        costs = [rng.standard_normal(matrix.shape[1]) for _ in range(size)]
+        solved = _block_diagonal_minima([matrix] * size, [r for r in rhs[block]], costs)
+        if solved is None:
+            return np.full(size, np.nan)
+        weights.append(solved)
+    values = np.array([_contract(numerator[d], [w[d] for w in weights]) for d in range(size)])
+    for _ in range(sweeps):
+        previous = values.copy()
+        for block, matrix in enumerate(systems):
+            costs = [-sign * _contract(numerator[d], [w[d] for w in weights], skip=block) for d in range(size)]
+            solved = _block_diagonal_minima([matrix] * size, [r for r in rhs[block]], costs)
+            if solved is None:
+                break
+            weights[block] = solved
+            values = np.array([_contract(numerator[d], [w[d] for w in weights]) for d in range(size)])
+        if np.all(sign * values <= sign * previous + 1e-12):
+            break
+    return values

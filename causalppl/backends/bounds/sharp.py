@@ -17,9 +17,10 @@ import numpy as np
 from scipy import sparse
 
 from .errors import ZeroProbabilityCondition
+from .components import is_clique
 from .factored import FactoredInstance, build_structure, regimes_of
 from .formulation import LinearSystem
-from .polynomial import SHARP_GAP, polynomial_bounds
+from .polynomial import SHARP_GAP, _block_diagonal_minima, batch_polynomial_bounds, polynomial_bounds
 from .problem import DiscreteGraph, Experiment, LinearQuery, ROUNDING, check_query
 from .solve import NEGLIGIBLE, Infeasible, linear_bounds, ratio_bounds
 
@@ -53,11 +54,25 @@ class BlockResult:
 
 
 def solve_block(block: DrawBlock) -> BlockResult:
-    """Bounds of every draw of ``block`` (NaN where the draw's data admit no model or condition)."""
+    """Bounds of every draw of ``block`` (NaN where the draw's data admit no model or condition).
+
+    Programs without a condition are solved for all draws at once (one
+    block-diagonal program per direction and step); draws that fail together
+    are solved one by one.
+    """
     size = block.numerator.shape[0]
     lowers, uppers, gaps = np.full(size, np.nan), np.full(size, np.nan), np.zeros(size)
     solver = "identified" if not block.matrices else "linear program" if len(block.matrices) == 1 else ""
-    for draw in range(size):
+    pending = np.arange(size)
+    if block.denominator is None and block.matrices:
+        if len(block.matrices) == 1:
+            lowers, uppers = _batched_linear(block)
+        else:
+            lowers, uppers, gaps = batch_polynomial_bounds(block.matrices, block.rhs, block.numerator)
+            solver = "local search + relaxation, batched"
+        gaps = np.nan_to_num(gaps)
+        pending = np.flatnonzero(np.isnan(lowers) | np.isnan(uppers))
+    for draw in pending:
         systems = [(matrix, rhs[draw]) for matrix, rhs in zip(block.matrices, block.rhs)]
         denominator = None if block.denominator is None else block.denominator[draw]
         try:
@@ -68,6 +83,19 @@ def solve_block(block: DrawBlock) -> BlockResult:
         lowers[draw], uppers[draw], gaps[draw] = low, high, gap
         solver = solver or used
     return BlockResult(lowers, uppers, gaps, solver)
+
+
+def _batched_linear(block: DrawBlock) -> tuple[np.ndarray, np.ndarray]:
+    size = block.numerator.shape[0]
+    matrix = sparse.csr_array(block.matrices[0])
+    found = []
+    for sign in (1.0, -1.0):
+        costs = [sign * block.numerator[d].reshape(-1) for d in range(size)]
+        solved = _block_diagonal_minima([matrix] * size, list(block.rhs[0]), costs)
+        if solved is None:
+            return np.full(size, np.nan), np.full(size, np.nan)
+        found.append(np.array([float(c @ x) for c, x in zip(costs, solved)]) * sign)
+    return found[0], found[1]
 
 
 def bound_program(systems: Sequence[tuple[np.ndarray, np.ndarray]], numerator: np.ndarray,
@@ -133,15 +161,21 @@ def factored_bounds(graph: DiscreteGraph, query: LinearQuery, observational: np.
     denominator = None if block.denominator is None else block.denominator[0]
     low, high, gap, solver = bound_program(systems, block.numerator[0], denominator, time_limit, use_scip)
     low, high = _clamped(low, high)
+    relaxed = [label for label, members in zip(instance.labels(), _free_members(instance))
+               if not is_clique(graph, members)]
     if high - low <= POINT:
         certificate = "point-identified"
     else:
-        certificate = "sharp" if gap <= SHARP_GAP else "valid"
+        certificate = "sharp" if gap <= SHARP_GAP and not relaxed else "valid"
     return FactoredResult(low, high, certificate, gap, solver,
                           n_columns=sum(m.shape[1] for m in block.matrices),
                           n_constraints=sum(m.shape[0] for m in block.matrices),
-                          status=_status(instance), notes=_notes(instance, certificate, gap),
+                          status=_status(instance), notes=_notes(instance, certificate, gap, relaxed),
                           free_components=tuple(instance.labels()))
+
+
+def _free_members(instance: FactoredInstance) -> list[tuple[str, ...]]:
+    return [instance.components[i].structure.types.variables for i in instance.free]
 
 
 def _clamped(low: float, high: float) -> tuple[float, float]:
@@ -183,7 +217,7 @@ def _status(instance: FactoredInstance) -> str:
     return "optimal"
 
 
-def _notes(instance: FactoredInstance, certificate: str, gap: float) -> tuple[str, ...]:
+def _notes(instance: FactoredInstance, certificate: str, gap: float, relaxed: list[str]) -> tuple[str, ...]:
     labels = instance.labels()
     pinned = [c.structure.label for i, c in enumerate(instance.components) if i not in instance.free]
     notes = []
@@ -194,7 +228,12 @@ def _notes(instance: FactoredInstance, certificate: str, gap: float) -> tuple[st
     elif len(labels) > 1:
         notes.append(f"{len(labels)} free c-components ({', '.join(labels)}), independent of each other: "
                      "a polynomial program")
-    if certificate == "valid":
+    if relaxed:
+        notes.append(f"the c-component{'s' if len(relaxed) > 1 else ''} {', '.join(relaxed)} "
+                     f"{'are' if len(relaxed) > 1 else 'is'} not fully joined by <-> arcs: one joint distribution "
+                     "of its response types relaxes the independence of its separate latent causes, so these "
+                     "bounds are valid but may not be sharp")
+    elif certificate == "valid":
         notes.append(f"these bounds are valid but may not be sharp: the global search stopped with a gap of "
                      f"{gap:.3g} between them and the values models are known to reach")
     for component in instance.components:
