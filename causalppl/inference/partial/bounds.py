@@ -132,17 +132,19 @@ def _identified_leaves(model: CausalModel, query: QuerySpec, options: Options, o
     """
     if bayesian is not None or experiments or observational is None:
         return None
-    try:
-        identified = identify_leaves(model, query, observed_in_data(model, options.data))
-    except Exception:  # a leaf identification does not take (potential outcomes): bound everything
-        return None
+    observed = observed_in_data(model, options.data)
     stacked = torch.from_numpy(np.concatenate([observational[None], draws]) if draws is not None
                                else observational[None])
     variables = _graph_order(model)
     known = {}
     for leaf in leaves(query.term):
-        result = identified[id(leaf)]
-        if result.identifiable and _plain(leaf):
+        if not _plain(leaf):
+            continue
+        try:  # one leaf at a time: a leaf identification does not take is simply bounded
+            result = identify_leaves(model, dataclasses.replace(query, term=leaf), observed)[id(leaf)]
+        except Exception:
+            continue
+        if result.identifiable:
             known[id(leaf)] = (_leaf_values(model, leaf, result, stacked, variables), result.estimand.to_text())
     return known
 
