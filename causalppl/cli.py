@@ -182,11 +182,15 @@ def _add_run(commands) -> None:
     run.add_argument("--steps", metavar="N", help="SVI: optimization steps")
     run.add_argument("--jit", action="store_const", const=True, default=None,
                      help="NUTS: compile the potential with the PyTorch JIT (about twice as fast)")
+    run.add_argument("--workers", metavar="N", help="bounds: processes for the posterior draws of polynomial programs")
+    run.add_argument("--time-limit", metavar="SECONDS",
+                     help="bounds: global-search time per polynomial program (default 60)")
     run.set_defaults(handler=_run)
 
 
 _INFERENCE_FLAGS = {"chains": "num_chains", "warmup": "num_warmup", "draws": "num_samples", "steps": "num_steps",
-                    "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot"}
+                    "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot",
+                    "workers": "workers", "time_limit": "time_limit"}
 
 
 def _version() -> str:

@@ -16,7 +16,7 @@ Traceback (most recent call last):
 causalppl.diagnostics.CausalPPLError: <options>: error: unknown option 'sampels' (did you mean 'samples'?)
     hint: the options are: method, samples, seed, device, quiet, draws, num_chains, num_warmup, num_samples, \
 jit_compile, target_accept, max_tree_depth, num_steps, lr, guide, batch_size, conjugate, query_draws, \
-units_per_draw, save_trace, plot, sampler, prior
+units_per_draw, save_trace, plot, sampler, prior, workers, time_limit
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ class PosteriorOptions:
 class BoundsOptions:
     sampler: str | None = None  # gibbs or nuts for the Bayesian mode; None: gibbs for whole counts
     prior: float = 1.0  # Dirichlet concentration over response types
+    workers: int = 1  # processes solving the posterior draws of factored (polynomial) bounds programs
+    time_limit: float = 60.0  # seconds of global search (SCIP) per polynomial bounds program
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("sampler", "bounds", "sampler", _optional_choice(BOUNDS_SAMPLERS),
                "sampler of the Bayesian bounds mode: gibbs or nuts"),
     OptionSpec("prior", "bounds", "prior", _positive_float, "Dirichlet concentration over response types"),
+    OptionSpec("workers", "bounds", "workers", _positive_int,
+               "processes that solve the posterior draws of polynomial bounds programs"),
+    OptionSpec("time_limit", "bounds", "time_limit", _positive_float,
+               "seconds of global search (SCIP) per polynomial bounds program"),
 )
 SPECS = {spec.name: spec for spec in OPTIONS}
 

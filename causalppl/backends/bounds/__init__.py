@@ -1,10 +1,14 @@
-"""Sharp partial-identification bounds by linear programming over response functions.
+"""Sharp partial-identification bounds over response functions.
 
 Inputs (:mod:`.problem`): a :class:`DiscreteGraph`, a :class:`LinearQuery`
-over counterfactual events built from :class:`CfAtom`, and observational
-and/or :class:`Experiment` data. :func:`sharp_bounds` solves one problem with
-HiGHS; :func:`bounds_for_draws` handles posterior draws of the observational
-distribution; :mod:`.closed_forms` has the Balke–Pearl and Tian–Pearl formulas;
+over counterfactual events built from :class:`CfAtom` (nested potential
+outcomes through :class:`Potential`), and observational and/or
+:class:`Experiment` data. Response types factor over c-components.
+:func:`sharp_bounds` solves one problem: a linear program with HiGHS when one
+component is involved, the factored program of :mod:`.factored` otherwise
+(identified factors substituted; a polynomial program, :mod:`.polynomial`,
+when several components interact); :func:`bounds_for_draws` handles posterior
+draws of the observational distribution; :mod:`.closed_forms` has the Balke–Pearl and Tian–Pearl formulas;
 :func:`posterior_query_draws` samples the posterior of the query itself under
 a Dirichlet prior over response types (the Bayesian partial-identification mode).
 """
@@ -13,7 +17,7 @@ from .bayesian import BayesianBoundsResult, posterior_query_draws
 from .closed_forms import CausationBounds, balke_pearl_ace_bounds, tian_pearl_bounds
 from .errors import IncompatibleData, ZeroProbabilityCondition
 from .lp import BoundsResult, DrawBounds, bounds_for_draws, sharp_bounds
-from .problem import CfAtom, DiscreteGraph, Event, Experiment, LinearQuery
+from .problem import CfAtom, DiscreteGraph, Event, Experiment, LinearQuery, Potential
 
 __all__ = [
     "BayesianBoundsResult",
@@ -27,6 +31,7 @@ __all__ = [
     "Experiment",
     "IncompatibleData",
     "LinearQuery",
+    "Potential",
     "ZeroProbabilityCondition",
     "balke_pearl_ace_bounds",
     "bounds_for_draws",

@@ -33,6 +33,9 @@ from .formulation import (
     stacked_rhs,
 )
 from .problem import ROUNDING, DiscreteGraph, Experiment, LinearQuery, check_query
+from .response import MAX_JOINT_TYPES, c_components, conditioned_variables, reachable_parent_configurations
+from .components import is_clique
+from .sharp import factored_bounds, factored_draw_bounds
 from .solve import bound_query
 
 DEFAULT_TOLERANCE = 1e-6
@@ -47,7 +50,12 @@ DEFAULT_ENUMERATION_SECONDS = 0.5
 
 @dataclass(frozen=True)
 class BoundsResult:
-    """Bounds of a query; ``sharp`` is False when a relaxation was needed (see ``notes``)."""
+    """Bounds of a query and how far they are proven.
+
+    ``certificate`` is "point-identified" (the bounds meet), "sharp" (proven
+    the tightest the data allow) or "valid" (outer bounds; ``gap`` bounds
+    how much tighter the sharp ones may be). ``sharp`` is False for "valid".
+    """
 
     lower: float
     upper: float
@@ -56,6 +64,10 @@ class BoundsResult:
     n_constraints: int
     status: str
     notes: tuple[str, ...] = ()
+    certificate: str = "sharp"
+    gap: float = 0.0
+    solver: str = "linear program"
+    free_components: tuple[str, ...] = ()
 
 
 def sharp_bounds(
@@ -65,30 +77,95 @@ def sharp_bounds(
     experimental: Sequence[Experiment] = (),
     *,
     tolerance: float = DEFAULT_TOLERANCE,
+    units: Sequence[float] | None = None,
+    time_limit: float = 60.0,
+    use_scip: bool | None = None,
 ) -> BoundsResult:
     """Bounds of ``query`` over every model with ``graph`` that reproduces the data.
 
-    Raises :class:`IncompatibleData` when the data miss the model by more than
-    ``tolerance`` (L1), and :class:`ZeroProbabilityCondition` when the query's
-    condition has probability zero.
+    Response types factor over c-components: when the modelled variables
+    form one c-component (or none) the bounds are one linear program over its
+    types; otherwise the factored program of :mod:`.factored` is solved
+    (a point, a linear program, or a polynomial program; ``time_limit``
+    seconds for SCIP, ``use_scip`` False to skip it).
+
+    ``units`` gives each data regime's sample size (observational first, then
+    each experimental setting): sampled data that miss the constraints inside
+    a c-component by sampling error are then fitted by maximum likelihood.
+    Without ``units`` the data are taken as exact. Raises
+    :class:`IncompatibleData` when the data miss the model by more than
+    ``tolerance`` (L1; sampling error with ``units``), and
+    :class:`ZeroProbabilityCondition` when the query's condition has
+    probability zero.
     """
     check_query(graph, query)
     regimes = data_regimes(graph, observational, experimental)
+    if needs_factoring(graph, query, [regime.interventions for regime in regimes]):
+        found = factored_bounds(graph, query, observational, experimental, tolerance=tolerance, units=units,
+                                time_limit=time_limit, use_scip=use_scip)
+        return BoundsResult(found.lower, found.upper, found.certificate != "valid", found.n_columns,
+                            found.n_constraints, found.status, found.notes, found.certificate, found.gap,
+                            found.solver, found.free_components)
     skeleton = build_skeleton(graph, query, [regime.interventions for regime in regimes])
     solved = bound_query(skeleton, regimes, query, linear_system(skeleton, regimes), tolerance)
     status = "optimal"
     if solved.projection_distance > 0:
         distance = solved.projection_distance
         status = f"optimal for the data projected onto the model (L1 distance {distance:.2e})"
+    point = solved.upper - solved.lower <= 1e-9
+    varying = [v.name for v in skeleton.space.modelled if v.n_types > 1]
+    clique = is_clique(graph, varying)
+    notes = skeleton.space.notes
+    if not clique and not point:
+        notes += ("the modelled variables' c-component is not fully joined by <-> arcs: one joint distribution "
+                  "of their response types relaxes the independence of its separate latent causes, so these "
+                  "bounds are valid but may not be sharp",)
     return BoundsResult(
         lower=solved.lower,
         upper=solved.upper,
-        sharp=skeleton.space.sharp,
+        sharp=skeleton.space.sharp and (clique or point),
         n_columns=skeleton.n_columns,
         n_constraints=solved.n_constraints,
         status=status,
-        notes=skeleton.space.notes,
+        notes=notes,
+        certificate="point-identified" if point else "sharp" if clique else "valid",
     )
+
+
+def joint_lp_bounds(
+    graph: DiscreteGraph,
+    query: LinearQuery,
+    observational: np.ndarray | None = None,
+    experimental: Sequence[Experiment] = (),
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> BoundsResult:
+    """The single linear program over one joint distribution of all modelled response types.
+
+    A relaxation when the modelled variables span several c-components (their
+    independence is dropped); kept as a baseline for tests and benchmarks.
+    """
+    check_query(graph, query)
+    regimes = data_regimes(graph, observational, experimental)
+    skeleton = build_skeleton(graph, query, [regime.interventions for regime in regimes])
+    solved = bound_query(skeleton, regimes, query, linear_system(skeleton, regimes), tolerance)
+    return BoundsResult(solved.lower, solved.upper, skeleton.space.sharp, skeleton.n_columns, solved.n_constraints,
+                        "optimal", skeleton.space.notes, "sharp" if skeleton.space.sharp else "valid")
+
+
+def needs_factoring(graph: DiscreteGraph, query: LinearQuery, regimes: Sequence[tuple]) -> bool:
+    """Whether the factored program is needed: nested potential outcomes, or modelled variables
+    spanning several c-components (or more joint types than one program enumerates)."""
+    if any(atom.nested for atom in query.atoms()):
+        return True
+    worlds = list(dict.fromkeys(tuple(regimes) + tuple(atom.interventions for atom in query.atoms())))
+    conditioned = conditioned_variables(graph, worlds)
+    sizes = {name: graph.cards[name] ** len(reachable_parent_configurations(graph, name, worlds))
+             for name in graph.variables if name not in conditioned}
+    varying = [name for name, size in sizes.items() if size > 1]
+    if float(np.prod([float(size) for size in sizes.values()])) > MAX_JOINT_TYPES:
+        return True
+    return len(c_components(graph, varying)) > 1
 
 
 @dataclass(frozen=True)
@@ -96,8 +173,9 @@ class DrawBounds:
     """Bounds for each posterior draw: NaN for draws the model cannot produce
     (or whose conditioning event has probability zero). Unpacks as ``lowers, uppers``.
 
-    ``method`` is "dual vertices", "cached vertices" or "linprog per draw";
-    ``n_programs`` counts the linear programs HiGHS solved.
+    ``method`` is "dual vertices", "cached vertices", "linprog per draw" or
+    "factored (...)"; ``n_programs`` counts the linear programs HiGHS solved;
+    ``gaps`` (factored polynomial programs) how far each draw's bounds may be from sharp.
     """
 
     lowers: np.ndarray
@@ -108,6 +186,7 @@ class DrawBounds:
     n_columns: int
     n_vertices: int = 0
     n_programs: int = 0
+    gaps: np.ndarray | None = None
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return iter((self.lowers, self.uppers))
@@ -122,6 +201,10 @@ def bounds_for_draws(
     tolerance: float = DEFAULT_TOLERANCE,
     max_rays: int = DEFAULT_MAX_RAYS,
     max_enumeration_seconds: float = DEFAULT_ENUMERATION_SECONDS,
+    fit: bool = False,
+    workers: int = 1,
+    time_limit: float = 60.0,
+    use_scip: bool | None = None,
 ) -> DrawBounds:
     """Bounds of ``query`` for each draw ``observational_draws[s]`` of the observational distribution.
 
@@ -135,11 +218,22 @@ def bounds_for_draws(
     query whose condition no data regime gives is solved draw by draw
     ("linprog per draw"). Draws at the edge of feasibility are decided one by
     one as :func:`sharp_bounds` would.
+
+    Factored programs (several c-components, nested outcomes) are solved draw
+    by draw, in blocks spread over ``workers`` processes; ``fit`` fits each
+    draw to the model by maximum likelihood (as :func:`sharp_bounds` did for the
+    point estimate when it reports a fit).
     """
     check_query(graph, query)
     draws = _normalized_draws(graph, observational_draws)
     uniform = np.full(graph.shape(), 1.0 / draws[0].size)
     template = data_regimes(graph, uniform, experimental)
+    if needs_factoring(graph, query, [regime.interventions for regime in template]):
+        found = factored_draw_bounds(graph, query, draws, experimental, fit=fit, workers=workers,
+                                     time_limit=time_limit, use_scip=use_scip)
+        return DrawBounds(found.lowers, found.uppers, found.n_infeasible, found.method,
+                          bool(np.all(found.gaps[np.isfinite(found.lowers)] <= 1e-7)), found.n_columns,
+                          gaps=found.gaps)
     skeleton = build_skeleton(graph, query, [regime.interventions for regime in template])
     evaluation, method, n_vertices = _batch_evaluation(
         skeleton, template, query, draws, tolerance, max_rays, max_enumeration_seconds

@@ -17,6 +17,41 @@ Assignment = tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True)
+class Potential:
+    """The potential outcome ``variable`` under do(``interventions``), used as an intervention value.
+
+    ``CfAtom("Y", (("X", 1), ("M", Potential("M", (("X", 0),)))), 1)`` is the
+    event ``Y[X = 1, M = M[X = 0]] = 1`` (a nested counterfactual, as in the
+    natural direct effect). Values may nest further.
+    """
+
+    variable: str
+    interventions: tuple[tuple[str, "int | Potential"], ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "interventions", _intervention_values(self.interventions, self))
+
+
+InterventionValue = "int | Potential"
+Interventions = tuple[tuple[str, "int | Potential"], ...]
+
+
+def _intervention_values(interventions, owner) -> tuple:
+    assignment = tuple(
+        (str(name), level if isinstance(level, Potential) else int(level)) for name, level in interventions
+    )
+    names = [name for name, _ in assignment]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a variable is intervened on twice in {owner}")
+    return tuple(sorted(assignment, key=lambda pair: pair[0]))
+
+
+def is_nested(interventions: Interventions) -> bool:
+    """Whether some intervention value is itself a potential outcome."""
+    return any(isinstance(level, Potential) for _, level in interventions)
+
+
+@dataclass(frozen=True)
 class DiscreteGraph:
     """A semi-Markovian graph over finite variables.
 
@@ -79,20 +114,21 @@ def _check_graph(
 class CfAtom:
     """The event "``variable`` under do(``interventions``) takes ``value``".
 
-    ``interventions == ()`` is the factual world.
+    ``interventions == ()`` is the factual world; an intervention value may be
+    a :class:`Potential` (a nested counterfactual).
     """
 
     variable: str
-    interventions: Assignment
+    interventions: Interventions
     value: int
 
     def __post_init__(self) -> None:
-        assignment = tuple((str(name), int(level)) for name, level in self.interventions)
-        names = [name for name, _ in assignment]
-        if len(set(names)) != len(names):
-            raise ValueError(f"a variable is intervened on twice in {self}")
-        object.__setattr__(self, "interventions", tuple(sorted(assignment)))
+        object.__setattr__(self, "interventions", _intervention_values(self.interventions, self))
         object.__setattr__(self, "value", int(self.value))
+
+    @property
+    def nested(self) -> bool:
+        return is_nested(self.interventions)
 
 
 Event = tuple[CfAtom, ...]
@@ -146,7 +182,17 @@ def check_query(graph: DiscreteGraph, query: LinearQuery) -> None:
     """Raise ValueError when the query names unknown variables or levels."""
     for atom in query.atoms():
         _check_level(graph, atom.variable, atom.value)
-        for name, level in atom.interventions:
+        _check_interventions(graph, atom.interventions)
+
+
+def _check_interventions(graph: DiscreteGraph, interventions: Interventions) -> None:
+    for name, level in interventions:
+        if isinstance(level, Potential):
+            if level.variable != name:
+                raise ValueError(f"{name} is set to the potential outcome of another variable, {level.variable}")
+            _check_level(graph, level.variable, 0)
+            _check_interventions(graph, level.interventions)
+        else:
             _check_level(graph, name, level)
 
 

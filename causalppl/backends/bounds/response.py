@@ -22,7 +22,8 @@ Two reductions keep the space small and the bounds exact:
 The remaining, *modelled* variables get a joint distribution over their
 response types. When they span several c-components the independence between
 components is a product constraint, which is not linear; the joint is then a
-valid relaxation and the space reports ``sharp = False``.
+valid relaxation and the space reports ``sharp = False``. :func:`.lp.sharp_bounds`
+sends such problems to the factored program (:mod:`.factored`) instead.
 """
 
 from __future__ import annotations
@@ -138,6 +139,11 @@ def _variable_types(graph: DiscreteGraph, name: str, worlds: Sequence[Assignment
     for position, configuration in enumerate(reachable):
         table[:, configuration] = (codes // levels**position) % levels
     return VariableTypes(name, parents, parent_cards, table)
+
+
+def reachable_parent_configurations(graph: DiscreteGraph, name: str, worlds: Sequence[Assignment]) -> list[int]:
+    """Parent configurations of ``name`` some world can produce (intervened parents fixed)."""
+    return _reachable_configurations(graph, name, worlds)
 
 
 def _reachable_configurations(graph: DiscreteGraph, name: str, worlds: Sequence[Assignment]) -> list[int]:

@@ -1,11 +1,21 @@
-"""``bounds`` queries: sharp bounds by linear programming, and their posterior uncertainty.
+"""``bounds`` queries: identification first, then sharp bounds over response functions, with uncertainty.
 
-The query (a linear combination of interventional or counterfactual
-probabilities and expectations, sharing one condition) becomes a
-:class:`~causalppl.backends.bounds.LinearQuery` over the observed ADMG; the
-data become the observational distribution and ``under do(...)``
-experiments.  Bounds come from the empirical distribution; their 95%
-intervals from Dirichlet posterior draws of it, solved in one batch.
+1. Each probability or expectation of the query (a *leaf*) that ID/IDC
+   identifies from the observed variables is evaluated by its estimand on
+   the data (point and Dirichlet posterior draws). When every leaf is
+   identified, the answer is that value as both bounds ("point-identified",
+   with its interval); otherwise the identified leaves are constants added
+   to the bounds of the rest.
+2. The rest (a linear combination of interventional or counterfactual
+   probabilities and expectations sharing one condition, nested potential
+   outcomes included) becomes a :class:`~causalppl.backends.bounds.LinearQuery`
+   over the observed ADMG; the data become the observational distribution
+   and ``under do(...)`` experiments. Response types factor over
+   c-components: the backend solves a linear program, or a polynomial
+   program when several independent components interact, and says whether
+   the result is proven sharp or only valid (with the gap).
+3. The 95% interval comes from Dirichlet posterior draws of the data, each
+   bounded the same way (polynomial programs in ``workers`` processes).
 
 With ``method`` "nuts" or "svi" the answer also carries the posterior of the
 query itself under a Dirichlet prior over response types (the Bayesian
@@ -19,6 +29,7 @@ import dataclasses
 import itertools
 
 import numpy as np
+import torch
 
 from causalppl.backends.bounds import (
     CfAtom,
@@ -26,6 +37,7 @@ from causalppl.backends.bounds import (
     Experiment,
     IncompatibleData,
     LinearQuery,
+    Potential,
     ZeroProbabilityCondition,
     bounds_for_draws,
     sharp_bounds,
@@ -34,9 +46,11 @@ from causalppl.backends.bounds.bayesian import (
     BayesianBoundsResult,
     posterior_query_draws,
 )
+from causalppl.backends.tensor_eval import evaluate as evaluate_expr
 from causalppl.data.distributions import joint_counts
 from causalppl.diagnostics import spell_option
-from causalppl.identification import identify
+from causalppl.identification import Identification, evaluate as evaluate_estimand
+from causalppl.inference.estimate.identify import identify_leaves, observed_in_data
 from causalppl.inference.graphs import observed_admg
 from causalppl.inference.messages import query_error
 from causalppl.inference.observed import NotTabulable, observed_joint
@@ -53,35 +67,147 @@ from causalppl.ir.queries import (
     NumberSpec,
     ProbabilitySpec,
     QuerySpec,
+    fold_term,
     has_counterfactuals,
     leaves,
 )
 
 POINT_TOLERANCE = 1e-9
 
+MAX_DRAW_ENTRIES = 20_000_000
+"""Posterior draws of the observed joint are capped so that they hold at most this many numbers."""
+
 
 def answer_bounds(model: CausalModel, query: QuerySpec, options: Options, bayesian: str | None = None) -> Result:
-    """Sharp bounds by linear programming, with 95% intervals from Dirichlet draws of the data.
+    """Identified value, or sharp bounds, with 95% intervals from Dirichlet draws of the data.
 
     ``bayesian`` ("nuts" or "svi", as the caller asked) adds the posterior of
     the query under a Dirichlet prior over response types.
     """
     graph = discrete_graph(model, query)
-    linear = LinearTranslator(model, query).translate()
     observational, draws, counts = _observational(model, options, graph, query)
     counted = _experiment_counts(model, options, graph)
+    known = _identified_leaves(model, query, options, observational, draws, counted, bayesian)
+    if known is not None and len(known) == len(leaves(query.term)):
+        return _identified_result(model, query, known)
+    translator = LinearTranslator(model, query, known or {})
+    linear = translator.translate()
+    offset = translator.offset
     experiments = [_normalized(experiment) for experiment in counted]
+    units = _units(counts, counted)
+    settings = {"time_limit": options.bounds.time_limit}
     try:
-        point = sharp_bounds(graph, linear, observational, experiments)
-        batch = bounds_for_draws(graph, linear, draws, experiments) if draws is not None else None
+        point = sharp_bounds(graph, linear, observational, experiments, units=units, **settings)
+        batch = None
+        if draws is not None:
+            batch = bounds_for_draws(graph, linear, draws, experiments, fit=point.status.startswith("optimal for "
+                                     "the maximum"), workers=options.bounds.workers, **settings)
     except (IncompatibleData, ZeroProbabilityCondition) as error:
         raise query_error(query.span, str(error), "check the data, or the model's graph") from None
     except ValueError as error:
         raise query_error(query.span, f"cannot bound this query: {error}") from None
-    result = _result(model, query, point, batch)
+    result = _result(model, query, point, batch, offset, known or {})
     if bayesian is not None:
         return _with_posterior(result, query, options, bayesian, graph, linear, counts, counted)
     return result
+
+
+def _units(counts: np.ndarray | None, experiments: list[Experiment]) -> list[float] | None:
+    """Units behind each data regime (observational first, then each experimental setting), if counted."""
+    units = [] if counts is None else [float(counts.sum())]
+    for experiment in experiments:
+        units += [float(table.sum()) for table in experiment.distributions.values()]
+    return units or None
+
+
+# ------------------------------------------------------------ identification ----
+
+
+def _identified_leaves(model: CausalModel, query: QuerySpec, options: Options, observational, draws,
+                       experiments: list[Experiment], bayesian: str | None) -> dict[int, np.ndarray] | None:
+    """Values (point, then one per draw) of the leaves ID/IDC identifies; None when identification does not apply.
+
+    It applies to observational data alone (or the model's own distribution) and leaves without
+    potential outcomes; the Bayesian mode keeps every leaf in the response-type posterior.
+    """
+    if bayesian is not None or experiments or observational is None:
+        return None
+    observed = observed_in_data(model, options.data)
+    stacked = torch.from_numpy(np.concatenate([observational[None], draws]) if draws is not None
+                               else observational[None])
+    variables = _graph_order(model)
+    known = {}
+    for leaf in leaves(query.term):
+        if not _plain(leaf):
+            continue
+        try:  # one leaf at a time: a leaf identification does not take is simply bounded
+            result = identify_leaves(model, dataclasses.replace(query, term=leaf), observed)[id(leaf)]
+        except Exception:
+            continue
+        if result.identifiable:
+            known[id(leaf)] = (_leaf_values(model, leaf, result, stacked, variables), result.estimand.to_text())
+    return known
+
+
+def _graph_order(model: CausalModel) -> tuple[str, ...]:
+    return tuple(observed_admg(model).topological_order())
+
+
+def _plain(leaf) -> bool:
+    if isinstance(leaf, ExpectationSpec):
+        return not rx.counterfactuals_in(leaf.expr) and all(e.is_factual for e in leaf.evidence)
+    return all(e.is_factual for e in leaf.events + leaf.evidence)
+
+
+def _leaf_values(model: CausalModel, leaf, identification: Identification, stacked: torch.Tensor,
+                 variables: tuple[str, ...]) -> np.ndarray:
+    """The leaf's value under each table of ``stacked`` (point first, then the draws)."""
+    evidence = {e.outcome.variable: e for e in leaf.evidence}
+    outcomes = sorted(rx.variables_in(leaf.expr)) if isinstance(leaf, ExpectationSpec) else sorted(
+        {e.outcome.variable for e in leaf.events})
+    free = outcomes + sorted(set(evidence) - set(outcomes))
+    fixed = {name: int(value) for name, value in leaf.interventions}
+    numerator = torch.zeros(stacked.shape[0], dtype=torch.float64)
+    normalizer = torch.zeros_like(numerator)
+    for values in itertools.product(*(range(model.variable(n).domain.size) for n in free)):
+        assignment = dict(zip(free, values))
+        if not all(COMPARISONS[e.op](assignment[name], e.value) for name, e in evidence.items()):
+            continue
+        probability = evaluate_estimand(identification.estimand, stacked, variables, {**assignment, **fixed})
+        numerator += probability * _leaf_weight(leaf, assignment)
+        normalizer += probability
+    if evidence:
+        if bool((normalizer <= 0).any()):
+            return np.full(stacked.shape[0], np.nan)
+        numerator = numerator / normalizer
+    return numerator.numpy()
+
+
+def _leaf_weight(leaf, assignment: dict[str, int]) -> float:
+    if isinstance(leaf, ExpectationSpec):
+        env = {name: torch.tensor(float(value)) for name, value in assignment.items()}
+        return float(evaluate_expr(leaf.expr, env))
+    return float(all(COMPARISONS[e.op](assignment[e.outcome.variable], e.value) for e in leaf.events))
+
+
+def _identified_result(model: CausalModel, query: QuerySpec, known: dict) -> Result:
+    values = fold_term(query.term, lambda leaf: known[id(leaf)][0])
+    values = np.broadcast_to(np.asarray(values, dtype=float), known[next(iter(known))][0].shape)
+    estimate = float(values[0])
+    if not np.isfinite(estimate):
+        raise query_error(query.span, "the query's condition has probability zero in the data")
+    interval = None
+    draws = values[1:][np.isfinite(values[1:])]
+    if draws.size:
+        interval = (float(np.quantile(draws, 0.025)), float(np.quantile(draws, 0.975)))
+    estimand = "; ".join(dict.fromkeys(text for _, text in known.values()))
+    diagnostics = {"certificate": "point-identified", "gap": 0.0, "solver": "identification (ID/IDC)",
+                   "draws": int(values.size - 1)}
+    notes = ("the query is identified (ID/IDC): its sharp bounds are one point, the estimand's value; "
+             "interval is that estimate's 95% credible interval",)
+    return Result(query.name, query.text, estimate=estimate, interval=interval, bounds=(estimate, estimate),
+                  identifiable=True, estimand=estimand, method="bounds-identified", diagnostics=diagnostics,
+                  notes=notes, kind="bounds")
 
 
 # ------------------------------------------------------------------ graph ----
@@ -106,13 +232,19 @@ def _observational(model: CausalModel, options, graph: DiscreteGraph, query: Que
     has_observational = options.data is not None and options.data.observational
     if options.data is not None and not has_observational:
         return None, None, None
+    size = int(np.prod(graph.shape(), dtype=np.int64))
     try:
-        joint = observed_joint(model, options.data, options.draws, options.seed, names)
+        joint = observed_joint(model, options.data, _draw_count(options.draws, size), options.seed, names)
     except NotTabulable:
         raise query_error(query.span, "bounds need the observed distribution, and the model does not fix it",
                           f"add a data line (or --data) with columns {', '.join(names)}") from None
     draws = joint.draws.numpy() if joint.draws is not None else None
     return joint.point.numpy(), draws, joint.counts
+
+
+def _draw_count(asked: int, size: int) -> int:
+    """The posterior draws of the observed joint that fit in :data:`MAX_DRAW_ENTRIES` numbers (at least 20)."""
+    return max(20, min(asked, MAX_DRAW_ENTRIES // max(size, 1)))
 
 
 def _experiment_counts(model: CausalModel, options, graph: DiscreteGraph) -> list[Experiment]:
@@ -143,25 +275,44 @@ def _normalized(experiment: Experiment) -> Experiment:
 # ----------------------------------------------------------------- result ----
 
 
-def _result(model: CausalModel, query: QuerySpec, point, batch) -> Result:
-    lower, upper = float(point.lower), float(point.upper)
+def _result(model: CausalModel, query: QuerySpec, point, batch, offset: np.ndarray, known: dict) -> Result:
+    base = float(offset[0]) if offset.size else 0.0
+    shifts = offset[1:] if offset.size > 1 else np.zeros(0)
+    lower, upper = float(point.lower) + base, float(point.upper) + base
     identified = upper - lower <= POINT_TOLERANCE
     identifiable, estimand = _identification(model, query)
+    certificate = "point-identified" if identified else point.certificate
     diagnostics = {"lp_columns": point.n_columns, "lp_constraints": point.n_constraints, "sharp": point.sharp,
-                   "status": point.status}
+                   "status": point.status, "certificate": certificate, "gap": float(point.gap),
+                   "solver": point.solver, "free_components": list(point.free_components)}
     interval = None
     if batch is not None:
         lowers, uppers = np.asarray(batch.lowers), np.asarray(batch.uppers)
+        if shifts.size == lowers.size:
+            lowers, uppers = lowers + shifts, uppers + shifts
         valid = ~(np.isnan(lowers) | np.isnan(uppers))
         diagnostics.update(draws=int(len(lowers)), incompatible_draws=int((~valid).sum()), draw_method=batch.method)
+        if batch.gaps is not None and valid.any():
+            diagnostics["max_draw_gap"] = float(np.max(batch.gaps[valid]))
         if valid.any():
             interval = (float(np.quantile(lowers[valid], 0.025)), float(np.quantile(uppers[valid], 0.975)))
             diagnostics["lower_interval"] = [float(np.quantile(lowers[valid], q)) for q in (0.025, 0.975)]
             diagnostics["upper_interval"] = [float(np.quantile(uppers[valid], q)) for q in (0.025, 0.975)]
-    notes = tuple(point.notes) + (() if point.sharp else ("these bounds are valid but may not be sharp",))
+    notes = tuple(point.notes)
+    if known:
+        texts = "; ".join(dict.fromkeys(text for _, text in known.values()))
+        notes += (f"{len(known)} of the query's terms are identified (ID/IDC) and were substituted by their "
+                  f"estimands' values: {texts}",)
+    if certificate == "point-identified":
+        notes += ("the bounds meet: the data point-identify the query",)
+    elif certificate == "sharp":
+        notes += ("these bounds are proven sharp",)
+    elif not any("may not be sharp" in note for note in notes):
+        notes += (f"these bounds are valid but may not be sharp (gap {point.gap:.3g})",)
+    method = "bounds-polynomial" if len(point.free_components) > 1 else "bounds-lp"
     return Result(query.name, query.text, estimate=lower if identified else None, interval=interval,
                   bounds=(lower, upper), identifiable=identifiable or identified, estimand=estimand,
-                  method="bounds-lp", diagnostics=diagnostics, notes=notes, kind="bounds")
+                  method=method, diagnostics=diagnostics, notes=notes, kind="bounds")
 
 
 def _with_posterior(result: Result, query: QuerySpec, options: Options, asked: str, graph: DiscreteGraph,
@@ -259,41 +410,55 @@ def _outcomes(leaf) -> set[str]:
 
 
 class LinearTranslator:
-    """A query → Σ coefficient · P(counterfactual event | condition)."""
+    """A query → Σ coefficient · P(counterfactual event | condition), plus a constant ``offset``.
 
-    def __init__(self, model: CausalModel, query: QuerySpec) -> None:
+    ``known`` maps ``id(leaf)`` of identified leaves to (values, estimand text):
+    their scaled values accumulate in ``offset`` (point, then per draw).
+    """
+
+    def __init__(self, model: CausalModel, query: QuerySpec, known: dict | None = None) -> None:
         self.model = model
         self.query = query
+        self.known = known or {}
         self.conditions: set[tuple] = set()
+        self.offset = np.zeros(1)
 
     def translate(self) -> LinearQuery:
         terms = self._terms(self.query.term, 1.0)
+        if not terms:  # every leaf is known: bound the constant zero
+            return LinearQuery(((0.0, ()),))
         if len(self.conditions) > 1:
             raise query_error(self.query.span, "every term of a bounds query must share the same condition")
         condition = next(iter(self.conditions), ())
         merged: dict[tuple, float] = {}
         for coefficient, event in terms:
             merged[event] = merged.get(event, 0.0) + coefficient
-        return LinearQuery(tuple((c, e) for e, c in merged.items() if c != 0.0), condition)
+        kept = tuple((c, e) for e, c in merged.items() if c != 0.0)
+        return LinearQuery(kept or ((0.0, ()),), condition)
 
     def _terms(self, term, scale: float) -> list[tuple[float, tuple]]:
         if isinstance(term, BinarySpec) and term.op in "+-":
             sign = 1.0 if term.op == "+" else -1.0
             return self._terms(term.left, scale) + self._terms(term.right, sign * scale)
         if isinstance(term, BinarySpec) and term.op == "*":
-            return self._scaled(term.left, term.right, scale) or self._scaled(term.right, term.left, scale)
+            if isinstance(term.left, NumberSpec):
+                return self._terms(term.right, scale * term.left.value)
+            if isinstance(term.right, NumberSpec):
+                return self._terms(term.left, scale * term.right.value)
+            raise query_error(self.query.span, "bounds take linear combinations of probabilities and expectations")
         if isinstance(term, NegationSpec):
             return self._terms(term.operand, -scale)
+        if isinstance(term, NumberSpec):
+            self.offset = self.offset + scale * term.value
+            return []
+        if id(term) in self.known:
+            self.offset = self.offset + scale * self.known[id(term)][0]
+            return []
         if isinstance(term, ProbabilitySpec):
             return self._probability(term, scale)
         if isinstance(term, ExpectationSpec):
             return self._expectation(term, scale)
         raise query_error(self.query.span, "bounds take linear combinations of probabilities and expectations")
-
-    def _scaled(self, number, other, scale: float):
-        if isinstance(number, NumberSpec):
-            return self._terms(other, scale * number.value)
-        return None
 
     def _probability(self, leaf: ProbabilitySpec, scale: float) -> list[tuple[float, tuple]]:
         self.conditions.add(self._condition(leaf))
@@ -345,10 +510,14 @@ class LinearTranslator:
         return tuple(sorted(atoms, key=repr))
 
     def _interventions(self, outcome: rx.CounterfactualRef, outer) -> tuple[tuple[str, int], ...]:
-        merged = {name: int(value) for name, value in outer}
+        merged: dict[str, object] = {name: int(value) for name, value in outer}
         for name, value in outcome.interventions:
             if isinstance(value, rx.CounterfactualRef):
-                raise query_error(self.query.span, "bounds do not take nested potential outcomes yet")
-            merged[name] = int(value)
+                if value.variable != name:
+                    raise query_error(self.query.span, f"bounds need {name} set to a potential outcome of {name} "
+                                                       f"itself (such as {name}[X = 0]), not of {value.variable}")
+                merged[name] = Potential(value.variable, self._interventions(value, ()))
+            else:
+                merged[name] = int(value)
         merged.pop(outcome.variable, None)
-        return tuple(sorted(merged.items()))
+        return tuple(sorted(merged.items(), key=lambda item: item[0]))

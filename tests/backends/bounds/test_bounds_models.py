@@ -159,8 +159,9 @@ def test_every_draw_method_agrees_with_one_program_per_draw() -> None:
     assert bounds_for_draws(graph, ACE, draws, max_rays=0).n_programs < 30
 
 
-def test_several_c_components_give_valid_but_flagged_bounds() -> None:
-    """Front door X -> M -> Y with X <-> Y: M is its own c-component, so the program is a relaxation."""
+def test_front_door_bounds_collapse_to_the_identified_effect() -> None:
+    """Front door X -> M -> Y with X <-> Y: M is its own c-component, independent of the (X, Y)
+    confounding; with that independence the effect is identified and the sharp bounds are a point."""
     front_door = DiscreteGraph({"X": 2, "M": 2, "Y": 2}, {"M": ("X",), "Y": ("M",)}, CONFOUNDED)
     rng = np.random.default_rng(3)
     confounded_types = rng.dirichlet(np.ones(8)).reshape(2, 4)  # [x, y_type]
@@ -174,9 +175,9 @@ def test_several_c_components_give_valid_but_flagged_bounds() -> None:
             y1, y0 = (y_type >> ((m_type >> 1) & 1)) & 1, (y_type >> (m_type & 1)) & 1
             true_ace += weight * m_weight * (y1 - y0)
     result = sharp_bounds(front_door, ACE, joint)
-    assert not result.sharp
-    assert "c-components" in result.notes[0]
-    assert result.lower <= true_ace <= result.upper
+    assert result.certificate == "point-identified" and result.sharp
+    assert (result.lower, result.upper) == pytest.approx((true_ace, true_ace), abs=1e-10)
+    assert "substituted" in result.notes[0]
 
 
 def test_chained_instrument_is_conditioned_on() -> None:
