@@ -13,11 +13,30 @@ draws of the observational distribution; :mod:`.closed_forms` has the Balke–Pe
 a Dirichlet prior over response types (the Bayesian partial-identification mode).
 """
 
-from .bayesian import BayesianBoundsResult, posterior_query_draws
-from .closed_forms import CausationBounds, balke_pearl_ace_bounds, tian_pearl_bounds
-from .errors import IncompatibleData, ZeroProbabilityCondition
-from .lp import BoundsResult, DrawBounds, bounds_for_draws, sharp_bounds
-from .problem import CfAtom, DiscreteGraph, Event, Experiment, LinearQuery, Potential
+from causalppl.backends.bounds.bayesian import (
+    BayesianBoundsResult,
+    posterior_query_draws,
+)
+from causalppl.backends.bounds.closed_forms import (
+    CausationBounds,
+    balke_pearl_ace_bounds,
+    tian_pearl_bounds,
+)
+from causalppl.backends.bounds.errors import IncompatibleData, ZeroProbabilityCondition
+from causalppl.backends.bounds.lp import (
+    BoundsResult,
+    DrawBounds,
+    bounds_for_draws,
+    sharp_bounds,
+)
+from causalppl.backends.bounds.problem import (
+    CfAtom,
+    DiscreteGraph,
+    Event,
+    Experiment,
+    LinearQuery,
+    Potential,
+)
 
 __all__ = [
     "BayesianBoundsResult",

@@ -25,9 +25,17 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .gibbs import MAX_FIBER_COLUMNS, fiber_move_count, gibbs_functionals
-from .problem import DiscreteGraph, Experiment, LinearQuery
-from .response_posterior import ResponsePosterior, query_values, response_posterior
+from causalppl.backends.bounds.gibbs import (
+    MAX_FIBER_COLUMNS,
+    fiber_move_count,
+    gibbs_functionals,
+)
+from causalppl.backends.bounds.problem import DiscreteGraph, Experiment, LinearQuery
+from causalppl.backends.bounds.response_posterior import (
+    ResponsePosterior,
+    query_values,
+    response_posterior,
+)
 
 METHODS = ("gibbs", "nuts")
 DEFAULT_CHAINS = 4
@@ -115,7 +123,7 @@ def _sample(
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     if method == "nuts":
-        from .response_nuts import nuts_functionals
+        from causalppl.backends.bounds.response_nuts import nuts_functionals
 
         recorded, divergences = nuts_functionals(posterior, chains=chains, draws=per_chain, warmup=warmup, rng=rng)
         return recorded, {"divergences": divergences}

@@ -29,8 +29,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .components import ComponentTypes, consistency
-from .problem import DiscreteGraph
+from causalppl.backends.bounds.components import ComponentTypes, consistency
+from causalppl.backends.bounds.problem import DiscreteGraph
 
 DEFINED, ZERO, DROPPED = 0, 1, 2
 

@@ -31,7 +31,7 @@ from typing import Iterable, Mapping, Sequence
 import networkx as nx
 import numpy as np
 
-from .problem import DiscreteGraph, Potential
+from causalppl.backends.bounds.problem import DiscreteGraph, Potential
 
 MAX_COMPONENT_TYPES = 2**21
 """The largest joint response-type space of one c-component that is enumerated."""

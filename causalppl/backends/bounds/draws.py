@@ -24,7 +24,11 @@ import numpy as np
 import scipy.optimize
 from scipy.optimize import linprog
 
-from .vertices import TooManyRays, dual_region, independent_rows
+from causalppl.backends.bounds.vertices import (
+    TooManyRays,
+    dual_region,
+    independent_rows,
+)
 
 CLEAR = 1e-12
 """Violations up to this are rounding: the draw fits the model."""

@@ -32,8 +32,14 @@ import numpy as np
 import opt_einsum
 from scipy.optimize import linprog
 
-from .cfactors import DROPPED, ZERO, RowLayout, row_layout, row_values
-from .components import (
+from causalppl.backends.bounds.cfactors import (
+    DROPPED,
+    ZERO,
+    RowLayout,
+    row_layout,
+    row_values,
+)
+from causalppl.backends.bounds.components import (
     ComponentTypes,
     NodeTable,
     canonical_components,
@@ -41,10 +47,17 @@ from .components import (
     consistency,
     reachable_configurations,
 )
-from .errors import IncompatibleData, ZeroProbabilityCondition
-from .fitting import Fit, consistent_rows, em_fit
-from .formulation import OBSERVATIONAL
-from .problem import DiscreteGraph, Event, Experiment, LinearQuery, experiment_tables, observational_table
+from causalppl.backends.bounds.errors import IncompatibleData, ZeroProbabilityCondition
+from causalppl.backends.bounds.fitting import consistent_rows, em_fit
+from causalppl.backends.bounds.formulation import OBSERVATIONAL
+from causalppl.backends.bounds.problem import (
+    DiscreteGraph,
+    Event,
+    Experiment,
+    LinearQuery,
+    experiment_tables,
+    observational_table,
+)
 
 CONSTANT = 1e-9
 """A form whose distance from the affine hull's row space is at most this (max-abs) is constant."""

@@ -20,8 +20,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from .errors import IncompatibleData
-from .formulation import OBSERVATIONAL, LinearSystem
+from causalppl.backends.bounds.errors import IncompatibleData
+from causalppl.backends.bounds.formulation import OBSERVATIONAL, LinearSystem
 
 EXACT = 1e-10
 """L1 distances up to this are rounding: the data are used as they are."""

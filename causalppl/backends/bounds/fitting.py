@@ -26,9 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse, stats
 
-from .errors import IncompatibleData
-from .feasibility import EXACT, PREFIX, distance_to_model, incompatibility_message
-from .formulation import LinearSystem
+from causalppl.backends.bounds.errors import IncompatibleData
+from causalppl.backends.bounds.feasibility import (
+    EXACT,
+    PREFIX,
+    distance_to_model,
+    incompatibility_message,
+)
+from causalppl.backends.bounds.formulation import LinearSystem
 
 EM_ITERATIONS = 5_000
 EM_TOLERANCE = 1e-11

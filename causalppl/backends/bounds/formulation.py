@@ -20,7 +20,7 @@ from typing import Iterator, Mapping, Sequence
 import numpy as np
 from scipy import sparse
 
-from .problem import (
+from causalppl.backends.bounds.problem import (
     Assignment,
     DiscreteGraph,
     Event,
@@ -29,7 +29,11 @@ from .problem import (
     experiment_tables,
     observational_table,
 )
-from .response import ResponseSpace, build_response_space, evaluate
+from causalppl.backends.bounds.response import (
+    ResponseSpace,
+    build_response_space,
+    evaluate,
+)
 
 OBSERVATIONAL = "the observational distribution"
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import null_space
 
-from .response_posterior import ResponsePosterior
+from causalppl.backends.bounds.response_posterior import ResponsePosterior
 
 MAX_FIBER_COLUMNS = 2_000
 """Above this many columns there are no fiber moves (the direction basis grows quadratically)."""

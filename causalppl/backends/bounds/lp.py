@@ -12,15 +12,16 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .draws import (
+from causalppl.backends.bounds.components import is_clique
+from causalppl.backends.bounds.draws import (
     DrawEvaluation,
     cached_vertex_evaluation,
     dual_bounds,
     reduce_rows,
     vertex_evaluation,
 )
-from .errors import IncompatibleData, ZeroProbabilityCondition
-from .formulation import (
+from causalppl.backends.bounds.errors import IncompatibleData, ZeroProbabilityCondition
+from causalppl.backends.bounds.formulation import (
     Regime,
     Skeleton,
     build_skeleton,
@@ -32,11 +33,21 @@ from .formulation import (
     objective_components,
     stacked_rhs,
 )
-from .problem import ROUNDING, DiscreteGraph, Experiment, LinearQuery, check_query
-from .response import MAX_JOINT_TYPES, c_components, conditioned_variables, reachable_parent_configurations
-from .components import is_clique
-from .sharp import factored_bounds, factored_draw_bounds
-from .solve import bound_query
+from causalppl.backends.bounds.problem import (
+    ROUNDING,
+    DiscreteGraph,
+    Experiment,
+    LinearQuery,
+    check_query,
+)
+from causalppl.backends.bounds.response import (
+    MAX_JOINT_TYPES,
+    c_components,
+    conditioned_variables,
+    reachable_parent_configurations,
+)
+from causalppl.backends.bounds.sharp import factored_bounds, factored_draw_bounds
+from causalppl.backends.bounds.solve import bound_query
 
 DEFAULT_TOLERANCE = 1e-6
 """L1 distance by which data may miss the model and still be used (after projection)."""

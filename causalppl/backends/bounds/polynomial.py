@@ -35,7 +35,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from .errors import ZeroProbabilityCondition
+from causalppl.backends.bounds.errors import ZeroProbabilityCondition
 
 SHARP_GAP = 1e-7
 """Outer and inner bounds within this of each other prove the bounds sharp."""

@@ -35,7 +35,7 @@ from typing import Iterable, Mapping, Sequence
 import networkx as nx
 import numpy as np
 
-from .problem import Assignment, DiscreteGraph
+from causalppl.backends.bounds.problem import Assignment, DiscreteGraph
 
 MAX_JOINT_TYPES = 2**21
 """The largest joint response-type space enumerated before merging columns."""

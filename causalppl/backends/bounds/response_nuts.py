@@ -19,7 +19,7 @@ import pyro.distributions as dist
 import torch
 from pyro.infer import MCMC, NUTS
 
-from .response_posterior import ResponsePosterior
+from causalppl.backends.bounds.response_posterior import ResponsePosterior
 
 
 def nuts_functionals(

@@ -31,8 +31,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import IncompatibleData, ZeroProbabilityCondition
-from .formulation import (
+from causalppl.backends.bounds.errors import IncompatibleData, ZeroProbabilityCondition
+from causalppl.backends.bounds.formulation import (
     OBSERVATIONAL,
     Regime,
     Skeleton,
@@ -41,14 +41,14 @@ from .formulation import (
     conditioned_marginal,
     objective_components,
 )
-from .problem import (
+from causalppl.backends.bounds.problem import (
     DiscreteGraph,
     Experiment,
     LinearQuery,
     check_query,
     experiment_tables,
 )
-from .response import ResponseSpace
+from causalppl.backends.bounds.response import ResponseSpace
 
 WHOLE = 1e-9
 """Counts within this of an integer are whole numbers."""

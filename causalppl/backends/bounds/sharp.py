@@ -16,13 +16,33 @@ from typing import Sequence
 import numpy as np
 from scipy import sparse
 
-from .errors import ZeroProbabilityCondition
-from .components import is_clique
-from .factored import FactoredInstance, build_structure, regimes_of
-from .formulation import LinearSystem
-from .polynomial import SHARP_GAP, _block_diagonal_minima, batch_polynomial_bounds, polynomial_bounds
-from .problem import DiscreteGraph, Experiment, LinearQuery, ROUNDING, check_query
-from .solve import NEGLIGIBLE, Infeasible, linear_bounds, ratio_bounds
+from causalppl.backends.bounds.components import is_clique
+from causalppl.backends.bounds.errors import ZeroProbabilityCondition
+from causalppl.backends.bounds.factored import (
+    FactoredInstance,
+    build_structure,
+    regimes_of,
+)
+from causalppl.backends.bounds.formulation import LinearSystem
+from causalppl.backends.bounds.polynomial import (
+    SHARP_GAP,
+    _block_diagonal_minima,
+    batch_polynomial_bounds,
+    polynomial_bounds,
+)
+from causalppl.backends.bounds.problem import (
+    ROUNDING,
+    DiscreteGraph,
+    Experiment,
+    LinearQuery,
+    check_query,
+)
+from causalppl.backends.bounds.solve import (
+    NEGLIGIBLE,
+    Infeasible,
+    linear_bounds,
+    ratio_bounds,
+)
 
 POINT = 1e-9
 """Bounds within this of each other are a point."""

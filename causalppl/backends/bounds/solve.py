@@ -20,9 +20,9 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from .errors import ZeroProbabilityCondition
-from .feasibility import feasible_system
-from .formulation import (
+from causalppl.backends.bounds.errors import ZeroProbabilityCondition
+from causalppl.backends.bounds.feasibility import feasible_system
+from causalppl.backends.bounds.formulation import (
     LinearSystem,
     Regime,
     Skeleton,
@@ -32,7 +32,7 @@ from .formulation import (
     identifying_regime,
     objective,
 )
-from .problem import LinearQuery
+from causalppl.backends.bounds.problem import LinearQuery
 
 NEGLIGIBLE = 1e-12
 """A conditioning probability at most this is treated as zero."""

@@ -49,7 +49,8 @@ from causalppl.backends.bounds.bayesian import (
 from causalppl.backends.tensor_eval import evaluate as evaluate_expr
 from causalppl.data.distributions import joint_counts
 from causalppl.diagnostics import spell_option
-from causalppl.identification import Identification, evaluate as evaluate_estimand
+from causalppl.identification import Identification, identify
+from causalppl.identification import evaluate as evaluate_estimand
 from causalppl.inference.estimate.identify import identify_leaves, observed_in_data
 from causalppl.inference.graphs import observed_admg
 from causalppl.inference.messages import query_error
