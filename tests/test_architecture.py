@@ -14,7 +14,7 @@ STAGES = [
     {"ir"},
     {"semantics"},
     {"transforms"},
-    {"backends", "identification", "data", "interop", "drawing"},
+    {"backends", "identification", "data", "interop", "drawing", "statistics"},
     {"inference"},
     {"api", "fitted", "reporting"},
     {"cli", "__init__", "__main__"},

@@ -55,6 +55,12 @@ def answer_identify(model: CausalModel, query: QuerySpec, options: Options) -> R
         return _not_identified(query, failures)
     formula = _formula(query, identified)
     names = _needed_variables(model, query, identified)
+    continuous = [name for name in names if not model.variable(name).domain.is_finite]
+    if continuous:
+        return Result(query.name, query.text, identifiable=True, estimand=formula, method="identification",
+                      kind=query.kind, notes=(f"'{continuous[0]}' is {model.variable(continuous[0]).domain.describe()}"
+                                              ": give unit-level data (a data line or --data) to estimate the "
+                                              "estimand by regression",))
     joint = _joint_or_none(model, options, names)
     if joint is None:
         return Result(query.name, query.text, identifiable=True, estimand=formula, method="identification",
@@ -114,7 +120,7 @@ def _identify_leaf(model: CausalModel, admg, leaf: ProbabilitySpec | Expectation
     outcomes = _outcome_names(model, leaf)
     treatments = {name for name, _ in leaf.interventions}
     conditions = {event.outcome.variable for event in leaf.evidence}
-    _require_observed_finite(model, leaf, outcomes | treatments | conditions)
+    _require_observed(model, leaf, outcomes | treatments | conditions)
     try:
         return identify(admg, outcomes, treatments, conditions)
     except ValueError as error:
@@ -132,14 +138,10 @@ def _outcome_names(model: CausalModel, leaf) -> set[str]:
     return {event.outcome.variable for event in leaf.events}
 
 
-def _require_observed_finite(model: CausalModel, leaf, names: set[str]) -> None:
+def _require_observed(model: CausalModel, leaf, names: set[str]) -> None:
     for name in sorted(names):
-        variable = model.variable(name)
-        if variable.kind == "latent":
+        if model.variable(name).kind == "latent":
             raise query_error(leaf.span, f"'{name}' is latent; identification is about observed variables")
-        if not variable.domain.is_finite:
-            raise query_error(leaf.span, f"'{name}' is {variable.domain.describe()}: identification and its "
-                                         "estimate need finite variables here")
 
 
 def _formula(query: QuerySpec, identified: dict[int, Identification]) -> str:
