@@ -28,6 +28,7 @@ LOCAL_IMPORT_ALLOWLIST = {
     ("causalppl.api", "causalppl.drawing"),  # graphviz only when drawing
     ("causalppl.api", "causalppl.inference.plan"),
     ("causalppl.api", "causalppl.inference.counterfactual"),
+    ("causalppl.api", "causalppl.inference.checking"),  # statistical tests only when checking against data
     ("causalppl.cli", "causalppl.reporting"),
     ("causalppl.cli", "causalppl.drawing"),
     ("causalppl.cli", "causalppl.interop.bif"),

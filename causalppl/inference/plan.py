@@ -35,6 +35,7 @@ from causalppl.inference.estimate.adjustment import adjustment_plan, aipw_applie
 from causalppl.inference.estimate.exact import answer_exact
 from causalppl.inference.estimate.identify import (
     answer_identify,
+    estimand_variables,
     identify_leaves,
     observed_in_data,
 )
@@ -153,9 +154,18 @@ class Facts:
     estimator: str = "auto"  # the estimator asked for identified queries on unit-level data
 
     @functools.cached_property
+    def needed(self) -> tuple[str, ...]:
+        """The variables the query and its identification estimands read (the query's alone if not identified)."""
+        try:
+            found = estimand_variables(self.ir, self.spec, self.data.observed)
+        except Exception:  # a query identification does not take: its own variables
+            found = ()
+        return tuple(dict.fromkeys(self.query.variables + found))
+
+    @functools.cached_property
     def needs_continuous(self) -> str | None:
-        """The first variable the query reads that is not finite (None: all finite)."""
-        return next((name for name in self.query.variables
+        """The first variable the query or its estimand reads that is not finite (None: all finite)."""
+        return next((name for name in self.needed
                      if name in self.ir and not self.ir.variable(name).domain.is_finite), None)
 
     @functools.cached_property
@@ -311,10 +321,10 @@ def _not_identified(f: Facts) -> str | None:
 
 
 def _needed_finite(f: Facts) -> str | None:
-    for name in f.query.variables:
-        if name in f.ir and not f.ir.variable(name).domain.is_finite:
-            return f"'{name}' is {f.ir.variable(name).domain.describe()}; estimands are estimated for finite variables"
-    return None
+    name = f.needs_continuous
+    if name is None:
+        return None
+    return f"'{name}' is {f.ir.variable(name).domain.describe()}; the empirical joint is for finite variables"
 
 
 def _observed_finite(f: Facts) -> str | None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+import numpy as np
 import torch
 
 DTYPE = torch.float64
@@ -174,5 +175,64 @@ def logistic_mean(X: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     return _upper_probs(X.to(DTYPE), theta)[..., 0]
 
 
+
+
+# ------------------------------------------------------------- Bayesian fits ----
+
+
+@dataclass(frozen=True)
+class GaussianPosterior:
+    """The exact posterior of a linear regression with flat priors on (beta, log sigma) (Gelman et al., BDA 14.2).
+
+    ``beta | sigma^2 ~ N(beta_hat, sigma^2 (X'CX)^-1)`` and ``sigma^2 ~ Inv-chi^2(nu, s^2)`` with
+    ``nu = sum(c) - p`` for frequency weights ``c``.
+    """
+
+    beta_hat: torch.Tensor  # (p,)
+    chol: torch.Tensor  # (p, p) Cholesky factor of (X'CX)^-1
+    s2: float
+    nu: float
+
+    @staticmethod
+    def fit(X: torch.Tensor, y: torch.Tensor, counts: torch.Tensor) -> "GaussianPosterior":
+        X, y, c = X.to(DTYPE), y.to(DTYPE), counts.to(DTYPE)
+        total = float(c.sum())
+        beta = least_squares(X, y, (c / total).unsqueeze(0))[0]
+        gram = (c.unsqueeze(-1) * X).T @ X + LS_RIDGE * total * torch.eye(X.shape[1], dtype=DTYPE)
+        nu = max(total - X.shape[1], 1.0)
+        s2 = float((c * (y - X @ beta) ** 2).sum()) / nu
+        return GaussianPosterior(beta, torch.linalg.cholesky(torch.linalg.inv(gram)), s2, nu)
+
+    def draws(self, size: int, rng: np.random.Generator) -> torch.Tensor:
+        """``size`` posterior draws of the coefficients: (size, p)."""
+        sigma2 = torch.from_numpy(self.nu * self.s2 / rng.chisquare(self.nu, size))
+        z = torch.from_numpy(rng.standard_normal((size, self.beta_hat.shape[0])))
+        return self.beta_hat + sigma2.sqrt().unsqueeze(-1) * (z @ self.chol.T)
+
+
+@dataclass(frozen=True)
+class LogisticPosterior:
+    """A logistic regression's posterior by the Laplace approximation: N(theta_hat, H^-1) at the MLE."""
+
+    theta_hat: torch.Tensor  # (p,)
+    chol: torch.Tensor  # (p, p) Cholesky factor of H^-1
+
+    @staticmethod
+    def fit(X: torch.Tensor, y: torch.Tensor, counts: torch.Tensor) -> "LogisticPosterior":
+        X, c = X.to(DTYPE), counts.to(DTYPE)
+        total = float(c.sum())
+        theta = multinomial_logit(X, y, 2, (c / total).unsqueeze(0))[0, :, 0]
+        p = torch.sigmoid(X @ theta)
+        hessian = ((c * p * (1 - p)).unsqueeze(-1) * X).T @ X
+        hessian = hessian + LOGIT_RIDGE * total * torch.eye(X.shape[1], dtype=DTYPE)
+        return LogisticPosterior(theta, torch.linalg.cholesky(torch.linalg.inv(hessian)))
+
+    def draws(self, size: int, rng: np.random.Generator) -> torch.Tensor:
+        """``size`` draws of the coefficients, shaped like a batch of fits: (size, p, 1)."""
+        z = torch.from_numpy(rng.standard_normal((size, self.theta_hat.shape[0])))
+        return (self.theta_hat + z @ self.chol.T).unsqueeze(-1)
+
+
 __all__ = ["Feature", "Design", "least_squares", "multinomial_logit", "class_probabilities", "logistic_mean",
+           "GaussianPosterior", "LogisticPosterior",
            "batch_size"]

@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from causalppl.identification import ADMG, backdoor_estimand
-from causalppl.inference.estimate.resampled import resampled_query, resampled_result
+from causalppl.inference.estimate.resampled import POINT, resampled_query, resampled_result
 from causalppl.inference.estimate.units import (
     Leaf,
     Units,
@@ -48,6 +49,8 @@ from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import ExpectationSpec, QuerySpec, leaves
 from causalppl.statistics.regression import (
     Design,
+    GaussianPosterior,
+    LogisticPosterior,
     class_probabilities,
     least_squares,
     logistic_mean,
@@ -125,7 +128,7 @@ def answer_adjustment(model: CausalModel, query: QuerySpec, options: Options, es
                                       "query", "use method=\"identification\" for the plug-in estimator")
     needed = _needed(model, query, plan)
     units = Units.of(model, options.data, needed)
-    estimator_fn = _Estimator(units, plan, estimator)
+    estimator_fn = _Estimator(units, plan, estimator, options.seed)
     width = max(estimator_fn.width(leaf) for leaf in leaves(query.term))
     values = resampled_query(query, units, estimator_fn.leaf_value, options.draws, options.seed, width)
     diagnostics = {"estimator": _LABELS[estimator], "units": units.n,
@@ -150,10 +153,12 @@ _METHODS = {"gformula": "g-formula", "aipw": "aipw"}
 class _Estimator:
     """Leaf values under a batch of row weights, with one fit per (outcome, design) per batch."""
 
-    def __init__(self, units: Units, plan: dict[int, LeafAdjustment], estimator: str) -> None:
+    def __init__(self, units: Units, plan: dict[int, LeafAdjustment], estimator: str, seed: int | None) -> None:
         self.units, self.plan, self.estimator = units, plan, estimator
         self.smallest_propensity: float | None = None
         self._designs: dict[tuple, Design] = {}
+        self._posteriors: dict[tuple, GaussianPosterior | LogisticPosterior] = {}
+        self._rng = np.random.default_rng(None if seed is None else seed + 1)
 
     def width(self, leaf: Leaf) -> int:
         adjustment = self.plan[id(leaf)]
@@ -187,11 +192,26 @@ class _Estimator:
         binary = is_binary(leaf, self.units.levels)
         key = ("outcome", _outcome_key(leaf), design)
         if key not in cache:
-            X = design.matrix(self.units.columns)
-            cache[key] = multinomial_logit(X, g, 2, W) if binary else least_squares(X, g, W)
+            if self.estimator == "aipw":  # the weighted likelihood bootstrap: one refit per weight vector
+                X = design.matrix(self.units.columns)
+                cache[key] = multinomial_logit(X, g, 2, W) if binary else least_squares(X, g, W)
+            else:  # the Bayesian outcome model: its posterior's mean for the point, its draws otherwise
+                posterior = self._posterior(key, design, g, binary)
+                if POINT in cache:
+                    cache[key] = (posterior.theta_hat.reshape(1, -1, 1) if binary
+                                  else posterior.beta_hat.unsqueeze(0))
+                else:
+                    cache[key] = posterior.draws(W.shape[0], self._rng)
         coefficients = cache[key]
         X_do = design.matrix(self.units.with_values(dict(adjustment.treatments)))
         return logistic_mean(X_do, coefficients) if binary else coefficients @ X_do.T
+
+    def _posterior(self, key, design: Design, g: torch.Tensor, binary: bool):
+        if key not in self._posteriors:
+            X = design.matrix(self.units.columns)
+            family = LogisticPosterior if binary else GaussianPosterior
+            self._posteriors[key] = family.fit(X, g, self.units.weights)
+        return self._posteriors[key]
 
     def _correction(self, adjustment: LeafAdjustment, g: torch.Tensor, mu: torch.Tensor, W: torch.Tensor,
                     cache: dict) -> torch.Tensor:

@@ -87,6 +87,19 @@ def observed_in_data(model: CausalModel, data) -> frozenset[str] | None:
     return frozenset(names)
 
 
+def estimand_variables(model: CausalModel, query: QuerySpec, observed: frozenset[str] | None = None) -> tuple[str, ...]:
+    """The observed variables an identified query and its estimands read, in model order (identified leaves only)."""
+    identified = identify_leaves(model, query, observed)
+    usable = {key: result for key, result in identified.items() if result.identifiable}
+    needed: set[str] = set()
+    for leaf in leaves(query.term):
+        if id(leaf) in usable:
+            needed |= _mentioned(usable[id(leaf)].estimand)
+        needed |= _plain_outcomes(leaf) | {name for name, _ in leaf.interventions}
+        needed |= {e.outcome.variable for e in leaf.evidence}
+    return tuple(v.name for v in model.observables if v.name in needed)
+
+
 def _needed_variables(model: CausalModel, query: QuerySpec, identified: dict[int, Identification]) -> tuple[str, ...]:
     """The observed variables the estimands and the query read, in model order."""
     needed: set[str] = set()

@@ -5,7 +5,8 @@ value under each row of the weight matrix ``W`` (b, n).  The point value
 uses the data's own weights; the draws use Dirichlet weights, streamed in
 chunks, the *same* weights for every leaf (so a contrast of two leaves
 carries their shared uncertainty), with ``cache`` shared by the leaves of
-one chunk (one fit serves ``E[Y | do(X = 1)]`` and ``E[Y | do(X = 0)]``).
+one chunk (one fit serves ``E[Y | do(X = 1)]`` and ``E[Y | do(X = 0)]``);
+the point evaluation's cache holds the key :data:`POINT`.
 The query's arithmetic is then applied draw by draw.
 """
 
@@ -23,6 +24,7 @@ from causalppl.statistics.regression import batch_size
 from causalppl.statistics.resampling import dirichlet_chunks, normalized
 
 LeafValue = Callable[[Leaf, torch.Tensor, dict], torch.Tensor]
+POINT = "point"  # key present in the cache of the point evaluation (the data's own weights)
 
 
 def resampled_query(query: QuerySpec, units: Units, leaf_value: LeafValue, draws: int, seed: int | None,
@@ -30,7 +32,7 @@ def resampled_query(query: QuerySpec, units: Units, leaf_value: LeafValue, draws
     """The query's value under the point weights, then under ``draws`` Dirichlet weights: shape (1 + draws,)."""
     every = leaves(query.term)
     point = normalized(units.weights)
-    cache: dict[Any, Any] = {}
+    cache: dict[Any, Any] = {POINT: True}
     values = {id(leaf): [leaf_value(leaf, point, cache)] for leaf in every}
     for weights in dirichlet_chunks(units.weights, draws, seed, batch_size(units.n, max(1, width))):
         cache = {}
@@ -62,4 +64,4 @@ def resampled_result(query: QuerySpec, values: torch.Tensor, method: str, estima
                   estimand=estimand, method=method, kind=query.kind, diagnostics=diagnostics, notes=notes)
 
 
-__all__ = ["resampled_query", "resampled_result", "LeafValue"]
+__all__ = ["resampled_query", "resampled_result", "LeafValue", "POINT"]
