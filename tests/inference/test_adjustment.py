@@ -76,7 +76,7 @@ def test_aipw_is_doubly_robust_where_the_outcome_regression_is_wrong():
 @pytest.mark.parametrize("estimator", ["gformula", "aipw"])
 def test_95_percent_intervals_cover_the_true_effect_over_many_seeds(estimator):
     model = cp.loads(OBSERVATIONAL)
-    seeds = range(200) if SLOW else range(40)
+    seeds = range(300) if SLOW else range(100)
     covered = []
     for seed in seeds:
         data, truth = simulate(600, 1000 + seed)

@@ -40,6 +40,7 @@ from causalppl.inference.estimate.units import (
     leaf_outcome,
     outcome_names,
 )
+from causalppl.inference.estimate.mechanism_outcome import LaplacePosterior, mechanism_outcome
 from causalppl.inference.graphs import observed_admg
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
@@ -126,16 +127,23 @@ def answer_adjustment(model: CausalModel, query: QuerySpec, options: Options, es
     if plan is None:
         raise query_error(query.span, "no back-door adjustment set among the observed variables identifies this "
                                       "query", "use method=\"identification\" for the plug-in estimator")
-    needed = _needed(model, query, plan)
+    admg = observed_admg(model, observed)
+    mechanisms = {}
+    if estimator == "gformula":
+        for leaf in leaves(query.term):
+            found = mechanism_outcome(model, admg, leaf, frozenset(plan[id(leaf)].treatment_names))
+            if found is not None:
+                mechanisms[id(leaf)] = found
+    needed = _needed(model, query, plan, mechanisms)
     units = Units.of(model, options.data, needed)
     estimator_fn = _Estimator(units, plan, estimator, options.seed)
+    estimator_fn.mechanisms = {key: (outcome, model, query.span) for key, outcome in mechanisms.items()}
     width = max(estimator_fn.width(leaf) for leaf in leaves(query.term))
     values = resampled_query(query, units, estimator_fn.leaf_value, options.draws, options.seed, width)
     diagnostics = {"estimator": _LABELS[estimator], "units": units.n,
                    "adjustment_sets": {_leaf_text(leaf): list(plan[id(leaf)].covariates) for leaf in leaves(query.term)
                                        if leaf.interventions},
-                   "outcome_model": "linear regression with treatment interactions (logistic for 0/1 outcomes), "
-                                    "Bayesian-bootstrap refits"}
+                   "outcome_model": _outcome_model_text(estimator, mechanisms)}
     notes = ()
     if estimator == "aipw":
         low = estimator_fn.smallest_propensity
@@ -144,6 +152,14 @@ def answer_adjustment(model: CausalModel, query: QuerySpec, options: Options, es
             notes = (f"some propensity scores are below {PROPENSITY_FLOOR} (smallest {low:.2g}): they were clipped "
                      "there; overlap between the treatment groups is poor",)
     return resampled_result(query, values, _METHODS[estimator], _estimand_text(query, plan), diagnostics, notes)
+
+
+def _outcome_model_text(estimator: str, mechanisms: dict) -> str:
+    default = ("linear regression with treatment interactions (logistic for 0/1 outcomes), "
+               + ("Bayesian-bootstrap refits" if estimator == "aipw" else "its exact Bayesian posterior (Laplace for "
+                                                                            "logistic)"))
+    written = sorted({outcome.describe() for outcome in mechanisms.values()})
+    return "; ".join(written) if written else default
 
 
 _LABELS = {"gformula": "back-door g-formula (outcome regression)", "aipw": "back-door AIPW (doubly robust)"}
@@ -159,6 +175,8 @@ class _Estimator:
         self._designs: dict[tuple, Design] = {}
         self._posteriors: dict[tuple, GaussianPosterior | LogisticPosterior] = {}
         self._rng = np.random.default_rng(None if seed is None else seed + 1)
+        self.mechanisms: dict[int, tuple] = {}
+        self._laplace: dict[str, LaplacePosterior] = {}
 
     def width(self, leaf: Leaf) -> int:
         adjustment = self.plan[id(leaf)]
@@ -187,6 +205,8 @@ class _Estimator:
 
     def _outcome_means(self, leaf: Leaf, adjustment: LeafAdjustment, g: torch.Tensor, W: torch.Tensor,
                        cache: dict) -> torch.Tensor:
+        if id(leaf) in self.mechanisms:
+            return self._mechanism_means(leaf, adjustment, W, cache)
         names = adjustment.treatment_names
         design = self._design(names + adjustment.covariates, names)
         binary = is_binary(leaf, self.units.levels)
@@ -205,6 +225,17 @@ class _Estimator:
         coefficients = cache[key]
         X_do = design.matrix(self.units.with_values(dict(adjustment.treatments)))
         return logistic_mean(X_do, coefficients) if binary else coefficients @ X_do.T
+
+    def _mechanism_means(self, leaf: Leaf, adjustment: LeafAdjustment, W: torch.Tensor, cache: dict) -> torch.Tensor:
+        outcome, model, span = self.mechanisms[id(leaf)]
+        if outcome.variable not in self._laplace:
+            self._laplace[outcome.variable] = LaplacePosterior.fit(model, outcome, self.units.columns,
+                                                                   self.units.weights, span)
+        posterior = self._laplace[outcome.variable]
+        key = ("mechanism", outcome.variable)
+        if key not in cache:
+            cache[key] = posterior.parameter_draws(None if POINT in cache else W.shape[0], self._rng)
+        return posterior.means(self.units.with_values(dict(adjustment.treatments)), cache[key])
 
     def _posterior(self, key, design: Design, g: torch.Tensor, binary: bool):
         if key not in self._posteriors:
@@ -244,8 +275,10 @@ def _observed(model: CausalModel, options: Options) -> frozenset[str]:
     return frozenset(names)
 
 
-def _needed(model: CausalModel, query: QuerySpec, plan: dict[int, LeafAdjustment]) -> tuple[str, ...]:
+def _needed(model: CausalModel, query: QuerySpec, plan: dict[int, LeafAdjustment], mechanisms: dict) -> tuple[str, ...]:
     names: set[str] = set()
+    for outcome in mechanisms.values():
+        names |= set(outcome.mechanism.parents) | {outcome.variable}
     for leaf in leaves(query.term):
         adjustment = plan[id(leaf)]
         names |= set(outcome_names(leaf)) | set(adjustment.treatment_names) | set(adjustment.covariates)
