@@ -110,8 +110,11 @@ def check_implications(model: CausalModel, data: DataCollection, alpha: float = 
     adjusted, rejected = adjust([claim.p_value for claim in claims], correction, alpha)
     claims = [Claim(c.claim, c.kind, c.method, c.p_value, float(a), bool(r), c.statistic)
               for c, a, r in zip(claims, adjusted, rejected)]
+    covered = {frozenset((i.instrument, i.outcome)) for i in implications.instruments
+               if all(levels[name] is not None for name in (i.instrument, i.treatment, i.outcome))}
     untestable = tuple(f"{u} and {v} are not adjacent but no set separates them (a constraint of another kind, "
-                       "e.g. a Verma constraint, not tested)" for u, v in implications.untestable)
+                       "e.g. a Verma constraint or, for continuous variables, an instrumental one: not tested)"
+                       for u, v in implications.untestable if frozenset((u, v)) not in covered)
     if not claims:
         notes.append("the graph implies no testable independence among the observed variables")
     units = len(next(iter(columns.values()))) if columns else 0

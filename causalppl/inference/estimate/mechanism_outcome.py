@@ -7,8 +7,8 @@ parents (with the leaf's evidence) are a back-door set for the treatment,
 the posterior of the mechanism's parameters given the rows' Y and parents,
 not a default regression.  That posterior is approximated by Laplace's
 method: the mode of the log posterior (priors as written, the mechanism's
-likelihood of every row, rows weighted by their counts) found by L-BFGS in
-Pyro's unconstrained space, and a Gaussian with the inverse Hessian there.
+likelihood of every row, rows weighted by their counts) found by Newton's
+method in a trust region in Pyro's unconstrained space, and a Gaussian with the inverse Hessian there.
 
 Families whose mean the g-formula takes: Normal, StudentT and Laplace (the
 location), Bernoulli (the probability), Poisson (the rate), LogNormal
@@ -130,13 +130,23 @@ class LaplacePosterior:
 
             def value_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
                 flat = torch.from_numpy(x).requires_grad_(True)
-                value = potential(flat)
+                try:
+                    value = potential(flat)
+                except ValueError:  # a trial step out of the laws' support (a scale underflowing to 0)
+                    return float("inf"), np.zeros_like(x)
                 (gradient,) = torch.autograd.grad(value, flat)
+                if not torch.isfinite(value) or not bool(torch.isfinite(gradient).all()):
+                    return float("inf"), np.zeros_like(x)
                 return float(value.detach()), gradient.numpy().astype(np.float64)
 
-            # scipy's L-BFGS (torch.optim would import the whole compiler stack on first use)
-            found = minimize(value_and_gradient, start.numpy(), jac=True, method="L-BFGS-B",
-                             options={"maxiter": 5000, "gtol": 1e-9, "ftol": 1e-15})
+            def hessian_of(x: np.ndarray) -> np.ndarray:
+                return torch.autograd.functional.hessian(potential, torch.from_numpy(x), vectorize=True).numpy()
+
+            # Newton's method in a trust region (few parameters: exact Hessians are cheap, and scale-free where
+            # quasi-Newton methods crawl on badly scaled regressions); torch.optim would also import the compiler
+            found = minimize(value_and_gradient, start.numpy(), jac=True, hess=hessian_of, method="trust-exact",
+                             options={"maxiter": 500, "gtol": 1e-8, "initial_trust_radius": 1e3,
+                                      "max_trust_radius": 1e12})
             mode = torch.from_numpy(found.x)
             hessian = torch.autograd.functional.hessian(potential, mode)
             try:
