@@ -376,8 +376,9 @@ def _mediation(f: Facts) -> str | None:
 def _bounds_take(f: Facts) -> str | None:
     if f.bounds_refusal is None:
         return None
-    return (f"{f.bounds_refusal} (the counterfactual query has nested potential outcomes, which the bounds engine "
-            "does not accept yet)")
+    if "nested" in f.bounds_refusal:
+        return f.bounds_refusal
+    return f"{f.bounds_refusal} (the query has nested potential outcomes)"
 
 
 def _nested(query: QuerySpec) -> bool:
