@@ -41,6 +41,7 @@ from causalppl.inference.estimate.identify import (
 )
 from causalppl.inference.estimate.mediation import NotMediation, answer_mediation, mediation_plan
 from causalppl.inference.estimate.montecarlo import answer_mc
+from causalppl.inference.estimate.plugin import NotPlugin, answer_plugin, plugin_plans
 from causalppl.inference.messages import method_cannot_answer, no_engine
 from causalppl.inference.options import METHODS, Options
 from causalppl.inference.partial.bounds import LinearTranslator, answer_bounds
@@ -175,6 +176,17 @@ class Facts:
             return adjustment_plan(self.ir, self.spec, self.data.observed) is not None
         except (ValueError, KeyError):
             return False
+
+    @functools.cached_property
+    def plugin(self) -> str | None:
+        """None when the plug-in estimator can sample every leaf's estimand; else why not."""
+        try:
+            plugin_plans(self.ir, self.spec, self.data.observed)
+        except NotPlugin as error:
+            return str(error)
+        except (ValueError, KeyError, CausalPPLError):
+            return "the query is not identified"
+        return None
 
     @functools.cached_property
     def mediation(self) -> str | None:
@@ -357,6 +369,10 @@ def _estimator(*names: str) -> Rule:
     return rule
 
 
+def _no_estimator(f: Facts) -> str | None:
+    return None if f.estimator == "auto" else f"{spell_option('estimator', f.estimator)} is for identified queries"
+
+
 def _learned_or_identify(f: Facts) -> str | None:
     return None if f.query.kind == "identify" else _unknown(f)
 
@@ -367,6 +383,10 @@ def _has_backdoor(f: Facts) -> str | None:
 
 def _aipw_applies(f: Facts) -> str | None:
     return aipw_applies(f.ir, f.spec)
+
+
+def _plugin(f: Facts) -> str | None:
+    return None if f.plugin is None else f"the plug-in estimator cannot take it: {f.plugin}"
 
 
 def _mediation(f: Facts) -> str | None:
@@ -459,6 +479,12 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: "the query is identified by back-door adjustment: the doubly robust AIPW estimator "
                                  "(outcome regression and propensity model), Bayesian-bootstrap interval"),
            _adjustment("aipw")),
+    Engine("plug-in", ("identification",), True, _IDENTIFIED,
+           _all(_UNIT_LEVEL, _estimator("auto", "plugin"), _plugin),
+           _facts_text(_unknowns_text, _data_text,
+                       lambda f: "the query is identified (ID/IDC): its estimand by plug-in -- regressions for its "
+                                 "conditionals, ancestral sampling -- with a Bayesian-bootstrap interval"),
+           _fixed(answer_plugin)),
     Engine("identification", ("identification",), True, _kind("identify"), lambda f: None,
            lambda f: ("an identify query: the ID/IDC estimand, estimated on "
                       + ("the data" if f.data.present else "the model's own distribution where it is known"),),
@@ -501,12 +527,12 @@ TABLE: tuple[Engine, ...] = (
     Engine("exact", ("exact",), True, _ESTIMATE, _tabulable,
            lambda f: ("every variable is finite and every mechanism is known",),
            _fixed(answer_exact)),
-    Engine("bayesian", ("nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _data),
+    Engine("bayesian", ("nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _data, _no_estimator),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "their posterior (conjugate updates where exact) is pushed through the query"
                        if f.asked == "auto" else f"their posterior by {f.asked} is pushed through the query"),
            _bayesian),
-    Engine("prior", ("mc", "nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _no_data),
+    Engine("prior", ("mc", "nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _no_data, _no_estimator),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "every prior draw is pushed through the query (the answer's spread is the prior's)"),
            _bayesian),

@@ -155,3 +155,29 @@ def test_same_seed_same_answer_and_the_contrast_shares_its_draws():
     treated = model.query("E[Outcome | do(Treated = 1)]", data=data, seed=3, draws=200)
     # common weights: the contrast's spread is far below the sum of the arms' spreads
     assert first.diagnostics["posterior_sd"] < 2 * treated.diagnostics["posterior_sd"]
+
+
+def test_front_door_with_a_continuous_mediator_by_plug_in():
+    model = cp.loads("""
+    model FrontDoor {
+        X : bool
+        M : real <- X
+        Y : real <- M
+        X <-> Y
+    }
+    """)
+    rng = np.random.default_rng(8)
+    n = 2000
+    u = rng.normal(size=n)
+    x = (rng.random(n) < 1 / (1 + np.exp(-1.5 * u))).astype(int)
+    m = 1 + 2 * x + rng.normal(size=n)
+    y = 0.5 * m + 2 * u + rng.normal(size=n)
+    data = pd.DataFrame({"X": x, "M": m, "Y": y})
+    result = model.query("E[Y | do(X = 1)] - E[Y | do(X = 0)]", data=data, seed=0, draws=300)
+    assert result.method == "plug-in" and result.plan.engine == "plug-in"
+    assert result.estimand == "sum_{M} P(M | X) sum_{X'} P(X') P(Y | X', M)"
+    assert abs(result.estimate - 1.0) < 3 * result.diagnostics["posterior_sd"]  # truth: 0.5 * 2 = 1
+    naive = data.Y[data.X == 1].mean() - data.Y[data.X == 0].mean()
+    assert naive > 2.0  # confounded: the plug-in undoes it
+    with pytest.raises(cp.CausalPPLError, match="adjustment: no back-door adjustment set"):
+        model.query("E[Y | do(X = 1)]", data=data, estimator="gformula")
