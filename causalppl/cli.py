@@ -228,12 +228,15 @@ def _add_run(commands) -> None:
     run.add_argument("--warmup", metavar="N", help="NUTS: warm-up iterations per chain")
     run.add_argument("--draws", metavar="N", help="NUTS: posterior draws per chain")
     run.add_argument("--steps", metavar="N", help="SVI: optimization steps")
+    run.add_argument("--estimator", metavar="NAME",
+                     help="identified queries on unit-level data: gformula, aipw or plugin (default: the planner's)")
     run.add_argument("--jit", action="store_const", const=True, default=None,
                      help="NUTS: compile the potential with the PyTorch JIT (about twice as fast)")
     run.set_defaults(handler=_run)
 
 
 _INFERENCE_FLAGS = {"chains": "num_chains", "warmup": "num_warmup", "draws": "num_samples", "steps": "num_steps",
+                    "estimator": "estimator",
                     "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot"}
 
 
