@@ -36,6 +36,7 @@ from causalppl.transforms import do as do_transform
 
 if TYPE_CHECKING:
     from causalppl.fitted import FittedModel
+    from causalppl.inference.checking import CheckReport
 
 STDLIB_PREFIX = "stdlib:"
 
@@ -197,6 +198,33 @@ class Model:
             return answer(self.ir, spec, (options or Options()).with_context(data=dataset))
         except CausalPPLError as error:
             raise self._with_sources(error, spec) from None
+
+    def check(self, data: Any = None, alpha: float = 0.05, correction: str = "holm", seed: int | None = None,
+              ppc: bool = False, ppc_plot: str | None = None, **options: Any) -> "CheckReport":
+        """Test the graph's implications against ``data`` (else the file's data lines): a CheckReport.
+
+        Every conditional independence of the missing-edge basis is tested
+        with the test that fits the variables' types, every instrumental
+        inequality by its posterior probability; p-values are adjusted by
+        ``correction`` (holm, bh or none) and claims rejected at ``alpha``
+        are ``report.violations``.  ``ppc=True`` adds posterior predictive
+        checks of a Bayesian fit (``options`` go to the fit; ``ppc_plot``
+        writes arviz's plot_ppc to that file).
+        """
+        from causalppl.inference.checking import check_implications, posterior_predictive_checks
+
+        dataset = self.load_data(data)
+        if dataset is None:
+            raise CausalPPLError.at(Span.unknown(self.program.filename), "checking the model against data needs "
+                                    "data", "give data (a data line, --data PATH, or Model.check(df))")
+        try:
+            report = check_implications(self.ir, dataset, alpha=alpha, correction=correction, seed=seed)
+            if ppc:
+                settings = parse_options(dict(options, seed=seed)).with_context(data=dataset)
+                report = posterior_predictive_checks(self.ir, report, settings, plot=ppc_plot)
+        except CausalPPLError as error:
+            raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
+        return report
 
     def counterfactual_source(self, text: str) -> str:
         """The generated multi-world Pyro program of a counterfactual query (``compile --query``)."""

@@ -11,9 +11,10 @@ from typing import Callable, Sequence
 from rich.console import Console
 
 from causalppl import api
-from causalppl.diagnostics import CausalPPLError, speaking
+from causalppl.diagnostics import CausalPPLError, Span, speaking
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL = 0, 1, 2
+EXIT_CONTRADICTED = 3  # check --data: the data reject an implication of the model
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +68,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.data or args.ppc or args.ppc_plot:
+        return _check_data(args)
     failures = 0
     for file in args.files:
         try:
@@ -79,6 +82,40 @@ def _check(args: argparse.Namespace) -> int:
         variables = len(model.ir.model_variables)
         print(f"{file}: ok (model {model.name}: {variables} variables, {len(model.queries)} queries)")
     return EXIT_USER_ERROR if failures else EXIT_OK
+
+
+def _check_data(args: argparse.Namespace) -> int:
+    """``check FILE --data DATA``: test the model's implications against the data (heavy imports only here)."""
+    if len(args.files) != 1:
+        print("causalppl: check --data takes one model file", file=sys.stderr)
+        return EXIT_USER_ERROR
+    model = api.load(args.files[0])
+    if args.data:
+        model = model.with_data_files(args.data, replace=True)
+    report = model.check(alpha=_number_arg(args.alpha, "--alpha"), correction=args.correction,
+                         seed=_seed_arg(args.seed), ppc=args.ppc or bool(args.ppc_plot), ppc_plot=args.ppc_plot)
+    from causalppl import reporting
+
+    if args.format == "json":
+        print(reporting.check_json(report))
+    else:
+        reporting.print_check(report, Console(), limit=int(args.show))
+    return EXIT_OK if report.consistent else EXIT_CONTRADICTED
+
+
+def _number_arg(text: str, flag: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise CausalPPLError.at(Span.unknown("<command line>"), f"{flag} takes a number (got {text!r})") from None
+
+
+def _seed_arg(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise CausalPPLError.at(Span.unknown("<command line>"), f"--seed takes a whole number (got {text!r})")
+    return int(text)
 
 
 def _graph(args: argparse.Namespace) -> int:
@@ -136,8 +173,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"causalppl {_version()}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_run(commands)
-    check = commands.add_parser("check", help="parse and check models; no inference (exit 1 on errors)")
+    check = commands.add_parser("check", help="parse and check models (exit 1 on errors); with --data, test the "
+                                              "graph's implications against the data (exit 3 if rejected)")
     check.add_argument("files", nargs="+", metavar="FILE.scm")
+    check.add_argument("--data", action="append", metavar="PATH",
+                       help="test the model against this data file (repeatable; replaces the file's data lines)")
+    check.add_argument("--alpha", default="0.05", metavar="A", help="significance level after correction (0.05)")
+    check.add_argument("--correction", choices=("holm", "bh", "none"), default="holm",
+                       help="multiple-testing correction: holm (default), bh (Benjamini-Hochberg) or none")
+    check.add_argument("--ppc", action="store_true", help="also run posterior predictive checks of a Bayesian fit")
+    check.add_argument("--ppc-plot", metavar="FILE.png", help="draw the posterior predictive checks (arviz)")
+    check.add_argument("--seed", default=None, metavar="N", help="random seed")
+    check.add_argument("--show", default="10", metavar="N", help="how many of the worst implications to list")
+    check.add_argument("--format", choices=("table", "json"), default="table")
     check.set_defaults(handler=_check)
     graph = commands.add_parser("graph", help="draw the causal graph (.dot, .svg, .png, .pdf)")
     graph.add_argument("file", metavar="FILE.scm")
@@ -180,6 +228,8 @@ def _add_run(commands) -> None:
     run.add_argument("--warmup", metavar="N", help="NUTS: warm-up iterations per chain")
     run.add_argument("--draws", metavar="N", help="NUTS: posterior draws per chain")
     run.add_argument("--steps", metavar="N", help="SVI: optimization steps")
+    run.add_argument("--estimator", metavar="NAME",
+                     help="identified queries on unit-level data: gformula, aipw or plugin (default: the planner's)")
     run.add_argument("--jit", action="store_const", const=True, default=None,
                      help="NUTS: compile the potential with the PyTorch JIT (about twice as fast)")
     run.add_argument("--workers", metavar="N", help="bounds: processes for the posterior draws of polynomial programs")
@@ -189,6 +239,7 @@ def _add_run(commands) -> None:
 
 
 _INFERENCE_FLAGS = {"chains": "num_chains", "warmup": "num_warmup", "draws": "num_samples", "steps": "num_steps",
+                    "estimator": "estimator",
                     "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot",
                     "workers": "workers", "time_limit": "time_limit"}
 

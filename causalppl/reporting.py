@@ -103,3 +103,41 @@ def _number(value: float | None) -> str:
     if not math.isfinite(value):
         return str(value)
     return f"{value:.6g}"
+
+
+# ------------------------------------------------------------ model checks ----
+
+
+def check_json(report) -> str:
+    """A CheckReport (``causalppl check --data``) as one JSON object."""
+    return json.dumps(_finite(report.to_json()), indent=2)
+
+
+def print_check(report, console: Console, limit: int = 10) -> None:
+    """The verdict, then the worst claims (rejected ones first) and the posterior predictive checks."""
+    verdict = ("[green]consistent[/green]" if report.consistent
+               else f"[red]contradicted[/red]: {len(report.violations)} of {len(report.claims)} implications rejected")
+    console.print(f"model {escape(report.model)} against {report.units} units: {verdict} "
+                  f"(alpha {report.alpha:g}, {escape(report.correction)} correction)", highlight=False)
+    if report.claims:
+        table = Table(title=f"worst {min(limit, len(report.claims))} of {len(report.claims)} tested implications",
+                      title_justify="left")
+        for column in ("implication", "test", "p-value", "adjusted", ""):
+            table.add_column(column, overflow="fold")
+        for claim in report.worst(limit):
+            table.add_row(escape(claim.claim), escape(claim.method), _number(claim.p_value),
+                          _number(claim.adjusted), "[red]rejected[/red]" if claim.rejected else "ok")
+        console.print(table)
+    if report.predictive:
+        table = Table(title="posterior predictive checks", title_justify="left")
+        for column in ("variable", "statistic", "observed", "replicated", "p-value", ""):
+            table.add_column(column)
+        for check in sorted(report.predictive, key=lambda c: c.p_value):
+            table.add_row(escape(check.variable), escape(check.statistic), _number(check.observed),
+                          _number(check.replicated_mean), _number(check.p_value),
+                          "[red]failed[/red]" if check.failed else "ok")
+        console.print(table)
+    for line in report.untestable:
+        console.print(f"[cyan]note[/cyan]: {escape(line)}", highlight=False)
+    for note in report.notes:
+        console.print(f"[cyan]note[/cyan]: {escape(note)}", highlight=False)

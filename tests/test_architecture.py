@@ -14,7 +14,7 @@ STAGES = [
     {"ir"},
     {"semantics"},
     {"transforms"},
-    {"backends", "identification", "data", "interop", "drawing"},
+    {"backends", "identification", "data", "interop", "drawing", "statistics"},
     {"inference"},
     {"api", "fitted", "reporting"},
     {"cli", "__init__", "__main__"},
@@ -28,6 +28,7 @@ LOCAL_IMPORT_ALLOWLIST = {
     ("causalppl.api", "causalppl.drawing"),  # graphviz only when drawing
     ("causalppl.api", "causalppl.inference.plan"),
     ("causalppl.api", "causalppl.inference.counterfactual"),
+    ("causalppl.api", "causalppl.inference.checking"),  # statistical tests only when checking against data
     ("causalppl.cli", "causalppl.reporting"),
     ("causalppl.cli", "causalppl.drawing"),
     ("causalppl.cli", "causalppl.interop.bif"),

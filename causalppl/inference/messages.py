@@ -39,12 +39,15 @@ def method_cannot_answer(span: Span, asked: str, reasons: Iterable[str], able: I
     return query_error(span, f"{spell_option('method', asked)} cannot answer this query: {why}", hint)
 
 
-def no_engine(span: Span, reasons: Iterable[str]) -> CausalPPLError:
-    """No engine of the planner's table answers the query; each engine's reason."""
-    listed = "; ".join(dict.fromkeys(reasons))
+def no_engine(span: Span, refusals: Iterable[tuple[str, str]]) -> CausalPPLError:
+    """No engine of the planner's table answers the query: the engines grouped by their reason."""
+    grouped: dict[str, list[str]] = {}
+    for engine, reason in refusals:
+        grouped.setdefault(reason, []).append(engine)
+    listed = "; ".join(f"{', '.join(engines)}: {reason}" for reason, engines in grouped.items())
     return query_error(span, f"no engine can answer this query ({listed})",
                        "counterfactual and causal questions about unknown mechanisms need data (a data line or "
-                       "--data): then they are identified or bounded")
+                       f"{spell_option('data')}): then they are identified or bounded")
 
 
 def impossible_evidence(span: Span, detail: str | None = None, hint: str | None = None) -> CausalPPLError:

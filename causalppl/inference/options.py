@@ -16,7 +16,7 @@ Traceback (most recent call last):
 causalppl.diagnostics.CausalPPLError: <options>: error: unknown option 'sampels' (did you mean 'samples'?)
     hint: the options are: method, samples, seed, device, quiet, draws, num_chains, num_warmup, num_samples, \
 jit_compile, target_accept, max_tree_depth, num_steps, lr, guide, batch_size, conjugate, query_draws, \
-units_per_draw, save_trace, plot, sampler, prior, workers, time_limit
+units_per_draw, save_trace, plot, sampler, prior, workers, time_limit, estimator
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ DEVICES = ("cpu", "cuda")
 GUIDES = ("normal", "mvn")
 GUIDE_ALIASES = {"autonormal": "normal", "automultivariatenormal": "mvn", "multivariate": "mvn"}
 BOUNDS_SAMPLERS = ("gibbs", "nuts")
+#: Estimators of identified queries on unit-level data (docs/identification-and-bounds.md); auto: the planner's.
+ESTIMATORS = ("auto", "gformula", "aipw", "plugin")
 MAX_SEED = 2**32 - 1  # numpy's legacy seeding (used by Pyro) takes 32 bits
 OPTIONS_SPAN = Span.unknown("<options>")
 
@@ -84,6 +86,7 @@ class Options:
     device: str = "cpu"
     quiet: bool = True
     draws: int = 1000  # Dirichlet posterior draws of identification estimates and bounds
+    estimator: str = "auto"  # identified queries on unit-level data: gformula, aipw or plugin
     nuts: NutsOptions = field(default_factory=NutsOptions)
     svi: SviOptions = field(default_factory=SviOptions)
     posterior: PosteriorOptions = field(default_factory=PosteriorOptions)
@@ -262,6 +265,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "processes that solve the posterior draws of polynomial bounds programs"),
     OptionSpec("time_limit", "bounds", "time_limit", _positive_float,
                "seconds of global search (SCIP) per polynomial bounds program"),
+    OptionSpec("estimator", None, "estimator", _choice(ESTIMATORS),
+               "estimator of identified queries on unit-level data: gformula, aipw or plugin"),
 )
 SPECS = {spec.name: spec for spec in OPTIONS}
 
@@ -308,5 +313,5 @@ def units_per_draw(options: Options) -> int:
     return options.posterior.units_per_draw or min(options.samples, 10_000)
 
 
-__all__ = ["Options", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS", "OPTIONS",
+__all__ = ["Options", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS", "OPTIONS", "ESTIMATORS",
            "parse_options", "option_values", "units_per_draw"]

@@ -26,21 +26,25 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from causalppl.backends.factors import untabulable_reason
-from causalppl.diagnostics import spell_methods, spell_option
+from causalppl.diagnostics import CausalPPLError, spell_methods, spell_option
 from causalppl.inference.bayesian import answer_bayesian, fit
 from causalppl.inference.bayesian.weighting import answer_by_weighting
 from causalppl.inference.counterfactual import answer_counterfactual, answer_learned
 from causalppl.inference.devices import resolve_device
+from causalppl.inference.estimate.adjustment import adjustment_plan, aipw_applies, answer_adjustment
 from causalppl.inference.estimate.exact import answer_exact
 from causalppl.inference.estimate.identify import (
     answer_identify,
+    estimand_variables,
     identify_leaves,
     observed_in_data,
 )
+from causalppl.inference.estimate.mediation import NotMediation, answer_mediation, mediation_plan
 from causalppl.inference.estimate.montecarlo import answer_mc
+from causalppl.inference.estimate.plugin import NotPlugin, answer_plugin, plugin_plans
 from causalppl.inference.messages import method_cannot_answer, no_engine
 from causalppl.inference.options import METHODS, Options
-from causalppl.inference.partial.bounds import answer_bounds
+from causalppl.inference.partial.bounds import LinearTranslator, answer_bounds
 from causalppl.inference.results import Result
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NonparametricMechanism
@@ -148,6 +152,61 @@ class Facts:
     asked: str  # the method asked for
     ir: CausalModel
     spec: QuerySpec
+    estimator: str = "auto"  # the estimator asked for identified queries on unit-level data
+
+    @functools.cached_property
+    def needed(self) -> tuple[str, ...]:
+        """The variables the query and its identification estimands read (the query's alone if not identified)."""
+        try:
+            found = estimand_variables(self.ir, self.spec, self.data.observed)
+        except Exception:  # a query identification does not take: its own variables
+            found = ()
+        return tuple(dict.fromkeys(self.query.variables + found))
+
+    @functools.cached_property
+    def needs_continuous(self) -> str | None:
+        """The first variable the query or its estimand reads that is not finite (None: all finite)."""
+        return next((name for name in self.needed
+                     if name in self.ir and not self.ir.variable(name).domain.is_finite), None)
+
+    @functools.cached_property
+    def backdoor(self) -> bool:
+        """Every leaf has a back-door admissible set among the observed variables."""
+        try:
+            return adjustment_plan(self.ir, self.spec, self.data.observed) is not None
+        except (ValueError, KeyError):
+            return False
+
+    @functools.cached_property
+    def plugin(self) -> str | None:
+        """None when the plug-in estimator can sample every leaf's estimand; else why not."""
+        try:
+            plugin_plans(self.ir, self.spec, self.data.observed)
+        except NotPlugin as error:
+            return str(error)
+        except (ValueError, KeyError, CausalPPLError):
+            return "the query is not identified"
+        return None
+
+    @functools.cached_property
+    def mediation(self) -> str | None:
+        """None when the mediation formula identifies the counterfactual query; else why not."""
+        try:
+            mediation_plan(self.ir, self.spec, self.data.observed)
+        except NotMediation as error:
+            return str(error)
+        return None
+
+    @functools.cached_property
+    def bounds_refusal(self) -> str | None:
+        """Why the bounds engine cannot take a query with nested potential outcomes (None: it can, or none)."""
+        if not _nested(self.spec):
+            return None
+        try:
+            LinearTranslator(self.ir, self.spec).translate()
+        except CausalPPLError as error:
+            return error.diagnostics[0].message
+        return None
 
     @functools.cached_property
     def identified(self) -> bool:
@@ -282,10 +341,10 @@ def _not_identified(f: Facts) -> str | None:
 
 
 def _needed_finite(f: Facts) -> str | None:
-    for name in f.query.variables:
-        if name in f.ir and not f.ir.variable(name).domain.is_finite:
-            return f"'{name}' is {f.ir.variable(name).domain.describe()}; estimands are estimated for finite variables"
-    return None
+    name = f.needs_continuous
+    if name is None:
+        return None
+    return f"'{name}' is {f.ir.variable(name).domain.describe()}; the empirical joint is for finite variables"
 
 
 def _observed_finite(f: Facts) -> str | None:
@@ -301,6 +360,62 @@ def _causal(f: Facts) -> str | None:
 
 def _not_distribution(f: Facts) -> str | None:
     return "bounds take events, not a distribution P(Y)" if f.query.distribution else None
+
+
+def _unit_level(f: Facts) -> str | None:
+    """Identified queries go to the unit-level estimators when a variable is continuous or one was asked for."""
+    if f.needs_continuous is None and f.estimator == "auto":
+        return "every variable the query reads is finite: the estimand is evaluated on the empirical joint"
+    return None
+
+
+def _estimator(*names: str) -> Rule:
+    def rule(f: Facts) -> str | None:
+        if f.estimator in names:
+            return None
+        return f"{spell_option('estimator', f.estimator)} was asked for"
+    return rule
+
+
+def _no_estimator(f: Facts) -> str | None:
+    return None if f.estimator == "auto" else f"{spell_option('estimator', f.estimator)} is for identified queries"
+
+
+def _learned_or_identify(f: Facts) -> str | None:
+    return None if f.query.kind == "identify" else _unknown(f)
+
+
+def _has_backdoor(f: Facts) -> str | None:
+    return None if f.backdoor else "no back-door adjustment set among the observed variables"
+
+
+def _aipw_applies(f: Facts) -> str | None:
+    return aipw_applies(f.ir, f.spec)
+
+
+def _plugin(f: Facts) -> str | None:
+    return None if f.plugin is None else f"the plug-in estimator cannot take it: {f.plugin}"
+
+
+def _mediation(f: Facts) -> str | None:
+    return None if f.mediation is None else f"not identified by the mediation formula: {f.mediation}"
+
+
+def _bounds_take(f: Facts) -> str | None:
+    if f.bounds_refusal is None:
+        return None
+    if "nested" in f.bounds_refusal:
+        return f.bounds_refusal
+    return f"{f.bounds_refusal} (the query has nested potential outcomes)"
+
+
+def _nested(query: QuerySpec) -> bool:
+    for leaf in leaves(query.term):
+        refs = list(rx.counterfactuals_in(leaf.expr)) if isinstance(leaf, ExpectationSpec) else \
+            [e.outcome for e in leaf.events + leaf.evidence]
+        if any(isinstance(value, rx.CounterfactualRef) for ref in refs for _, value in ref.interventions):
+            return True
+    return False
 
 
 def _facts_text(*parts: Callable[[Facts], str | None]) -> Callable[[Facts], tuple[str, ...]]:
@@ -345,6 +460,10 @@ def _counterfactual_mode(method: str) -> Answerer:
     return functools.partial(answer_counterfactual, mode=method)
 
 
+def _adjustment(estimator: str) -> Callable[[str], Answerer]:
+    return lambda method: functools.partial(answer_adjustment, estimator=estimator)
+
+
 def _bounds(method: str) -> Answerer:
     return functools.partial(answer_bounds, bayesian=method if method in ("nuts", "svi") else None)
 
@@ -352,16 +471,36 @@ def _bounds(method: str) -> Answerer:
 _ESTIMATE = _all(_kind("estimate"), _counterfactual(False))
 _COUNTERFACTUAL = _all(_kind("estimate"), _counterfactual(True))
 _ANY_ESTIMATE = _kind("estimate")
+_IDENTIFIED = _all(_kind("estimate", "identify"), _counterfactual(False))
+_UNIT_LEVEL = _all(_learned_or_identify, _rows, _observational, _identified, _unit_level)
 
 TABLE: tuple[Engine, ...] = (
+    Engine("adjustment", ("identification",), True, _IDENTIFIED,
+           _all(_UNIT_LEVEL, _estimator("auto", "gformula"), _has_backdoor),
+           _facts_text(_unknowns_text, _data_text,
+                       lambda f: "the query is identified by back-door adjustment: the g-formula with an outcome "
+                                 "regression on the rows, Bayesian-bootstrap interval"),
+           _adjustment("gformula")),
+    Engine("aipw", ("identification",), True, _IDENTIFIED,
+           _all(_UNIT_LEVEL, _estimator("aipw"), _has_backdoor, _aipw_applies),
+           _facts_text(_unknowns_text, _data_text,
+                       lambda f: "the query is identified by back-door adjustment: the doubly robust AIPW estimator "
+                                 "(outcome regression and propensity model), Bayesian-bootstrap interval"),
+           _adjustment("aipw")),
+    Engine("plug-in", ("identification",), True, _IDENTIFIED,
+           _all(_UNIT_LEVEL, _estimator("auto", "plugin"), _plugin),
+           _facts_text(_unknowns_text, _data_text,
+                       lambda f: "the query is identified (ID/IDC): its estimand by plug-in -- regressions for its "
+                                 "conditionals, ancestral sampling -- with a Bayesian-bootstrap interval"),
+           _fixed(answer_plugin)),
     Engine("identification", ("identification",), True, _kind("identify"), lambda f: None,
            lambda f: ("an identify query: the ID/IDC estimand, estimated on "
                       + ("the data" if f.data.present else "the model's own distribution where it is known"),),
            _identification),
-    Engine("bounds", ("bounds",), True, _kind("bounds"), lambda f: None,
+    Engine("bounds", ("bounds",), True, _kind("bounds"), _bounds_take,
            lambda f: ("a bounds query: sharp bounds by linear programming over response functions",),
            _bounds),
-    Engine("bayesian-bounds", ("nuts", "svi"), False, _kind("bounds"), lambda f: None,
+    Engine("bayesian-bounds", ("nuts", "svi"), False, _kind("bounds"), _bounds_take,
            lambda f: ("a bounds query with a sampler asked for: the posterior of the query under a Dirichlet "
                       "prior over response types, beside the sharp bounds",),
            _bounds),
@@ -381,8 +520,14 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: "the query is identified from the observed variables: its ID/IDC estimand on "
                                  "the data, with a Dirichlet posterior interval"),
            _identification),
+    Engine("mediation", ("identification",), True, _COUNTERFACTUAL,
+           _all(_unknown, _rows, _observational, _mediation),
+           _facts_text(_unknowns_text, _data_text,
+                       lambda f: "the potential outcomes are identified by the mediation formula (no mediator-outcome "
+                                 "confounding): estimated from the data with a posterior interval"),
+           _fixed(answer_mediation)),
     Engine("bounds-estimate", ("bounds",), True, _ANY_ESTIMATE,
-           _all(_unknown, _rows, _not_identified, _causal, _observed_finite, _not_distribution),
+           _all(_unknown, _rows, _not_identified, _causal, _observed_finite, _not_distribution, _bounds_take),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: ("the counterfactual query" if f.query.counterfactual else "the causal query")
                        + " is not identified: sharp bounds instead of a point"),
@@ -390,12 +535,12 @@ TABLE: tuple[Engine, ...] = (
     Engine("exact", ("exact",), True, _ESTIMATE, _tabulable,
            lambda f: ("every variable is finite and every mechanism is known",),
            _fixed(answer_exact)),
-    Engine("bayesian", ("nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _data),
+    Engine("bayesian", ("nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _data, _no_estimator),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "their posterior (conjugate updates where exact) is pushed through the query"
                        if f.asked == "auto" else f"their posterior by {f.asked} is pushed through the query"),
            _bayesian),
-    Engine("prior", ("mc", "nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _no_data),
+    Engine("prior", ("mc", "nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _no_data, _no_estimator),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "every prior draw is pushed through the query (the answer's spread is the prior's)"),
            _bayesian),
@@ -440,7 +585,8 @@ class Plan:
 def plan_query(model: CausalModel, query: QuerySpec, options: Options) -> Plan:
     """The engine that answers ``query`` under ``options`` (a user error when the asked method cannot)."""
     asked = options.method
-    facts = Facts(ModelFacts.of(model), QueryFacts.of(query), DataFacts.of(model, options), asked, model, query)
+    facts = Facts(ModelFacts.of(model), QueryFacts.of(query), DataFacts.of(model, options), asked, model, query,
+                  options.estimator)
     verdicts = [(engine, engine.verdict(facts)) for engine in TABLE]
     if asked == "auto":
         chosen = next((engine for engine, why in verdicts if why is None and engine.auto), None)
@@ -494,7 +640,7 @@ def _refusal(query: QuerySpec, facts: Facts, verdicts) -> Exception:
     in_scope = [(engine, why) for engine, why in verdicts if engine.scope(facts) is None]
     able = [m for m in METHODS if m != "auto" and any(why is None and m in engine.methods for engine, why in verdicts)]
     if asked == "auto":
-        return no_engine(query.span, [f"{engine.name}: {why}" for engine, why in in_scope if engine.auto])
+        return no_engine(query.span, [(engine.name, why) for engine, why in in_scope if engine.auto])
     reasons = [why for engine, why in in_scope if asked in engine.methods]
     if not reasons:
         reasons = [why for engine, why in verdicts if asked in engine.methods]

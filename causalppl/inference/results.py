@@ -86,7 +86,8 @@ class Result:
     @property
     def interval_is_posterior(self) -> bool:
         """True when ``interval`` is a posterior credible interval rather than a Monte Carlo one."""
-        return (self.method in ("nuts", "svi", "conjugate", "prior", "identification")
+        return (self.method in ("nuts", "svi", "conjugate", "prior", "identification", "g-formula", "aipw",
+                                "plug-in", "mediation")
                 or self.kind in ("bounds", "identify"))
 
     def to_json(self) -> dict[str, Any]:

@@ -55,6 +55,12 @@ def answer_identify(model: CausalModel, query: QuerySpec, options: Options) -> R
         return _not_identified(query, failures)
     formula = _formula(query, identified)
     names = _needed_variables(model, query, identified)
+    continuous = [name for name in names if not model.variable(name).domain.is_finite]
+    if continuous:
+        return Result(query.name, query.text, identifiable=True, estimand=formula, method="identification",
+                      kind=query.kind, notes=(f"'{continuous[0]}' is {model.variable(continuous[0]).domain.describe()}"
+                                              ": give unit-level data (a data line or --data) to estimate the "
+                                              "estimand by regression",))
     joint = _joint_or_none(model, options, names)
     if joint is None:
         return Result(query.name, query.text, identifiable=True, estimand=formula, method="identification",
@@ -79,6 +85,19 @@ def observed_in_data(model: CausalModel, data) -> frozenset[str] | None:
     for block in blocks:
         names &= set(block.columns)
     return frozenset(names)
+
+
+def estimand_variables(model: CausalModel, query: QuerySpec, observed: frozenset[str] | None = None) -> tuple[str, ...]:
+    """The observed variables an identified query and its estimands read, in model order (identified leaves only)."""
+    identified = identify_leaves(model, query, observed)
+    usable = {key: result for key, result in identified.items() if result.identifiable}
+    needed: set[str] = set()
+    for leaf in leaves(query.term):
+        if id(leaf) in usable:
+            needed |= _mentioned(usable[id(leaf)].estimand)
+        needed |= _plain_outcomes(leaf) | {name for name, _ in leaf.interventions}
+        needed |= {e.outcome.variable for e in leaf.evidence}
+    return tuple(v.name for v in model.observables if v.name in needed)
 
 
 def _needed_variables(model: CausalModel, query: QuerySpec, identified: dict[int, Identification]) -> tuple[str, ...]:
@@ -114,7 +133,7 @@ def _identify_leaf(model: CausalModel, admg, leaf: ProbabilitySpec | Expectation
     outcomes = _outcome_names(model, leaf)
     treatments = {name for name, _ in leaf.interventions}
     conditions = {event.outcome.variable for event in leaf.evidence}
-    _require_observed_finite(model, leaf, outcomes | treatments | conditions)
+    _require_observed(model, leaf, outcomes | treatments | conditions)
     try:
         return identify(admg, outcomes, treatments, conditions)
     except ValueError as error:
@@ -132,14 +151,10 @@ def _outcome_names(model: CausalModel, leaf) -> set[str]:
     return {event.outcome.variable for event in leaf.events}
 
 
-def _require_observed_finite(model: CausalModel, leaf, names: set[str]) -> None:
+def _require_observed(model: CausalModel, leaf, names: set[str]) -> None:
     for name in sorted(names):
-        variable = model.variable(name)
-        if variable.kind == "latent":
+        if model.variable(name).kind == "latent":
             raise query_error(leaf.span, f"'{name}' is latent; identification is about observed variables")
-        if not variable.domain.is_finite:
-            raise query_error(leaf.span, f"'{name}' is {variable.domain.describe()}: identification and its "
-                                         "estimate need finite variables here")
 
 
 def _formula(query: QuerySpec, identified: dict[int, Identification]) -> str:
