@@ -76,14 +76,14 @@ def test_continuous_nie_intervals_cover_the_truth_over_many_seeds():
     assert np.mean(covered) >= 0.9
 
 
-def test_mediator_outcome_confounding_is_refused_and_bounds_say_they_do_not_take_nested_outcomes():
+def test_mediator_outcome_confounding_turns_the_effect_over_to_sharp_bounds():
     model = cp.loads(LEARNED.replace("Y : bool <- X, M, W", "Y : bool <- X, M, W\n    M <-> Y"))
     data = pd.DataFrame({"W": [0, 1] * 8, "X": [0, 0, 1, 1] * 4, "M": [0, 1, 1, 0] * 4, "Y": [1, 0] * 8})
-    with pytest.raises(cp.CausalPPLError) as error:
-        model.query(NDE, data=data)
-    message = str(error.value)
-    assert "mediator-outcome relation" in message
-    assert "bounds do not take nested potential outcomes yet" in message
+    plan = model.plan(NDE, data=data)
+    assert plan.engine == "bounds-estimate"
+    refused = dict(plan.alternatives)["mediation"]
+    assert "mediator-outcome relation" in refused
+    assert "confounded given the treatment" in refused
 
 
 def test_a_recanting_witness_breaks_the_mediation_formula():
@@ -96,10 +96,11 @@ def test_a_recanting_witness_breaks_the_mediation_formula():
     }
     """)
     data = pd.DataFrame({"X": [0, 1] * 8, "L": [0, 1, 1, 0] * 4, "M": [1, 0] * 8, "Y": [0, 0, 1, 1] * 4})
-    with pytest.raises(cp.CausalPPLError) as error:
-        model.plan(NDE, data=data)
-    assert "mediation: not identified by the mediation formula" in str(error.value)
-    assert "confounded given the treatment" in str(error.value)
+    plan = model.plan(NDE, data=data)
+    assert plan.engine == "bounds-estimate"
+    refused = dict(plan.alternatives)["mediation"]
+    assert refused.startswith("not identified by the mediation formula")
+    assert "confounded given the treatment" in refused
 
 
 def test_cross_world_products_are_not_taken_by_the_mediation_formula():
