@@ -132,7 +132,7 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
 
 #: Options whose command-line flag is not ``--`` plus the keyword with dashes.
 CLI_FLAGS = {"num_chains": "--chains", "num_warmup": "--warmup", "num_samples": "--draws", "num_steps": "--steps",
-             "jit_compile": "--jit"}
+             "jit_compile": "--jit", "ray_address": "--ray"}
 _interface: contextvars.ContextVar[str] = contextvars.ContextVar("causalppl_interface", default="python")
 
 

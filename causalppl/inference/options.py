@@ -16,7 +16,7 @@ Traceback (most recent call last):
 causalppl.diagnostics.CausalPPLError: <options>: error: unknown option 'sampels' (did you mean 'samples'?)
     hint: the options are: method, samples, seed, device, quiet, draws, num_chains, num_warmup, num_samples, \
 jit_compile, target_accept, max_tree_depth, num_steps, lr, guide, batch_size, conjugate, query_draws, \
-units_per_draw, save_trace, plot, sampler, prior
+units_per_draw, save_trace, plot, sampler, prior, workers, ray_address, chunk_size, draws_per_row
 """
 
 from __future__ import annotations
@@ -73,6 +73,16 @@ class BoundsOptions:
 
 
 @dataclass(frozen=True)
+class ScaleOptions:
+    """Where the work runs: worker processes, a Ray cluster, rows per chunk (docs/scale.md)."""
+
+    workers: int | None = None  # None: one process per chain (up to the cores) when the chains are long enough
+    ray_address: str | None = None  # None: this machine only; "auto", "local", or a cluster address
+    chunk_size: int = 100_000  # rows scored per chunk (and per Ray batch)
+    draws_per_row: int = 1000  # noise draws per row where abduction samples
+
+
+@dataclass(frozen=True)
 class Options:
     """Validated query options; ``data`` and ``posterior`` are the context the answer is computed in."""
 
@@ -86,15 +96,17 @@ class Options:
     svi: SviOptions = field(default_factory=SviOptions)
     posterior: PosteriorOptions = field(default_factory=PosteriorOptions)
     bounds: BoundsOptions = field(default_factory=BoundsOptions)
+    scale: ScaleOptions = field(default_factory=ScaleOptions)
     data: Any = field(default=None, compare=False)  # a causalppl.data.DataCollection, or None
     fitted: Any = field(default=None, compare=False)  # a Posterior already fitted (FittedModel), or None
+    rows: Any = field(default=None, compare=False)  # the rows of a per-row query (causalppl.data.RowBatch)
 
     def updated(self, **values: Any) -> "Options":
         """A copy with more keyword options applied (validated like :func:`parse_options`)."""
         return parse_options(values, base=self)
 
-    def with_context(self, data: Any = None, fitted: Any = None) -> "Options":
-        return replace(self, data=data, fitted=fitted)
+    def with_context(self, data: Any = None, fitted: Any = None, rows: Any = None) -> "Options":
+        return replace(self, data=data, fitted=fitted, rows=rows)
 
 
 # ------------------------------------------------------------------ the table ----
@@ -225,6 +237,16 @@ def _path_text(spelled: str, value: Any) -> str | None:
     return text
 
 
+def _ray_address(spelled: str, value: Any) -> str | None:
+    if value in (None, False):
+        return None
+    text = str(value).strip() if isinstance(value, str) else None
+    if not text or any(c.isspace() for c in text):
+        raise ValueError(f"{spelled} must be auto, local, or a cluster address such as 10.0.0.5:6379 "
+                         f"(got {_shown(value)})")
+    return text.lower() if text.lower() in ("auto", "local") else text
+
+
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -256,6 +278,13 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("sampler", "bounds", "sampler", _optional_choice(BOUNDS_SAMPLERS),
                "sampler of the Bayesian bounds mode: gibbs or nuts"),
     OptionSpec("prior", "bounds", "prior", _positive_float, "Dirichlet concentration over response types"),
+    OptionSpec("workers", "scale", "workers", _optional_positive_int,
+               "processes for NUTS chains (1: one after another)"),
+    OptionSpec("ray_address", "scale", "ray_address", _ray_address,
+               "run on a Ray cluster: auto, local, or an address"),
+    OptionSpec("chunk_size", "scale", "chunk_size", _positive_int, "rows scored per chunk"),
+    OptionSpec("draws_per_row", "scale", "draws_per_row", _positive_int,
+               "noise draws per row where scoring samples"),
 )
 SPECS = {spec.name: spec for spec in OPTIONS}
 
@@ -302,5 +331,5 @@ def units_per_draw(options: Options) -> int:
     return options.posterior.units_per_draw or min(options.samples, 10_000)
 
 
-__all__ = ["Options", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS", "OPTIONS",
+__all__ = ["Options", "ScaleOptions", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS", "OPTIONS",
            "parse_options", "option_values", "units_per_draw"]

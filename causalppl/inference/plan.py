@@ -42,6 +42,7 @@ from causalppl.inference.messages import method_cannot_answer, no_engine
 from causalppl.inference.options import METHODS, Options
 from causalppl.inference.partial.bounds import answer_bounds
 from causalppl.inference.results import Result
+from causalppl.inference.rows import answer_rows, answer_rows_learned
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NonparametricMechanism
 from causalppl.ir.model import CausalModel
@@ -51,6 +52,7 @@ from causalppl.ir.queries import (
     QuerySpec,
     has_counterfactuals,
     leaves,
+    per_row_evidence,
 )
 
 Answerer = Callable[[CausalModel, QuerySpec, Options], Result]
@@ -98,6 +100,7 @@ class QueryFacts:
     distribution: bool
     interventional: bool
     variables: tuple[str, ...]  # every variable the query reads, names in order of appearance
+    per_row: tuple[str, ...] = ()  # evidence whose values each row supplies (causalppl score)
 
     @staticmethod
     def of(query: QuerySpec) -> "QueryFacts":
@@ -116,6 +119,7 @@ class QueryFacts:
             distribution=isinstance(query.term, ProbabilitySpec) and query.term.is_distribution,
             interventional=any(leaf.interventions for leaf in specs),
             variables=tuple(dict.fromkeys(names)),
+            per_row=per_row_evidence(query.term),
         )
 
 
@@ -202,6 +206,12 @@ def _counterfactual(wanted: bool) -> Rule:
     return lambda f: "the query has potential outcomes" if f.query.counterfactual else None
 
 
+def _rows(wanted: bool) -> Rule:
+    if wanted:
+        return lambda f: None if f.query.per_row else "the query has no per-row evidence"
+    return lambda f: "the query takes each row's values (per-row evidence)" if f.query.per_row else None
+
+
 def _known(f: Facts) -> str | None:
     if f.model.nonparametric:
         return f"'{f.model.nonparametric[0]}' has an unknown mechanism"
@@ -222,7 +232,7 @@ def _data(f: Facts) -> str | None:
     return None if f.data.present else "there are no data"
 
 
-def _rows(f: Facts) -> str | None:
+def _data_rows(f: Facts) -> str | None:
     if f.data.fitted:
         return "a fitted posterior answers the model's queries"
     return None if f.data.rows else "there are no data"
@@ -341,11 +351,30 @@ def _bounds(method: str) -> Answerer:
     return functools.partial(answer_bounds, bayesian=method if method in ("nuts", "svi") else None)
 
 
-_ESTIMATE = _all(_kind("estimate"), _counterfactual(False))
-_COUNTERFACTUAL = _all(_kind("estimate"), _counterfactual(True))
-_ANY_ESTIMATE = _kind("estimate")
+def _row_mode(method: str) -> Answerer:
+    return functools.partial(answer_rows, mode=method)
+
+
+def _rows_learned(method: str) -> Answerer:
+    return functools.partial(answer_rows_learned, sampler="nuts" if method == "auto" else method,
+                             conjugate=method == "auto")
+
+
+_ESTIMATE = _all(_kind("estimate"), _rows(False), _counterfactual(False))
+_COUNTERFACTUAL = _all(_kind("estimate"), _rows(False), _counterfactual(True))
+_ANY_ESTIMATE = _all(_kind("estimate"), _rows(False))
+_PER_ROW = _all(_kind("estimate"), _rows(True))
 
 TABLE: tuple[Engine, ...] = (
+    Engine("rows", ("exact", "mc"), True, _PER_ROW, _all(_known, _no_priors),
+           _facts_text(lambda f: f"each row supplies {', '.join(f.query.per_row)}: one batch for every row",
+                       lambda f: "every mechanism is known: exact contraction of the distinct rows (finite), "
+                                 "one Gaussian solve for all rows (linear-Gaussian), else abduction draws per row"),
+           _row_mode),
+    Engine("rows-learned", ("nuts", "svi"), True, _PER_ROW, _has_unknowns,
+           _facts_text(lambda f: f"each row supplies {', '.join(f.query.per_row)}", _unknowns_text, _data_text,
+                       lambda f: "the posterior is fitted once; every row is answered under each posterior draw"),
+           _rows_learned),
     Engine("identification", ("identification",), True, _kind("identify"), lambda f: None,
            lambda f: ("an identify query: the ID/IDC estimand, estimated on "
                       + ("the data" if f.data.present else "the model's own distribution where it is known"),),
@@ -368,13 +397,13 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: "abduction inside each posterior draw of the parameters"),
            _learned),
     Engine("identification-estimate", ("identification",), True, _ESTIMATE,
-           _all(_unknown, _rows, _observational, _identified, _needed_finite),
+           _all(_unknown, _data_rows, _observational, _identified, _needed_finite),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "the query is identified from the observed variables: its ID/IDC estimand on "
                                  "the data, with a Dirichlet posterior interval"),
            _identification),
     Engine("bounds-estimate", ("bounds",), True, _ANY_ESTIMATE,
-           _all(_unknown, _rows, _not_identified, _causal, _observed_finite, _not_distribution),
+           _all(_unknown, _data_rows, _not_identified, _causal, _observed_finite, _not_distribution),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: ("the counterfactual query" if f.query.counterfactual else "the causal query")
                        + " is not identified: sharp bounds instead of a point"),
@@ -496,6 +525,7 @@ def _facts_json(facts: Facts) -> dict[str, Any]:
     model, query, data = facts.model, facts.query, facts.data
     return {
         "query_kind": query.kind, "counterfactual": query.counterfactual, "evidence": query.evidence,
+        "per_row_evidence": list(query.per_row),
         "interventional": query.interventional, "finite": model.finite, "known_mechanisms": model.known,
         "parameters_with_priors": list(model.priors), "unknown_mechanisms": list(model.nonparametric),
         "unknown_confounders": list(model.confounded), "exact_enumeration": model.untabulable is None,

@@ -42,6 +42,7 @@ from causalppl.inference.messages import query_error
 from causalppl.inference.observed import NotTabulable, observed_joint
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
+from causalppl.inference.scale.blocks import bounds_in_blocks
 from causalppl.ir import expressions as rx
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import (
@@ -73,7 +74,8 @@ def answer_bounds(model: CausalModel, query: QuerySpec, options: Options, bayesi
     experiments = [_normalized(experiment) for experiment in counted]
     try:
         point = sharp_bounds(graph, linear, observational, experiments)
-        batch = bounds_for_draws(graph, linear, draws, experiments) if draws is not None else None
+        batch = bounds_in_blocks(bounds_for_draws, graph, linear, draws, experiments,
+                                 options.scale.ray_address) if draws is not None else None
     except (IncompatibleData, ZeroProbabilityCondition) as error:
         raise query_error(query.span, str(error), "check the data, or the model's graph") from None
     except ValueError as error:
