@@ -68,6 +68,9 @@ class CausalPPLError(Exception):
     def __post_init__(self) -> None:
         super().__init__(self.render())
 
+    def __reduce__(self):  # picklable, so that errors in worker processes and Ray tasks come back whole
+        return (type(self), (list(self.diagnostics), dict(self.sources)))
+
     @staticmethod
     def at(span: Span, message: str, hint: str | None = None, source: str | None = None) -> "CausalPPLError":
         sources = {span.filename: source} if source is not None else {}

@@ -35,11 +35,19 @@ def connect(address: str) -> Any:
         if address == "local":
             ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
         else:
-            ray.init(address=address, log_to_driver=False, configure_logging=False)
+            host = _loopback_host(address)
+            extra = {"_node_ip_address": host} if host else {}
+            ray.init(address=address, log_to_driver=False, configure_logging=False, **extra)
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise CausalPPLError.at(RAY_SPAN, f"cannot connect to the Ray cluster at '{address}': {error}",
                                 "start one with 'ray start --head' (then use auto), or use local") from None
     return ray
+
+
+def _loopback_host(address: str) -> str | None:
+    """The head's host when it is a loopback address (a cluster on this machine): the driver joins it there."""
+    host = address.split("://")[-1].rsplit(":", 1)[0]
+    return host if host.startswith("127.") else None
 
 
 def cluster_cpus(ray: Any) -> int:

@@ -14,6 +14,7 @@ column is reported before the cluster starts.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -30,6 +31,7 @@ from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import QuerySpec
 
 ROW_NUMBER = "__causalppl_row__"  # row numbers travel with DataFrame rows, for errors
+ERROR = "__causalppl_error__"  # a user error found by an actor travels back as a one-cell batch
 PROBE_ROWS = 16
 
 
@@ -45,8 +47,11 @@ class ScoreActor:
         if ROW_NUMBER in batch.columns:
             numbers = batch[ROW_NUMBER].to_numpy()
             batch = batch.drop(columns=[ROW_NUMBER])
-        return score_frame(self.model, self.specs, batch, self.options, self.origin, None, None, self.constants,
-                           numbers=numbers)
+        try:
+            return score_frame(self.model, self.specs, batch, self.options, self.origin, None, None,
+                               self.constants, numbers=numbers)
+        except CausalPPLError as error:  # Ray would wrap it past recognition: send it back as data
+            return pd.DataFrame({ERROR: [pickle.dumps(error)]})
 
 
 def score_on_ray(model: CausalModel, specs: Sequence[QuerySpec], source: Path | pd.DataFrame, options: Options,
@@ -60,19 +65,35 @@ def score_on_ray(model: CausalModel, specs: Sequence[QuerySpec], source: Path | 
     _probe(model, specs, source, local, origin, summary)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
+    context.enable_progress_bars = not options.quiet
     dataset = _dataset(ray, source)
     scored = dataset.map_batches(ScoreActor, fn_constructor_args=(model, tuple(specs), local, origin),
                                  batch_format="pandas", batch_size=options.scale.chunk_size,
                                  concurrency=cluster_cpus(ray), num_cpus=1)
     try:
         for batch in scored.iter_batches(batch_format="pandas", batch_size=None):
+            if ERROR in batch.columns:
+                errors = batch[ERROR].dropna()
+                if len(errors):
+                    raise pickle.loads(errors.iloc[0])
+                batch = batch.drop(columns=[ERROR])
             summary.rows += len(batch)
-            yield batch
+            yield _numpy_columns(batch)
     except Exception as error:  # a user error inside an actor comes back wrapped by Ray
         cause = _user_error(error)
         if cause is None:
             raise
         raise cause from None
+
+
+def _numpy_columns(batch: pd.DataFrame) -> pd.DataFrame:
+    """Columns as the local route gives them (numpy dtypes, not Arrow-backed ones)."""
+    for name in batch.columns:
+        dtype = batch[name].dtype
+        if isinstance(dtype, pd.ArrowDtype):
+            numpy_dtype = dtype.numpy_dtype
+            batch[name] = batch[name].to_numpy(dtype=object if numpy_dtype.kind in "OSU" else numpy_dtype)
+    return batch
 
 
 def _dataset(ray: Any, source: Path | pd.DataFrame) -> Any:
