@@ -20,7 +20,7 @@ import torch
 from causalppl.data.rows import RowBatch
 from causalppl.inference.bayesian import fit
 from causalppl.inference.counterfactual.answer import numerics
-from causalppl.inference.devices import resolve_device
+from causalppl.inference.devices import resolve_device, running_on
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
@@ -38,7 +38,7 @@ def answer_rows(model: CausalModel, query: QuerySpec, options: Options, mode: st
     """Every row's answer on a known model (``mode``: auto, exact or mc)."""
     rows = _rows(query, options)
     device = resolve_device(options.device, query.span)
-    with numerics(options.seed):
+    with numerics(options.seed), running_on(device):
         values, method, notes = _answer_known(model, query, rows, mode, options.scale.draws_per_row, device)
     return Result(query.name, query.text, method=method, notes=notes, rows=values,
                   diagnostics={"rows": rows.n_rows})
@@ -56,7 +56,7 @@ def answer_rows_learned(model: CausalModel, query: QuerySpec, options: Options, 
     per_draw, methods = [], set()
     for index, known in enumerate(known_models):
         seed = None if options.seed is None else options.seed * 1000 + index
-        with numerics(seed):
+        with numerics(seed), running_on(device):
             values, method, _ = _answer_known(known, query, rows, "auto", options.scale.draws_per_row, device)
         per_draw.append(values)
         methods.add(method)

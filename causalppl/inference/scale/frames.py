@@ -9,7 +9,7 @@ fitted once (:func:`prepare`), before the first frame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -59,6 +59,7 @@ def score_frame(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFr
     """
     domains = {name: model.variable(name).domain for spec in specs for name in per_row_evidence(spec.term)}
     rows = row_batch(frame, domains, origin, first_row, numbers=numbers)
+    options = _chunk_seed(options, first_row, numbers)
     columns: dict[str, np.ndarray] = {}
     constants = {} if constants is None else constants
     for spec in specs:
@@ -79,6 +80,14 @@ def score_frame(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFr
     if summary is not None:
         summary.rows += len(frame)
     return scored
+
+
+def _chunk_seed(options: Options, first_row: int | None, numbers: np.ndarray | None) -> Options:
+    """Each chunk its own random stream, fixed by the seed and its first row (the same on Ray and locally)."""
+    if options.seed is None:
+        return options
+    first = int(numbers[0]) if numbers is not None and len(numbers) else (first_row or 1)
+    return replace(options, seed=(options.seed + first - 1) % (2**32))
 
 
 def _constant_columns(name: str, result: Result) -> dict:

@@ -67,12 +67,14 @@ def run_svi_on_ray(likelihood: Likelihood, sites: tuple[str, ...], settings: Fit
                  {k: v.detach().to("cpu") for k, v in likelihood.columns.items()}, likelihood.n_units,
                  None if likelihood.experiments is None else
                  {k: v.to("cpu") for k, v in likelihood.experiments.generated.items()}, sites, settings, workers)
-    trainer = TorchTrainer(train_worker, train_loop_config={"job": ray.put(job)},
+    mailbox = ray.remote(num_cpus=0)(Mailbox).remote()
+    trainer = TorchTrainer(train_worker, train_loop_config={"job": ray.put(job), "mailbox": mailbox},
                            scaling_config=ScalingConfig(num_workers=workers,
                                                         use_gpu=settings.device.startswith("cuda")))
-    result = trainer.fit()
-    metrics = result.metrics
-    draws = {name: torch.as_tensor(np.asarray(metrics["draws"][name])) for name in sites}
+    trainer.fit()
+    metrics = ray.get(mailbox.take.remote())
+    ray.kill(mailbox)
+    draws = {name: torch.as_tensor(np.array(metrics["draws"][name])) for name in sites}
     statistics = {"loss": np.asarray(metrics["loss"]), "num_steps": settings.num_steps,
                   "batch_size": metrics["batch_size"], "workers": workers}
     return SamplerRun(stack_chains([draws], sites), None, statistics)
@@ -122,8 +124,22 @@ def train_worker(config: dict[str, Any]) -> None:
     if rank == 0:
         with torch.no_grad():
             samples = [guide() for _ in range(settings.num_samples)]
-        metrics["draws"] = {name: torch.stack([s[name] for s in samples]).tolist() for name in job.sites}
-    ray.train.report(metrics)
+        metrics["draws"] = {name: torch.stack([s[name] for s in samples]).numpy() for name in job.sites}
+        ray.get(config["mailbox"].put.remote(metrics))
+    ray.train.report({"loss": float(losses[-1]) if len(losses) else 0.0})
+
+
+class Mailbox:
+    """A Ray actor holding what rank 0 sends back (no shared storage needed on a cluster)."""
+
+    def __init__(self) -> None:
+        self.value: Any = None
+
+    def put(self, value: Any) -> None:
+        self.value = value
+
+    def take(self) -> Any:
+        return self.value
 
 
 @dataclass
