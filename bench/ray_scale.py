@@ -45,6 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--chunk-size", type=int, default=100_000)
+    parser.add_argument("--draws-per-row", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--draws", type=int, default=300)
     args = parser.parse_args()
@@ -58,12 +59,12 @@ def main() -> None:
     fit_options = dict(method="nuts", num_chains=4, num_warmup=args.warmup, num_samples=args.draws, seed=5)
     with two_node_cluster() as address:
         print(f"two-node cluster at {address}", flush=True)
-        model.score(rows.head(1000), query, ray_address=address, chunk_size=500, seed=1)  # start the actors' code
-        local, local_s = timed(lambda: model.score(rows, query, chunk_size=args.chunk_size, seed=1))
-        spread, spread_s = timed(lambda: model.score(rows, query, chunk_size=args.chunk_size, seed=1,
-                                                     ray_address=address))
+        model.score(rows.head(1000), query, ray_address=address, chunk_size=500, seed=1)  # connect; warm the nodes
+        settings = dict(chunk_size=args.chunk_size, seed=1, draws_per_row=args.draws_per_row)
+        local, local_s = timed(lambda: model.score(rows, query, **settings))
+        spread, spread_s = timed(lambda: model.score(rows, query, ray_address=address, **settings))
         same = np.allclose(local["pn"].to_numpy(), spread["pn"].to_numpy(), atol=1e-12)
-        print(f"score {args.rows} rows (PN per row, sampled abduction): one node {local_s:.1f} s, two nodes "
+        print(f"score {args.rows} rows (PN per row, sampled abduction, {args.draws_per_row} draws per row): one node {local_s:.1f} s, two nodes "
               f"{spread_s:.1f} s, speed-up {local_s / spread_s:.2f}x; same answers: {same}", flush=True)
         clear_fit_cache()
         serial, serial_s = timed(lambda: fit_model.fit(data, workers=1, **fit_options))

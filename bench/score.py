@@ -147,7 +147,7 @@ def pn_memory(rows: int) -> tuple[float, float]:
         pd.DataFrame({"X": rng.integers(0, 2, rows), "Y": rng.integers(0, 2, rows)}).to_csv(path / "rows.csv",
                                                                                             index=False)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "causalppl", "score", str(path / "m.scm"), "--data",
+        subprocess.run([sys.executable, "-m", "causalppl.cli", "score", str(path / "m.scm"), "--data",
                         str(path / "rows.csv"), "--query", "pn = P(Y[X = 0] = 0 | X, Y)", "-o",
                         str(path / "out.parquet"), "--quiet"], check=True, env=dict(os.environ))
         seconds = time.perf_counter() - start

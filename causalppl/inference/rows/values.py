@@ -7,9 +7,9 @@ what a per-row answerer hands back in ``Result.rows``: the estimate of
 every row, and a 95% interval where the method gives one.
 
 >>> import torch
->>> a = RowEstimate(torch.tensor([0.5, 0.2]), torch.tensor([0.01, 0.0]))
->>> (a - 0.1).value.tolist(), (1 - a).variance.tolist()
-([0.4, 0.1...], [0.01, 0.0])
+>>> a = RowEstimate(torch.tensor([0.5, 0.25], dtype=torch.float64), torch.tensor([0.01, 0.0], dtype=torch.float64))
+>>> (a - 0.25).value.tolist(), (1 - a).variance.tolist()
+([0.25, 0.0], [0.01, 0.0])
 """
 
 from __future__ import annotations
