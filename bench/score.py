@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -147,11 +146,14 @@ def pn_memory(rows: int) -> tuple[float, float]:
         pd.DataFrame({"X": rng.integers(0, 2, rows), "Y": rng.integers(0, 2, rows)}).to_csv(path / "rows.csv",
                                                                                             index=False)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "causalppl.cli", "score", str(path / "m.scm"), "--data",
-                        str(path / "rows.csv"), "--query", "pn = P(Y[X = 0] = 0 | X, Y)", "-o",
-                        str(path / "out.parquet"), "--quiet"], check=True, env=dict(os.environ))
+        child = subprocess.Popen([sys.executable, "-m", "causalppl.cli", "score", str(path / "m.scm"), "--data",
+                                  str(path / "rows.csv"), "--query", "pn = P(Y[X = 0] = 0 | X, Y)", "-o",
+                                  str(path / "out.parquet"), "--quiet"], env=dict(os.environ))
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak memory
+        child.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        assert child.returncode == 0, child.returncode
+        peak = usage.ru_maxrss / 1024
         scored = pd.read_parquet(path / "out.parquet")
         assert len(scored) == rows and scored["pn"].between(0, 1).all()
     return seconds, peak
