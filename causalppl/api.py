@@ -8,6 +8,7 @@ torch.Size([100])
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,11 +20,13 @@ import torch
 
 from causalppl.backends.pyro_codegen import GeneratedProgram, generate
 from causalppl.data import DataCollection, read_table, to_dataset
+from causalppl.data.rows import RowWriter
 from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.inference.estimate.montecarlo import forward_samples
 from causalppl.inference.options import Options, parse_options
 from causalppl.inference.plan import answer
 from causalppl.inference.results import Result
+from causalppl.inference.scale.score import score_dataframe, score_path
 from causalppl.ir import CausalModel
 from causalppl.ir.queries import QuerySpec
 from causalppl.resources import stdlib_dir, stdlib_models
@@ -180,6 +183,45 @@ class Model:
         dataset = self.load_data(data)
         return [self.answer(spec, data=dataset, options=settings) for spec in specs]
 
+    def score(self, rows: Any, queries: str | Iterable[str], output: str | Path | None = None, data: Any = None,
+              **options: Any) -> Any:
+        """Answer per-row queries for every row: ``rows`` is a DataFrame or a CSV/Parquet path.
+
+        A query's evidence written without a value takes each row's value
+        (``"pn = P(Y[X = 0] = 0 | X, Y)"``, ``"E[Y | do(X = 1), Age]"``).  The
+        result keeps the rows' columns and adds one column per query (named
+        after the query, else ``q1``, ``q2``, ... by position), with ``_lo``/``_hi`` columns where
+        the method gives intervals.  ``data`` is what unknowns are learned from
+        (default: the file's data lines).  With ``output`` (a .csv or .parquet
+        path; ``"-"``: CSV on standard output) the rows are streamed chunk by
+        chunk into it and a summary is returned instead of a DataFrame.  Options as for :meth:`query`, plus
+        ``chunk_size``, ``draws_per_row``, ``workers`` and ``ray_address``
+        (docs/scale.md).
+        """
+        texts = [queries] if isinstance(queries, str) else list(queries)
+        specs = [self._check_query_text(text, per_row=True) for text in texts]
+        settings = parse_options(options).with_context(data=self.load_data(data))
+        try:
+            if isinstance(rows, pd.DataFrame):
+                scored, summary = score_dataframe(self.ir, specs, rows, settings)
+                if output is None:
+                    return scored
+                if str(output) == "-":
+                    scored.to_csv(sys.stdout, index=False)
+                    return summary
+                with RowWriter(Path(output)) as writer:
+                    writer.write(scored)
+                summary.output = str(output)
+                return summary
+            path = resolve_path(rows)
+            if output is None:
+                frame = read_table(path, Span.unknown(str(path)))
+                return score_dataframe(self.ir, specs, frame, settings)[0]
+            target = None if str(output) == "-" else Path(output)
+            return score_path(self.ir, specs, path, target, settings, Span.unknown(str(path)))
+        except CausalPPLError as error:
+            raise self._with_sources(error, specs[0]) from None
+
     def plan(self, text: str, data: Any = None, **options: Any):
         """The planner's choice for a query, without answering it (``causalppl run --explain``)."""
         from causalppl.inference.plan import plan_query
@@ -256,11 +298,11 @@ class Model:
         except CausalPPLError as error:
             raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
 
-    def _check_query_text(self, text: str) -> QuerySpec:
+    def _check_query_text(self, text: str, per_row: bool = False) -> QuerySpec:
         if not isinstance(text, str):
             raise TypeError(f"a query is a string such as \"P(Y = 1 | do(X = 1))\", not {type(text).__name__}")
         query = parse_query(text)
-        return check_query(query, self.program)
+        return check_query(query, self.program, per_row=per_row)
 
     def _with_sources(self, error: CausalPPLError, spec: QuerySpec) -> CausalPPLError:
         sources = dict(error.sources)

@@ -54,8 +54,8 @@ def _run(args: argparse.Namespace) -> int:
         model = model.with_data_files(args.data, replace=args.replace_data)
     options = dict(method=args.method, samples=args.samples, seed=args.seed, device=args.device,
                    quiet=args.quiet or args.format == "json" or not sys.stderr.isatty())
-    for flag, option in _INFERENCE_FLAGS.items():
-        if getattr(args, flag) is not None:
+    for flag, option in {**_INFERENCE_FLAGS, **_SCALE_FLAGS}.items():
+        if getattr(args, flag, None) is not None:
             options[option] = getattr(args, flag)
     results = model.run(args.query or None, **options)
     from causalppl import reporting
@@ -64,6 +64,22 @@ def _run(args: argparse.Namespace) -> int:
         print(reporting.results_json(model.name, results))
     else:
         reporting.print_results(model.name, results, Console(), explain=args.explain)
+    return EXIT_OK
+
+
+def _score(args: argparse.Namespace) -> int:
+    model = api.load(args.file)
+    if args.fit_data:
+        model = model.with_data_files(args.fit_data, replace=args.replace_data)
+    options = dict(method=args.method, samples=args.samples, seed=args.seed, device=args.device,
+                   quiet=args.quiet or not sys.stderr.isatty())
+    for flag, option in {**_INFERENCE_FLAGS, **_SCALE_FLAGS}.items():
+        if getattr(args, flag, None) is not None:
+            options[option] = getattr(args, flag)
+    summary = model.score(args.data, args.query, output=args.output or "-", **options)
+    from causalppl import reporting
+
+    reporting.print_score_summary(summary, Console(stderr=True))
     return EXIT_OK
 
 
@@ -173,6 +189,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"causalppl {_version()}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_run(commands)
+    _add_score(commands)
     check = commands.add_parser("check", help="parse and check models (exit 1 on errors); with --data, test the "
                                               "graph's implications against the data (exit 3 if rejected)")
     check.add_argument("files", nargs="+", metavar="FILE.scm")
@@ -232,16 +249,52 @@ def _add_run(commands) -> None:
                      help="identified queries on unit-level data: gformula, aipw or plugin (default: the planner's)")
     run.add_argument("--jit", action="store_const", const=True, default=None,
                      help="NUTS: compile the potential with the PyTorch JIT (about twice as fast)")
-    run.add_argument("--workers", metavar="N", help="bounds: processes for the posterior draws of polynomial programs")
     run.add_argument("--time-limit", metavar="SECONDS",
                      help="bounds: global-search time per polynomial program (default 60)")
+    _add_scale_flags(run)
     run.set_defaults(handler=_run)
 
 
+def _add_score(commands) -> None:
+    score = commands.add_parser("score", help="answer per-row queries for every row of a table")
+    score.add_argument("file", metavar="FILE.scm", help="a model file, or stdlib:NAME")
+    score.add_argument("--data", required=True, metavar="ROWS",
+                       help="the rows to score (.csv or .parquet); evidence without a value takes each row's value")
+    score.add_argument("--query", action="append", required=True, metavar="TEXT",
+                       help="a per-row query such as 'pn = P(Y[X = 0] = 0 | X, Y)' (repeatable; one column each)")
+    score.add_argument("-o", "--output", metavar="OUT", help="write .csv or .parquet (CSV on stdout when omitted)")
+    score.add_argument("--fit-data", action="append", metavar="PATH",
+                       help="add a data file to learn the model's unknowns from (repeatable)")
+    score.add_argument("--replace-data", action="store_true", help="learn only from --fit-data, not the data lines")
+    score.add_argument("--method", default="auto", metavar="METHOD", help="auto, exact, mc, nuts or svi")
+    score.add_argument("--samples", default=10_000, metavar="N", help="Monte Carlo units")
+    score.add_argument("--seed", default=None, metavar="N", help="random seed, 0 to 2^32 - 1")
+    score.add_argument("--device", default="cpu", metavar="DEVICE", help="cpu (default) or cuda")
+    score.add_argument("--quiet", action="store_true", help="no progress bar")
+    score.add_argument("--chains", metavar="N", help="NUTS: number of chains (learned models)")
+    score.add_argument("--warmup", metavar="N", help="NUTS: warm-up iterations per chain")
+    score.add_argument("--draws", metavar="N", help="NUTS: posterior draws per chain")
+    score.add_argument("--steps", metavar="N", help="SVI: optimization steps")
+    score.add_argument("--jit", action="store_const", const=True, default=None, help="NUTS: PyTorch JIT")
+    score.add_argument("--chunk-size", metavar="N", help="rows scored per chunk (default 100000)")
+    score.add_argument("--draws-per-row", metavar="N", help="noise draws per row where scoring samples (default 1000)")
+    _add_scale_flags(score)
+    score.set_defaults(handler=_score, save_trace=None, plot=None)
+
+
+def _add_scale_flags(parser) -> None:
+    parser.add_argument("--workers", metavar="N", help="processes for NUTS chains (default: one per chain and core "
+                                                       "for long runs; 1: one after another)")
+    parser.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster: auto (the running cluster), local "
+                                                         "(start one here) or an address (pip install "
+                                                         "'causalppl[ray]')")
+
+
 _INFERENCE_FLAGS = {"chains": "num_chains", "warmup": "num_warmup", "draws": "num_samples", "steps": "num_steps",
-                    "estimator": "estimator",
-                    "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot",
-                    "workers": "workers", "time_limit": "time_limit"}
+                    "estimator": "estimator", "time_limit": "time_limit",
+                    "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot"}
+_SCALE_FLAGS = {"workers": "workers", "ray": "ray_address", "chunk_size": "chunk_size",
+                "draws_per_row": "draws_per_row"}
 
 
 def _version() -> str:

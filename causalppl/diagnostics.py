@@ -68,6 +68,9 @@ class CausalPPLError(Exception):
     def __post_init__(self) -> None:
         super().__init__(self.render())
 
+    def __reduce__(self):  # picklable, so that errors in worker processes and Ray tasks come back whole
+        return (type(self), (list(self.diagnostics), dict(self.sources)))
+
     @staticmethod
     def at(span: Span, message: str, hint: str | None = None, source: str | None = None) -> "CausalPPLError":
         sources = {span.filename: source} if source is not None else {}
@@ -132,7 +135,7 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
 
 #: Options whose command-line flag is not ``--`` plus the keyword with dashes.
 CLI_FLAGS = {"num_chains": "--chains", "num_warmup": "--warmup", "num_samples": "--draws", "num_steps": "--steps",
-             "jit_compile": "--jit"}
+             "jit_compile": "--jit", "ray_address": "--ray"}
 _interface: contextvars.ContextVar[str] = contextvars.ContextVar("causalppl_interface", default="python")
 
 

@@ -141,3 +141,14 @@ def print_check(report, console: Console, limit: int = 10) -> None:
         console.print(f"[cyan]note[/cyan]: {escape(line)}", highlight=False)
     for note in report.notes:
         console.print(f"[cyan]note[/cyan]: {escape(note)}", highlight=False)
+
+
+def print_score_summary(summary, console: Console) -> None:
+    """One line per scored query on stderr: the engine and method that answered, and notes."""
+    where = f" → {summary.output}" if summary.output and summary.output != "-" else ""
+    console.print(f"scored {summary.rows} rows{where}")
+    for name, result in summary.answered.items():
+        engine = result.plan.engine if result.plan is not None else result.method
+        console.print(f"  {name}: {result.method} ({engine})")
+        for note in result.notes:
+            console.print(f"    note: {note}")

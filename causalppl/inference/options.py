@@ -16,7 +16,8 @@ Traceback (most recent call last):
 causalppl.diagnostics.CausalPPLError: <options>: error: unknown option 'sampels' (did you mean 'samples'?)
     hint: the options are: method, samples, seed, device, quiet, draws, num_chains, num_warmup, num_samples, \
 jit_compile, target_accept, max_tree_depth, num_steps, lr, guide, batch_size, conjugate, query_draws, \
-units_per_draw, save_trace, plot, sampler, prior, workers, time_limit, estimator
+units_per_draw, save_trace, plot, sampler, prior, time_limit, estimator, workers, ray_address, chunk_size, \
+draws_per_row
 """
 
 from __future__ import annotations
@@ -72,8 +73,17 @@ class PosteriorOptions:
 class BoundsOptions:
     sampler: str | None = None  # gibbs or nuts for the Bayesian mode; None: gibbs for whole counts
     prior: float = 1.0  # Dirichlet concentration over response types
-    workers: int = 1  # processes solving the posterior draws of factored (polynomial) bounds programs
     time_limit: float = 60.0  # seconds of global search (SCIP) per polynomial bounds program
+
+
+@dataclass(frozen=True)
+class ScaleOptions:
+    """Where the work runs: worker processes, a Ray cluster, rows per chunk (docs/scale.md)."""
+
+    workers: int | None = None  # None: one process per chain (up to the cores) when the chains are long enough
+    ray_address: str | None = None  # None: this machine only; "auto", "local", or a cluster address
+    chunk_size: int = 100_000  # rows scored per chunk (and per Ray batch)
+    draws_per_row: int = 1000  # noise draws per row where abduction samples
 
 
 @dataclass(frozen=True)
@@ -91,15 +101,17 @@ class Options:
     svi: SviOptions = field(default_factory=SviOptions)
     posterior: PosteriorOptions = field(default_factory=PosteriorOptions)
     bounds: BoundsOptions = field(default_factory=BoundsOptions)
+    scale: ScaleOptions = field(default_factory=ScaleOptions)
     data: Any = field(default=None, compare=False)  # a causalppl.data.DataCollection, or None
     fitted: Any = field(default=None, compare=False)  # a Posterior already fitted (FittedModel), or None
+    rows: Any = field(default=None, compare=False)  # the rows of a per-row query (causalppl.data.RowBatch)
 
     def updated(self, **values: Any) -> "Options":
         """A copy with more keyword options applied (validated like :func:`parse_options`)."""
         return parse_options(values, base=self)
 
-    def with_context(self, data: Any = None, fitted: Any = None) -> "Options":
-        return replace(self, data=data, fitted=fitted)
+    def with_context(self, data: Any = None, fitted: Any = None, rows: Any = None) -> "Options":
+        return replace(self, data=data, fitted=fitted, rows=rows)
 
 
 # ------------------------------------------------------------------ the table ----
@@ -230,6 +242,16 @@ def _path_text(spelled: str, value: Any) -> str | None:
     return text
 
 
+def _ray_address(spelled: str, value: Any) -> str | None:
+    if value in (None, False):
+        return None
+    text = str(value).strip() if isinstance(value, str) else None
+    if not text or any(c.isspace() for c in text):
+        raise ValueError(f"{spelled} must be auto, local, or a cluster address such as 10.0.0.5:6379 "
+                         f"(got {_shown(value)})")
+    return text.lower() if text.lower() in ("auto", "local") else text
+
+
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -261,12 +283,17 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("sampler", "bounds", "sampler", _optional_choice(BOUNDS_SAMPLERS),
                "sampler of the Bayesian bounds mode: gibbs or nuts"),
     OptionSpec("prior", "bounds", "prior", _positive_float, "Dirichlet concentration over response types"),
-    OptionSpec("workers", "bounds", "workers", _positive_int,
-               "processes that solve the posterior draws of polynomial bounds programs"),
     OptionSpec("time_limit", "bounds", "time_limit", _positive_float,
-               "seconds of global search (SCIP) per polynomial bounds program"),
+                "seconds of global search (SCIP) per polynomial bounds program"),
     OptionSpec("estimator", None, "estimator", _choice(ESTIMATORS),
-               "estimator of identified queries on unit-level data: gformula, aipw or plugin"),
+                "estimator of identified queries on unit-level data: gformula, aipw or plugin"),
+    OptionSpec("workers", "scale", "workers", _optional_positive_int,
+               "processes for NUTS chains and for the posterior draws of polynomial bounds programs (1: none)"),
+    OptionSpec("ray_address", "scale", "ray_address", _ray_address,
+               "run on a Ray cluster: auto, local, or an address"),
+    OptionSpec("chunk_size", "scale", "chunk_size", _positive_int, "rows scored per chunk"),
+    OptionSpec("draws_per_row", "scale", "draws_per_row", _positive_int,
+               "noise draws per row where scoring samples"),
 )
 SPECS = {spec.name: spec for spec in OPTIONS}
 
@@ -313,5 +340,5 @@ def units_per_draw(options: Options) -> int:
     return options.posterior.units_per_draw or min(options.samples, 10_000)
 
 
-__all__ = ["Options", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS", "OPTIONS", "ESTIMATORS",
+__all__ = ["Options", "ScaleOptions", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS", "OPTIONS", "ESTIMATORS",
            "parse_options", "option_values", "units_per_draw"]

@@ -46,6 +46,7 @@ from causalppl.inference.messages import method_cannot_answer, no_engine
 from causalppl.inference.options import METHODS, Options
 from causalppl.inference.partial.bounds import LinearTranslator, answer_bounds
 from causalppl.inference.results import Result
+from causalppl.inference.rows import answer_rows, answer_rows_learned
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NonparametricMechanism
 from causalppl.ir.model import CausalModel
@@ -55,6 +56,7 @@ from causalppl.ir.queries import (
     QuerySpec,
     has_counterfactuals,
     leaves,
+    per_row_evidence,
 )
 
 Answerer = Callable[[CausalModel, QuerySpec, Options], Result]
@@ -102,6 +104,7 @@ class QueryFacts:
     distribution: bool
     interventional: bool
     variables: tuple[str, ...]  # every variable the query reads, names in order of appearance
+    per_row: tuple[str, ...] = ()  # evidence whose values each row supplies (causalppl score)
 
     @staticmethod
     def of(query: QuerySpec) -> "QueryFacts":
@@ -120,6 +123,7 @@ class QueryFacts:
             distribution=isinstance(query.term, ProbabilitySpec) and query.term.is_distribution,
             interventional=any(leaf.interventions for leaf in specs),
             variables=tuple(dict.fromkeys(names)),
+            per_row=per_row_evidence(query.term),
         )
 
 
@@ -269,6 +273,12 @@ def _counterfactual(wanted: bool) -> Rule:
     return lambda f: "the query has potential outcomes" if f.query.counterfactual else None
 
 
+def _rows(wanted: bool) -> Rule:
+    if wanted:
+        return lambda f: None if f.query.per_row else "the query has no per-row evidence"
+    return lambda f: "the query takes each row's values (per-row evidence)" if f.query.per_row else None
+
+
 def _known(f: Facts) -> str | None:
     if f.model.nonparametric:
         return f"'{f.model.nonparametric[0]}' has an unknown mechanism"
@@ -289,7 +299,7 @@ def _data(f: Facts) -> str | None:
     return None if f.data.present else "there are no data"
 
 
-def _rows(f: Facts) -> str | None:
+def _data_rows(f: Facts) -> str | None:
     if f.data.fitted:
         return "a fitted posterior answers the model's queries"
     return None if f.data.rows else "there are no data"
@@ -468,13 +478,33 @@ def _bounds(method: str) -> Answerer:
     return functools.partial(answer_bounds, bayesian=method if method in ("nuts", "svi") else None)
 
 
-_ESTIMATE = _all(_kind("estimate"), _counterfactual(False))
-_COUNTERFACTUAL = _all(_kind("estimate"), _counterfactual(True))
-_ANY_ESTIMATE = _kind("estimate")
-_IDENTIFIED = _all(_kind("estimate", "identify"), _counterfactual(False))
-_UNIT_LEVEL = _all(_learned_or_identify, _rows, _observational, _identified, _unit_level)
+def _row_mode(method: str) -> Answerer:
+    return functools.partial(answer_rows, mode=method)
+
+
+def _rows_learned(method: str) -> Answerer:
+    return functools.partial(answer_rows_learned, sampler="nuts" if method == "auto" else method,
+                             conjugate=method == "auto")
+
+
+_ESTIMATE = _all(_kind("estimate"), _rows(False), _counterfactual(False))
+_COUNTERFACTUAL = _all(_kind("estimate"), _rows(False), _counterfactual(True))
+_ANY_ESTIMATE = _all(_kind("estimate"), _rows(False))
+_PER_ROW = _all(_kind("estimate"), _rows(True))
+
+_IDENTIFIED = _all(_kind("estimate", "identify"), _rows(False), _counterfactual(False))
+_UNIT_LEVEL = _all(_learned_or_identify, _data_rows, _observational, _identified, _unit_level)
 
 TABLE: tuple[Engine, ...] = (
+    Engine("rows", ("exact", "mc"), True, _PER_ROW, _all(_known, _no_priors),
+           _facts_text(lambda f: f"each row supplies {', '.join(f.query.per_row)}: one batch for every row",
+                       lambda f: "every mechanism is known: exact contraction of the distinct rows (finite), "
+                                 "one Gaussian solve for all rows (linear-Gaussian), else abduction draws per row"),
+           _row_mode),
+    Engine("rows-learned", ("nuts", "svi"), True, _PER_ROW, _has_unknowns,
+           _facts_text(lambda f: f"each row supplies {', '.join(f.query.per_row)}", _unknowns_text, _data_text,
+                       lambda f: "the posterior is fitted once; every row is answered under each posterior draw"),
+           _rows_learned),
     Engine("adjustment", ("identification",), True, _IDENTIFIED,
            _all(_UNIT_LEVEL, _estimator("auto", "gformula"), _has_backdoor),
            _facts_text(_unknowns_text, _data_text,
@@ -515,19 +545,19 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: "abduction inside each posterior draw of the parameters"),
            _learned),
     Engine("identification-estimate", ("identification",), True, _ESTIMATE,
-           _all(_unknown, _rows, _observational, _identified, _needed_finite),
+           _all(_unknown, _data_rows, _observational, _identified, _needed_finite),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "the query is identified from the observed variables: its ID/IDC estimand on "
                                  "the data, with a Dirichlet posterior interval"),
            _identification),
     Engine("mediation", ("identification",), True, _COUNTERFACTUAL,
-           _all(_unknown, _rows, _observational, _mediation),
+           _all(_unknown, _data_rows, _observational, _mediation),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "the potential outcomes are identified by the mediation formula (no mediator-outcome "
                                  "confounding): estimated from the data with a posterior interval"),
            _fixed(answer_mediation)),
     Engine("bounds-estimate", ("bounds",), True, _ANY_ESTIMATE,
-           _all(_unknown, _rows, _not_identified, _causal, _observed_finite, _not_distribution, _bounds_take),
+           _all(_unknown, _data_rows, _not_identified, _causal, _observed_finite, _not_distribution, _bounds_take),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: ("the counterfactual query" if f.query.counterfactual else "the causal query")
                        + " is not identified: sharp bounds instead of a point"),
@@ -651,6 +681,7 @@ def _facts_json(facts: Facts) -> dict[str, Any]:
     model, query, data = facts.model, facts.query, facts.data
     return {
         "query_kind": query.kind, "counterfactual": query.counterfactual, "evidence": query.evidence,
+        "per_row_evidence": list(query.per_row),
         "interventional": query.interventional, "finite": model.finite, "known_mechanisms": model.known,
         "parameters_with_priors": list(model.priors), "unknown_mechanisms": list(model.nonparametric),
         "unknown_confounders": list(model.confounded), "exact_enumeration": model.untabulable is None,

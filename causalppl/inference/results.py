@@ -82,6 +82,7 @@ class Result:
     kind: str = "estimate"
     inference_data: Any = field(default=None, compare=False, repr=False)
     plan: Any = field(default=None, compare=False, repr=False)  # the planner's choice (causalppl.inference.plan.Plan)
+    rows: Any = field(default=None, compare=False, repr=False)  # per-row answers (causalppl.inference.rows.RowValues)
 
     @property
     def interval_is_posterior(self) -> bool:
@@ -93,7 +94,7 @@ class Result:
     def to_json(self) -> dict[str, Any]:
         """The JSON object of the spec (section 6), with ``std_error`` in diagnostics and the ``plan``."""
         data = asdict(self)
-        for key in ("std_error", "notes", "inference_data", "kind", "plan"):
+        for key in ("std_error", "notes", "inference_data", "kind", "plan", "rows"):
             data.pop(key)
         data["interval"] = list(self.interval) if self.interval is not None else None
         data["bounds"] = list(self.bounds) if self.bounds is not None else None

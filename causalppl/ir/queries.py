@@ -38,7 +38,11 @@ ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
 
 @dataclass(frozen=True)
 class EventSpec:
-    """``outcome op value``; ``op`` None means "the distribution of outcome"."""
+    """``outcome op value``; ``op`` None means "the distribution of outcome".
+
+    Per-row evidence (``| X`` in a scored query) is ``X = <each row's value>``:
+    ``op`` "=" and ``value`` None.
+    """
 
     outcome: rx.CounterfactualRef
     op: str | None
@@ -48,6 +52,10 @@ class EventSpec:
     @property
     def is_factual(self) -> bool:
         return not self.outcome.interventions
+
+    @property
+    def per_row(self) -> bool:
+        return self.op == "=" and self.value is None
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,19 @@ def has_counterfactuals(term: QueryTerm) -> bool:
 
 
 Leaf = Union[ProbabilitySpec, ExpectationSpec]
+
+
+def per_row_evidence(term: QueryTerm) -> tuple[str, ...]:
+    """The variables whose values each row supplies (evidence written without a value), in order.
+
+    >>> from causalppl.diagnostics import Span
+    >>> s = Span.unknown()
+    >>> x = EventSpec(rx.CounterfactualRef("X", (), s), "=", None, s)
+    >>> per_row_evidence(ProbabilitySpec((), (x,), (), s))
+    ('X',)
+    """
+    names = [e.outcome.variable for leaf in leaves(term) for e in leaf.evidence if e.per_row]
+    return tuple(dict.fromkeys(names))
 
 
 def fold_term(term: QueryTerm, leaf: Callable[[Leaf], Any], number: Callable[[float], Any] = float,

@@ -62,10 +62,13 @@ def check_program(program: ast.Program) -> CheckedProgram:
     return CheckedProgram(model, data, queries, scope, program.filename, program.source)
 
 
-def check_query(query: ast.Query, checked: CheckedProgram) -> QuerySpec:
-    """Check one query (e.g. from ``--query``) against an already checked model."""
+def check_query(query: ast.Query, checked: CheckedProgram, per_row: bool = False) -> QuerySpec:
+    """Check one query (e.g. from ``--query``) against an already checked model.
+
+    ``per_row``: evidence without a value (``| X``) takes each row's value (``causalppl score``).
+    """
     reporter = Reporter(_source_of(query, checked), query.span.filename)
-    spec = QueryResolver(checked.scope, reporter).resolve(query)
+    spec = QueryResolver(checked.scope, reporter, per_row).resolve(query)
     reporter.raise_if_any()
     return spec
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from causalppl.ir import expressions as rx
 from causalppl.ir.queries import (
     BinarySpec,
+    per_row_evidence,
     EventSpec,
     ExpectationSpec,
     NegationSpec,
@@ -24,6 +25,7 @@ from causalppl.syntax import ast
 class QueryResolver:
     scope: Scope
     reporter: Reporter
+    per_row: bool = False  # evidence without a value takes each row's value (``causalppl score``)
 
     def __post_init__(self) -> None:
         self.resolver = ExpressionResolver(self.scope, self.reporter, allow_counterfactuals=True)
@@ -32,6 +34,9 @@ class QueryResolver:
         term = self._term(query.expr)
         if query.kind != "estimate" and isinstance(term, NumberSpec):
             self.reporter.error(query.span, f"'{query.kind}' needs a probability or expectation")
+        if query.kind != "estimate" and self.per_row and per_row_evidence(term):
+            self.reporter.error(query.span, f"'{query.kind}' queries take no per-row evidence",
+                                "score estimates such as P(Y[X = 0] = 0 | X, Y) or E[Y | do(X = 1), Age]")
         return QuerySpec(query.name, query.kind, term, query.text, query.span)
 
     def _term(self, expr: ast.QueryExpr) -> QueryTerm:
@@ -69,10 +74,22 @@ class QueryResolver:
             else:
                 event = self._event(condition)
                 if event.op is None:
-                    self.reporter.error(condition.span, f"evidence needs a value: write '{condition.outcome.variable} = ...'")
+                    event = self._row_evidence(condition, event)
                 evidence.append(event)
         self._check_overlap(evidence, interventions)
         return tuple(evidence), tuple(interventions.items())
+
+    def _row_evidence(self, condition: ast.Event, event: EventSpec) -> EventSpec:
+        """``| X``: with rows, X takes each row's value (``X = <row>``); without, a value is missing."""
+        name = condition.outcome.variable
+        if not self.per_row:
+            self.reporter.error(condition.span, f"evidence needs a value: write '{name} = ...'",
+                                f"evidence without a value ('| {name}') is the per-row form: it takes each row's "
+                                "value in 'causalppl score' (Model.score)")
+        elif not event.is_factual:
+            self.reporter.error(condition.span, f"a row holds factual values: '{name}' with a subscript cannot take "
+                                                "a row's value", f"write the factual variable '| {name}'")
+        return EventSpec(event.outcome, "=", None, event.span)
 
     def _intervention(self, assignment: ast.Assignment, interventions: dict[str, float]) -> None:
         if isinstance(assignment.value, ast.PotentialOutcome):

@@ -25,7 +25,7 @@ from causalppl.inference.bayesian.diagnostics import (
     summarize,
 )
 from causalppl.inference.bayesian.likelihood import build_likelihood, global_sites
-from causalppl.inference.bayesian.nuts import run_nuts
+from causalppl.inference.bayesian.chains import run_chains
 from causalppl.inference.bayesian.posterior import Posterior
 from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
 from causalppl.inference.bayesian.settings import FitSettings, fit_settings
@@ -33,6 +33,7 @@ from causalppl.inference.bayesian.svi import run_svi
 from causalppl.inference.devices import resolve_device, running_on
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
+from causalppl.inference.scale.svi import run_svi_on_ray
 from causalppl.ir.mechanisms import Deterministic
 from causalppl.ir.model import CausalModel
 
@@ -102,8 +103,11 @@ def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...
         raise query_error(span, str(error)) from None
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
-    runner = run_nuts if settings.sampler == "nuts" else run_svi
-    return runner(likelihood, sites, settings)
+    if settings.sampler == "nuts":
+        return run_chains(likelihood, sites, settings)
+    if settings.ray_address is not None:
+        return run_svi_on_ray(likelihood, sites, settings)
+    return run_svi(likelihood, sites, settings)
 
 
 def _conjugate_run(model: CausalModel, data: DataCollection | None, settings: FitSettings) -> SamplerRun:

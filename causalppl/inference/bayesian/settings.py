@@ -33,6 +33,8 @@ class FitSettings:
     batch_size: int | None
     conjugate: bool
     quiet: bool
+    workers: int | None = None  # processes for NUTS chains (None: chosen by causalppl.inference.bayesian.chains)
+    ray_address: str | None = None  # run chains (NUTS) or data-parallel SVI on this Ray cluster
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def fit_settings(options: Options, sampler: str, conjugate: bool = False) -> Fit
         batch_size=options.svi.batch_size,
         conjugate=conjugate if chosen is None else chosen,
         quiet=options.quiet,
+        workers=options.scale.workers,
+        ray_address=options.scale.ray_address,
     )
 
 

@@ -34,13 +34,16 @@ CONTINUOUS_INVERSE_CDF = ("Uniform", "Beta", "Gamma", "Exponential", "HalfNormal
 Env = dict[str, torch.Tensor]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Observation:
-    """Evidence ``name op value`` on a variable of the multi-world model."""
+    """Evidence ``name op value`` on a variable of the multi-world model.
+
+    ``value`` is a number, or a tensor of one value per draw (per-row evidence, :mod:`causalppl.inference.rows`).
+    """
 
     name: str
     op: str
-    value: float
+    value: float | torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ class AbductionPlan:
 
 
 def abduction_plan(model: CausalModel, observations: tuple[Observation, ...]) -> AbductionPlan:
-    equalities = {o.name: float(o.value) for o in observations if o.op == "="}
+    equalities = {o.name: _number(o.value) for o in observations if o.op == "="}
     order = [v.name for v in model.model_variables if not isinstance(v.mechanism, NoiseSource)]
     pins = _pins(model, order, equalities)
     order = _pinned_order(model, order, pins)
@@ -193,7 +196,7 @@ def _step(model: CausalModel, variable: Variable, plan: AbductionPlan, env: Env,
     if isinstance(mechanism, Coupled) and mechanism.site not in env:
         site = model.variable(mechanism.site)
         if plan.pins.get(mechanism.site) == variable.name:
-            x = torch.full((n,), plan.equalities[variable.name], dtype=torch.get_default_dtype())
+            x = _per_draw(plan.equalities[variable.name], n)
             abduced = structural.abduce(variable, site, env, x, draw)
             env[site.name] = _batch(abduced.noise, n, site)
             env[variable.name] = x
@@ -207,8 +210,19 @@ def _step(model: CausalModel, variable: Variable, plan: AbductionPlan, env: Env,
     return log_weight
 
 
+def _number(value: float | torch.Tensor) -> float | torch.Tensor:
+    return value if isinstance(value, torch.Tensor) else float(value)
+
+
+def _per_draw(value: float | torch.Tensor, n: int) -> torch.Tensor:
+    """An observed value as ``n`` draws (a per-draw tensor as it is)."""
+    if isinstance(value, torch.Tensor):
+        return value.to(torch.get_default_dtype()).expand(n)
+    return torch.full((n,), value, dtype=torch.get_default_dtype())
+
+
 def _indicator(observation: Observation, values: torch.Tensor) -> torch.Tensor:
-    value = torch.tensor(float(observation.value), dtype=values.dtype)
+    value = torch.as_tensor(_number(observation.value), dtype=values.dtype)
     if observation.op == "=":
         holds = (values - value).abs() <= EQUALITY_TOLERANCE * (1 + value.abs())
     else:

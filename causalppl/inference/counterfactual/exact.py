@@ -14,9 +14,10 @@ from typing import Callable, Mapping
 import torch
 
 from causalppl.backends.exact import Factor, marginal, prune_barren
-from causalppl.backends.factors import DTYPE, FactorGraph, fixed_parameter_values
+from causalppl.backends.factors import DTYPE, FactorGraph, NotTabulable, fixed_parameter_values
 from causalppl.backends.response_factors import twin_factors
 from causalppl.inference.counterfactual.abduction import ImpossibleEvidence, Observation
+from causalppl.ir.mechanisms import NoiseSource
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import COMPARISONS
 
@@ -54,7 +55,12 @@ class Posterior:
 def exact_posterior(model: CausalModel, observations: tuple[Observation, ...], names: tuple[str, ...],
                     graph: FactorGraph | None = None) -> Posterior:
     """The exact posterior joint of ``names`` given the observations (NotTabulable if not finite)."""
-    graph = graph or twin_factors(model)
+    if graph is None:
+        infinite = [v.name for v in model.model_variables
+                    if not isinstance(v.mechanism, NoiseSource) and not v.domain.is_finite]
+        if infinite:
+            raise NotTabulable(f"'{infinite[0]}' is {model.variable(infinite[0]).domain.describe()}")
+        graph = twin_factors(model)
     equalities = {o.name: _level(model, o) for o in observations if o.op == "="}
     keep = tuple(name for name in dict.fromkeys(names) if name not in equalities)
     factors = list(graph.factors) + [_indicator(model, o) for o in observations if o.op != "="]

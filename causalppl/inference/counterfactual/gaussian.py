@@ -71,31 +71,65 @@ def linear_gaussian_posterior(model: CausalModel, observations: tuple[Observatio
     """The exact posterior, or None when the model or evidence is not linear-Gaussian."""
     if not is_linear_gaussian(model) or any(o.op != "=" for o in observations):
         return None
+    system = affine_system(model, tuple(o.name for o in observations), params)
+    target = torch.tensor([float(o.value) for o in observations], dtype=system.matrix.dtype)
+    conditioned = condition_rows(system, target.unsqueeze(0))
+    if not bool(conditioned.consistent[0]):
+        raise ImpossibleEvidence("the evidence contradicts the model's equations (probability zero)")
+    return GaussianPosterior(system.sites, conditioned.means[0], conditioned.covariance, model, params)
+
+
+@dataclass(frozen=True)
+class AffineSystem:
+    """The observed variables as ``offset + matrix @ u`` over the noise sites ``u ~ N(0, I)``."""
+
+    sites: tuple[str, ...]
+    offset: torch.Tensor  # (k,)
+    matrix: torch.Tensor  # (k, m)
+
+
+@dataclass(frozen=True)
+class ConditionedRows:
+    """The posterior of the noise for many rows of evidence at once: the covariance is the same for all."""
+
+    means: torch.Tensor  # (B, m)
+    covariance: torch.Tensor  # (m, m)
+    consistent: torch.Tensor  # (B,) bool: False where a row's evidence contradicts the equations
+
+
+def affine_system(model: CausalModel, names: tuple[str, ...], params: Mapping[str, torch.Tensor]) -> AffineSystem:
+    """``names`` as affine functions of the noise, read off at ``u = 0`` and each unit vector (exact)."""
     sites = tuple(v.name for v in model.model_variables if isinstance(v.mechanism, NoiseSource))
     m = len(sites)
     basis = torch.cat([torch.zeros(1, m), torch.eye(m)]).to(torch.get_default_dtype())
     values = evaluate_at(model, sites, basis, params)
-    offset = torch.stack([values[o.name][0] for o in observations]) if observations else torch.zeros(0)
-    rows = torch.stack([values[o.name][1:] - values[o.name][0] for o in observations]) if observations \
-        else torch.zeros(0, m)
-    target = torch.tensor([float(o.value) for o in observations], dtype=basis.dtype) - offset
-    mean, covariance = _condition(rows.to(basis.dtype), target, m)
-    return GaussianPosterior(sites, mean, covariance, model, params)
+    offset = torch.stack([values[name][0] for name in names]) if names else torch.zeros(0, dtype=basis.dtype)
+    rows = torch.stack([values[name][1:] - values[name][0] for name in names]) if names \
+        else torch.zeros(0, m, dtype=basis.dtype)
+    return AffineSystem(sites, offset.to(basis.dtype), rows.to(basis.dtype))
 
 
-def _condition(rows: torch.Tensor, target: torch.Tensor, m: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Condition ``u ~ N(0, I)`` on ``rows @ u = target``: by SVD, the posterior is the prior projected
-    onto the solutions (mean: the minimum-norm solution; covariance: the projector on the null space)."""
+def condition_rows(system: AffineSystem, values: torch.Tensor) -> ConditionedRows:
+    """Condition ``u ~ N(0, I)`` on ``matrix @ u = values[b] - offset`` for every row ``b`` in one solve.
+
+    By SVD the posterior is the prior projected onto the solutions: the mean
+    is the minimum-norm solution (one matrix product for all rows), the
+    covariance the projector on the null space, the same for every row.
+    """
+    rows, m = system.matrix, len(system.sites)
     identity = torch.eye(m, dtype=rows.dtype)
+    n = values.shape[0]
     if rows.shape[0] == 0:
-        return torch.zeros(m, dtype=rows.dtype), identity
+        return ConditionedRows(torch.zeros(n, m, dtype=rows.dtype), identity, torch.ones(n, dtype=torch.bool))
+    target = values.to(rows.dtype) - system.offset
     left, singular, right_t = torch.linalg.svd(rows, full_matrices=False)
     rank = int((singular > RANK_TOLERANCE * float(singular.max())).sum()) if singular.numel() else 0
     basis = right_t[:rank].T  # (m, rank): the directions the evidence pins
-    mean = basis @ ((left[:, :rank].T @ target) / singular[:rank])
-    if float((rows @ mean - target).abs().max()) > CONSISTENCY_TOLERANCE * (1 + float(target.abs().max())):
-        raise ImpossibleEvidence("the evidence contradicts the model's equations (probability zero)")
-    return mean, identity - basis @ basis.T
+    solve = (left[:, :rank] / singular[:rank]) @ basis.T  # (k, m): the minimum-norm solution operator
+    means = target @ solve
+    residual = (means @ rows.T - target).abs().amax(dim=1)
+    consistent = residual <= CONSISTENCY_TOLERANCE * (1 + target.abs().amax(dim=1))
+    return ConditionedRows(means, identity - basis @ basis.T, consistent)
 
 
 def evaluate_at(model: CausalModel, sites: tuple[str, ...], noise: torch.Tensor,

@@ -26,6 +26,7 @@ partial-identification mode, :mod:`causalppl.backends.bounds.bayesian`):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 
 import numpy as np
@@ -57,6 +58,7 @@ from causalppl.inference.messages import query_error
 from causalppl.inference.observed import NotTabulable, observed_joint
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
+from causalppl.inference.scale.blocks import bounds_in_blocks
 from causalppl.ir import expressions as rx
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import (
@@ -101,8 +103,10 @@ def answer_bounds(model: CausalModel, query: QuerySpec, options: Options, bayesi
         point = sharp_bounds(graph, linear, observational, experiments, units=units, **settings)
         batch = None
         if draws is not None:
-            batch = bounds_for_draws(graph, linear, draws, experiments, fit=point.status.startswith("optimal for "
-                                     "the maximum"), workers=options.bounds.workers, **settings)
+            fit = point.status.startswith("optimal for the maximum")
+            batch = bounds_in_blocks(functools.partial(bounds_for_draws, fit=fit, workers=options.scale.workers or 1,
+                                                       **settings),
+                                     graph, linear, draws, experiments, options.scale.ray_address)
     except (IncompatibleData, ZeroProbabilityCondition) as error:
         raise query_error(query.span, str(error), "check the data, or the model's graph") from None
     except ValueError as error:

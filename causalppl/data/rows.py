@@ -1,0 +1,188 @@
+"""Rows of a per-row query: the evidence columns of each unit, read and written in chunks.
+
+A scored query (``causalppl score``) takes the values of its per-row
+evidence from a table: :func:`row_batch` validates the named columns of a
+DataFrame into a :class:`RowBatch` (level positions for finite variables,
+float64 otherwise) without a Python loop over rows; :func:`read_chunks`
+streams a CSV or Parquet file in chunks of rows, and :class:`RowWriter`
+appends scored chunks to a CSV or Parquet file, so files larger than memory
+are scored in constant memory.  Errors name the file, the column and the
+row (counted from 1 in the whole file).
+
+>>> import pandas as pd
+>>> from causalppl.ir.types import levels, REAL
+>>> batch = row_batch(pd.DataFrame({"T": ["b", "a"], "Y": [0.5, 2]}),
+...                   {"T": levels("a", "b"), "Y": REAL}, "rows.csv")
+>>> batch.columns["T"].tolist(), batch.columns["Y"].tolist(), batch.n_rows
+([1, 0], [0.5, 2.0], 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+
+from causalppl.data.loading import _level_position
+from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
+from causalppl.ir.types import Domain
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+@dataclass(frozen=True)
+class RowBatch:
+    """The per-row evidence of a chunk of units: one array per variable, and where the rows came from."""
+
+    columns: Mapping[str, np.ndarray]  # int64 level positions (finite) or float64 values, shape (n,)
+    n_rows: int
+    origin: str  # the file (or "<DataFrame>") the rows come from
+    first_row: int | None = 1  # the number of this chunk's first row in its file (None: not known)
+    numbers: np.ndarray | None = None  # each row's number in its file, where rows arrive out of order
+
+    def where(self, index: int) -> str:
+        """``rows.csv, row 17``: the row ``index`` of this batch, as a user counts it."""
+        if self.numbers is not None:
+            return f"{self.origin}, row {int(self.numbers[index])}"
+        if self.first_row is None:
+            return f"{self.origin}, a row"
+        return f"{self.origin}, row {self.first_row + int(index)}"
+
+
+def row_batch(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, first_row: int | None = 1,
+              span: Span | None = None, numbers: np.ndarray | None = None) -> RowBatch:
+    """Validated evidence columns for the variables in ``domains`` (a user error names file, column, row)."""
+    span = span or Span.unknown(origin)
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    columns: dict[str, np.ndarray] = {}
+    for name, domain in domains.items():
+        if name not in frame.columns:
+            raise _error(span, f"{origin}: no column '{name}' for the per-row evidence '| {name}'",
+                         "add the column, or give the evidence a value in the query ('" + name + " = ...')")
+        where = _Where(origin, name, first_row, span, numbers)
+        columns[name] = _finite(frame[name], domain, where) if domain.is_finite else _numeric(frame[name], domain,
+                                                                                                where)
+    return RowBatch(columns, len(frame), origin, first_row, numbers)
+
+
+@dataclass(frozen=True)
+class _Where:
+    origin: str
+    column: str
+    first_row: int | None
+    span: Span
+    numbers: np.ndarray | None = None
+
+    def error(self, index: int, message: str, hint: str | None = None) -> CausalPPLError:
+        where = RowBatch({}, 0, self.origin, self.first_row, self.numbers).where(index)
+        return _error(self.span, f"{where}, column '{self.column}': {message}", hint)
+
+
+def _finite(series: pd.Series, domain: Domain, where: _Where) -> np.ndarray:
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    missing = codes < 0
+    if missing.any():
+        raise where.error(int(np.argmax(missing)), "missing value", "remove incomplete rows")
+    positions = np.empty(len(uniques), dtype=np.int64)
+    for k, value in enumerate(uniques.tolist()):
+        position = _level_position(domain, value)
+        if position is None:
+            raise where.error(int(np.argmax(codes == k)), f"{value!r} is not a value of '{where.column}' "
+                                                          f"({domain.describe()})",
+                              "levels may be written by name or by position (0, 1, ...)")
+        positions[k] = position
+    return positions[codes]
+
+
+def _numeric(series: pd.Series, domain: Domain, where: _Where) -> np.ndarray:
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(numbers)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise where.error(row, f"{series.iloc[row]!r} is not a number ('{where.column}' is {domain.describe()})")
+    if domain.kind == "int" and not np.array_equal(numbers, np.round(numbers)):
+        row = int(np.argmax(numbers != np.round(numbers)))
+        raise where.error(row, f"{numbers[row]!r} is not a whole number ('{where.column}' is int)")
+    return numbers
+
+
+# ------------------------------------------------------------------ files ----
+
+
+def read_chunks(path: Path, chunk_size: int, span: Span | None = None) -> Iterator[pd.DataFrame]:
+    """The rows of a CSV or Parquet file, ``chunk_size`` at a time (never the whole file at once)."""
+    span = span or Span.unknown(str(path))
+    if not path.exists():
+        raise _error(span, f"data file '{path}' does not exist")
+    try:
+        if path.suffix.lower() in PARQUET_SUFFIXES:
+            import pyarrow.parquet as pq
+
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
+                yield batch.to_pandas()
+            return
+        yield from pd.read_csv(path, skipinitialspace=True, chunksize=chunk_size)
+    except CausalPPLError:
+        raise
+    except Exception as error:  # pandas and pyarrow raise many kinds for malformed files
+        raise _error(span, f"cannot read data file '{path}': {error}", "use CSV with a header row, or Parquet") \
+            from None
+
+
+def count_rows(path: Path) -> int | None:
+    """Rows in a file, cheaply where the format says (Parquet metadata; a line count for CSV)."""
+    try:
+        if path.suffix.lower() in PARQUET_SUFFIXES:
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        with path.open("rb") as handle:
+            lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+        return max(lines - 1, 0)
+    except OSError:
+        return None
+
+
+class RowWriter:
+    """Appends scored chunks to one CSV or Parquet file (``.parquet``/``.pq``), header written once."""
+
+    def __init__(self, path: Path, span: Span | None = None) -> None:
+        self.path = path
+        self.span = span or Span.unknown(str(path))
+        self.parquet = path.suffix.lower() in PARQUET_SUFFIXES
+        self._writer = None
+        self._started = False
+
+    def write(self, frame: pd.DataFrame) -> None:
+        try:
+            if self.parquet:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if self._writer is None:
+                    self._writer = pq.ParquetWriter(self.path, table.schema)
+                self._writer.write_table(table.cast(self._writer.schema))
+            else:
+                frame.to_csv(self.path, mode="a" if self._started else "w", header=not self._started, index=False)
+        except OSError as error:
+            raise _error(self.span, f"cannot write '{self.path}': {error.strerror or error}") from None
+        self._started = True
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def __enter__(self) -> "RowWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _error(span: Span, message: str, hint: str | None = None) -> CausalPPLError:
+    return CausalPPLError([Diagnostic(span, message, "error", hint)])

@@ -1,0 +1,116 @@
+"""Per-row queries: one answer per row of ``options.rows``, every engine working on the batch at once.
+
+:func:`answer_rows` answers a query with per-row evidence on a known model
+(every mechanism written out, parameters fixed): each leaf goes through
+:func:`causalppl.inference.rows.leaf.answer_leaf_rows` and the query's
+arithmetic is applied row by row.  :func:`answer_rows_learned` answers it
+on a model whose unknowns are learned from data: the posterior is fitted
+once, each (thinned) posterior draw becomes a known model on which the rows
+are answered as a batch, and each row's answer is the mean over draws with
+the 2.5% and 97.5% quantiles as its credible interval (draws × rows in one
+tensor).  Both return a :class:`~causalppl.inference.results.Result` whose
+``rows`` holds the per-row values (:class:`.values.RowValues`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from causalppl.data.rows import RowBatch
+from causalppl.inference.bayesian import fit
+from causalppl.inference.counterfactual.answer import numerics
+from causalppl.inference.devices import resolve_device, running_on
+from causalppl.inference.messages import query_error
+from causalppl.inference.options import Options
+from causalppl.inference.results import Result
+from causalppl.inference.rows.leaf import LeafRows, answer_leaf_rows
+from causalppl.inference.rows.values import RowEstimate, RowValues
+from causalppl.ir.model import CausalModel
+from causalppl.ir.queries import QuerySpec, fold_term
+
+METHOD_RANK = {"exact": 0, "abduction": 1, "mc": 2}
+MAX_DRAWS = 100  # posterior draws each row is answered under (learned models)
+INTERVAL = (0.025, 0.975)
+
+
+def answer_rows(model: CausalModel, query: QuerySpec, options: Options, mode: str = "auto") -> Result:
+    """Every row's answer on a known model (``mode``: auto, exact or mc)."""
+    rows = _rows(query, options)
+    device = resolve_device(options.device, query.span)
+    with numerics(options.seed), running_on(device):
+        values, method, notes = _answer_known(model, query, rows, mode, options.scale.draws_per_row, device)
+    return Result(query.name, query.text, method=method, notes=notes, rows=values,
+                  diagnostics={"rows": rows.n_rows})
+
+
+def answer_rows_learned(model: CausalModel, query: QuerySpec, options: Options, sampler: str = "nuts",
+                        conjugate: bool = True) -> Result:
+    """Every row's answer under each posterior draw of the unknowns (fitted once; a fitted posterior is reused)."""
+    rows = _rows(query, options)
+    device = resolve_device(options.device, query.span)
+    posterior = options.fitted or fit(model, options.data, sampler, options, span=query.span, conjugate=conjugate)
+    known_models = posterior.models(limit=MAX_DRAWS)
+    if not known_models:
+        raise query_error(query.span, "the posterior has no draws")
+    per_draw, methods = [], set()
+    for index, known in enumerate(known_models):
+        seed = None if options.seed is None else options.seed * 1000 + index
+        with numerics(seed), running_on(device):
+            values, method, _ = _answer_known(known, query, rows, "auto", options.scale.draws_per_row, device)
+        per_draw.append(values)
+        methods.add(method)
+    notes = (f"each row answered under each of {len(known_models)} posterior draws of the unknowns "
+             f"({', '.join(sorted(methods))} per draw)",) + tuple(posterior.notes)
+    return Result(query.name, query.text, method=posterior.method, notes=notes, rows=_over_draws(per_draw),
+                  diagnostics={"rows": rows.n_rows, "query_draws": len(known_models)})
+
+
+def _rows(query: QuerySpec, options: Options) -> RowBatch:
+    if options.rows is None:
+        raise query_error(query.span, "this query takes each row's values (evidence without a value) and no rows "
+                                      "were given", "score it: causalppl score FILE.scm --data ROWS.csv --query ...")
+    return options.rows
+
+
+def _answer_known(model: CausalModel, query: QuerySpec, rows: RowBatch, mode: str, draws: int,
+                  device: torch.device) -> tuple[RowValues, str, tuple[str, ...]]:
+    answers: list[LeafRows] = []
+
+    def leaf(spec) -> RowEstimate:
+        answers.append(answer_leaf_rows(model, spec, rows, mode, draws, device))
+        return answers[-1].estimate
+
+    estimate = fold_term(query.term, leaf, number=RowEstimate.of)
+    method = max((a.method for a in answers), key=METHOD_RANK.__getitem__) if answers else "exact"
+    notes = tuple(dict.fromkeys(note for a in answers for note in a.notes))
+    if len(answers) == 1 and answers[0].distribution is not None:
+        distribution = answers[0].distribution.detach().to("cpu", torch.float64).numpy()
+        columns = {label: distribution[:, k] for k, label in enumerate(answers[0].labels)}
+        return RowValues(None, distribution=columns), method, notes
+    values = RowValues.from_estimate(estimate, rows.n_rows)
+    _require_defined(values.estimate, rows, query)
+    return values, method, notes
+
+
+def _require_defined(values: np.ndarray, rows: RowBatch, query: QuerySpec) -> None:
+    """Undefined answers (a ratio over zero, say) are errors that name the row, never numbers."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise query_error(query.span, f"{rows.where(row)}: the answer is undefined for this row ({values[row]})",
+                          "check the query's arithmetic (a ratio whose denominator is zero for this row?)")
+
+
+def _over_draws(per_draw: list[RowValues]) -> RowValues:
+    """Posterior mean and 95% credible interval of each row (draws × rows)."""
+    if per_draw[0].distribution is not None:
+        labels = list(per_draw[0].distribution)
+        return RowValues(None, distribution={label: np.mean([v.distribution[label] for v in per_draw], axis=0)
+                                             for label in labels})
+    stacked = torch.as_tensor(np.stack([v.estimate for v in per_draw]))
+    low, high = torch.quantile(stacked, torch.tensor(INTERVAL, dtype=stacked.dtype), dim=0).numpy()
+    return RowValues(stacked.mean(dim=0).numpy(), low, high, interval_kind="posterior")
+
+
+__all__ = ["answer_rows", "answer_rows_learned"]

@@ -1,0 +1,125 @@
+"""Scoring one frame of rows: every query answered for the whole frame, one column (or a few) per query.
+
+The output keeps the input's columns and adds, per query, ``NAME`` (the
+query's name, else ``q1``, ``q2``, ... by its position), and ``NAME_lo`` and
+``NAME_hi`` where the method gives intervals (``NAME[level]`` for a
+distribution ``P(Y | ...)``).  A query without per-row evidence is the
+same for every row and is answered once.  Unknowns learned from data are
+fitted once (:func:`prepare`), before the first frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from causalppl.data.rows import RowBatch, row_batch
+from causalppl.diagnostics import CausalPPLError, Span
+from causalppl.inference.options import Options
+from causalppl.inference.plan import answer, fit_posterior, plan_query
+from causalppl.inference.results import Result
+from causalppl.ir.model import CausalModel
+from causalppl.ir.queries import QuerySpec, per_row_evidence
+
+
+@dataclass
+class ScoreSummary:
+    """What was scored: rows, and for each query the engine and method that answered (from the first chunk)."""
+
+    rows: int = 0
+    answered: dict[str, Result] = field(default_factory=dict)
+    output: str | None = None
+
+
+def column_names(specs: Sequence[QuerySpec]) -> list[str]:
+    """The output column of each query: its name, else ``q1``, ``q2``, ... by its position.
+
+    >>> from causalppl.diagnostics import Span
+    >>> from causalppl.ir.queries import NumberSpec
+    >>> one = NumberSpec(1.0, Span.unknown())
+    >>> column_names([QuerySpec("pn", "estimate", one, "1", Span.unknown()),
+    ...               QuerySpec(None, "estimate", one, "1", Span.unknown())])
+    ['pn', 'q2']
+    """
+    return [spec.name or f"q{index}" for index, spec in enumerate(specs, start=1)]
+
+
+def _refuse_collisions(specs: Sequence[QuerySpec], names: list[str], frame: pd.DataFrame) -> None:
+    for spec, name in zip(specs, names):
+        if name in frame.columns:
+            raise CausalPPLError.at(spec.span, f"the score column '{name}' would overwrite a column of the data",
+                                    "name the query differently (query NAME = ...)")
+
+
+def prepare(model: CausalModel, specs: Sequence[QuerySpec], options: Options) -> Options:
+    """Fit the unknowns once when a per-row query needs a posterior (every chunk then reuses it)."""
+    if options.fitted is not None:
+        return options
+    probe = RowBatch({}, 0, "<plan>")
+    for spec in specs:
+        if per_row_evidence(spec.term) and plan_query(model, spec, options.with_context(
+                data=options.data, rows=probe)).engine == "rows-learned":
+            return options.with_context(data=options.data, fitted=fit_posterior(model, options))
+    return options
+
+
+def score_frame(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFrame, options: Options,
+                origin: str = "<DataFrame>", first_row: int | None = 1,
+                summary: ScoreSummary | None = None, constants: dict[str, dict] | None = None,
+                numbers: np.ndarray | None = None) -> pd.DataFrame:
+    """``frame`` with one column (or a few) per query, every row answered in one batch per query.
+
+    Rows are numbered from ``first_row`` in errors (or by ``numbers``, or not at all when both are None).
+    """
+    domains = {name: model.variable(name).domain for spec in specs for name in per_row_evidence(spec.term)}
+    rows = row_batch(frame, domains, origin, first_row, numbers=numbers)
+    options = _chunk_seed(options, first_row, numbers)
+    columns: dict[str, np.ndarray] = {}
+    constants = {} if constants is None else constants
+    names = column_names(specs)
+    _refuse_collisions(specs, names, frame)
+    for spec, name in zip(specs, names):
+        if not per_row_evidence(spec.term):
+            if name not in constants:
+                result = answer(model, spec, options.with_context(data=options.data, fitted=options.fitted))
+                constants[name] = _constant_columns(name, result)
+                _remember(summary, name, result)
+            columns.update({key: np.full(len(frame), value) for key, value in constants[name].items()})
+            continue
+        result = answer(model, spec, options.with_context(data=options.data, fitted=options.fitted, rows=rows))
+        _remember(summary, name, result)
+        columns.update(result.rows.columns(name))
+    scored = frame.copy()
+    for key, values in columns.items():
+        scored[key] = values
+    if summary is not None:
+        summary.rows += len(frame)
+    return scored
+
+
+def _chunk_seed(options: Options, first_row: int | None, numbers: np.ndarray | None) -> Options:
+    """Each chunk its own random stream, fixed by the seed and its first row (the same on Ray and locally)."""
+    if options.seed is None:
+        return options
+    first = int(numbers[0]) if numbers is not None and len(numbers) else (first_row or 1)
+    return replace(options, seed=(options.seed + first - 1) % (2**32))
+
+
+def _constant_columns(name: str, result: Result) -> dict:
+    if result.distribution is not None:
+        return {f"{name}[{label}]": value for label, value in result.distribution.items()}
+    if result.estimate is None:
+        raise CausalPPLError.at(Span.unknown(name), f"'{name}' has no single value to put in a column",
+                                "score estimates: probabilities and expectations")
+    columns = {name: result.estimate}
+    if result.interval is not None:
+        columns[f"{name}_lo"], columns[f"{name}_hi"] = result.interval
+    return columns
+
+
+def _remember(summary: ScoreSummary | None, name: str, result: Result) -> None:
+    if summary is not None and name not in summary.answered:
+        summary.answered[name] = result

@@ -1,0 +1,99 @@
+"""``causalppl score``: per-row queries over a DataFrame or a file streamed in chunks.
+
+Each chunk of rows is scored by :func:`.frames.score_frame` (every query
+answered for the whole chunk by the engine the planner chooses, see
+:mod:`causalppl.inference.rows`).  Files are read and written chunk by
+chunk, so a file larger than memory is scored in constant memory; a
+progress bar counts the rows.  With ``ray_address`` the chunks are scored
+on a Ray cluster instead (:mod:`.ray_score`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from causalppl.data.rows import RowWriter, count_rows, read_chunks
+from causalppl.diagnostics import Span
+from causalppl.inference.options import Options
+from causalppl.inference.scale.frames import ScoreSummary, prepare, score_frame
+from causalppl.inference.scale.ray_score import score_on_ray
+from causalppl.ir.model import CausalModel
+from causalppl.ir.queries import QuerySpec
+
+
+def score_path(model: CausalModel, specs: Sequence[QuerySpec], path: Path, output: Path | None, options: Options,
+               span: Span | None = None) -> ScoreSummary:
+    """Score a CSV or Parquet file chunk by chunk into ``output`` (CSV on stdout when None)."""
+    options = prepare(model, specs, options)
+    summary = ScoreSummary(output=str(output) if output is not None else None)
+    total = count_rows(path)
+    with _writer(output, span) as write, _progress(options.quiet, total) as advance:
+        for frame in _chunks(model, specs, path, options, summary, span):
+            write(frame)
+            advance(len(frame))
+    return summary
+
+
+def score_dataframe(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFrame,
+                    options: Options) -> tuple[pd.DataFrame, ScoreSummary]:
+    """Score a DataFrame in chunks of ``chunk_size`` rows (locally, or on Ray)."""
+    options = prepare(model, specs, options)
+    summary = ScoreSummary()
+    if options.scale.ray_address is not None:
+        parts = list(score_on_ray(model, specs, frame, options, summary))
+    else:
+        size = options.scale.chunk_size
+        constants: dict[str, dict] = {}
+        with _progress(options.quiet or len(frame) <= size, len(frame)) as advance:
+            parts = []
+            for start in range(0, max(len(frame), 1), size):
+                part = score_frame(model, specs, frame.iloc[start:start + size], options, "<DataFrame>",
+                                   start + 1, summary, constants)
+                parts.append(part)
+                advance(len(part))
+    scored = pd.concat(parts) if len(parts) > 1 else parts[0]
+    return scored, summary
+
+
+def _chunks(model, specs, path: Path, options: Options, summary: ScoreSummary, span) -> Iterator[pd.DataFrame]:
+    if options.scale.ray_address is not None:
+        yield from score_on_ray(model, specs, path, options, summary)
+        return
+    first_row, constants = 1, {}
+    for frame in read_chunks(path, options.scale.chunk_size, span):
+        yield score_frame(model, specs, frame, options, path.name, first_row, summary, constants)
+        first_row += len(frame)
+
+
+@contextlib.contextmanager
+def _writer(output: Path | None, span: Span | None) -> Iterator[Callable[[pd.DataFrame], None]]:
+    if output is None:
+        header = [True]
+
+        def to_stdout(frame: pd.DataFrame) -> None:
+            frame.to_csv(sys.stdout, header=header[0], index=False)
+            header[0] = False
+
+        yield to_stdout
+        return
+    with RowWriter(output, span) as writer:
+        yield writer.write
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar of rows scored, on stderr; a no-op when quiet."""
+    if quiet:
+        yield lambda rows: None
+        return
+    columns = (TextColumn("score"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+        task = progress.add_task("score", total=total)
+        yield lambda rows: progress.advance(task, rows)
