@@ -7,10 +7,12 @@ are contracted (barren tables are pruned).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from causalppl.backends import runtime as rt
-from causalppl.backends.exact import EnumerationTooLarge, Factor, marginal, prune_barren
+from causalppl.backends.compiled import ModelNetwork, check_tabulation, compiled_network
+from causalppl.backends.exact import DEFAULT_MAX_BYTES, EnumerationTooLarge, Factor, marginal, prune_barren
 from causalppl.backends.exact.errors import describe_bytes
 from causalppl.backends.factors import (
     DTYPE,
@@ -18,7 +20,6 @@ from causalppl.backends.factors import (
     NotTabulable,
     factors_for,
     fixed_parameter_values,
-    model_factors,
 )
 from causalppl.backends.tensor_eval import evaluate
 from causalppl.inference.devices import on_cpu
@@ -53,7 +54,7 @@ def answer_exact(model: CausalModel, query: QuerySpec, options: Options) -> Resu
 
 def can_enumerate(model: CausalModel) -> bool:
     try:
-        model_factors(model)
+        compiled_network(model)
     except NotTabulable:
         return False
     return True
@@ -98,22 +99,72 @@ def _expectation(model: CausalModel, leaf: ExpectationSpec) -> float:
 
 def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
     """Normalized joint over the query variables not fixed by evidence; and the fixed values."""
-    intervened = do(model, dict(leaf.interventions))
+    interventions = {name: int(value) for name, value in leaf.interventions}
     equalities = {e.outcome.variable: int(e.value) for e in leaf.evidence if e.op == "="}
     fixed = dict(equalities)
-    fixed.update({name: int(value) for name, value in leaf.interventions if name in names})
+    fixed.update({name: value for name, value in interventions.items() if name in names})
     keep = tuple(name for name in names if name not in fixed)
-    needed = set(keep) | set(equalities) | {e.outcome.variable for e in leaf.evidence}
-    graph = _factor_graph(intervened, leaf, needed)
-    factors = list(graph.factors) + [_indicator(intervened, e) for e in leaf.evidence if e.op != "="]
-    heads = list(graph.heads) + [None] * (len(factors) - len(graph.factors))
-    factors = prune_barren(factors, heads, needed)
-    evidence = {name: value for name, value in equalities.items()}
-    joint = _contract(factors, keep, evidence, leaf)
+    compiled = _compiled(model, leaf)
+    if compiled.network is not None:
+        joint = _network_joint(compiled, model, leaf, keep, equalities, interventions)
+    else:
+        joint = _pruned_joint(model, leaf, keep, equalities, compiled.too_large)
     mass = joint.sum()
     if float(mass) <= 0.0:
         raise impossible_evidence(leaf.span)
     return joint / mass, keep, fixed
+
+
+def _compiled(model: CausalModel, leaf) -> ModelNetwork:
+    try:
+        return compiled_network(model)
+    except NotTabulable as error:
+        raise cannot_enumerate(leaf.span, str(error)) from None
+
+
+def _network_joint(compiled: ModelNetwork, model: CausalModel, leaf, keep, equalities, interventions) -> torch.Tensor:
+    """The joint from the compiled network: interventions by surgery, inequalities as weights."""
+    for name, value in interventions.items():
+        if not 0 <= value < compiled.cardinalities[compiled.index[name]]:
+            raise cannot_enumerate(leaf.span, f"do({name} = {value}) is outside the levels of '{name}'")
+    soft: dict[int, np.ndarray] = {}
+    for event in leaf.evidence:
+        if event.op == "=":
+            continue
+        v = compiled.index[event.outcome.variable]
+        weights = _indicator_weights(compiled.cardinalities[v], event)
+        soft[v] = soft[v] * weights if v in soft else weights
+    try:
+        joint = compiled.network.query(tuple(compiled.index[name] for name in keep), compiled.levels(equalities),
+                                       soft, compiled.levels(interventions))
+    except EnumerationTooLarge as error:
+        raise _too_large(error, leaf) from None
+    return torch.from_numpy(np.ascontiguousarray(joint, dtype=np.float64))
+
+
+def _indicator_weights(size: int, event: EventSpec) -> np.ndarray:
+    values = torch.arange(size, dtype=DTYPE)
+    return COMPARISONS[event.op](values, event.value).to(DTYPE).numpy()
+
+
+def _pruned_joint(model: CausalModel, leaf, keep, equalities, too_large: EnumerationTooLarge | None) -> torch.Tensor:
+    """A model too large to compile whole: tabulate and contract only this query's relevant tables.
+
+    Every table is sized before it is built, and the contraction plan before
+    it runs; a query that still does not fit is refused with the sizes.
+    """
+    intervened = do(model, dict(leaf.interventions))
+    needed = set(keep) | set(equalities) | {e.outcome.variable for e in leaf.evidence}
+    ancestors = intervened.ancestors(needed & set(intervened.topological_names()))
+    try:
+        check_tabulation(intervened, ancestors, DEFAULT_MAX_BYTES)
+    except EnumerationTooLarge as error:
+        raise _too_large(error, leaf) from None
+    graph = _factor_graph(intervened, leaf, needed)
+    factors = list(graph.factors) + [_indicator(intervened, e) for e in leaf.evidence if e.op != "="]
+    heads = list(graph.heads) + [None] * (len(factors) - len(graph.factors))
+    factors = prune_barren(factors, heads, needed)
+    return _contract(factors, keep, dict(equalities), leaf)
 
 
 def _factor_graph(model: CausalModel, leaf, needed: set[str]) -> FactorGraph:
@@ -128,9 +179,13 @@ def _contract(factors: list[Factor], keep: tuple[str, ...], evidence: dict[str, 
     try:
         return marginal(factors, keep, evidence)
     except EnumerationTooLarge as error:
-        limit = describe_bytes(error.max_bytes) if error.max_bytes is not None else None
-        raise too_large_for_exact(leaf.span, describe_bytes(error.required_bytes), len(error.largest_factor_vars),
-                                  limit) from None
+        raise _too_large(error, leaf) from None
+
+
+def _too_large(error: EnumerationTooLarge, leaf):
+    limit = describe_bytes(error.max_bytes) if error.max_bytes is not None else None
+    return too_large_for_exact(leaf.span, describe_bytes(error.required_bytes), len(error.largest_factor_vars),
+                               limit)
 
 
 def _indicator(model: CausalModel, event: EventSpec) -> Factor:
