@@ -117,6 +117,13 @@ def _compile(model: CausalModel, max_bytes: int) -> ModelNetwork:
     return ModelNetwork(names, index, cards, parents, network, None)
 
 
+def clear_compiled_cache() -> None:
+    """Forget every compiled network and join tree (the next query compiles afresh)."""
+    with _lock:
+        _compiled.clear()
+        _trees.clear()
+
+
 _trees: dict[tuple, JoinTree] = {}
 TREE_CACHE_SIZE = 64
 

@@ -43,6 +43,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import torch
 
 from causalppl.backends.exact.elimination import elimination_order
 from causalppl.backends.exact.errors import EnumerationTooLarge
@@ -222,12 +223,93 @@ class CompiledNetwork:
             if v in fixed:
                 operands.append(((), np.asarray(weights, dtype=np.float64)[fixed[v]]))
             else:
-                operands.append(((v,), np.asarray(weights, dtype=np.float64)))
+                operands.append(((v,), weights))
         run = plan_elimination_run(operands, keep, self._position, self.cardinalities)
+        run.probes = {int(v): w for v, w in soft.items()}
         if self.max_bytes is not None and run.peak * BYTES_PER_ENTRY > self.max_bytes:
             raise EnumerationTooLarge(run.peak * BYTES_PER_ENTRY, tuple(self.names[v] for v in run.peak_scope),
                                       self.max_bytes)
         return run
+
+    def batched(
+        self,
+        keep: Sequence[int],
+        columns: Mapping[int, np.ndarray],
+        hard: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        soft: Mapping[int, np.ndarray] = _EMPTY,  # type: ignore[assignment]
+        do: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        device: object = None,
+        strategy: str = "auto",
+    ) -> np.ndarray:
+        """Unnormalised marginals over ``keep`` for every row of ``columns`` at once: shape ``(rows, *keep)``.
+
+        ``columns`` maps variables to integer arrays of one length (row ``r``
+        observes level ``columns[v][r]``); ``hard``, ``soft`` and ``do`` hold
+        for every row. Rows are de-duplicated first. Then whichever is
+        cheaper (counted on scopes) runs: one query keeping the column
+        variables too, read at each distinct row; or one vectorised
+        elimination over the distinct rows, chunked so that no table exceeds
+        ``max_bytes``. ``device`` (a torch device, e.g. ``"cuda"``) runs the
+        vectorised contraction with torch there; the default is numpy on
+        the CPU. ``strategy`` (``"joint"`` or ``"rows"``) forces one of the two.
+        """
+        if strategy not in ("auto", "joint", "rows"):
+            raise ValueError(f"unknown batch strategy {strategy!r}")
+        keep = tuple(int(v) for v in keep)
+        names = tuple(sorted(int(v) for v in columns))
+        if not names:
+            raise ValueError("batched needs at least one evidence column")
+        rows = _row_matrix(columns, names, self.cardinalities)
+        distinct, inverse = distinct_rows(rows, tuple(self.cardinalities[v] for v in names))
+        shape = tuple(self.cardinalities[v] for v in keep)
+        fixed, _, dropped = self._evidence(hard, soft, do)
+        if fixed is None or len(distinct) == 0:
+            return np.zeros((len(rows), *shape))
+        clash = [v for v in names if v in fixed]
+        if clash:
+            raise ValueError(f"{self.names[clash[0]]!r} is both a column and fixed for every row")
+        joint_keep = keep + tuple(v for v in names if v not in keep)
+        joint_entries = math.prod(self.cardinalities[v] for v in joint_keep)
+        with self._lock:
+            joint_plan = None
+            if strategy != "rows" and joint_entries * BYTES_PER_ENTRY <= (self.max_bytes or DEFAULT_BATCH_BYTES):
+                joint_plan = self._elimination_plan(joint_keep, hard, soft, do, fixed, dropped)
+            row_plan = self._row_plan(keep, names, distinct, hard, soft, do, fixed, dropped)
+            if joint_plan is not None and (strategy == "joint" or joint_plan.cost <= row_plan.cost * len(distinct)):
+                values = _read_rows(self.query(joint_keep, hard, soft, do), keep, joint_keep, names, distinct)
+            else:
+                values = self._run_rows(row_plan, keep, names, distinct, device)
+        return values[inverse]
+
+    def _row_plan(self, keep, names, distinct, hard, soft, do, fixed, dropped) -> "EliminationRun":
+        """The elimination for one row: the column variables weighed by an indicator (sizes per row)."""
+        probe = {v: np.asarray(soft[v], dtype=np.float64) if v in soft else np.ones(self.cardinalities[v])
+                 for v in names}
+        probe.update({v: w for v, w in soft.items() if v not in probe})
+        return self._elimination_plan(keep, hard, probe, do, fixed, dropped)
+
+    def _run_rows(self, plan: "EliminationRun", keep, names, distinct: np.ndarray, device) -> np.ndarray:
+        """Run ``plan`` for all distinct rows at once: indicators gain a row axis, as does every table they reach."""
+        budget = self.max_bytes or DEFAULT_BATCH_BYTES
+        per_row = max(plan.peak, 1) * BYTES_PER_ENTRY
+        if per_row > budget:
+            raise EnumerationTooLarge(per_row, tuple(self.names[v] for v in plan.peak_scope), budget)
+        chunk = max(1, budget // per_row)
+        position = {v: k for k, v in enumerate(names)}
+        parts = []
+        for start in range(0, len(distinct), chunk):
+            part = distinct[start:start + chunk]
+            operands = []
+            for scope, table in plan.operands:
+                if len(scope) == 1 and scope[0] in position and table is plan.probes.get(scope[0]):
+                    levels = part[:, position[scope[0]]]
+                    indicator = np.zeros((len(part), self.cardinalities[scope[0]]))
+                    indicator[np.arange(len(part)), levels] = 1.0
+                    operands.append(((ROW, scope[0]), indicator * table))
+                else:
+                    operands.append((scope, table))
+            parts.append(run_batched(operands, plan, keep, len(part), self.cardinalities, device))
+        return np.concatenate(parts)
 
     def _ancestral(self, start: Sequence[int], cut: frozenset[int]) -> list[int]:
         """``start`` and their ancestors, not crossing into intervened variables."""
@@ -277,6 +359,8 @@ class CompiledNetwork:
 
     def _key(self, i: int, j: int, items) -> tuple:
         """The evidence and interventions on ``i``'s side of edge ``i - j``: the cache key of its message."""
+        if not items:
+            return ()
         mask = self.tree.side[(i, j)]
         return tuple(item for item in items if mask >> item[0] & 1)
 
@@ -316,12 +400,15 @@ class CompiledNetwork:
         """Compute the missing messages, leaves first, caching each under its key."""
         for i, j, key in reversed(missing):
             belief = self._belief(i, j, fixed, soft, dropped, known)
-            sum_axes, perm, expand, _ = self._edges[(i, j)]
+            sum_axes, perm, positions, width = self._edges[(i, j)]
             message = belief.sum(axis=sum_axes) if sum_axes else belief
             if perm is not None:
                 message = message.transpose(perm)
-            if expand:
-                message = np.expand_dims(message, expand)
+            if len(positions) != width:
+                shape = [1] * width
+                for position, size in zip(positions, message.shape):
+                    shape[position] = size
+                message = message.reshape(shape)
             known[(i, j)] = message
             if key:
                 self._store((i, j, key), message)
@@ -388,9 +475,8 @@ class CompiledNetwork:
         perm = tuple(shared.index(v) for v in target_order)
         if perm == tuple(range(len(perm))):
             perm = None
-        present = {self._axis[j][v] for v in shared}
-        expand = tuple(a for a in range(len(clique_j)) if a not in present)
-        return sum_axes, perm, expand, tuple(shared)
+        positions = tuple(sorted(self._axis[j][v] for v in shared))
+        return sum_axes, perm, positions, len(clique_j)
 
     def _store(self, key: tuple, message: np.ndarray) -> None:
         self._cache[key] = message
@@ -458,6 +544,8 @@ def _fix(scope: tuple[int, ...], table: np.ndarray, fixed: Mapping[int, int]) ->
     return tuple(v for v in scope if v not in fixed), table[index]
 
 
+ROW = -1  # the row axis of a batch, a variable number no network uses
+DEFAULT_BATCH_BYTES = 2**31
 DIRECT_TREE_COST = 2**15  # a join-tree pass building fewer entries than this runs without comparing plans
 REPLAN_ABOVE = 2**16  # a step of the compiled order larger than this: look for a better order for this query
 
@@ -473,6 +561,8 @@ class EliminationRun:
     cost: int
     peak: int
     peak_scope: tuple[int, ...]
+    probes: dict = None  # type: ignore[assignment]  # the weight vectors, by variable (batches swap them)
+    order: tuple[int, ...] = ()  # the variables in the order they are summed out
 
     def run(self) -> np.ndarray:
         tables = [table for _, table in self.operands]
@@ -505,7 +595,14 @@ def plan_elimination_run(operands, keep, position, cardinalities) -> Elimination
     cost += final
     if final > peak:
         peak, peak_scope = final, tuple(keep)
-    return EliminationRun(list(operands), steps, keep, cardinalities, cost, peak, peak_scope)
+    run = EliminationRun(list(operands), steps, keep, cardinalities, cost, peak, peak_scope)
+    run.order = tuple(v for step in steps for v in _eliminated(step))
+    return run
+
+
+def _eliminated(step) -> tuple[int, ...]:
+    ids, group, out = step
+    return tuple(dict.fromkeys(v for scope in group for v in scope if v not in out))
 
 
 def plan_steps(scopes, order, cardinalities):
@@ -563,3 +660,100 @@ def _contract(group, out) -> np.ndarray:
     if len(group) == 1 and not group[0][0] and not out:
         return group[0][1]
     return np.einsum(*args)
+
+
+def distinct_rows(rows: np.ndarray, cardinalities: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of an ``(N, E)`` level matrix, and for each row the index of its copy.
+
+    Rows are numbered in mixed radix (levels are checked against
+    ``cardinalities`` first); when the numbers fit a small table, presence
+    is marked in it (linear time), else the numbers are sorted.
+    """
+    if rows.shape[0] == 0:
+        return rows, np.zeros(0, dtype=np.int64)
+    total = math.prod(cardinalities)
+    if total >= 2**62:
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    strides = np.ones(len(cardinalities), dtype=np.int64)
+    for k in range(len(cardinalities) - 2, -1, -1):
+        strides[k] = strides[k + 1] * cardinalities[k + 1]
+    codes = rows @ strides if rows.shape[1] > 1 else rows[:, 0].astype(np.int64)
+    if total <= max(4 * rows.shape[0], 2**16):
+        present = np.zeros(total, dtype=np.int64)
+        present[codes] = 1
+        numbers = np.flatnonzero(present)
+        rank = np.cumsum(present) - 1
+        inverse = rank[codes]
+    else:
+        numbers, inverse = np.unique(codes, return_inverse=True)
+    distinct = (numbers[:, None] // strides) % np.asarray(cardinalities, dtype=np.int64)
+    return distinct, inverse.reshape(-1)
+
+
+def _row_matrix(columns: Mapping[int, np.ndarray], names: Sequence[int], cardinalities: Sequence[int]) -> np.ndarray:
+    arrays = [np.asarray(columns[v]) for v in names]
+    lengths = {a.shape for a in arrays}
+    if len(lengths) != 1 or len(next(iter(lengths))) != 1:
+        raise ValueError(f"evidence columns must be 1-d arrays of one length, got shapes {sorted(lengths)}")
+    for v, a in zip(names, arrays):
+        if a.dtype.kind not in "iu":
+            raise ValueError(f"evidence for variable {v} must hold integer levels, got {a.dtype}")
+        if a.size and (a.min() < 0 or a.max() >= cardinalities[v]):
+            raise ValueError(f"evidence levels for variable {v} must lie in 0..{cardinalities[v] - 1}")
+    return np.stack([a.astype(np.int64) for a in arrays], axis=1)
+
+
+def _read_rows(joint: np.ndarray, keep, joint_keep, names, distinct: np.ndarray) -> np.ndarray:
+    """Row ``r`` of the result: ``joint`` (axes ``joint_keep``) at row ``r``'s column levels."""
+    index: list = [slice(None)] * len(joint_keep)
+    for k, v in enumerate(names):
+        if v not in keep:
+            index[joint_keep.index(v)] = distinct[:, k]
+    advanced = [a for a, i in enumerate(index) if not isinstance(i, slice)]
+    moved = np.moveaxis(joint, advanced, list(range(len(advanced))))
+    values = moved[tuple(index[a] for a in advanced)]  # (rows, *keep)
+    for k, v in enumerate(names):
+        if v in keep:
+            mask = np.zeros((len(distinct), joint.shape[joint_keep.index(v)]))
+            mask[np.arange(len(distinct)), distinct[:, k]] = 1.0
+            shape = [len(distinct)] + [1] * len(keep)
+            shape[1 + keep.index(v)] = mask.shape[1]
+            values = values * mask.reshape(shape)
+    return values
+
+
+def run_batched(operands, plan, keep, rows: int, cardinalities, device) -> np.ndarray:
+    """Variable elimination in ``plan``'s order with the row axis kept to the end."""
+    sizes = dict(enumerate(cardinalities))
+    sizes[ROW] = rows
+    scopes = [scope for scope, _ in operands]
+    tables = [table for _, table in operands]
+    order = [v for v in plan.order if v != ROW]
+    steps, _, _, _ = plan_steps(scopes, order, sizes)
+    if device is not None and str(device) != "cpu":
+        return _run_torch(steps, scopes, tables, (ROW, *keep), device)
+    for ids, group_scopes, out in steps:
+        tables.append(_contract([(group_scopes[k], tables[i]) for k, i in enumerate(ids)], out))
+    final = [(scope, tables[i]) for i, scope in _live(steps, scopes)]
+    result = _contract(final, [ROW, *keep])
+    return result
+
+
+def _run_torch(steps, scopes, tables, out, device) -> np.ndarray:
+    """The same steps with ``torch.einsum`` on ``device`` (float64); the result comes back to the CPU."""
+    moved = [torch.as_tensor(np.ascontiguousarray(t), device=device) for t in tables]
+    for ids, group_scopes, step_out in steps:
+        moved.append(_torch_contract(torch, [(group_scopes[k], moved[i]) for k, i in enumerate(ids)], step_out))
+    final = [(scope, moved[i]) for i, scope in _live(steps, scopes)]
+    return _torch_contract(torch, final, list(out)).cpu().numpy()
+
+
+def _torch_contract(torch, group, out):
+    labels: dict[int, int] = {}
+    args: list = []
+    for scope, table in group:
+        args.append(table)
+        args.append([labels.setdefault(v, len(labels)) for v in scope])
+    args.append([labels.setdefault(v, len(labels)) for v in out])
+    return torch.einsum(*args)
