@@ -162,7 +162,7 @@ def check_tabulation(model: CausalModel, names: Iterable[str], max_bytes: int) -
             largest = (size, variable)
     if largest is not None and total > max_bytes:
         _, variable = largest
-        raise EnumerationTooLarge(total, (*variable.parents, variable.name), max_bytes)
+        raise EnumerationTooLarge(total, (*variable.parents, variable.name), max_bytes, total=True)
 
 
 def _tables(model: CausalModel, variables: Sequence[Variable]) -> list[tuple[tuple[str, ...], np.ndarray]]:

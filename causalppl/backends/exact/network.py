@@ -226,9 +226,13 @@ class CompiledNetwork:
                 operands.append(((v,), weights))
         run = plan_elimination_run(operands, keep, self._position, self.cardinalities)
         run.probes = {int(v): w for v, w in soft.items()}
-        if self.max_bytes is not None and run.peak * BYTES_PER_ENTRY > self.max_bytes:
-            raise EnumerationTooLarge(run.peak * BYTES_PER_ENTRY, tuple(self.names[v] for v in run.peak_scope),
-                                      self.max_bytes)
+        if self.max_bytes is not None:
+            scope = tuple(self.names[v] for v in run.peak_scope)
+            if run.peak * BYTES_PER_ENTRY > self.max_bytes:
+                raise EnumerationTooLarge(run.peak * BYTES_PER_ENTRY, scope, self.max_bytes)
+            held = (sum(np.size(table) for _, table in operands) + run.cost) * BYTES_PER_ENTRY
+            if held > self.max_bytes:  # every table of the plan alive at once: an upper bound
+                raise EnumerationTooLarge(held, scope, self.max_bytes, total=True)
         return run
 
     def batched(
@@ -565,10 +569,12 @@ class EliminationRun:
     order: tuple[int, ...] = ()  # the variables in the order they are summed out
 
     def run(self) -> np.ndarray:
-        tables = [table for _, table in self.operands]
+        tables: list = [table for _, table in self.operands]
         scopes = [scope for scope, _ in self.operands]
         for ids, group_scopes, out in self.steps:
             tables.append(_contract([(group_scopes[k], tables[i]) for k, i in enumerate(ids)], out))
+            for i in ids:
+                tables[i] = None  # consumed: free it
         final = [(scope, tables[i]) for i, scope in _live(self.steps, scopes)]
         if not final:
             return np.ones(tuple(self.cardinalities[v] for v in self.keep))

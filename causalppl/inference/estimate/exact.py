@@ -268,7 +268,7 @@ def _contract(factors: list[Factor], keep: tuple[str, ...], evidence: dict[str, 
 def _too_large(error: EnumerationTooLarge, leaf):
     limit = describe_bytes(error.max_bytes) if error.max_bytes is not None else None
     return too_large_for_exact(leaf.span, describe_bytes(error.required_bytes), len(error.largest_factor_vars),
-                               limit)
+                               limit, total=error.total)
 
 
 def _indicator(model: CausalModel, event: EventSpec) -> Factor:
