@@ -168,14 +168,21 @@ class CompiledNetwork:
         with self._lock:
             if root is not None:
                 known, missing = self._walk(root, items)
-                sizes = self.tree.clique_elements
-                tree_cost = sizes[root] + sum(sizes[i] for i, _, _ in missing)
+                tree_cost = self._pass_cost(root, fixed) + sum(self._pass_cost(i, fixed) for i, _, _ in missing)
                 if tree_cost <= DIRECT_TREE_COST:
                     return self._propagate(root, keep, known, missing, fixed, soft, dropped)
             plan = self._elimination_plan(keep, hard, soft, do, fixed, dropped)
             if root is not None and tree_cost <= plan.cost:
                 return self._propagate(root, keep, known, missing, fixed, soft, dropped)
         return plan.run()
+
+    def _pass_cost(self, c: int, fixed) -> int:
+        """Work of one message out of clique ``c``: its table (fixed variables sliced) times the products taken."""
+        size = self.tree.clique_elements[c]
+        for v in fixed:
+            if v in self._axis[c]:
+                size //= self.cardinalities[v]
+        return size * (len(self.tree.neighbours[c]) + 1)
 
     def evidence_mass(
         self,
@@ -200,7 +207,7 @@ class CompiledNetwork:
         Relevant: the tables of the ancestors of the kept, observed and
         weighed variables (in the graph cut by ``do``); the others sum to one.
         Variables are eliminated in the compiled order restricted to them
-        (no order is searched per query unless that one builds a large table).
+        (no order is searched per query unless that plan is costly).
         """
         keep = tuple(int(v) for v in keep)
         fixed, _, dropped = self._evidence(hard, soft, do)
@@ -208,7 +215,7 @@ class CompiledNetwork:
             return np.zeros(tuple(self.cardinalities[v] for v in keep))
         return self._elimination_plan(keep, hard, soft, do, fixed, dropped).run()
 
-    def _elimination_plan(self, keep, hard, soft, do, fixed, dropped) -> "EliminationRun":
+    def _elimination_plan(self, keep, hard, soft, do, fixed, dropped, replan: bool = True) -> "EliminationRun":
         relevant = self._ancestral(keep + tuple(int(v) for v in hard) + tuple(int(v) for v in soft),
                                    frozenset(int(v) for v in do))
         operands: list[tuple[tuple[int, ...], np.ndarray]] = []
@@ -224,7 +231,7 @@ class CompiledNetwork:
                 operands.append(((), np.asarray(weights, dtype=np.float64)[fixed[v]]))
             else:
                 operands.append(((v,), weights))
-        run = plan_elimination_run(operands, keep, self._position, self.cardinalities)
+        run = plan_elimination_run(operands, keep, self._position, self.cardinalities, replan)
         run.probes = {int(v): w for v, w in soft.items()}
         if self.max_bytes is not None:
             scope = tuple(self.names[v] for v in run.peak_scope)
@@ -275,14 +282,20 @@ class CompiledNetwork:
         joint_keep = keep + tuple(v for v in names if v not in keep)
         joint_entries = math.prod(self.cardinalities[v] for v in joint_keep)
         with self._lock:
-            joint_plan = None
-            if strategy != "rows" and joint_entries * BYTES_PER_ENTRY <= (self.max_bytes or DEFAULT_BATCH_BYTES):
-                joint_plan = self._elimination_plan(joint_keep, hard, soft, do, fixed, dropped)
-            row_plan = self._row_plan(keep, names, distinct, hard, soft, do, fixed, dropped)
-            if joint_plan is not None and (strategy == "joint" or joint_plan.cost <= row_plan.cost * len(distinct)):
+            joint_plan = row_plan = None
+            budget = self.max_bytes or DEFAULT_BATCH_BYTES
+            if strategy != "rows" and joint_entries * BYTES_PER_ENTRY <= budget:
+                joint_plan = _fitting(lambda: self._elimination_plan(joint_keep, hard, soft, do, fixed, dropped))
+            if strategy != "joint" or joint_plan is None:
+                row_plan = _fitting(lambda: self._row_plan(keep, names, distinct, hard, soft, do, fixed, dropped))
+            row_cost = row_plan.cost * len(distinct) if row_plan is not None else math.inf
+            if joint_plan is not None and (strategy == "joint" or joint_plan.cost <= row_cost):
                 values = _read_rows(self.query(joint_keep, hard, soft, do), keep, joint_keep, names, distinct)
-            else:
+            elif row_plan is not None and row_plan.peak * BYTES_PER_ENTRY <= budget:
                 values = self._run_rows(row_plan, keep, names, distinct, device)
+            else:  # one row's elimination does not fit: the join tree, once per distinct row
+                values = np.stack([self.query(keep, {**hard, **dict(zip(names, map(int, row)))}, soft, do)
+                                   for row in distinct])
         return values[inverse]
 
     def _row_plan(self, keep, names, distinct, hard, soft, do, fixed, dropped) -> "EliminationRun":
@@ -551,7 +564,7 @@ def _fix(scope: tuple[int, ...], table: np.ndarray, fixed: Mapping[int, int]) ->
 ROW = -1  # the row axis of a batch, a variable number no network uses
 DEFAULT_BATCH_BYTES = 2**31
 DIRECT_TREE_COST = 2**15  # a join-tree pass building fewer entries than this runs without comparing plans
-REPLAN_ABOVE = 2**16  # a step of the compiled order larger than this: look for a better order for this query
+REPLAN_ABOVE = 2**22  # a plan in the compiled order costing more than this: search an order for this query
 
 
 @dataclass
@@ -581,18 +594,18 @@ class EliminationRun:
         return _contract(final, list(self.keep))
 
 
-def plan_elimination_run(operands, keep, position, cardinalities) -> EliminationRun:
+def plan_elimination_run(operands, keep, position, cardinalities, replan: bool = True) -> EliminationRun:
     """Plan summing every variable but ``keep`` out of the product of ``operands``.
 
     The order is the compiled one restricted to the operands' variables;
-    when it builds a table of more than ``REPLAN_ABOVE`` entries, a greedy
-    min-fill order of this query's own (evidence removed) is tried instead
-    and the cheaper plan kept.
+    when that plan costs more than ``REPLAN_ABOVE`` (entries built, times
+    the operands multiplied), a greedy min-fill order of this query's own
+    (evidence removed) is searched too and the cheaper plan kept.
     """
     scopes = [scope for scope, _ in operands]
     eliminated = sorted({v for scope in scopes for v in scope if v not in keep}, key=position.__getitem__)
     steps, cost, peak, peak_scope = plan_steps(scopes, eliminated, cardinalities)
-    if peak > REPLAN_ABOVE:
+    if replan and cost > REPLAN_ABOVE:
         order = elimination_order(scopes, cardinalities, eliminated)
         other = plan_steps(scopes, order, cardinalities)
         if other[2] < peak:
@@ -633,7 +646,7 @@ def plan_steps(scopes, order, cardinalities):
                 if u != v and u not in out:
                     out.append(u)
         size = math.prod(cardinalities[u] for u in out) * cardinalities[v]
-        cost += size
+        cost += size * len(group)
         if size > peak:
             peak, peak_scope = size, (*out, v)
         steps.append((tuple(ids), tuple(group), tuple(out)))
@@ -666,6 +679,14 @@ def _contract(group, out) -> np.ndarray:
     if len(group) == 1 and not group[0][0] and not out:
         return group[0][1]
     return np.einsum(*args)
+
+
+def _fitting(plan):
+    """The plan ``plan()`` makes, or None when it would not fit the budget."""
+    try:
+        return plan()
+    except EnumerationTooLarge:
+        return None
 
 
 def distinct_rows(rows: np.ndarray, cardinalities: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
