@@ -57,12 +57,15 @@ def impossible_evidence(span: Span, detail: str | None = None, hint: str | None 
                                               "check the evidence values")
 
 
-def too_large_for_exact(span: Span, size: str, variables: int, limit: str | None) -> CausalPPLError:
-    """Exact enumeration would need more memory than allowed."""
+def too_large_for_exact(span: Span, size: str, variables: int, limit: str | None,
+                        total: bool = False) -> CausalPPLError:
+    """Exact enumeration would need more memory than allowed (one table, or all of them together: ``total``)."""
     within = f" (the limit is {limit})" if limit else ""
     plural = "s" if variables != 1 else ""
+    what = (f"for its tables together, the largest over {variables} variable{plural}" if total
+            else f"for one table over {variables} variable{plural}")
     return query_error(span, f"this query is too large for exact enumeration: it needs about {size} of memory "
-                             f"for one table over {variables} variable{plural}{within}",
+                             f"{what}{within}",
                        f"use {spell_methods('mc')} (Monte Carlo) instead of exact; with evidence, "
                        f"{spell_methods('nuts', 'svi')}")
 

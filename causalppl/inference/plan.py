@@ -22,6 +22,7 @@ Every answerer has one signature, ``(model, query, options) -> Result``.
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -86,6 +87,17 @@ class ModelFacts:
 
     @staticmethod
     def of(model: CausalModel) -> "ModelFacts":
+        """The facts of ``model``, read once per model object (models are immutable)."""
+        key = id(model)
+        cached = _MODEL_FACTS.get(key)
+        if cached is not None and cached[0]() is model:
+            return cached[1]
+        facts = ModelFacts._read(model)
+        _MODEL_FACTS[key] = (weakref.ref(model, lambda _, key=key: _MODEL_FACTS.pop(key, None)), facts)
+        return facts
+
+    @staticmethod
+    def _read(model: CausalModel) -> "ModelFacts":
         return ModelFacts(
             finite=model.is_finite,
             nonparametric=tuple(v.name for v in model.model_variables
@@ -94,6 +106,9 @@ class ModelFacts:
             priors=tuple(p.name for p in model.parameters if p.mechanism is not None),
             untabulable=untabulable_reason(model),
         )
+
+
+_MODEL_FACTS: dict[int, tuple[weakref.ref, ModelFacts]] = {}
 
 
 @dataclass(frozen=True)

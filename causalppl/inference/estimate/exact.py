@@ -7,10 +7,14 @@ are contracted (barren tables are pruned).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import torch
 
 from causalppl.backends import runtime as rt
-from causalppl.backends.exact import EnumerationTooLarge, Factor, marginal, prune_barren
+from causalppl.backends.compiled import ModelNetwork, check_tabulation, compiled_network
+from causalppl.backends.exact import DEFAULT_MAX_BYTES, EnumerationTooLarge, Factor, marginal, prune_barren
 from causalppl.backends.exact.errors import describe_bytes
 from causalppl.backends.factors import (
     DTYPE,
@@ -18,7 +22,6 @@ from causalppl.backends.factors import (
     NotTabulable,
     factors_for,
     fixed_parameter_values,
-    model_factors,
 )
 from causalppl.backends.tensor_eval import evaluate
 from causalppl.inference.devices import on_cpu
@@ -53,7 +56,7 @@ def answer_exact(model: CausalModel, query: QuerySpec, options: Options) -> Resu
 
 def can_enumerate(model: CausalModel) -> bool:
     try:
-        model_factors(model)
+        compiled_network(model)
     except NotTabulable:
         return False
     return True
@@ -68,8 +71,82 @@ def exact_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec) -> E
 def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, float]:
     variable = model.variable(leaf.events[0].outcome.variable)
     joint, keep, _ = _posterior_joint(model, leaf, (variable.name,))
-    probabilities = joint if keep else _fixed_distribution(model, leaf, variable.name)
-    return {label: float(p) for label, p in zip(variable.domain.labels, probabilities)}
+    probabilities = joint if keep else _fixed_distribution(model, leaf, variable.name).numpy()
+    return dict(zip(variable.domain.labels, probabilities.tolist()))
+
+
+def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows: Mapping[str, object],
+               device: str | None = None) -> np.ndarray:
+    """One query leaf answered for every row of per-row evidence at once (``causalppl score``'s engine).
+
+    ``rows`` maps variable names to integer arrays of level positions, one
+    entry per row (all of one length): row ``r`` adds the evidence
+    ``name = rows[name][r]`` to the leaf's own evidence and interventions.
+    Returns one value per row (``P(...)`` and ``E[...]`` leaves) or, for a
+    distribution ``P(Y)``, one row of probabilities per row (shape
+    ``(rows, levels of Y)``). Rows are de-duplicated and contracted
+    together, chunked to the memory budget (see
+    :meth:`~causalppl.backends.exact.network.CompiledNetwork.batched`).
+    ``device="cuda"`` runs the contraction on the GPU when it is vectorised.
+
+    Raises a user error when a row's evidence has probability zero (naming
+    the row), or when the model is too large to compile.
+    """
+    compiled = _compiled(model, leaf)
+    if compiled.network is None:
+        raise _too_large(compiled.too_large, leaf)
+    names = _leaf_variables(leaf)
+    interventions = {name: int(value) for name, value in leaf.interventions}
+    equalities = {e.outcome.variable: int(e.value) for e in leaf.evidence if e.op == "="}
+    fixed = dict(equalities)
+    fixed.update({name: value for name, value in interventions.items() if name in names})
+    keep = tuple(name for name in names if name not in fixed)
+    columns = {compiled.index[name]: np.asarray(values) for name, values in rows.items()}
+    soft = _soft_evidence(compiled, leaf)
+    try:
+        values = compiled.network.batched(tuple(compiled.index[n] for n in keep), columns,
+                                          compiled.levels(equalities), soft, compiled.levels(interventions),
+                                          device=device)
+    except EnumerationTooLarge as error:
+        raise _too_large(error, leaf) from None
+    axes = tuple(range(1, values.ndim))
+    mass = values.sum(axis=axes) if axes else values
+    if values.shape[0] and float(mass.min()) <= 0.0:
+        row = int(np.argmax(mass <= 0.0))
+        raise impossible_evidence(leaf.span, f"in row {row}")
+    joint = torch.from_numpy(values / mass.reshape((-1,) + (1,) * len(axes)))
+    if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
+        name = leaf.events[0].outcome.variable
+        if name in fixed:
+            return np.tile(_fixed_distribution(model, leaf, name).numpy(), (joint.shape[0], 1))
+        return joint.numpy()
+    shape = tuple(joint.shape[1:])
+    if isinstance(leaf, ExpectationSpec):
+        weights = _expression_values(model, leaf, keep, fixed, shape).numpy()
+    else:
+        weights = np.ones(shape, dtype=bool)
+        for event in leaf.events:
+            weights = weights & _event_holds(event, keep, fixed, shape)
+    weighted = joint.numpy() * weights
+    return weighted.reshape(len(weighted), -1).sum(axis=1)
+
+
+def _leaf_variables(leaf) -> tuple[str, ...]:
+    if isinstance(leaf, ExpectationSpec):
+        return tuple(rx.variables_in(leaf.expr))
+    return tuple(dict.fromkeys(event.outcome.variable for event in leaf.events))
+
+
+def _soft_evidence(compiled: ModelNetwork, leaf) -> dict[int, np.ndarray]:
+    """The leaf's inequalities (``X > 1``) as 0/1 weights on levels, one vector per variable."""
+    soft: dict[int, np.ndarray] = {}
+    for event in leaf.evidence:
+        if event.op == "=":
+            continue
+        v = compiled.index[event.outcome.variable]
+        weights = _indicator_weights(compiled.cardinalities[v], event)
+        soft[v] = soft[v] * weights if v in soft else weights
+    return soft
 
 
 # ------------------------------------------------------------- internals ----
@@ -78,42 +155,99 @@ def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, f
 def _probability(model: CausalModel, leaf: ProbabilitySpec) -> float:
     names = tuple(dict.fromkeys(event.outcome.variable for event in leaf.events))
     joint, keep, fixed = _posterior_joint(model, leaf, names)
-    mask = torch.ones_like(joint)
+    holds = np.ones(joint.shape, dtype=bool)
     for event in leaf.events:
-        mask = mask * _event_mask(event, keep, fixed, joint.shape)
-    return float((joint * mask).sum())
+        holds &= _event_holds(event, keep, fixed, joint.shape)
+    return float(joint[holds].sum())
+
+
+def _event_holds(event: EventSpec, keep: tuple[str, ...], fixed: dict[str, int], shape) -> np.ndarray:
+    """Where the event holds, over the axes of ``keep`` (broadcastable to ``shape``)."""
+    name = event.outcome.variable
+    if name in fixed:
+        return np.full(shape, bool(COMPARISONS[event.op](float(fixed[name]), event.value)))
+    axis = keep.index(name)
+    levels = np.arange(shape[axis], dtype=np.float64).reshape([-1 if k == axis else 1 for k in range(len(shape))])
+    return np.broadcast_to(COMPARISONS[event.op](levels, event.value), shape)
 
 
 def _expectation(model: CausalModel, leaf: ExpectationSpec) -> float:
     names = rx.variables_in(leaf.expr)
     joint, keep, fixed = _posterior_joint(model, leaf, names)
+    values = _expression_values(model, leaf, keep, fixed, joint.shape)
+    return float((torch.from_numpy(joint) * values).sum())
+
+
+def _expression_values(model: CausalModel, leaf: ExpectationSpec, keep, fixed, shape) -> torch.Tensor:
     env = dict(fixed_parameter_values(model))
-    grids = _grids(joint.shape)
-    env.update({name: grid for name, grid in zip(keep, grids)})
+    env.update({name: grid for name, grid in zip(keep, _grids(shape))})
     env.update({name: torch.tensor(float(value), dtype=DTYPE) for name, value in fixed.items()})
     with rt.default_dtype(DTYPE):
-        values = evaluate(leaf.expr, env).to(DTYPE)
-    return float((joint * values).sum())
+        return evaluate(leaf.expr, env).to(DTYPE)
 
 
 def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
     """Normalized joint over the query variables not fixed by evidence; and the fixed values."""
-    intervened = do(model, dict(leaf.interventions))
+    interventions = {name: int(value) for name, value in leaf.interventions}
     equalities = {e.outcome.variable: int(e.value) for e in leaf.evidence if e.op == "="}
     fixed = dict(equalities)
-    fixed.update({name: int(value) for name, value in leaf.interventions if name in names})
+    fixed.update({name: value for name, value in interventions.items() if name in names})
     keep = tuple(name for name in names if name not in fixed)
+    compiled = _compiled(model, leaf)
+    if compiled.network is not None:
+        joint = _network_joint(compiled, model, leaf, keep, equalities, interventions)
+    else:
+        joint = _pruned_joint(model, leaf, keep, equalities, compiled.too_large)
+    mass = float(joint.sum())
+    if mass <= 0.0:
+        raise impossible_evidence(leaf.span)
+    return joint / mass, keep, fixed
+
+
+def _compiled(model: CausalModel, leaf) -> ModelNetwork:
+    try:
+        return compiled_network(model)
+    except NotTabulable as error:
+        raise cannot_enumerate(leaf.span, str(error)) from None
+
+
+def _network_joint(compiled: ModelNetwork, model: CausalModel, leaf, keep, equalities, interventions) -> torch.Tensor:
+    """The joint from the compiled network: interventions by surgery, inequalities as weights."""
+    for name, value in interventions.items():
+        if not 0 <= value < compiled.cardinalities[compiled.index[name]]:
+            raise cannot_enumerate(leaf.span, f"do({name} = {value}) is outside the levels of '{name}'")
+    soft = _soft_evidence(compiled, leaf)
+    try:
+        joint = compiled.network.query(tuple(compiled.index[name] for name in keep), compiled.levels(equalities),
+                                       soft, compiled.levels(interventions))
+    except EnumerationTooLarge as error:
+        raise _too_large(error, leaf) from None
+    return joint
+
+
+def _indicator_weights(size: int, event: EventSpec) -> np.ndarray:
+    values = torch.arange(size, dtype=DTYPE)
+    return COMPARISONS[event.op](values, event.value).to(DTYPE).numpy()
+
+
+def _pruned_joint(model: CausalModel, leaf, keep, equalities, too_large: EnumerationTooLarge | None) -> torch.Tensor:
+    """A model too large to compile whole: tabulate and contract only this query's relevant tables.
+
+    Every table is sized before it is built, and the contraction plan before
+    it runs; a query that still does not fit is refused with the sizes.
+    """
+    intervened = do(model, dict(leaf.interventions))
     needed = set(keep) | set(equalities) | {e.outcome.variable for e in leaf.evidence}
+    ancestors = intervened.ancestors(needed & set(intervened.topological_names()))
+    try:
+        check_tabulation(intervened, ancestors, DEFAULT_MAX_BYTES)
+    except EnumerationTooLarge as error:
+        raise _too_large(error, leaf) from None
     graph = _factor_graph(intervened, leaf, needed)
     factors = list(graph.factors) + [_indicator(intervened, e) for e in leaf.evidence if e.op != "="]
     heads = list(graph.heads) + [None] * (len(factors) - len(graph.factors))
     factors = prune_barren(factors, heads, needed)
-    evidence = {name: value for name, value in equalities.items()}
-    joint = _contract(factors, keep, evidence, leaf)
-    mass = joint.sum()
-    if float(mass) <= 0.0:
-        raise impossible_evidence(leaf.span)
-    return joint / mass, keep, fixed
+    return _contract(factors, keep, dict(equalities), leaf).numpy()
 
 
 def _factor_graph(model: CausalModel, leaf, needed: set[str]) -> FactorGraph:
@@ -128,25 +262,19 @@ def _contract(factors: list[Factor], keep: tuple[str, ...], evidence: dict[str, 
     try:
         return marginal(factors, keep, evidence)
     except EnumerationTooLarge as error:
-        limit = describe_bytes(error.max_bytes) if error.max_bytes is not None else None
-        raise too_large_for_exact(leaf.span, describe_bytes(error.required_bytes), len(error.largest_factor_vars),
-                                  limit) from None
+        raise _too_large(error, leaf) from None
+
+
+def _too_large(error: EnumerationTooLarge, leaf):
+    limit = describe_bytes(error.max_bytes) if error.max_bytes is not None else None
+    return too_large_for_exact(leaf.span, describe_bytes(error.required_bytes), len(error.largest_factor_vars),
+                               limit, total=error.total)
 
 
 def _indicator(model: CausalModel, event: EventSpec) -> Factor:
     size = model.variable(event.outcome.variable).domain.size
     values = torch.arange(size, dtype=DTYPE)
     return Factor((event.outcome.variable,), COMPARISONS[event.op](values, event.value).to(DTYPE))
-
-
-def _event_mask(event: EventSpec, keep: tuple[str, ...], fixed: dict[str, int], shape) -> torch.Tensor:
-    name = event.outcome.variable
-    if name in fixed:
-        holds = COMPARISONS[event.op](torch.tensor(float(fixed[name])), event.value)
-        return torch.full(shape, float(holds), dtype=DTYPE)
-    axis = keep.index(name)
-    grid = _grids(shape)[axis]
-    return COMPARISONS[event.op](grid, event.value).to(DTYPE)
 
 
 def _grids(shape) -> tuple[torch.Tensor, ...]:

@@ -1,0 +1,186 @@
+"""A finite model compiled once for exact queries: its tables and join tree, sized before they are built.
+
+:func:`compiled_network` turns a :class:`CausalModel` whose variables are all
+finite and whose mechanisms are all known into a
+:class:`~causalppl.backends.exact.network.CompiledNetwork` (one conditional
+table per variable, a join tree, cached messages). It is built once per model
+object and kept while the model lives, so every later query on the model,
+``do`` queries included (surgery on the compiled structure), reuses it.
+
+Nothing is allocated before it is sized: :func:`tabulation_bytes` estimates
+the table of each mechanism (and the scratch space its evaluation takes)
+from the cardinalities alone, and the join tree is triangulated on scopes
+before any table exists. A model whose tables or largest clique exceed the
+budget is not compiled (:attr:`ModelNetwork.network` is None); queries then
+contract only their own relevant tables, each plan sized first (see
+:mod:`causalppl.inference.estimate.exact`).
+
+>>> import causalppl as cp
+>>> m = cp.loads("model C { X ~ Bernoulli(0.3)\\n Y := not X }")
+>>> compiled = compiled_network(m.ir)
+>>> compiled.network.marginal((compiled.index["Y"],)).round(3)
+array([0.3, 0.7])
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from causalppl.backends.exact import DEFAULT_MAX_BYTES, EnumerationTooLarge
+from causalppl.backends.exact.jointree import JoinTree, build_join_tree
+from causalppl.backends.exact.network import BYTES_PER_ENTRY, CompiledNetwork, check_tree_budget
+from causalppl.backends import runtime as rt
+from causalppl.backends.factors import (
+    DTYPE,
+    NotTabulable,
+    fixed_parameter_values,
+    untabulable_reason,
+    variable_factor,
+)
+from causalppl.ir.mechanisms import ConstantMechanism, Deterministic, Parametric, TableMechanism
+from causalppl.ir.model import CausalModel, Variable
+
+#: Scratch space to evaluate a mechanism over all parent configurations, in tables of its own size.
+EVALUATION_SCRATCH = 4
+
+
+@dataclass(frozen=True, eq=False)
+class ModelNetwork:
+    """A model's variables numbered, and (when it fits the budget) its compiled network.
+
+    Attributes:
+        names: the model variables in topological order; ``index`` numbers them.
+        cardinalities: levels of each variable.
+        parents: each variable's parents (numbers).
+        network: the compiled network, or None when the model's tables or
+            join tree would exceed the budget (``too_large`` says why).
+    """
+
+    names: tuple[str, ...]
+    index: Mapping[str, int]
+    cardinalities: tuple[int, ...]
+    parents: tuple[tuple[int, ...], ...]
+    network: CompiledNetwork | None
+    too_large: EnumerationTooLarge | None
+
+    def levels(self, assignment: Mapping[str, int]) -> dict[int, int]:
+        """An assignment by name as one by number."""
+        return {self.index[name]: int(level) for name, level in assignment.items()}
+
+
+_compiled: dict[int, tuple[weakref.ref, ModelNetwork]] = {}
+_lock = threading.Lock()
+
+
+def compiled_network(model: CausalModel, max_bytes: int = DEFAULT_MAX_BYTES) -> ModelNetwork:
+    """The compiled network of ``model`` (built on first use, then shared while the model lives).
+
+    Raises:
+        NotTabulable: the model has no finite tables (a continuous variable,
+            an unknown mechanism, ...), with the reason.
+    """
+    key = id(model)
+    with _lock:
+        cached = _compiled.get(key)
+        if cached is not None and cached[0]() is model:
+            return cached[1]
+    compiled = _compile(model, max_bytes)
+    with _lock:
+        _compiled[key] = (weakref.ref(model, lambda _, key=key: _compiled.pop(key, None)), compiled)
+    return compiled
+
+
+def _compile(model: CausalModel, max_bytes: int) -> ModelNetwork:
+    reason = untabulable_reason(model)
+    if reason is not None:
+        raise NotTabulable(reason)
+    variables = model.model_variables
+    names = tuple(v.name for v in variables)
+    index = {name: k for k, name in enumerate(names)}
+    cards = tuple(v.domain.size for v in variables)
+    parents = tuple(tuple(index[p] for p in v.parents) for v in variables)
+    try:
+        check_tabulation(model, names, max_bytes)
+        tree = _join_tree(parents, cards)
+        check_tree_budget(tree, max_bytes, names)
+        factors = [(tuple(index[v] for v in scope), table) for scope, table in _tables(model, variables)]
+        network = CompiledNetwork(cards, factors, heads=range(len(names)), max_bytes=max_bytes, names=names,
+                                  tree=tree)
+    except EnumerationTooLarge as error:
+        return ModelNetwork(names, index, cards, parents, None, error)
+    return ModelNetwork(names, index, cards, parents, network, None)
+
+
+def clear_compiled_cache() -> None:
+    """Forget every compiled network and join tree (the next query compiles afresh)."""
+    with _lock:
+        _compiled.clear()
+        _trees.clear()
+
+
+_trees: dict[tuple, JoinTree] = {}
+TREE_CACHE_SIZE = 64
+
+
+def _join_tree(parents: tuple[tuple[int, ...], ...], cards: tuple[int, ...]) -> JoinTree:
+    """The join tree of a structure, shared by models of the same structure (posterior draws, for one)."""
+    key = (parents, cards)
+    with _lock:
+        tree = _trees.get(key)
+    if tree is None:
+        tree = build_join_tree([(*ps, k) for k, ps in enumerate(parents)], cards)
+        with _lock:
+            _trees[key] = tree
+            while len(_trees) > TREE_CACHE_SIZE:
+                del _trees[next(iter(_trees))]
+    return tree
+
+
+def tabulation_bytes(model: CausalModel, variable: Variable) -> int:
+    """Memory to tabulate one mechanism: its table, plus scratch space when it is evaluated on a grid."""
+    sizes = [model.variable(p).domain.size for p in variable.parents]
+    elements = math.prod(sizes) * variable.domain.size
+    scratch = 0 if isinstance(variable.mechanism, (TableMechanism, ConstantMechanism)) else EVALUATION_SCRATCH
+    return elements * BYTES_PER_ENTRY * (1 + scratch)
+
+
+def check_tabulation(model: CausalModel, names: Iterable[str], max_bytes: int) -> None:
+    """Refuse, before building any, tables of ``names`` that would exceed ``max_bytes`` together."""
+    total = 0
+    largest: tuple[int, Variable] | None = None
+    for name in names:
+        variable = model.variable(name)
+        size = tabulation_bytes(model, variable)
+        total += size
+        if largest is None or size > largest[0]:
+            largest = (size, variable)
+    if largest is not None and total > max_bytes:
+        _, variable = largest
+        raise EnumerationTooLarge(total, (*variable.parents, variable.name), max_bytes, total=True)
+
+
+def _tables(model: CausalModel, variables: Sequence[Variable]) -> list[tuple[tuple[str, ...], np.ndarray]]:
+    """Each variable's conditional table: its scope (parents, then the variable) and a float64 array."""
+    with rt.default_dtype(DTYPE):
+        return _evaluated_tables(model, variables)
+
+
+def _evaluated_tables(model: CausalModel, variables: Sequence[Variable]) -> list[tuple[tuple[str, ...], np.ndarray]]:
+    needs_parameters = any(isinstance(v.mechanism, (Parametric, Deterministic)) for v in variables)
+    values = fixed_parameter_values(model) if needs_parameters else {}
+    tables = []
+    for variable in variables:
+        mechanism = variable.mechanism
+        if isinstance(mechanism, TableMechanism):
+            shape = mechanism.parent_sizes + (variable.domain.size,)
+            tables.append(((*mechanism.parents, variable.name), np.array(mechanism.rows, dtype=np.float64).reshape(shape)))
+        else:
+            factor = variable_factor(model, variable, values)
+            tables.append((factor.variables, factor.table.numpy()))
+    return tables

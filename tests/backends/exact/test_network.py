@@ -1,0 +1,192 @@
+"""The compiled network (join tree, cached messages, do-surgery, batches) against brute-force enumeration."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from causalppl.backends.exact import EnumerationTooLarge
+from causalppl.backends.exact.jointree import build_join_tree
+from causalppl.backends.exact.network import CompiledNetwork, check_tree_budget, distinct_rows
+
+
+def random_network(seed: int, count: int, max_card: int = 3, max_parents: int = 3):
+    """A random Bayesian network: cardinalities, (scope, table) CPTs with some zeros, heads."""
+    rng = np.random.default_rng(seed)
+    cards = [int(rng.integers(1, max_card + 1)) for _ in range(count)]
+    factors = []
+    for v in range(count):
+        parents = [p for p in range(v) if rng.random() < 0.5][:max_parents]
+        shape = [cards[p] for p in parents] + [cards[v]]
+        values = rng.random(shape) * (rng.random(shape) > 0.2)
+        values[values.sum(axis=-1) == 0] = 1.0
+        factors.append(((*parents, v), values / values.sum(axis=-1, keepdims=True)))
+    return cards, factors, list(range(count))
+
+
+def brute_force(cards, factors, keep, hard=None, soft=None, do=None) -> np.ndarray:
+    """The unnormalised marginal by summing the mutilated joint over every assignment."""
+    hard, soft, do = hard or {}, soft or {}, do or {}
+    result = np.zeros([cards[v] for v in keep])
+    for levels in itertools.product(*(range(c) for c in cards)):
+        if any(levels[v] != x for v, x in {**hard, **do}.items()):
+            continue
+        weight = 1.0
+        for scope, table in factors:
+            if scope[-1] in do:
+                continue
+            weight *= table[tuple(levels[v] for v in scope)]
+        for v, w in soft.items():
+            weight *= w[levels[v]]
+        result[tuple(levels[v] for v in keep)] += weight
+    return result
+
+
+@st.composite
+def queries(draw):
+    count = draw(st.integers(1, 7))
+    seed = draw(st.integers(0, 2**32 - 1))
+    cards, factors, heads = random_network(seed, count)
+    variables = list(range(count))
+    rng = np.random.default_rng(seed + 1)
+    roles = {v: draw(st.sampled_from(["free", "free", "hard", "soft", "do"])) for v in variables}
+    hard = {v: int(rng.integers(cards[v])) for v in variables if roles[v] == "hard"}
+    soft = {v: rng.random(cards[v]) * (rng.random(cards[v]) > 0.3) for v in variables if roles[v] == "soft"}
+    do = {v: int(rng.integers(cards[v])) for v in variables if roles[v] == "do"}
+    free = [v for v in variables if roles[v] in ("free", "soft")]
+    keep = tuple(draw(st.permutations(free))[: draw(st.integers(0, min(2, len(free))))])
+    return cards, factors, heads, keep, hard, soft, do
+
+
+@settings(max_examples=120, deadline=None)
+@given(queries())
+def test_every_plan_equals_brute_force(query) -> None:
+    cards, factors, heads, keep, hard, soft, do = query
+    network = CompiledNetwork(cards, factors, heads)
+    expected = brute_force(cards, factors, keep, hard, soft, do)
+    answers = [network.query(keep, hard, soft, do), network.eliminate(keep, hard, soft, do)]
+    tree_answer = network.marginal(keep, hard, soft, do)
+    if tree_answer is not None:
+        answers.append(tree_answer)
+    for answer in answers:
+        np.testing.assert_allclose(answer, expected, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 9))
+def test_cached_messages_follow_the_evidence(seed: int, count: int) -> None:
+    """A sequence of queries on one network, each checked: no message outlives the evidence it was made for."""
+    cards, factors, heads = random_network(seed, count)
+    network = CompiledNetwork(cards, factors, heads)
+    rng = np.random.default_rng(seed)
+    for _ in range(8):
+        target = int(rng.integers(count))
+        others = [v for v in range(count) if v != target]
+        observed = rng.permutation(others)[: int(rng.integers(0, len(others) + 1))]
+        hard = {int(v): int(rng.integers(cards[v])) for v in observed[: len(observed) // 2 + 1]}
+        do = {int(v): int(rng.integers(cards[v])) for v in observed[len(observed) // 2 + 1:]}
+        got = network.marginal((target,), hard, {}, do)
+        np.testing.assert_allclose(got, brute_force(cards, factors, (target,), hard, {}, do), rtol=1e-10, atol=1e-12)
+
+
+def test_messages_of_evidence_free_sides_are_computed_once() -> None:
+    cards, factors, heads = random_network(3, 8, max_card=2)
+    network = CompiledNetwork(cards, factors, heads)
+    network.marginal((0,))
+    prior = network.cached_messages()
+    assert prior > 0
+    network.marginal((0,))
+    assert network.cached_messages() == prior  # nothing new: every message was reused
+    network.marginal((0,), hard={7: 1})
+    assert network.cached_messages() > prior  # the messages on the path from 7 to 0 depend on it
+    network.clear_cache()
+    assert network.cached_messages() == 0
+
+
+def test_do_is_surgery_not_evidence() -> None:
+    # X -> Y, X confounded with nothing: P(X | do(Y = 1)) is P(X); P(X | Y = 1) is not.
+    prior = np.array([0.3, 0.7])
+    likelihood = np.array([[0.9, 0.1], [0.2, 0.8]])
+    network = CompiledNetwork((2, 2), [((0,), prior), ((0, 1), likelihood)], heads=(0, 1))
+    np.testing.assert_allclose(network.query((0,), do={1: 1}), prior)
+    seen = network.query((0,), hard={1: 1})
+    np.testing.assert_allclose(seen / seen.sum(), prior * likelihood[:, 1] / (prior * likelihood[:, 1]).sum())
+    assert network.query((1,), hard={1: 0}, do={1: 1}).sum() == 0.0  # observed against the intervention
+
+
+def test_join_tree_has_the_running_intersection_property() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        n = int(rng.integers(2, 14))
+        scopes = [tuple(sorted(set(rng.choice(n, size=int(rng.integers(1, 4)))))) for _ in range(n)]
+        tree = build_join_tree(scopes, [2] * n)
+        for scope, home in zip(scopes, tree.home):
+            assert set(scope) <= set(tree.cliques[home])
+        edges = sum(len(ns) for ns in tree.neighbours) // 2
+        assert edges == len(tree.cliques) - 1  # a tree
+        for v in range(n):
+            holders = set(tree.variable_cliques[v])
+            start = next(iter(holders))
+            reached, stack = {start}, [start]
+            while stack:  # the cliques holding v are connected
+                for other in tree.neighbours[stack.pop()]:
+                    if other in holders and other not in reached:
+                        reached.add(other)
+                        stack.append(other)
+            assert reached == holders
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 7), st.integers(1, 40), st.sampled_from(["joint", "rows", "auto"]))
+def test_batches_equal_a_loop_of_queries(seed: int, count: int, rows: int, strategy: str) -> None:
+    cards, factors, heads = random_network(seed, count)
+    network = CompiledNetwork(cards, factors, heads)
+    rng = np.random.default_rng(seed)
+    target = int(rng.integers(count))
+    columns = [int(v) for v in rng.permutation(count)[: int(rng.integers(1, count + 1))]]
+    data = {v: rng.integers(0, cards[v], size=rows) for v in columns}
+    do = {}
+    spare = [v for v in range(count) if v not in columns and v != target]
+    if spare and rng.random() < 0.5:
+        do = {spare[0]: int(rng.integers(cards[spare[0]]))}
+    got = network.batched((target,), data, do=do, strategy=strategy)
+    assert got.shape == (rows, cards[target])
+    for r in range(rows):
+        hard = {v: int(data[v][r]) for v in columns if v != target}
+        expected = brute_force(cards, factors, (target,), hard, {}, do)
+        if target in columns:
+            mask = np.zeros(cards[target])
+            mask[data[target][r]] = 1.0
+            expected = expected * mask
+        np.testing.assert_allclose(got[r], expected, rtol=1e-10, atol=1e-12)
+
+
+def test_batches_are_chunked_to_the_budget() -> None:
+    cards, factors, heads = random_network(5, 7, max_card=3)
+    data = {v: np.arange(90) % cards[v] for v in (1, 2, 3)}
+    whole = CompiledNetwork(cards, factors, heads).batched((6,), data, strategy="rows")
+    small = CompiledNetwork(cards, factors, heads, max_bytes=2048).batched((6,), data, strategy="rows")
+    np.testing.assert_allclose(small, whole, rtol=1e-12)
+
+
+def test_distinct_rows_and_their_inverse() -> None:
+    rng = np.random.default_rng(1)
+    for cards in ([3, 2, 4], [2**20, 2**20, 2**22], [5]):
+        rows = np.stack([rng.integers(0, min(c, 6), size=500) for c in cards], axis=1)
+        distinct, inverse = distinct_rows(rows, cards)
+        assert len({tuple(r) for r in rows}) == len(distinct)
+        np.testing.assert_array_equal(distinct[inverse], rows)
+
+
+def test_a_tree_over_the_budget_is_refused_on_scopes_alone() -> None:
+    count = 40
+    scopes = [(*range(v), v) for v in range(count)]  # every variable a parent of every later one
+    tree = build_join_tree(scopes, [2] * count)  # scopes only: no table exists
+    with pytest.raises(EnumerationTooLarge) as caught:
+        check_tree_budget(tree, 2**31, [f"x{v}" for v in range(count)])
+    assert caught.value.required_bytes == 8 * 2**count
+    assert len(caught.value.largest_factor_vars) == count
