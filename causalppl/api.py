@@ -14,15 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import networkx as nx
-import pandas as pd
-import torch
 
 from causalppl.backends.pyro_codegen import GeneratedProgram, generate
 from causalppl.data import DataCollection, read_table, to_dataset
 from causalppl.diagnostics import CausalPPLError, Span
-from causalppl.inference.estimate.montecarlo import forward_samples
 from causalppl.inference.options import Options, parse_options
-from causalppl.inference.plan import answer
 from causalppl.inference.results import Result
 from causalppl.ir import CausalModel
 from causalppl.ir.queries import QuerySpec
@@ -35,7 +31,12 @@ from causalppl.syntax import parse_assignments, parse_program, parse_query
 from causalppl.transforms import do as do_transform
 
 if TYPE_CHECKING:
+    import torch
+
     from causalppl.fitted import FittedModel
+
+# torch, pyro and pandas are imported where a method needs them (sampling, answering, reading data
+# frames), never at module level: loading, checking, drawing and compiling a model start without them.
 
 STDLIB_PREFIX = "stdlib:"
 
@@ -155,6 +156,8 @@ class Model:
 
     def sample(self, n: int = 1, seed: int | None = None) -> dict[str, torch.Tensor]:
         """``n`` units forward-sampled from the model (parameters drawn once from their priors)."""
+        from causalppl.inference.estimate.montecarlo import forward_samples
+
         return forward_samples(self.ir, n, seed)
 
     # ------------------------------------------------------------ queries ----
@@ -192,6 +195,8 @@ class Model:
 
     def answer(self, spec: QuerySpec, data: Any = None, options: Options | None = None) -> Result:
         """Answer a checked query with validated options."""
+        from causalppl.inference.plan import answer
+
         dataset = data if isinstance(data, DataCollection) else self.load_data(data)
         try:
             return answer(self.ir, spec, (options or Options()).with_context(data=dataset))
@@ -252,6 +257,8 @@ class Model:
         return DataCollection(tuple(self._dataset(item) for item in items))
 
     def _dataset(self, item: Any):
+        import pandas as pd
+
         if isinstance(item, pd.DataFrame):
             return to_dataset(item, self.ir, (), "<DataFrame>", Span.unknown("<DataFrame>"))
         spec = DataSpec(Path(item), (), Span.unknown(str(item)))

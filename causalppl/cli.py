@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from rich.console import Console
-
 from causalppl import api
 from causalppl.diagnostics import CausalPPLError, speaking
 
@@ -57,6 +55,8 @@ def _run(args: argparse.Namespace) -> int:
         if getattr(args, flag) is not None:
             options[option] = getattr(args, flag)
     results = model.run(args.query or None, **options)
+    from rich.console import Console
+
     from causalppl import reporting
 
     if args.format == "json":

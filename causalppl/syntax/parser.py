@@ -21,7 +21,7 @@ from lark.exceptions import (
 
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
 from causalppl.resources import grammar_text
-from causalppl.syntax import ast
+from causalppl.syntax import ast, descent
 from causalppl.syntax.reserved import RESERVED_WORDS
 from causalppl.syntax.transformer import ToAst
 
@@ -84,26 +84,37 @@ def _lark() -> tuple[Lark, _BracketNewlines]:
 
 def parse_program(source: str, filename: str = "<input>") -> ast.Program:
     """Parse a whole ``.scm`` file into an :class:`ast.Program`."""
-    tree = _parse(source, filename, "start")
-    return _transform(tree, source, filename)
+    return _read(descent.read_program, source, filename, "start")
 
 
 def parse_query(text: str, filename: str = "<query>") -> ast.Query:
     """Parse a ``--query`` argument (``[name =] [bounds|identify] P(...)``)."""
-    tree = _parse(text, filename, "query_line")
-    return _transform(tree, text, filename)
+    return _read(descent.read_query, text, filename, "query_line")
 
 
 def parse_assignments(text: str, filename: str = "<--do>") -> tuple[ast.Assignment, ...]:
     """Parse a ``--do`` argument such as ``X=1, Z=HIGH``."""
-    tree = _parse(text, filename, "assignments_line")
-    return _transform(tree, text, filename)
+    return _read(descent.read_assignments, text, filename, "assignments_line")
 
 
 def parse_declaration(text: str, filename: str = "<declaration>") -> ast.Declaration:
     """Parse one model declaration (a fragment, e.g. from documentation)."""
-    tree = _parse(text, filename, "declaration")
-    return _transform(tree, text, filename)
+    return _read(descent.read_declaration, text, filename, "declaration")
+
+
+def _read(read, source: str, filename: str, start: str):
+    """The hand-written parser; when it finds no parse, Lark's parser of the grammar says why."""
+    try:
+        return read(source, filename)
+    except descent.SyntaxFailure:
+        pass
+    tree = _parse(source, filename, start)  # raises the located syntax error
+    return _transform(tree, source, filename)  # only if the two parsers disagree: the grammar decides
+
+
+def parse_with_lark(source: str, filename: str = "<input>", start: str = "start"):
+    """The reference parse of the grammar with Lark (tests compare it with the hand-written parser)."""
+    return _transform(_parse(source, filename, start), source, filename)
 
 
 def _parse(source: str, filename: str, start: str) -> Tree:
