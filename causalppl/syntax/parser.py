@@ -20,7 +20,7 @@ from lark.exceptions import (
 )
 
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
-from causalppl.resources import grammar_text
+from causalppl.resources import grammar_text, paused_garbage_collector
 from causalppl.syntax import ast, descent
 from causalppl.syntax.reserved import RESERVED_WORDS
 from causalppl.syntax.transformer import ToAst
@@ -105,7 +105,8 @@ def parse_declaration(text: str, filename: str = "<declaration>") -> ast.Declara
 def _read(read, source: str, filename: str, start: str):
     """The hand-written parser; when it finds no parse, Lark's parser of the grammar says why."""
     try:
-        return read(source, filename)
+        with paused_garbage_collector():
+            return read(source, filename)
     except descent.SyntaxFailure:
         pass
     tree = _parse(source, filename, start)  # raises the located syntax error
