@@ -63,7 +63,7 @@ class ProbabilityRows:
 
     def __hash__(self) -> int:
         if self._hash is None:
-            self._hash = hash((self.array.shape, self.array.tobytes()))
+            self._hash = hash((self.array.shape, (self.array + 0.0).tobytes()))  # + 0.0: -0.0 hashes as 0.0
         return self._hash
 
     def __repr__(self) -> str:

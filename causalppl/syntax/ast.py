@@ -249,7 +249,7 @@ class TableRows:
                 and np.array_equal(self.offsets, other.offsets) and np.array_equal(self.values, other.values))
 
     def __hash__(self) -> int:
-        return hash((self.keys, self.places, self.values.tobytes()))
+        return hash((self.keys, self.places, (self.values + 0.0).tobytes()))  # -0.0 hashes as 0.0
 
     def __repr__(self) -> str:
         return f"TableRows({len(self)} rows, {len(self.values)} probabilities)"
