@@ -40,10 +40,22 @@ _ATOM, _SUM, _IF = 9, 5, 0
 _EXPRESSION_WORDS = frozenset(("if", "not", "true", "false"))  # keywords where an expression starts
 _EVENT_OPS = frozenset(("=", "!=", "<", "<=", ">", ">="))
 _SEPARATORS = frozenset(("NL", ";"))
+#: Words Lark's contextual lexer reads as keywords right after a separator (a state shared by every
+#: statement list), so that they cannot start a declaration or a table row there.
+_STATEMENT_KEYWORDS = frozenset(("model", "data", "query", "latent", "param", "bounds", "identify", "true", "false"))
 
 
 class SyntaxFailure(Exception):
-    """The text is not in the language (the reference parser says why)."""
+    """The text is not in the language (the reference parser says why).
+
+    ``complete`` lists the source ranges of the statements read in full before the failure: the
+    reference parser may skip them (blanked, lines and columns kept), so that an error at the end of
+    a large file is worded without parsing the whole file again.
+    """
+
+    def __init__(self, complete: list[tuple[int, int]] | None = None) -> None:
+        super().__init__()
+        self.complete = complete or []
 
 
 def read_program(source: str, filename: str) -> ast.Program:
@@ -76,10 +88,15 @@ class _Parser:
         self.source = source
         self.filename = filename
         self.deferred: CausalPPLError | None = None
+        self.complete: list[tuple[int, int]] = []
 
     # ------------------------------------------------------------ helpers ----
     def fail(self) -> SyntaxFailure:
-        return SyntaxFailure()
+        return SyntaxFailure(self.complete)
+
+    def completed(self, first: int) -> None:
+        """The statement from token ``first`` to the last token read is complete."""
+        self.complete.append((self.t[first][6], self.t[self.i - 1][7]))
 
     def finish(self, result):
         if self.t[self.i][0] != "EOF":
@@ -148,7 +165,8 @@ class _Parser:
         items: list = []
         self.skip_separators()
         while self.kind() != "EOF":
-            token = self.t[self.i]
+            item_start = self.i
+            token = self.t[item_start]
             if token[0] != "NAME":
                 raise self.fail()
             if token[1] == "model":
@@ -162,6 +180,8 @@ class _Parser:
                 raise self.fail()
             if self.kind() not in _SEPARATORS:
                 raise self.fail()
+            if token[1] != "model":  # a model's declarations are recorded one by one
+                self.completed(item_start)
             self.skip_separators()
         models = [item for item in items if isinstance(item, ast.ModelBlock)]
         if len(models) > 1:
@@ -183,11 +203,13 @@ class _Parser:
         declarations = []
         self.skip_separators()
         while self.kind() != "}":
+            declaration_start = self.i
             declarations.append(self.declaration())
             if self.kind() == "}":
                 break
             if self.kind() not in _SEPARATORS:
                 raise self.fail()
+            self.completed(declaration_start)
             self.skip_separators()
         last = self.expect("}")
         return ast.ModelBlock(name, tuple(declarations), self.span(first, last))
@@ -197,6 +219,9 @@ class _Parser:
         if self.kind() != "NAME":
             raise self.fail()
         word = self.t[first][1]
+        if word in _STATEMENT_KEYWORDS and word not in ("latent", "param") and first \
+                and self.t[first - 1][0] in _SEPARATORS:
+            raise self.fail()  # after a separator these words are keywords (Lark's lexer state there)
         if word == "latent":
             self.i += 1
             self.expect("NAME")
@@ -383,6 +408,10 @@ class _Parser:
 
     def table_row(self, keys, values, widths, places) -> None:
         first = self.i
+        token = self.t[first]
+        if (token[0] == "NAME" and token[1] in _STATEMENT_KEYWORDS and token[1] not in ("true", "false")
+                and self.t[first - 1][0] in _SEPARATORS):
+            raise self.fail()
         key: list[str] = []
         if self.kind() != "[":
             while True:

@@ -38,8 +38,9 @@ _CLOSERS = frozenset(")]")
 
 _PART = rf"(?:[A-Za-z_][A-Za-z0-9_]*|(?:-[ \t]*)?{_NUMBER})"
 _SIGNED = rf"(?:-[ \t]*)?{_NUMBER}"
-_ROW = re.compile(
-    rf"[ \t\r]*(?:(?P<key>{_PART}(?:[ \t]*,[ \t]*{_PART})*)[ \t]*:[ \t]*)?"
+_ROW = re.compile(  # (words that are keywords where a statement starts cannot start a key)
+    r"[ \t\r]*(?!(?:model|data|query|latent|param|bounds|identify)(?![A-Za-z0-9_]))"
+    rf"(?:(?P<key>{_PART}(?:[ \t]*,[ \t]*{_PART})*)[ \t]*:[ \t]*)?"
     rf"(?P<open>\[)[ \t]*(?P<values>{_SIGNED}(?:[ \t]*,[ \t]*{_SIGNED})*)[ \t]*\]"
     r"[ \t\r]*(?:#[^\n]*)?\n")
 _BLANK = re.compile(r"[ \t\r]*(?:#[^\n]*)?\n")

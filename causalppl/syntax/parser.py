@@ -107,10 +107,31 @@ def _read(read, source: str, filename: str, start: str):
     try:
         with paused_garbage_collector():
             return read(source, filename)
-    except descent.SyntaxFailure:
-        pass
+    except descent.SyntaxFailure as failure:
+        complete = failure.complete
+    if complete:  # word the error without parsing the statements that were read in full again
+        try:
+            _parse(source, filename, start, _blanked(source, complete))
+        except CausalPPLError as error:
+            if error.diagnostics[0].span.line >= source.count("\n", 0, complete[-1][1]) + 1:
+                raise
     tree = _parse(source, filename, start)  # raises the located syntax error
-    return _transform(tree, source, filename)  # only if the two parsers disagree: the grammar decides
+    try:
+        return _transform(tree, source, filename)  # only if the two parsers disagree: the grammar decides
+    except RecursionError:
+        raise CausalPPLError.at(Span(filename, 1, 1, 1, 2), "an expression is nested too deeply", 
+                                f"expressions nest at most {descent.MAX_EXPRESSION_DEPTH} levels", source) from None
+
+
+def _blanked(source: str, ranges: list[tuple[int, int]]) -> str:
+    """``source`` with the given ranges turned into spaces (newlines kept: lines and columns do not move)."""
+    pieces, position = [], 0
+    for start, end in ranges:
+        pieces.append(source[position:start])
+        pieces.append("".join("\n" if char == "\n" else " " for char in source[start:end]))
+        position = end
+    pieces.append(source[position:])
+    return "".join(pieces)
 
 
 def parse_with_lark(source: str, filename: str = "<input>", start: str = "start"):
@@ -118,10 +139,11 @@ def parse_with_lark(source: str, filename: str = "<input>", start: str = "start"
     return _transform(_parse(source, filename, start), source, filename)
 
 
-def _parse(source: str, filename: str, start: str) -> Tree:
+def _parse(source: str, filename: str, start: str, text: str | None = None) -> Tree:
+    """Lark's parse of ``text`` (default: ``source``, which messages quote)."""
     parser, postlex = _lark()
     try:
-        return parser.parse(source, start=start)
+        return parser.parse(source if text is None else text, start=start)
     except UnexpectedInput as error:
         raise _translate(error, source, filename, postlex.open_brackets, postlex.open_braces) from None
 
