@@ -10,11 +10,24 @@
 0.7
 """
 
+from typing import TYPE_CHECKING
+
 from causalppl.api import Model, load, loads
 from causalppl.diagnostics import CausalPPLError
-from causalppl.fitted import FittedModel
 from causalppl.inference.results import Result
+
+if TYPE_CHECKING:
+    from causalppl.fitted import FittedModel
 
 __version__ = "0.1.0"
 
 __all__ = ["load", "loads", "Model", "FittedModel", "Result", "CausalPPLError", "__version__"]
+
+
+def __getattr__(name: str):
+    """``causalppl.FittedModel`` on first use: it imports the Bayesian engines (torch, pyro)."""
+    if name == "FittedModel":
+        from causalppl.fitted import FittedModel
+
+        return FittedModel
+    raise AttributeError(f"module 'causalppl' has no attribute {name!r}")

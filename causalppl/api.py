@@ -15,18 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import networkx as nx
-import pandas as pd
-import torch
 
 from causalppl.backends.pyro_codegen import GeneratedProgram, generate
 from causalppl.data import DataCollection, read_table, to_dataset
-from causalppl.data.rows import RowWriter
 from causalppl.diagnostics import CausalPPLError, Span
-from causalppl.inference.estimate.montecarlo import forward_samples
 from causalppl.inference.options import Options, parse_options
-from causalppl.inference.plan import answer
 from causalppl.inference.results import Result
-from causalppl.inference.scale.score import score_dataframe, score_path
 from causalppl.ir import CausalModel
 from causalppl.ir.queries import QuerySpec
 from causalppl.resources import stdlib_dir, stdlib_models
@@ -38,8 +32,13 @@ from causalppl.syntax import parse_assignments, parse_program, parse_query
 from causalppl.transforms import do as do_transform
 
 if TYPE_CHECKING:
+    import torch
+
     from causalppl.fitted import FittedModel
     from causalppl.inference.checking import CheckReport
+
+# torch, pyro and pandas are imported where a method needs them (sampling, answering, reading data
+# frames), never at module level: loading, checking, drawing and compiling a model start without them.
 
 STDLIB_PREFIX = "stdlib:"
 
@@ -159,6 +158,8 @@ class Model:
 
     def sample(self, n: int = 1, seed: int | None = None) -> dict[str, torch.Tensor]:
         """``n`` units forward-sampled from the model (parameters drawn once from their priors)."""
+        from causalppl.inference.estimate.montecarlo import forward_samples
+
         return forward_samples(self.ir, n, seed)
 
     # ------------------------------------------------------------ queries ----
@@ -198,6 +199,11 @@ class Model:
         ``chunk_size``, ``draws_per_row``, ``workers`` and ``ray_address``
         (docs/scale.md).
         """
+        import pandas as pd
+
+        from causalppl.data.rows import RowWriter
+        from causalppl.inference.scale.score import score_dataframe, score_path
+
         texts = [queries] if isinstance(queries, str) else list(queries)
         specs = [self._check_query_text(text, per_row=True) for text in texts]
         settings = parse_options(options).with_context(data=self.load_data(data))
@@ -235,6 +241,8 @@ class Model:
 
     def answer(self, spec: QuerySpec, data: Any = None, options: Options | None = None) -> Result:
         """Answer a checked query with validated options."""
+        from causalppl.inference.plan import answer
+
         dataset = data if isinstance(data, DataCollection) else self.load_data(data)
         try:
             return answer(self.ir, spec, (options or Options()).with_context(data=dataset))
@@ -322,6 +330,8 @@ class Model:
         return DataCollection(tuple(self._dataset(item) for item in items))
 
     def _dataset(self, item: Any):
+        import pandas as pd
+
         if isinstance(item, pd.DataFrame):
             return to_dataset(item, self.ir, (), "<DataFrame>", Span.unknown("<DataFrame>"))
         spec = DataSpec(Path(item), (), Span.unknown(str(item)))

@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from rich.console import Console
-
 from causalppl import api
 from causalppl.diagnostics import CausalPPLError, Span, speaking
 
@@ -63,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(reporting.results_json(model.name, results))
     else:
-        reporting.print_results(model.name, results, Console(), explain=args.explain)
+        reporting.print_results(model.name, results, _console(), explain=args.explain)
     return EXIT_OK
 
 
@@ -79,7 +77,7 @@ def _score(args: argparse.Namespace) -> int:
     summary = model.score(args.data, args.query, output=args.output or "-", **options)
     from causalppl import reporting
 
-    reporting.print_score_summary(summary, Console(stderr=True))
+    reporting.print_score_summary(summary, _console(stderr=True))
     return EXIT_OK
 
 
@@ -100,6 +98,13 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_USER_ERROR if failures else EXIT_OK
 
 
+def _console(stderr: bool = False):
+    """A rich console, imported only by the commands that print tables."""
+    from rich.console import Console
+
+    return Console(stderr=stderr)
+
+
 def _check_data(args: argparse.Namespace) -> int:
     """``check FILE --data DATA``: test the model's implications against the data (heavy imports only here)."""
     if len(args.files) != 1:
@@ -115,7 +120,7 @@ def _check_data(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(reporting.check_json(report))
     else:
-        reporting.print_check(report, Console(), limit=int(args.show))
+        reporting.print_check(report, _console(), limit=int(args.show))
     return EXIT_OK if report.consistent else EXIT_CONTRADICTED
 
 

@@ -26,9 +26,14 @@ RANK = {name: rank for rank, names in enumerate(STAGES) for name in names}
 LOCAL_IMPORT_ALLOWLIST = {
     ("causalppl.api", "causalppl.fitted"),  # FittedModel is built only by Model.fit
     ("causalppl.api", "causalppl.drawing"),  # graphviz only when drawing
+    # The engines import torch and pyro: `causalppl check`, `graph` and `compile` load the API without them.
     ("causalppl.api", "causalppl.inference.plan"),
+    ("causalppl.api", "causalppl.inference.estimate.montecarlo"),
+    ("causalppl", "causalppl.fitted"),  # `causalppl.FittedModel` on first use (module __getattr__): Bayesian engines
     ("causalppl.api", "causalppl.inference.counterfactual"),
     ("causalppl.api", "causalppl.inference.checking"),  # statistical tests only when checking against data
+    ("causalppl.api", "causalppl.data.rows"),  # pandas and pyarrow only when scoring rows
+    ("causalppl.api", "causalppl.inference.scale.score"),
     ("causalppl.cli", "causalppl.reporting"),
     ("causalppl.cli", "causalppl.drawing"),
     ("causalppl.cli", "causalppl.interop.bif"),

@@ -130,7 +130,7 @@ def variable_factor(model: CausalModel, variable: Variable, params: Mapping[str,
     mechanism = variable.mechanism
     if isinstance(mechanism, TableMechanism):
         shape = mechanism.parent_sizes + (variable.domain.size,)
-        table = torch.tensor(mechanism.rows, dtype=DTYPE).reshape(shape)
+        table = torch.tensor(mechanism.rows.array, dtype=DTYPE).reshape(shape)
         return Factor(mechanism.parents + (variable.name,), table)
     if isinstance(mechanism, ConstantMechanism):
         return Factor((variable.name,), _one_hot(torch.tensor(int(mechanism.value)), variable.domain.size))

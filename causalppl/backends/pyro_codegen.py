@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-import torch
-
 from causalppl.backends.expr_source import expression, number, python_name
 from causalppl.ir.mechanisms import (
     ConstantMechanism,
@@ -47,6 +45,8 @@ class GeneratedProgram:
 
 def compiled_program(model: CausalModel) -> Callable:
     """The model's generated ``model`` function, compiled once per model (and default device)."""
+    import torch  # not at module level: `causalppl compile` generates source without loading torch
+
     return _compiled(model, str(torch.get_default_device()))
 
 

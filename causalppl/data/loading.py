@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
 from causalppl.ir.model import CausalModel, Variable
 from causalppl.ir.types import Domain
+
+if TYPE_CHECKING:  # pandas is imported where rows are read: checking a model without data never loads it
+    import pandas as pd
 
 COUNT_COLUMN = "count"
 
@@ -62,6 +64,8 @@ class DataCollection:
 
 
 def read_table(path: Path, span: Span) -> pd.DataFrame:
+    import pandas as pd
+
     if not path.exists():
         raise _error(span, f"data file '{path}' does not exist", "paths in a data line are relative to the .scm file")
     try:
@@ -128,6 +132,8 @@ def _level_position(domain: Domain, value: Any) -> int | None:
 
 
 def _numeric_column(series: pd.Series, variable: Variable, origin: str, span: Span) -> np.ndarray:
+    import pandas as pd
+
     numbers = pd.to_numeric(series, errors="coerce")
     bad = numbers.isna().to_numpy()
     if bad.any():
@@ -143,6 +149,8 @@ def _numeric_column(series: pd.Series, variable: Variable, origin: str, span: Sp
 
 
 def _weights(frame: pd.DataFrame, origin: str, span: Span) -> np.ndarray:
+    import pandas as pd
+
     if COUNT_COLUMN not in frame.columns:
         return np.ones(len(frame))
     counts = pd.to_numeric(frame[COUNT_COLUMN], errors="coerce").to_numpy(dtype=np.float64)

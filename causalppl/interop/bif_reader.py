@@ -20,9 +20,13 @@ import gzip
 import heapq
 import itertools
 import math
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
+
+from causalppl.resources import paused_garbage_collector
 
 _PUNCTUATION = frozenset("{}()[],;|")
 
@@ -46,14 +50,19 @@ class BifError(Exception):
 # Tokens
 
 
-@dataclass(frozen=True)
-class _Token:
-    """A word (name, number, keyword) or one punctuation character."""
+class _Token(NamedTuple):
+    """A word (name, number, keyword), one punctuation character, or a run of numbers.
+
+    A run (``values`` set) is a whole list of probabilities up to its ``;``, read at once: the
+    tokenizer makes one token of ``0.1, 0.2 0.7`` instead of one per number.
+    """
 
     text: str
     line: int
     column: int
     quoted: bool = False
+    values: list[float] | None = None
+    key: tuple["_Token", ...] | None = None  # a whole row "(a, b) 0.1, 0.9;": its key, with ``values``
 
     @property
     def is_word(self) -> bool:
@@ -61,83 +70,85 @@ class _Token:
         return self.quoted or self.text not in _PUNCTUATION
 
 
+_TOKEN = re.compile(
+    r"\s*(?:(?P<line_comment>//[^\n]*)|(?P<block_comment>/\*)|(?P<string>\")"
+    r"|(?P<punctuation>[{}()\[\],;|])|(?P<word>(?:[^\s{}()\[\],;|\"/]|/(?![/*]))+)|(?P<end>\Z))")
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+#: Numbers separated by commas or blanks, ending where only blanks stand before a ``;``.
+_NUMBER_RUN = re.compile(rf"{_NUMBER}(?:(?:\s*,\s*|\s+){_NUMBER})*(?=\s*;)")
+_SEPARATORS = re.compile(r"[\s,]+")
+_WORD = r"(?:[^\s{}()\[\],;|\"/]|/(?![/*]))+"
+_WORD_RE = re.compile(_WORD)
+_NUMBERS_ON_A_LINE = rf"{_NUMBER}(?:(?:[ \t]*,[ \t]*|[ \t]+){_NUMBER})*"
+#: A row on one line, ``(a, b) 0.1, 0.9;``: key words separated by commas, then its numbers.
+_ROW = re.compile(rf"\([ \t]*(?P<key>{_WORD}(?:[ \t]*,[ \t]*{_WORD})*)[ \t]*\)[ \t]*"
+                  rf"(?P<values>{_NUMBERS_ON_A_LINE})[ \t]*;")
+
+
 def _tokenize(text: str) -> list[_Token]:
-    """Split BIF text into tokens, dropping ``//`` and ``/* */`` comments."""
-    scanner = _Scanner(text)
+    """Split BIF text into tokens, dropping ``//`` and ``/* */`` comments (one regular expression)."""
     tokens: list[_Token] = []
-    while scanner.pos < len(text):
-        token = scanner.step()
-        if token is not None:
-            tokens.append(token)
+    append = tokens.append
+    match, run = _TOKEN.match, _NUMBER_RUN.match
+    pos, size, line, line_start = 0, len(text), 1, 0
+    while pos < size:
+        found = match(text, pos)
+        kind = found.lastgroup
+        start, end = found.start(kind), found.end()
+        if start > pos:  # the blanks before the token
+            newlines = text.count("\n", pos, start)
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", pos, start) + 1
+            pos = start
+        if kind == "end":
+            break
+        if kind == "block_comment":
+            close = text.find("*/", pos + 2)
+            if close < 0:
+                raise BifError("unterminated comment", line, pos - line_start + 1)
+            end = close + 2
+        elif kind == "string":
+            close = text.find('"', pos + 1)
+            if close < 0 or "\n" in text[pos:close]:
+                raise BifError("unterminated string", line, pos - line_start + 1)
+            append(_Token(text[pos + 1:close], line, pos - line_start + 1, True))
+            pos = close + 1
+            continue
+        elif kind == "punctuation":
+            row = _ROW.match(text, pos) if text[pos] == "(" else None
+            values = _finite_values(row.group("values")) if row is not None else None
+            if values is None:
+                append(_Token(text[pos], line, pos - line_start + 1))
+                pos = end
+                continue
+            key_column = row.start("key") - line_start + 1
+            key = tuple(_Token(word.group(), line, key_column + word.start())
+                        for word in _WORD_RE.finditer(row.group("key")))
+            append(_Token("(", line, pos - line_start + 1, False, values, key))
+            pos = row.end()
+            continue
+        elif kind == "word":
+            numbers = run(text, pos) if text[pos] in "0123456789.-+" else None
+            values = _finite_values(numbers.group()) if numbers is not None else None
+            if values is None:
+                append(_Token(text[pos:end], line, pos - line_start + 1))
+                pos = end
+                continue
+            end = numbers.end()
+            append(_Token(numbers.group(), line, pos - line_start + 1, False, values))
+        newlines = text.count("\n", pos, end)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", pos, end) + 1
+        pos = end
     return tokens
 
 
-class _Scanner:
-    """A position in BIF text that knows its line and column."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.line = 1
-        self.line_start = 0
-
-    @property
-    def column(self) -> int:
-        """The 1-based column of the current position."""
-        return self.pos - self.line_start + 1
-
-    def advance_to(self, end: int) -> None:
-        """Move to ``end``, counting the newlines passed."""
-        newlines = self.text.count("\n", self.pos, end)
-        if newlines:
-            self.line += newlines
-            self.line_start = self.text.rfind("\n", self.pos, end) + 1
-        self.pos = end
-
-    def step(self) -> _Token | None:
-        """Consume one token, or whitespace or a comment (then None)."""
-        text, pos = self.text, self.pos
-        if text[pos].isspace():
-            self.advance_to(pos + 1)
-        elif text.startswith("//", pos):
-            end = text.find("\n", pos)
-            self.advance_to(len(text) if end < 0 else end)
-        elif text.startswith("/*", pos):
-            self.advance_to(self.closing("*/", "unterminated comment") + 2)
-        elif text[pos] == '"':
-            return self.emit(self.closing('"', "unterminated string", pos + 1) + 1, quoted=True)
-        elif text[pos] in _PUNCTUATION:
-            return self.emit(pos + 1)
-        else:
-            return self.emit(self.word_end())
-        return None
-
-    def closing(self, marker: str, message: str, start: int | None = None) -> int:
-        """Where ``marker`` next occurs, or an error at the current position."""
-        end = self.text.find(marker, self.pos + 2 if start is None else start)
-        if end < 0 or (marker == '"' and "\n" in self.text[self.pos : end]):
-            raise BifError(message, self.line, self.column)
-        return end
-
-    def word_end(self) -> int:
-        """Where the bare word starting here stops."""
-        end = self.pos
-        while end < len(self.text) and not _ends_word(self.text, end):
-            end += 1
-        return end
-
-    def emit(self, end: int, quoted: bool = False) -> _Token:
-        """The token from here to ``end`` (a quoted one without its quotes)."""
-        raw = self.text[self.pos : end]
-        token = _Token(raw[1:-1] if quoted else raw, self.line, self.column, quoted)
-        self.advance_to(end)
-        return token
-
-
-def _ends_word(text: str, pos: int) -> bool:
-    """Whether a bare word stops before ``text[pos]``."""
-    char = text[pos]
-    return char.isspace() or char in _PUNCTUATION or char == '"' or text.startswith(("//", "/*"), pos)
+def _finite_values(run: str) -> list[float] | None:
+    """The numbers of a run, or None when one is not finite (the token-by-token path reports it)."""
+    values = list(map(float, _SEPARATORS.split(run.strip())))
+    return values if all(map(math.isfinite, values)) else None
 
 
 # --------------------------------------------------------------------------
@@ -406,7 +417,11 @@ class _Parser:
         """The ``{ ... }`` body of a probability block."""
         self.expect("{")
         while self.more("}"):
-            if self.at("("):
+            token = self.peek()
+            if token.key is not None:
+                self.pos += 1
+                cpd.rows.append((list(token.key), token.values, token))
+            elif self.at("("):
                 start = self.next("'('")
                 key = self.name_list(")")
                 cpd.rows.append((key, self.numbers(), start))
@@ -425,9 +440,12 @@ class _Parser:
         values: list[float] = []
         while not self.at(";"):
             token = self.next("';'")
-            if not token.quoted and token.text == ",":
+            if token.values is not None:
+                values += token.values
+            elif not token.quoted and token.text == ",":
                 continue
-            values.append(_to_float(token))
+            else:
+                values.append(_to_float(token))
         self.pos += 1
         return values
 
@@ -525,6 +543,11 @@ def _default_row(raw: _RawCpd, combo: tuple[int, ...], parents: list[BifVariable
 
 def parse_bif(text: str) -> BifNetwork:
     """Parse and check BIF text; raise :class:`BifError` when it is malformed."""
+    with paused_garbage_collector():
+        return _parse_bif(text)
+
+
+def _parse_bif(text: str) -> BifNetwork:
     parser = _Parser(_tokenize(text))
     parser.parse()
     cpds: dict[str, BifCpd] = {}

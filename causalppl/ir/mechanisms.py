@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from itertools import product
 from typing import ClassVar, Union
 
+import numpy as np
+
 from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx
 from causalppl.ir.expressions import Expr, parameters_in, variables_in
 from causalppl.ir.families import FAMILIES, Noise
+from causalppl.ir.tables import ProbabilityRows
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,27 @@ class _ReadsNoParameters:
 
 @dataclass(frozen=True)
 class TableMechanism(_ReadsNoParameters):
-    """A conditional probability table; ``rows`` follow :func:`parent_configurations` order."""
+    """A conditional probability table; ``rows`` follow :func:`parent_configurations` order.
+
+    ``rows`` may be given as nested sequences or an array; it is kept as :class:`ProbabilityRows`
+    (one read-only float64 array, compared and hashed by value; iterating gives tuples of floats).
+    """
 
     parents: tuple[str, ...]
     parent_sizes: tuple[int, ...]
-    rows: tuple[tuple[float, ...], ...]
+    rows: ProbabilityRows
     span: Span
 
     noise: ClassVar[Noise] = Noise.INVERSE_CDF
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rows, ProbabilityRows):
+            object.__setattr__(self, "rows", ProbabilityRows(self.rows))
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        """The table as a read-only array of shape ``parent_sizes + (levels,)``."""
+        return self.rows.array.reshape(tuple(self.parent_sizes) + (-1,))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import networkx as nx
 
 from causalppl.diagnostics import CausalPPLError, Span
+from causalppl.resources import paused_garbage_collector
 from causalppl.semantics.declarations import (
     CheckedDeclaration,
     MechanismChecker,
@@ -49,6 +50,11 @@ class CheckedProgram:
 
 def check_program(program: ast.Program) -> CheckedProgram:
     """Run every semantic check; raise :class:`CausalPPLError` listing all problems."""
+    with paused_garbage_collector():
+        return _check_program(program)
+
+
+def _check_program(program: ast.Program) -> CheckedProgram:
     reporter = Reporter(program.source, program.filename)
     if program.model is None:
         reporter.error(Span(program.filename, 1, 1, 1, 2), "the file has no model block",
@@ -94,6 +100,10 @@ def _check_model(model: ast.ModelBlock, reporter: Reporter) -> tuple[CheckedMode
 
 
 def _check_acyclic(declarations: tuple[CheckedDeclaration, ...], reporter: Reporter) -> None:
+    parents_of = {decl.symbol.name: decl.mechanism.parents for decl in declarations
+                  if decl.mechanism is not None and decl.symbol.kind != "parameter"}
+    if _is_acyclic(parents_of):
+        return
     graph = nx.DiGraph()
     spans = {}
     for decl in declarations:
@@ -111,6 +121,27 @@ def _check_acyclic(declarations: tuple[CheckedDeclaration, ...], reporter: Repor
     reporter.error(spans.get(first, Span.unknown(reporter.filename)),
                    "the model has a cycle: " + " -> ".join(_rotate(names, first)),
                    "a structural causal model is acyclic; remove one of these arrows")
+
+
+def _is_acyclic(parents_of: dict[str, tuple[str, ...]]) -> bool:
+    """Kahn's algorithm, linear in the arrows (the cycle itself is looked for only when there is one)."""
+    waiting = {name: 0 for name in parents_of}
+    children: dict[str, list[str]] = {}
+    for name, parents in parents_of.items():
+        for parent in parents:
+            children.setdefault(parent, []).append(name)
+            waiting.setdefault(parent, 0)
+            waiting[name] += 1
+    ready = [name for name, count in waiting.items() if count == 0]
+    done = 0
+    while ready:
+        name = ready.pop()
+        done += 1
+        for child in children.get(name, ()):
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                ready.append(child)
+    return done == len(waiting)
 
 
 def _rotate(cycle: list[str], first: str) -> list[str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx
 from causalppl.ir.families import FAMILIES, POSITIVE_ARGUMENTS, Family
@@ -100,7 +102,7 @@ def _is_logical(expr: ast.Expr) -> bool:
 
 def _distribution_domain(distribution: ast.Distribution) -> Domain:
     if isinstance(distribution, ast.Table):
-        width = len(distribution.rows[0].probabilities) if distribution.rows else 2
+        width = int(distribution.rows.widths[0]) if len(distribution.rows) else 2
         return Domain("levels", tuple(str(i) for i in range(width)))
     family = FAMILIES.get(distribution.family)
     if family is None:
@@ -293,7 +295,24 @@ class MechanismChecker:
             domains.append(parent.domain)
         return domains
 
-    def _table_rows(self, table: ast.Table, symbol: Symbol, parents: list[Domain]) -> tuple | None:
+    def _table_rows(self, table: ast.Table, symbol: Symbol, parents: list[Domain]) -> np.ndarray | None:
+        """The table's probabilities, one row per parent configuration in order (first parent slowest).
+
+        A table written in that order with valid rows (what ``import-bif`` writes) is checked with array
+        operations; any other is checked row by row, which also finds and words every error.
+        """
+        rows = table.rows
+        expected = parent_configurations(tuple(domain.size for domain in parents))
+        size = symbol.domain.size
+        if len(rows) == len(expected) and len(rows) and not table.elided:
+            labels = [domain.labels for domain in parents]
+            in_order = rows.keys == tuple(tuple(label[i] for label, i in zip(labels, config)) for config in expected)
+            if in_order and _valid_rows(rows, size):
+                return rows.values.reshape(len(rows), size)
+        return self._table_rows_one_by_one(table, symbol, parents, expected)
+
+    def _table_rows_one_by_one(self, table: ast.Table, symbol: Symbol, parents: list[Domain],
+                               expected: list[tuple[int, ...]]) -> np.ndarray | None:
         by_configuration: dict[tuple[int, ...], tuple[float, ...]] = {}
         ok = True
         for row in table.rows:
@@ -304,7 +323,6 @@ class MechanismChecker:
                 ok = False
             if key is not None:
                 by_configuration[key] = row.probabilities
-        expected = parent_configurations(tuple(domain.size for domain in parents))
         missing = [config for config in expected if config not in by_configuration]
         if not by_configuration and not parents and ok:
             self.reporter.error(table.span, f"the table of '{symbol.name}' has no row",
@@ -317,7 +335,9 @@ class MechanismChecker:
                                             f"{len(expected)} rows{elided}; missing e.g. '{example}'",
                                 "write one row per combination of parent values")
             ok = False
-        return tuple(by_configuration[config] for config in expected) if ok else None
+        if not ok:
+            return None
+        return np.array([by_configuration[config] for config in expected], dtype=np.float64)
 
     def _row_key(self, row: ast.TableRow, table: ast.Table, parents: list[Domain]) -> tuple[int, ...] | None:
         if len(row.key) != len(parents):
@@ -348,6 +368,17 @@ class MechanismChecker:
             self.reporter.error(row.span, f"this row sums to {total:.6g}, not 1", "probabilities in a row sum to 1 (±1e-6)")
             return False
         return True
+
+
+def _valid_rows(rows: ast.TableRows, size: int) -> bool:
+    """Every row has ``size`` probabilities, none negative or NaN, summing to 1 (±ROW_SUM_TOLERANCE)."""
+    widths = rows.widths
+    if not bool(np.all(widths == size)):
+        return False
+    values = rows.values.reshape(len(rows), size)
+    if not bool(np.all(values >= 0)):  # also false for NaN
+        return False
+    return bool(np.all(np.abs(values.sum(axis=1) - 1.0) <= ROW_SUM_TOLERANCE))
 
 
 def _arity_text(family: Family) -> str:

@@ -5,10 +5,16 @@ from __future__ import annotations
 import networkx as nx
 
 from causalppl.ir.model import CausalModel, Confounder, Variable
+from causalppl.resources import paused_garbage_collector
 from causalppl.semantics.checker import CheckedDeclaration, CheckedModel
 
 
 def build_model(checked: CheckedModel, source: str = "") -> CausalModel:
+    with paused_garbage_collector():
+        return _build_model(checked, source)
+
+
+def _build_model(checked: CheckedModel, source: str) -> CausalModel:
     parameters = [_variable(d) for d in checked.declarations if d.symbol.kind == "parameter"]
     variables = {d.symbol.name: _variable(d) for d in checked.declarations if d.symbol.kind != "parameter"}
     ordered = [variables[name] for name in _topological(variables)]

@@ -7,8 +7,11 @@ that).  Expressions are shared by mechanisms and by queries.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Union
+from typing import Iterator, Sequence, Union
+
+import numpy as np
 
 from causalppl.diagnostics import Span
 
@@ -157,10 +160,105 @@ class TableRow:
     key_spans: tuple[Span, ...]
 
 
+#: One value of a row key as written: a name, a number, or a negative number (``- 1``).
+KEY_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|(?:-[ \t]*)?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+@dataclass(frozen=True)
+class RowPlace:
+    """Where a table row is written: its first and last character, and its key's text and column.
+
+    The row and key spans of :class:`TableRows` are made from these only when a message needs them.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    key_column: int
+    key_text: str  # the key as written ("LOW, - 1"); "" for an unkeyed row
+
+
+class TableRows:
+    """The rows of a ``table`` block, column-wise: keys, one float64 array of every probability, places.
+
+    Row ``i`` holds ``values[offsets[i]:offsets[i + 1]]``; its key is ``keys[i]`` (level names as
+    written, ``true``/``false`` as ``"1"``/``"0"``, negative numbers as ``"-1"``). Rows compare by value.
+
+    >>> rows = TableRows.build([("a",), ("b",)], [0.5, 0.5, 0.1, 0.9], [2, 2],
+    ...                        [RowPlace(2, 5, 2, 17, 5, "a"), RowPlace(3, 5, 3, 17, 5, "b")], "t.scm")
+    >>> len(rows), rows.probabilities(1), rows.key_spans(1)[0].column
+    (2, (0.1, 0.9), 5)
+    """
+
+    __slots__ = ("keys", "values", "offsets", "places", "filename")
+
+    def __init__(self, keys: tuple[tuple[str, ...], ...], values: np.ndarray, offsets: np.ndarray,
+                 places: tuple[RowPlace, ...], filename: str) -> None:
+        self.keys = keys
+        self.values = values
+        self.offsets = offsets
+        self.places = places
+        self.filename = filename
+
+    @staticmethod
+    def build(keys: Sequence[tuple[str, ...]], values: Sequence[float] | np.ndarray, widths: Sequence[int],
+              places: Sequence[RowPlace], filename: str) -> "TableRows":
+        array = np.array(values, dtype=np.float64).reshape(-1)
+        array.flags.writeable = False
+        offsets = np.zeros(len(widths) + 1, dtype=np.int64)
+        np.cumsum(np.asarray(widths, dtype=np.int64), out=offsets[1:])
+        offsets.flags.writeable = False
+        return TableRows(tuple(keys), array, offsets, tuple(places), filename)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def widths(self) -> np.ndarray:
+        """The number of probabilities of each row."""
+        return np.diff(self.offsets)
+
+    def probabilities(self, index: int) -> tuple[float, ...]:
+        return tuple(self.values[self.offsets[index]:self.offsets[index + 1]].tolist())
+
+    def span(self, index: int) -> Span:
+        place = self.places[index]
+        return Span(self.filename, place.line, place.column, place.end_line, place.end_column)
+
+    def key_spans(self, index: int) -> tuple[Span, ...]:
+        place = self.places[index]
+        return tuple(Span(self.filename, place.line, place.key_column + match.start(), place.line,
+                          place.key_column + match.end()) for match in KEY_PART.finditer(place.key_text))
+
+    def row(self, index: int) -> TableRow:
+        return TableRow(self.keys[index], self.probabilities(index), self.span(index), self.key_spans(index))
+
+    def __getitem__(self, index: int) -> TableRow:
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self.row(index % len(self))
+
+    def __iter__(self) -> Iterator[TableRow]:
+        return (self.row(index) for index in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TableRows):
+            return NotImplemented
+        return (self.keys == other.keys and self.places == other.places and self.filename == other.filename
+                and np.array_equal(self.offsets, other.offsets) and np.array_equal(self.values, other.values))
+
+    def __hash__(self) -> int:
+        return hash((self.keys, self.places, (self.values + 0.0).tobytes()))  # -0.0 hashes as 0.0
+
+    def __repr__(self) -> str:
+        return f"TableRows({len(self)} rows, {len(self.values)} probabilities)"
+
+
 @dataclass(frozen=True)
 class Table:
     parents: tuple[str, ...]
-    rows: tuple[TableRow, ...]
+    rows: TableRows
     elided: bool  # the rows contain a literal `...`
     span: Span
 

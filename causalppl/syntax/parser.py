@@ -20,8 +20,8 @@ from lark.exceptions import (
 )
 
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
-from causalppl.resources import grammar_text
-from causalppl.syntax import ast
+from causalppl.resources import grammar_text, paused_garbage_collector
+from causalppl.syntax import ast, descent
 from causalppl.syntax.reserved import RESERVED_WORDS
 from causalppl.syntax.transformer import ToAst
 
@@ -84,32 +84,66 @@ def _lark() -> tuple[Lark, _BracketNewlines]:
 
 def parse_program(source: str, filename: str = "<input>") -> ast.Program:
     """Parse a whole ``.scm`` file into an :class:`ast.Program`."""
-    tree = _parse(source, filename, "start")
-    return _transform(tree, source, filename)
+    return _read(descent.read_program, source, filename, "start")
 
 
 def parse_query(text: str, filename: str = "<query>") -> ast.Query:
     """Parse a ``--query`` argument (``[name =] [bounds|identify] P(...)``)."""
-    tree = _parse(text, filename, "query_line")
-    return _transform(tree, text, filename)
+    return _read(descent.read_query, text, filename, "query_line")
 
 
 def parse_assignments(text: str, filename: str = "<--do>") -> tuple[ast.Assignment, ...]:
     """Parse a ``--do`` argument such as ``X=1, Z=HIGH``."""
-    tree = _parse(text, filename, "assignments_line")
-    return _transform(tree, text, filename)
+    return _read(descent.read_assignments, text, filename, "assignments_line")
 
 
 def parse_declaration(text: str, filename: str = "<declaration>") -> ast.Declaration:
     """Parse one model declaration (a fragment, e.g. from documentation)."""
-    tree = _parse(text, filename, "declaration")
-    return _transform(tree, text, filename)
+    return _read(descent.read_declaration, text, filename, "declaration")
 
 
-def _parse(source: str, filename: str, start: str) -> Tree:
+def _read(read, source: str, filename: str, start: str):
+    """The hand-written parser; when it finds no parse, Lark's parser of the grammar says why."""
+    try:
+        with paused_garbage_collector():
+            return read(source, filename)
+    except descent.SyntaxFailure as failure:
+        complete = failure.complete
+    if complete:  # word the error without parsing the statements that were read in full again
+        try:
+            _parse(source, filename, start, _blanked(source, complete))
+        except CausalPPLError as error:
+            if error.diagnostics[0].span.line >= source.count("\n", 0, complete[-1][1]) + 1:
+                raise
+    tree = _parse(source, filename, start)  # raises the located syntax error
+    try:
+        return _transform(tree, source, filename)  # only if the two parsers disagree: the grammar decides
+    except RecursionError:
+        raise CausalPPLError.at(Span(filename, 1, 1, 1, 2), "an expression is nested too deeply", 
+                                f"expressions nest at most {descent.MAX_EXPRESSION_DEPTH} levels", source) from None
+
+
+def _blanked(source: str, ranges: list[tuple[int, int]]) -> str:
+    """``source`` with the given ranges turned into spaces (newlines kept: lines and columns do not move)."""
+    pieces, position = [], 0
+    for start, end in ranges:
+        pieces.append(source[position:start])
+        pieces.append("".join("\n" if char == "\n" else " " for char in source[start:end]))
+        position = end
+    pieces.append(source[position:])
+    return "".join(pieces)
+
+
+def parse_with_lark(source: str, filename: str = "<input>", start: str = "start"):
+    """The reference parse of the grammar with Lark (tests compare it with the hand-written parser)."""
+    return _transform(_parse(source, filename, start), source, filename)
+
+
+def _parse(source: str, filename: str, start: str, text: str | None = None) -> Tree:
+    """Lark's parse of ``text`` (default: ``source``, which messages quote)."""
     parser, postlex = _lark()
     try:
-        return parser.parse(source, start=start)
+        return parser.parse(source if text is None else text, start=start)
     except UnexpectedInput as error:
         raise _translate(error, source, filename, postlex.open_brackets, postlex.open_braces) from None
 

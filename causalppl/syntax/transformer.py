@@ -166,38 +166,41 @@ class ToAst(Transformer):
 
     def table(self, meta: Meta, items: list[Any]) -> ast.Table:
         parents = tuple(map(str, items[0] or ()))
-        rows = tuple(row for row in items[1:] if isinstance(row, ast.TableRow))
+        rows = [row for row in items[1:] if isinstance(row, tuple)]
         elided = any(row == "..." for row in items[1:])
-        return ast.Table(parents, rows, elided, self._span(meta))
+        table_rows = ast.TableRows.build([key for key, _, _ in rows], [p for _, values, _ in rows for p in values],
+                                         [len(values) for _, values, _ in rows], [place for _, _, place in rows],
+                                         self.filename)
+        return ast.Table(parents, table_rows, elided, self._span(meta))
 
-    def keyed_row(self, meta: Meta, items: list[Any]) -> ast.TableRow:
+    def keyed_row(self, meta: Meta, items: list[Any]) -> tuple:
         key, probabilities = items
-        values = tuple(value for value, _ in key)
-        spans = tuple(span for _, span in key)
-        return ast.TableRow(values, tuple(probabilities), self._span(meta), spans)
+        key_text = self.source[meta.start_pos:key[-1][2]]
+        place = ast.RowPlace(meta.line, meta.column, meta.end_line, meta.end_column, meta.column, key_text)
+        return tuple(value for value, _, _ in key), probabilities, place
 
-    def unkeyed_row(self, meta: Meta, items: list[Any]) -> ast.TableRow:
-        return ast.TableRow((), tuple(items[0]), self._span(meta), ())
+    def unkeyed_row(self, meta: Meta, items: list[Any]) -> tuple:
+        return (), items[0], ast.RowPlace(meta.line, meta.column, meta.end_line, meta.end_column, meta.column, "")
 
     def elided_rows(self, meta: Meta, items: list[Any]) -> str:
         return "..."
 
-    def row_key(self, meta: Meta, items: list[Any]) -> list[tuple[str, Span]]:
+    def row_key(self, meta: Meta, items: list[Any]) -> list[tuple[str, Span, int]]:
         return list(items)
 
-    def row_name(self, meta: Meta, items: list[Any]) -> tuple[str, Span]:
-        return str(items[0]), self._tspan(items[0])
+    def row_name(self, meta: Meta, items: list[Any]) -> tuple[str, Span, int]:
+        return str(items[0]), self._tspan(items[0]), items[0].end_pos
 
     row_number = row_name
 
-    def row_negative(self, meta: Meta, items: list[Any]) -> tuple[str, Span]:
-        return "-" + str(items[0]), self._span(meta)
+    def row_negative(self, meta: Meta, items: list[Any]) -> tuple[str, Span, int]:
+        return "-" + str(items[0]), self._span(meta), meta.end_pos
 
-    def row_true(self, meta: Meta, items: list[Any]) -> tuple[str, Span]:
-        return "1", self._span(meta)
+    def row_true(self, meta: Meta, items: list[Any]) -> tuple[str, Span, int]:
+        return "1", self._span(meta), meta.end_pos
 
-    def row_false(self, meta: Meta, items: list[Any]) -> tuple[str, Span]:
-        return "0", self._span(meta)
+    def row_false(self, meta: Meta, items: list[Any]) -> tuple[str, Span, int]:
+        return "0", self._span(meta), meta.end_pos
 
     def prob_vector(self, meta: Meta, items: list[Any]) -> list[float]:
         return list(items)

@@ -1,0 +1,68 @@
+"""Start-up time of the commands that need no inference (a script, not a test).
+
+Run ``python -m bench.startup`` from the repository root. Each figure is a
+fresh interpreter: ``causalppl check`` on the bnlearn ``alarm`` network and on
+a generated 500-variable linear model, against ``python -c "import lark,
+networkx"`` (the two libraries the front end cannot do without) in the same
+run. Runs are interleaved and repeated; the script prints medians of the wall
+time and of the CPU time (user + system, the steadier figure on a shared
+machine) and the ratio to the baseline (target: under 2).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.generate_linear import linear_chain_source
+
+REPEATS = int(os.environ.get("BENCH_REPEATS", "9"))
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _timed(argv: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=REPO)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        large = Path(folder) / "linear500.scm"
+        large.write_text(linear_chain_source(500), encoding="utf-8")
+        commands = {
+            "import lark, networkx": [sys.executable, "-c", "import lark, networkx"],
+            "causalppl check alarm": [sys.executable, "-m", "causalppl.cli", "check", "stdlib:alarm"],
+            "causalppl check linear 500": [sys.executable, "-m", "causalppl.cli", "check", str(large)],
+        }
+        for argv in commands.values():  # warm the file cache and the parser cache
+            _timed(argv)
+        walls: dict[str, list[float]] = {name: [] for name in commands}
+        cpus: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(REPEATS):
+            for name, argv in commands.items():
+                wall, cpu = _timed(argv)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+    base_wall = statistics.median(walls["import lark, networkx"])
+    base_cpu = statistics.median(cpus["import lark, networkx"])
+    print(f"median of {REPEATS} interleaved runs (fresh interpreter each)")
+    for name in commands:
+        wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
+        print(f"{name:28s} wall {wall * 1000:7.0f} ms ({wall / base_wall:.2f}x)   "
+              f"cpu {cpu * 1000:7.0f} ms ({cpu / base_cpu:.2f}x)")
+    print("target: causalppl check under 2x the baseline")
+
+
+if __name__ == "__main__":
+    main()
