@@ -47,6 +47,12 @@ def constant(value: float, n_units: int, like: torch.Tensor | None = None) -> to
     return torch.full((n_units,), float(value), dtype=torch.get_default_dtype())
 
 
+def per_unit(value, n_units: int) -> torch.Tensor:
+    """A ``:=`` variable's value with one entry per unit (a constant formula is broadcast)."""
+    value = tensor(value)
+    return value if value.dim() > 0 and value.shape[-1] == n_units else value * torch.ones(n_units)
+
+
 def truth(value) -> torch.Tensor:
     return tensor(value) != 0
 

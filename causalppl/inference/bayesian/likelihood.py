@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
+from pyro import poutine
 from pyro.poutine.messenger import Messenger
 from pyro.poutine.subsample_messenger import _Subsample
 
 from causalppl.backends import runtime as rt
-from causalppl.backends.pyro_codegen import UNITS_PLATE, compiled_program
+from causalppl.backends.pyro_codegen import compiled_program
+from causalppl.backends.symbols import site_names
 from causalppl.data import DataCollection
 from causalppl.data.tensors import (
     ExperimentRows,
@@ -27,16 +29,13 @@ from causalppl.data.tensors import (
     stacked_columns,
 )
 from causalppl.inference.devices import running_on
-from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism
+from causalppl.ir.mechanisms import Deterministic
 from causalppl.ir.model import CausalModel
 
 
 def global_sites(model: CausalModel) -> tuple[str, ...]:
-    """Sites shared by all units: parameters with priors, nonparametric tables, latent-class weights."""
-    names = [p.name for p in model.parameters if p.mechanism is not None]
-    names += [f"weights_{c.name}" for c in model.confounders]
-    names += [f"probs_{v.name}" for v in model.model_variables if isinstance(v.mechanism, NonparametricMechanism)]
-    return tuple(names)
+    """Sites shared by all units: parameters with priors, latent-class weights, nonparametric tables."""
+    return site_names(model).global_sites(model)
 
 
 def has_discrete_latents(model: CausalModel) -> bool:
@@ -57,9 +56,12 @@ class Likelihood:
     n_units: int
     experiments: ExperimentRows | None = None
     subsample_size: int | None = None
+    omitted: tuple[str, ...] = ()  # variables whose tables are drawn exactly, outside the sampler
 
     def __call__(self) -> dict[str, torch.Tensor]:
         run = self.program
+        if self.omitted:
+            run = _without_tables(run, self.model, self.omitted)
         if self.experiments is not None and self.experiments.generated:
             run = RecordedSettings(self.experiments, self.columns)(run)
         if self.subsample_size is not None:
@@ -68,7 +70,27 @@ class Likelihood:
 
     def subsampled(self, batch_size: int | None) -> "Likelihood":
         size = None if batch_size is None or batch_size >= self.n_units else batch_size
-        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size)
+        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size, self.omitted)
+
+    def without(self, variables: tuple[str, ...]) -> "Likelihood":
+        """The likelihood less the tables of ``variables`` and the sites they generate (see
+        :func:`~causalppl.inference.bayesian.conjugate.separable_tables`)."""
+        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments,
+                          self.subsample_size, tuple(variables))
+
+
+def _without_tables(program: Callable, model: CausalModel, variables: tuple[str, ...]) -> Callable:
+    """Hide the tables of ``variables`` and their observation sites from the sampler: the tables are fixed to
+    uniform rows (no site reads them but their own variable's) and neither site reaches the trace."""
+    probs = site_names(model).probs
+    fixed = {probs[name]: _uniform_rows(model, name) for name in variables}
+    return poutine.block(poutine.condition(program, data=fixed), hide=list(fixed) + list(variables))
+
+
+def _uniform_rows(model: CausalModel, name: str) -> torch.Tensor:
+    variable = model.variable(name)
+    shape = tuple(model.variable(p).domain.size for p in variable.parents) + (variable.domain.size,)
+    return torch.full(shape, 1.0 / variable.domain.size)
 
 
 def build_likelihood(model: CausalModel, data: DataCollection, device: torch.device) -> Likelihood:
@@ -100,7 +122,7 @@ class RecordedSettings(Messenger):
         self.units: torch.Tensor | None = None
 
     def _pyro_post_sample(self, msg) -> None:
-        if msg["name"] == UNITS_PLATE and isinstance(msg["fn"], _Subsample):
+        if isinstance(msg["fn"], _Subsample):
             self.units = msg["value"]
 
     def _pyro_sample(self, msg) -> None:
@@ -124,7 +146,7 @@ class RandomRows(Messenger):
     """
 
     def _pyro_sample(self, msg) -> None:
-        if msg["name"] != UNITS_PLATE or not isinstance(msg["fn"], _Subsample) or msg["value"] is not None:
+        if not isinstance(msg["fn"], _Subsample) or msg["value"] is not None:
             return
         size, batch = msg["fn"].size, msg["fn"].subsample_size
         if batch is not None and batch < size:

@@ -33,6 +33,8 @@ class FitSettings:
     batch_size: int | None
     conjugate: bool
     quiet: bool
+    separate_tables: bool = True  # draw separable tables exactly beside the sampler (see conjugate.py)
+    backend: str = "pyro"  # pyro or numpyro
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def fit_settings(options: Options, sampler: str, conjugate: bool = False) -> Fit
         batch_size=options.svi.batch_size,
         conjugate=conjugate if chosen is None else chosen,
         quiet=options.quiet,
+        separate_tables=chosen is not False,
+        backend=options.backend,
     )
 
 
