@@ -95,6 +95,9 @@ class ExpressionWriter:
         if isinstance(expr, rx.VectorLiteral):
             return self._call("rt.vector", expr.items)
         if isinstance(expr, rx.IndexInto):
+            if isinstance(expr.index, rx.Const) and float(expr.index.value).is_integer() and expr.index.value >= 0:
+                target, depth = self._emit(expr.target)  # a constant position: plain indexing
+                return f"rt.at({target}, {int(expr.index.value)})", depth + 1
             return self._call("rt.index", (expr.target, expr.index))
         raise TypeError(f"cannot generate code for {type(expr).__name__}")
 

@@ -19,9 +19,9 @@ from causalppl.ir.model import CausalModel
 REQUIRED_MODULES = ("jax", "numpyro")
 
 
-def generate_numpyro(model: CausalModel) -> GeneratedProgram:
-    """The NumPyro program of ``model`` (Python source)."""
-    return generate(model, NUMPYRO)
+def generate_numpyro(model: CausalModel, data_only: frozenset[str] = frozenset()) -> GeneratedProgram:
+    """The NumPyro program of ``model`` (Python source); ``data_only`` as in :func:`pyro_codegen.generate`."""
+    return generate(model, NUMPYRO, data_only)
 
 
 def missing_modules() -> tuple[str, ...]:
@@ -29,11 +29,11 @@ def missing_modules() -> tuple[str, ...]:
     return tuple(name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None)
 
 
-def compiled_numpyro_program(model: CausalModel) -> Callable:
+def compiled_numpyro_program(model: CausalModel, data_only: frozenset[str] = frozenset()) -> Callable:
     """The model's NumPyro ``model`` function, generated and loaded once per model."""
-    return _compiled(model)
+    return _compiled(model, frozenset(data_only))
 
 
 @lru_cache(maxsize=64)
-def _compiled(model: CausalModel) -> Callable:
-    return generate_numpyro(model).load()
+def _compiled(model: CausalModel, data_only: frozenset[str]) -> Callable:
+    return generate_numpyro(model, data_only).load()

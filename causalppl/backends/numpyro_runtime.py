@@ -44,6 +44,11 @@ def index(vector, position):
     return jnp.take_along_axis(vector, position[..., None], axis=-1)[..., 0]
 
 
+def at(vector, position: int):
+    """``vector[position]`` for a constant position (batched over leading axes)."""
+    return tensor(vector)[..., position]
+
+
 def vector(*items):
     return jnp.stack(jnp.broadcast_arrays(*[tensor(item) for item in items]), axis=-1)
 

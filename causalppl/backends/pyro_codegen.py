@@ -72,18 +72,27 @@ class GeneratedProgram:
         return namespace["model"]
 
 
-def compiled_program(model: CausalModel) -> Callable:
-    """The model's generated ``model`` function, compiled once per model (and default device)."""
-    return _compiled(model, str(torch.get_default_device()))
+def compiled_program(model: CausalModel, data_only: frozenset[str] = frozenset()) -> Callable:
+    """The model's generated ``model`` function, compiled once per model (and default device).
+
+    ``data_only`` names observed variables read straight from the data, without a site (see :func:`generate`).
+    """
+    return _compiled(model, str(torch.get_default_device()), frozenset(data_only))
 
 
 @lru_cache(maxsize=128)
-def _compiled(model: CausalModel, device: str) -> Callable:
-    return generate(model).load()
+def _compiled(model: CausalModel, device: str, data_only: frozenset[str] = frozenset()) -> Callable:
+    return generate(model, data_only=data_only).load()
 
 
-def generate(model: CausalModel, dialect: Dialect = PYRO) -> GeneratedProgram:
-    writer = _Writer(model, dialect)
+def generate(model: CausalModel, dialect: Dialect = PYRO, data_only: frozenset[str] = frozenset()) -> GeneratedProgram:
+    """The program of ``model`` in ``dialect``.
+
+    Variables in ``data_only`` (observed ones) are read from ``data`` without a site and, when nonparametric,
+    without their Dirichlet table: the likelihood program of a sampler that leaves their factors -- constant,
+    or updated exactly beside it -- out of its density.
+    """
+    writer = _Writer(model, dialect, frozenset(data_only))
     function = "\n".join(writer.model_function())
     preamble = "\n".join(writer.header() + writer.constants).rstrip("\n")
     return GeneratedProgram(f"{preamble}\n\n\n{function}\n", model.name)
@@ -95,9 +104,10 @@ def generate(model: CausalModel, dialect: Dialect = PYRO) -> GeneratedProgram:
 class _Writer:
     """One program: its symbols, its module constants and the lines of ``model``."""
 
-    def __init__(self, model: CausalModel, dialect: Dialect) -> None:
+    def __init__(self, model: CausalModel, dialect: Dialect, data_only: frozenset[str] = frozenset()) -> None:
         self.model = model
         self.dialect = dialect
+        self.data_only = data_only
         self.symbols = Symbols.of(model)
         self.sites = site_names(model)
         self.expressions = ExpressionWriter(self._local, self.symbols.temporary)
@@ -189,7 +199,7 @@ class _Writer:
         for confounder in self.model.confounders:
             lines += self._confounder_prior(confounder)
         for variable in self.model.model_variables:
-            if isinstance(variable.mechanism, NonparametricMechanism):
+            if isinstance(variable.mechanism, NonparametricMechanism) and variable.name not in self.data_only:
                 lines += self._response_table_prior(variable)
         return lines
 
@@ -229,7 +239,7 @@ class _Writer:
 
     def _confounder_site(self, confounder: Confounder) -> list[str]:
         weights = self.symbols.helper("weights", confounder.name)
-        return [f"{self._local(confounder.name)} = {self.dialect.ppl}.sample({quoted(self.sites.classes[confounder.name])}, "
+        return [f"{self.symbols.helper(confounder.name)} = {self.dialect.ppl}.sample({quoted(self.sites.classes[confounder.name])}, "
                 f"dist.Categorical(probs={weights}))"]
 
     # ---------------------------------------------------------- variables ----
@@ -240,6 +250,8 @@ class _Writer:
         observed = "" if variable.kind == "latent" else f", obs=rt.column(data, {site}, units)"
         mechanism = variable.mechanism
         lines: list[str] = []
+        if variable.name in self.data_only:
+            return [f"{name} = rt.column(data, {site}, units)  # observed; its factor is left out of this density"]
         if isinstance(mechanism, ConstantMechanism):
             value = _value_text(model, variable.name, mechanism.value)
             return [f"# do({variable.name} = {value}): the mechanism is replaced by a constant.",
@@ -252,7 +264,7 @@ class _Writer:
             table = f"rt.lookup({self.symbols.helper('TABLE', variable.name)}{parents})"
             return [f"{name} = {ppl}.sample({site}, dist.Categorical(probs={table}){observed})"]
         if isinstance(mechanism, NonparametricMechanism):
-            indices = [self._local(c.name) for c in _confounders_of(model, variable.name)]
+            indices = [self.symbols.helper(c.name) for c in _confounders_of(model, variable.name)]
             indices += [self._local(p) for p in mechanism.parents]
             table = f"rt.lookup({self.symbols.helper('probs', variable.name)}{''.join(', ' + i for i in indices)})"
             return [f"{name} = {ppl}.sample({site}, dist.Categorical(probs={table}){observed})"]

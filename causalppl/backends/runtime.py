@@ -38,6 +38,11 @@ def index(vector, position) -> torch.Tensor:
         torch.gather(vector, -1, torch.as_tensor(position).long().unsqueeze(-1)).squeeze(-1)
 
 
+def at(vector, position: int) -> torch.Tensor:
+    """``vector[position]`` for a constant position (batched over leading axes)."""
+    return tensor(vector)[..., position]
+
+
 def vector(*items) -> torch.Tensor:
     values = torch.broadcast_tensors(*[tensor(item) for item in items])
     return torch.stack(values, dim=-1)
@@ -142,11 +147,8 @@ def column(data: Mapping[str, torch.Tensor] | None, name: str, units: torch.Tens
     if data is None or name not in data:
         return None
     values = data[name]
-    return values if units is None or len(units) == len(values) and _is_full(units) else values[units]
-
-
-def _is_full(units: torch.Tensor) -> bool:
-    return bool(units[0] == 0) and bool(units[-1] == len(units) - 1)
+    # a plate over every unit yields 0..n-1 (subsampling always draws fewer than n)
+    return values if units is None or len(units) == len(values) else values[units]
 
 
 @contextlib.contextmanager

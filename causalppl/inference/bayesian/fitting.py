@@ -25,7 +25,7 @@ from causalppl.inference.bayesian.diagnostics import (
     inference_data,
     summarize,
 )
-from causalppl.inference.bayesian.likelihood import build_likelihood, global_sites
+from causalppl.inference.bayesian.likelihood import build_likelihood, constant_factors, global_sites
 from causalppl.inference.bayesian.nuts import run_nuts
 from causalppl.inference.bayesian.numpyro_nuts import require_numpyro, run_numpyro_nuts
 from causalppl.inference.bayesian.posterior import Posterior
@@ -105,19 +105,20 @@ def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...
     """NUTS or SVI over the likelihood; tables whose posterior factorises out are drawn exactly beside it."""
     if settings.backend == "numpyro":
         require_numpyro(settings, span)
-    try:
-        likelihood = build_likelihood(model, data, device)
-    except (CodegenError, ValueError) as error:
-        raise query_error(span, str(error)) from None
     exact = separable_tables(model) if settings.separate_tables else ()
     exact_sites = {site_names(model).probs[v.name] for v in exact}
     sampled = tuple(name for name in sites if name not in exact_sites)
     if not sampled:  # every unknown is conjugate, and the sampler was asked for: it samples them all
         exact, sampled = (), sites
+    data_only = frozenset(v.name for v in exact)
+    if settings.sampler == "nuts":  # constant factors only shift the potential (SVI reports its ELBO: kept)
+        data_only |= constant_factors(model)
+    try:
+        likelihood = build_likelihood(model, data, device, data_only)
+    except (CodegenError, ValueError) as error:
+        raise query_error(span, str(error)) from None
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
-    if exact:
-        likelihood = likelihood.without(tuple(v.name for v in exact))
     if settings.backend == "numpyro":
         run = run_numpyro_nuts(likelihood, sampled, settings)
     else:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
-from pyro import poutine
 from pyro.poutine.messenger import Messenger
 from pyro.poutine.subsample_messenger import _Subsample
 
@@ -29,7 +28,8 @@ from causalppl.data.tensors import (
     stacked_columns,
 )
 from causalppl.inference.devices import running_on
-from causalppl.ir.mechanisms import Deterministic
+from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel
 
 
@@ -56,12 +56,10 @@ class Likelihood:
     n_units: int
     experiments: ExperimentRows | None = None
     subsample_size: int | None = None
-    omitted: tuple[str, ...] = ()  # variables whose tables are drawn exactly, outside the sampler
+    data_only: frozenset[str] = frozenset()  # observed variables read from the data, their factors left out
 
     def __call__(self) -> dict[str, torch.Tensor]:
         run = self.program
-        if self.omitted:
-            run = _without_tables(run, self.model, self.omitted)
         if self.experiments is not None and self.experiments.generated:
             run = RecordedSettings(self.experiments, self.columns)(run)
         if self.subsample_size is not None:
@@ -70,42 +68,62 @@ class Likelihood:
 
     def subsampled(self, batch_size: int | None) -> "Likelihood":
         size = None if batch_size is None or batch_size >= self.n_units else batch_size
-        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size, self.omitted)
-
-    def without(self, variables: tuple[str, ...]) -> "Likelihood":
-        """The likelihood less the tables of ``variables`` and the sites they generate (see
-        :func:`~causalppl.inference.bayesian.conjugate.separable_tables`)."""
-        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments,
-                          self.subsample_size, tuple(variables))
+        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size,
+                          self.data_only)
 
 
-def _without_tables(program: Callable, model: CausalModel, variables: tuple[str, ...]) -> Callable:
-    """Hide the tables of ``variables`` and their observation sites from the sampler: the tables are fixed to
-    uniform rows (no site reads them but their own variable's) and neither site reaches the trace."""
-    probs = site_names(model).probs
-    fixed = {probs[name]: _uniform_rows(model, name) for name in variables}
-    return poutine.block(poutine.condition(program, data=fixed), hide=list(fixed) + list(variables))
-
-
-def _uniform_rows(model: CausalModel, name: str) -> torch.Tensor:
-    variable = model.variable(name)
-    shape = tuple(model.variable(p).domain.size for p in variable.parents) + (variable.domain.size,)
-    return torch.full(shape, 1.0 / variable.domain.size)
-
-
-def build_likelihood(model: CausalModel, data: DataCollection, device: torch.device) -> Likelihood:
+def build_likelihood(model: CausalModel, data: DataCollection, device: torch.device,
+                     data_only: frozenset[str] = frozenset()) -> Likelihood:
     """The likelihood of ``data`` under ``model``; tensors and program constants live on ``device``.
 
     With discrete latent variables (summed out by enumeration) weighted rows
     are expanded into repeated rows; otherwise ``count`` scales each row.
+    Variables in ``data_only`` are read from the data with no site: their
+    factors (constant, or updated exactly beside the sampler) are left out.
     """
     with running_on(device):
-        program = compiled_program(model)
+        program = compiled_program(model, data_only)
     if has_discrete_latents(model):
         data = expand_weighted_rows(data)
     columns = stacked_columns(data, model, device)
     experiments = experiment_rows(data, device) if data.experimental else None
-    return Likelihood(model, program, columns, data.n_rows, experiments)
+    return Likelihood(model, program, columns, data.n_rows, experiments, None, frozenset(data_only))
+
+
+def constant_factors(model: CausalModel) -> frozenset[str]:
+    """Observed variables whose factor does not depend on any unknown: a constant of the posterior density.
+
+    A stochastic observed variable (a distribution or a known table) whose
+    arguments read only data -- observed variables and fixed parameters that
+    read no unknown -- adds the same log-density under every value of the
+    unknowns; a sampler can leave it out (``X1 ~ Normal(0, 1)`` beside a
+    regression on X1).
+    """
+    varying = {p.name for p in model.parameters if p.mechanism is not None}
+    varying |= {c.name for c in model.confounders}
+    for parameter in model.parameters:
+        if parameter.mechanism is None and set(rx.parameters_in(parameter.fixed_value)) & varying:
+            varying.add(parameter.name)
+    constant = set()
+    for variable in model.model_variables:
+        mechanism = variable.mechanism
+        reads = set(variable.parents) | _names_read(mechanism)
+        if variable.kind == "latent" or isinstance(mechanism, NonparametricMechanism):
+            varying.add(variable.name)
+        elif isinstance(mechanism, Deterministic):
+            if reads & varying:
+                varying.add(variable.name)
+        elif isinstance(mechanism, (Parametric, TableMechanism)) and not reads & varying:
+            constant.add(variable.name)
+    return frozenset(constant)
+
+
+def _names_read(mechanism) -> set[str]:
+    if isinstance(mechanism, Parametric):
+        return {name for _, expr in mechanism.arguments for name in rx.variables_in(expr) + rx.parameters_in(expr)}
+    if isinstance(mechanism, Deterministic):
+        return set(rx.variables_in(mechanism.expr) + rx.parameters_in(mechanism.expr))
+    return set()
 
 
 class RecordedSettings(Messenger):

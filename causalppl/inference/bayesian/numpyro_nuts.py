@@ -2,7 +2,7 @@
 
 The same likelihood as the Pyro route -- the program generated from the same
 IR, the same stacked data columns, the same masks for rows of ``under do``
-blocks, the same tables left to exact updates -- run by NumPyro's NUTS, whose
+blocks, the same factors left out -- run by NumPyro's NUTS, whose
 whole trajectory is compiled by XLA.  Chains run one after another (chain
 ``k`` from the key of ``seed`` split per chain).  Discrete latent variables
 are enumerated by NumPyro (``numpyro.contrib.funsor``, installed with the
@@ -21,7 +21,6 @@ import numpy as np
 import torch
 
 from causalppl.backends.numpyro_codegen import compiled_numpyro_program, missing_modules
-from causalppl.backends.symbols import site_names
 from causalppl.diagnostics import Span, spell_option
 from causalppl.inference.bayesian.likelihood import Likelihood, has_discrete_latents
 from causalppl.inference.bayesian.runs import SamplerRun
@@ -79,13 +78,9 @@ def _numpyro_likelihood(likelihood: Likelihood) -> Callable[[], Any]:
     """The no-argument NumPyro model of the data: the same columns, masks and omitted tables as ``likelihood``."""
     jnp = importlib.import_module("jax.numpy")
     handlers = importlib.import_module("numpyro.handlers")
-    program = compiled_numpyro_program(likelihood.model)
+    program = compiled_numpyro_program(likelihood.model, likelihood.data_only)
     columns = {name: jnp.asarray(values.detach().to("cpu").numpy()) for name, values in likelihood.columns.items()}
     n_units = likelihood.n_units
-    if likelihood.omitted:
-        probs = site_names(likelihood.model).probs
-        fixed = {probs[name]: _uniform_rows(likelihood, name) for name in likelihood.omitted}
-        program = handlers.block(handlers.condition(program, data=fixed), hide=list(fixed) + list(likelihood.omitted))
     if likelihood.experiments is not None and likelihood.experiments.generated:
         generated = {name: jnp.asarray(mask.detach().to("cpu").numpy())
                      for name, mask in likelihood.experiments.generated.items()}
@@ -95,13 +90,6 @@ def _numpyro_likelihood(likelihood: Likelihood) -> Callable[[], Any]:
         return program(n_units=n_units, data=columns)
 
     return model
-
-
-def _uniform_rows(likelihood: Likelihood, name: str):
-    jnp = importlib.import_module("jax.numpy")
-    variable = likelihood.model.variable(name)
-    shape = tuple(likelihood.model.variable(p).domain.size for p in variable.parents) + (variable.domain.size,)
-    return jnp.full(shape, 1.0 / variable.domain.size)
 
 
 def _recorded_settings(program: Callable, generated: dict, columns: dict) -> Callable:
