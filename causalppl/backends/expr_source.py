@@ -17,6 +17,7 @@ as easily as a sum of two.
 
 from __future__ import annotations
 
+import sys
 from typing import Callable
 
 from causalppl.backends.symbols import Symbols
@@ -26,6 +27,8 @@ _OPERATORS = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 _COMPARISONS = {"==": "rt.eq", "!=": "rt.ne", "<": "rt.lt", "<=": "rt.le", ">": "rt.gt", ">=": "rt.ge"}
 _LOGICAL = {"and": "rt.both", "or": "rt.either"}
 MAX_DEPTH = 12  # nesting of parentheses and calls in one generated expression before a temporary
+FRAMES_PER_LEVEL = 6  # Python frames the writer uses per level of the expression tree
+MIN_DOT_TERMS = 3  # terms b[k] * x of one parameter vector that become one matrix product
 
 
 def python_name(name: str) -> str:
@@ -59,7 +62,15 @@ class ExpressionWriter:
         self.statements: list[str] = []
 
     def emit(self, expr: rx.Expr) -> str:
-        return self._emit(expr)[0]
+        needed = FRAMES_PER_LEVEL * _depth(expr) + 200
+        limit = sys.getrecursionlimit()
+        if needed <= limit:
+            return self._emit(expr)[0]
+        sys.setrecursionlimit(needed)  # the writer recurses over the expression tree; the syntax stage took it
+        try:
+            return self._emit(expr)[0]
+        finally:
+            sys.setrecursionlimit(limit)
 
     def take_statements(self) -> list[str]:
         statements, self.statements = self.statements, []
@@ -81,6 +92,8 @@ class ExpressionWriter:
         if isinstance(expr, rx.Unary):
             operand, depth = self._emit(expr.operand)
             return (f"rt.negate({operand})" if expr.op == "not" else f"(-{operand})"), depth + 1
+        if isinstance(expr, rx.Binary) and expr.op == "+":
+            return self._sum(expr)
         if isinstance(expr, rx.Binary):
             (left, a), (right, b) = self._emit(expr.left), self._emit(expr.right)
             if expr.op in _COMPARISONS:
@@ -101,7 +114,72 @@ class ExpressionWriter:
             return self._call("rt.index", (expr.target, expr.index))
         raise TypeError(f"cannot generate code for {type(expr).__name__}")
 
+    def _sum(self, expr: rx.Binary) -> tuple[str, int]:
+        """A sum; terms ``b[k] * x`` of one parameter vector ``b`` (three or more) become one ``rt.dot``."""
+        terms = _terms(expr)
+        groups: dict[str, list[tuple[int, rx.Expr]]] = {}
+        for term in terms:
+            found = _weighted_term(term)
+            if found is not None:
+                groups.setdefault(found[0], []).append((found[1], found[2]))
+        fused = {name for name, group in groups.items() if len(group) >= MIN_DOT_TERMS}
+        parts: list[tuple[str, int]] = []
+        done: set[str] = set()
+        for term in terms:
+            found = _weighted_term(term)
+            if found is None or found[0] not in fused:
+                parts.append(self._emit(term))
+            elif found[0] not in done:
+                done.add(found[0])
+                items = [self._emit(item) for _, item in groups[found[0]]]
+                positions = ", ".join(str(position) for position, _ in groups[found[0]])
+                texts = ", ".join(text for text, _ in items)
+                parts.append((f"rt.dot({self.name_of(found[0])}, ({positions}), ({texts}))",
+                              max(depth for _, depth in items) + 1))
+        text, depth = parts[0]
+        for part, part_depth in parts[1:]:
+            text, depth = f"({text} + {part})", max(depth, part_depth) + 1
+            if depth >= MAX_DEPTH and self.temporary is not None:
+                name = self.temporary()
+                self.statements.append(f"{name} = {text}")
+                text, depth = name, 0
+        return text, depth
+
     def _call(self, function: str, arguments) -> tuple[str, int]:
         emitted = [self._emit(argument) for argument in arguments]
         depth = max((d for _, d in emitted), default=0) + 1
         return f"{function}({', '.join(text for text, _ in emitted)})", depth
+
+
+def _terms(expr: rx.Expr) -> list[rx.Expr]:
+    """The terms of a chain of ``+`` (iteratively: a long sum is a deep tree)."""
+    terms, stack = [], [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, rx.Binary) and node.op == "+":
+            stack += [node.right, node.left]
+        else:
+            terms.append(node)
+    return terms
+
+
+def _weighted_term(term: rx.Expr) -> tuple[str, int, rx.Expr] | None:
+    """``(b, k, x)`` for a term ``b[k] * x`` or ``x * b[k]`` (b a parameter, k a constant position)."""
+    if not (isinstance(term, rx.Binary) and term.op == "*"):
+        return None
+    for weight, item in ((term.left, term.right), (term.right, term.left)):
+        if (isinstance(weight, rx.IndexInto) and isinstance(weight.target, rx.ParamRef)
+                and isinstance(weight.index, rx.Const) and float(weight.index.value).is_integer()
+                and weight.index.value >= 0):
+            return weight.target.name, int(weight.index.value), item
+    return None
+
+
+def _depth(expr: rx.Expr) -> int:
+    """The height of an expression tree (iteratively)."""
+    deepest, stack = 0, [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack += [(child, depth + 1) for child in rx.children(node)]
+    return deepest

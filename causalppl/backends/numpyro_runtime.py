@@ -49,6 +49,14 @@ def at(vector, position: int):
     return tensor(vector)[..., position]
 
 
+def dot(vector, positions: tuple[int, ...], items: tuple):
+    """``sum_j vector[positions[j]] * items[j]`` as one matrix product (a linear predictor over columns)."""
+    vector = tensor(vector)
+    columns = jnp.stack(jnp.broadcast_arrays(*[tensor(item) for item in items]), axis=-1)
+    weights = vector[..., jnp.asarray(positions)]
+    return jnp.matmul(columns, weights[..., None])[..., 0]
+
+
 def vector(*items):
     return jnp.stack(jnp.broadcast_arrays(*[tensor(item) for item in items]), axis=-1)
 

@@ -73,15 +73,16 @@ class GeneratedProgram:
 
 
 def compiled_program(model: CausalModel, data_only: frozenset[str] = frozenset()) -> Callable:
-    """The model's generated ``model`` function, compiled once per model (and default device).
+    """The model's generated ``model`` function, compiled once per model (and default device and dtype: its
+    module constants are created when it loads).
 
     ``data_only`` names observed variables read straight from the data, without a site (see :func:`generate`).
     """
-    return _compiled(model, str(torch.get_default_device()), frozenset(data_only))
+    return _compiled(model, str(torch.get_default_device()), torch.get_default_dtype(), frozenset(data_only))
 
 
 @lru_cache(maxsize=128)
-def _compiled(model: CausalModel, device: str, data_only: frozenset[str] = frozenset()) -> Callable:
+def _compiled(model: CausalModel, device: str, dtype: torch.dtype, data_only: frozenset[str]) -> Callable:
     return generate(model, data_only=data_only).load()
 
 

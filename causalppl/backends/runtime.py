@@ -43,6 +43,14 @@ def at(vector, position: int) -> torch.Tensor:
     return tensor(vector)[..., position]
 
 
+def dot(vector, positions: tuple[int, ...], items: tuple) -> torch.Tensor:
+    """``sum_j vector[positions[j]] * items[j]`` as one matrix product (a linear predictor over columns)."""
+    vector = tensor(vector)
+    columns = torch.stack(torch.broadcast_tensors(*[tensor(item) for item in items]), dim=-1)
+    weights = vector[..., list(positions)].to(columns.dtype)
+    return torch.matmul(columns, weights.unsqueeze(-1)).squeeze(-1)
+
+
 def vector(*items) -> torch.Tensor:
     values = torch.broadcast_tensors(*[tensor(item) for item in items])
     return torch.stack(values, dim=-1)

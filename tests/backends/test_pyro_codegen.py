@@ -4,6 +4,7 @@ import ast as python_ast
 import difflib
 
 import pytest
+import torch
 
 import causalppl as cp
 from causalppl.backends.expr_source import python_name
@@ -124,3 +125,19 @@ def test_likelihood_program_reads_exact_and_constant_factors_from_the_data():
     source = generate(model.ir, data_only=frozenset({"School"})).source
     assert 'School = rt.column(data, "School", units)' in source
     assert "probs_School" not in source
+
+
+def test_a_linear_predictor_over_one_parameter_vector_is_one_matrix_product():
+    model = cp.loads("""
+model Linear {
+    param beta = [1, 2, 3]
+    X1 ~ Normal(0, 1)
+    X2 ~ Normal(0, 1)
+    X3 ~ Normal(0, 1)
+    Y := beta[0] * X1 + X2 * beta[1] + 0.5 + beta[2] * X3
+}
+""")
+    assert "rt.dot(beta, (0, 1, 2), (X1, X2, X3))" in model.pyro_source
+    draws = model.sample(50, seed=0)
+    expected = draws["X1"] + 2 * draws["X2"] + 3 * draws["X3"] + 0.5
+    assert torch.allclose(draws["Y"], expected, atol=1e-5)
