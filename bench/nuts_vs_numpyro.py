@@ -17,7 +17,8 @@ hand: for causalppl, code generation, data tensors and the fit call (caches
 cleared); for JAX, compilation (each repeat traces a new model function).
 ESS is the minimum bulk ESS over the parameters the hand-written models
 share with causalppl's, R-hat the maximum; both by arviz, outside the timing.
-Repeats are interleaved (the order rotates) and medians are reported with the
+Repeats are interleaved (the order rotates), each with its own seed (shared by
+the four samplers: ESS of one seed is a noisy figure), and medians are reported with the
 ratios peer / causalppl of ESS per second (1.0: no overhead; above 1: causalppl
 is slower), by the wall clock and by the process's CPU time (steadier on a
 shared machine).  The hand-written chains mirror the SCM, one site per
@@ -322,8 +323,9 @@ def main() -> None:
         names = list(samplers)
         for repeat in range(args.repeats):
             order = names[repeat % len(names):] + names[:repeat % len(names)]
+            seeded = argparse.Namespace(**dict(vars(args), seed=args.seed + 100 * repeat))  # ESS varies by seed
             for name in order:
-                results[name].append(measure(samplers[name], case, args))
+                results[name].append(measure(samplers[name], case, seeded))
         print(f"\n{case.name}")
         print(f"  {'':<30} {'seconds':>8} {'CPU s':>8} {'min ESS':>8} {'ESS/s':>8} {'ESS/CPU s':>9} {'max R-hat':>9}")
         rates, cpu_rates = {}, {}
