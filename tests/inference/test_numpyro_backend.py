@@ -11,7 +11,7 @@ from causalppl.cli import main
 from causalppl.inference.bayesian import numpyro_nuts
 from tests.inference.conftest import CONFOUNDED_LINEAR, TRUE_EFFECT
 
-NUTS = dict(method="nuts", seed=0, num_chains=2, num_warmup=200, num_samples=200, query_draws=200)
+NUTS = dict(method="nuts", seed=0, num_chains=2, num_warmup=150, num_samples=150, query_draws=150)
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_eight_schools_agree_and_the_school_table_is_exact(numpyro):
     reference = model.query("E[mu]", backend="pyro", **NUTS)
     _agree(ours, reference)
     assert any("School" in note and "exact Dirichlet" in note for note in ours.notes)
-    assert ours.inference_data.posterior["probs_School"].shape[:2] == (2, 200)
+    assert ours.inference_data.posterior["probs_School"].shape[:2] == (2, 150)
 
 
 MIXED_CLASSES = """
