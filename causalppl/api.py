@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import networkx as nx
 
+from causalppl.backends.numpyro_codegen import generate_numpyro
 from causalppl.backends.pyro_codegen import GeneratedProgram, generate
 from causalppl.data import DataCollection, read_table, to_dataset
-from causalppl.diagnostics import CausalPPLError, Span
+from causalppl.diagnostics import CausalPPLError, Span, spell_option
 from causalppl.inference.options import Options, parse_options
 from causalppl.inference.results import Result
 from causalppl.ir import CausalModel
@@ -151,6 +152,16 @@ class Model:
         """The generated Pyro program (Python source)."""
         return self.generated.source
 
+    @property
+    def numpyro_source(self) -> str:
+        """The generated NumPyro program (Python source; running it needs the ``numpyro`` extra)."""
+        return generate_numpyro(self.ir).source
+
+    def source(self, backend: str = "pyro") -> str:
+        """The generated program of ``backend`` ("pyro" or "numpyro"), as ``causalppl compile`` prints it."""
+        chosen = parse_options({"backend": backend}).backend
+        return self.pyro_source if chosen == "pyro" else self.numpyro_source
+
     @cached_property
     def pyro_model(self) -> Callable:
         """A plain Pyro callable ``model(n_units=1, data=None, subsample_size=None)``."""
@@ -276,9 +287,13 @@ class Model:
             raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
         return report
 
-    def counterfactual_source(self, text: str) -> str:
+    def counterfactual_source(self, text: str, backend: str = "pyro") -> str:
         """The generated multi-world Pyro program of a counterfactual query (``compile --query``)."""
         from causalppl.inference.counterfactual import counterfactual_source
+
+        if parse_options({"backend": backend}).backend != "pyro":
+            raise CausalPPLError.at(Span.unknown("<compile>"), "the multi-world program of a counterfactual query "
+                                    "is generated for Pyro only", f"drop {spell_option('backend', 'numpyro')}")
 
         spec = self._check_query_text(text)
         try:

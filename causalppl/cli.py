@@ -50,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     model = api.load(args.file)
     if args.data:
         model = model.with_data_files(args.data, replace=args.replace_data)
-    options = dict(method=args.method, samples=args.samples, seed=args.seed, device=args.device,
+    options = dict(method=args.method, samples=args.samples, seed=args.seed, device=args.device, backend=args.backend,
                    quiet=args.quiet or args.format == "json" or not sys.stderr.isatty())
     for flag, option in {**_INFERENCE_FLAGS, **_SCALE_FLAGS}.items():
         if getattr(args, flag, None) is not None:
@@ -166,9 +166,9 @@ def _compile(args: argparse.Namespace) -> int:
     if args.do:
         model = model.do_text(args.do)
     if args.query:
-        print(model.counterfactual_source(args.query), end="")
+        print(model.counterfactual_source(args.query, backend=args.backend), end="")
         return EXIT_OK
-    print(model.pyro_source, end="")
+    print(model.source(args.backend), end="")
     return EXIT_OK
 
 
@@ -214,10 +214,12 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("-o", "--output", metavar="OUT", help="output file; DOT on stdout when omitted")
     graph.add_argument("--do", metavar="X=1", help="draw the mutilated graph of this intervention")
     graph.set_defaults(handler=_graph)
-    compile_ = commands.add_parser("compile", help="print the generated Pyro program")
+    compile_ = commands.add_parser("compile", help="print the generated Pyro (or NumPyro) program")
     compile_.add_argument("file", metavar="FILE.scm")
     compile_.add_argument("--do", metavar="X=1", help="print the program transformed by this intervention")
     compile_.add_argument("--query", metavar="TEXT", help="print the multi-world program of a counterfactual query")
+    compile_.add_argument("--backend", choices=("pyro", "numpyro"), default="pyro",
+                          help="which program to print: pyro (default) or numpyro")
     compile_.set_defaults(handler=_compile)
     bif = commands.add_parser("import-bif", help="convert a BIF Bayesian network into a .scm model")
     bif.add_argument("file", metavar="FILE.bif")
@@ -239,6 +241,8 @@ def _add_run(commands) -> None:
     run.add_argument("--samples", default=10_000, metavar="N", help="Monte Carlo units (default 10000)")
     run.add_argument("--seed", default=None, metavar="N", help="random seed, 0 to 2^32 - 1")
     run.add_argument("--device", default="cpu", metavar="DEVICE", help="cpu (default) or cuda")
+    run.add_argument("--backend", default="pyro", metavar="BACKEND",
+                     help="the program NUTS runs: pyro (default) or numpyro (needs the numpyro extra)")
     run.add_argument("--format", choices=("table", "json"), default="table")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--explain", action="store_true",

@@ -10,8 +10,9 @@ in ``EVIDENCE``; causalppl conditions on it by exact abduction.
 
 from __future__ import annotations
 
-from causalppl.backends.expr_source import expression, number, python_name
-from causalppl.backends.pyro_codegen import parameter_lines
+from causalppl.backends.expr_source import ExpressionWriter, number
+from causalppl.backends.pyro_codegen import PYRO, _Writer
+from causalppl.backends.symbols import Symbols, quoted
 from causalppl.ir.families import Noise
 from causalppl.ir.mechanisms import (
     ConstantMechanism,
@@ -28,8 +29,9 @@ Evidence = tuple[tuple[str, str, float], ...]  # (multi-world variable, op, valu
 
 def multiworld_source(multi: MultiWorldModel, title: str, evidence: Evidence = ()) -> str:
     """The Python source of the multi-world program of ``multi``."""
-    model = multi.model
-    lines = _header(multi, title) + _tables(model) + _evidence(evidence) + _function(multi)
+    writer = _MultiWorldWriter(multi)
+    function = writer.function()
+    lines = _header(multi, title) + writer.tables() + writer.constants + _evidence(evidence) + function
     return "\n".join(lines) + "\n"
 
 
@@ -59,30 +61,8 @@ def _header(multi: MultiWorldModel, title: str) -> list[str]:
     ]
 
 
-def _tables(model: CausalModel) -> list[str]:
-    lines: list[str] = []
-    for variable in model.model_variables:
-        mechanism = variable.mechanism
-        if isinstance(mechanism, NoiseSource) and isinstance(_owner_base(model, variable), TableMechanism):
-            lines += _table_constant(mechanism.owner, _owner_base(model, variable))
-    return lines
-
-
-def _owner_base(model: CausalModel, site: Variable):
-    owner = model.variable(site.mechanism.owner).mechanism
-    return owner.base if isinstance(owner, Coupled) else None
-
-
-def _table_constant(owner: str, table: TableMechanism) -> list[str]:
-    rows = ",\n    ".join("[" + ", ".join(repr(float(p)) for p in row) + "]" for row in table.rows)
-    parents = ", ".join(table.parents) or "no parents"
-    return [f"# P({owner} | {parents}): one row per parent configuration, first parent slowest; copies share it.",
-            f"TABLE_{python_name(owner)} = rt.table([\n    {rows},\n]).reshape({tuple(table.parent_sizes) + (-1,)!r})",
-            ""]
-
-
 def _evidence(evidence: Evidence) -> list[str]:
-    equalities = ", ".join(f'"{name}": {number(value)}' for name, op, value in evidence if op == "=")
+    equalities = ", ".join(f"{quoted(name)}: {number(value)}" for name, op, value in evidence if op == "=")
     lines = ["# Evidence on multi-world variables (causalppl conditions on it by exact abduction).",
              f"EVIDENCE = {{{equalities}}}"]
     others = [f"{name} {op} {number(value)}" for name, op, value in evidence if op != "="]
@@ -91,71 +71,110 @@ def _evidence(evidence: Evidence) -> list[str]:
     return lines
 
 
-def _function(multi: MultiWorldModel) -> list[str]:
-    model = multi.model
-    body = ["", "", "def model(n_units=1):",
-            '    """One draw of every world for `n_units` units; returns every site by name."""']
-    body += ["    " + line for p in model.parameters for line in parameter_lines(p)]
-    body.append('    with pyro.plate("units", n_units):')
-    body.append("        # Exogenous noise, shared by every world.")
-    body += ["        " + _noise_site(v) for v in model.model_variables if isinstance(v.mechanism, NoiseSource)]
-    world_of = {new: world for world in multi.worlds.worlds for _, new in world.renamed}
-    heading = None
-    for variable in model.model_variables:
-        if isinstance(variable.mechanism, NoiseSource):
-            continue
-        world = world_of.get(variable.name)
-        label = f"# World {world.id}: {world.label}." if world else "# Factual world."
-        if label != heading:
-            body.append("        " + label)
-            heading = label
-        body.append("        " + _variable(model, variable))
-    names = ", ".join(f'"{v.name}": {python_name(v.name)}' for v in model.variables)
-    body.append(f"    return {{{names}}}")
-    return body
+class _MultiWorldWriter:
+    """The program's symbols (shared with the parameters' writer) and its lines."""
+
+    def __init__(self, multi: MultiWorldModel) -> None:
+        self.multi = multi
+        self.model = multi.model
+        self.parameters = _Writer(self.model, PYRO)
+        self.symbols: Symbols = self.parameters.symbols
+        self.expressions: ExpressionWriter = self.parameters.expressions
+        self.constants = self.parameters.constants
+
+    def _local(self, name: str) -> str:
+        return self.symbols.local(name)
+
+    def _expression(self, expr, lines: list[str]) -> str:
+        return self.parameters._expression(expr, lines)
+
+    def tables(self) -> list[str]:
+        lines: list[str] = []
+        for variable in self.model.model_variables:
+            mechanism = variable.mechanism
+            if isinstance(mechanism, NoiseSource) and isinstance(_owner_base(self.model, variable), TableMechanism):
+                lines += self._table_constant(mechanism.owner, _owner_base(self.model, variable))
+        return lines
+
+    def _table_constant(self, owner: str, table: TableMechanism) -> list[str]:
+        rows = ",\n    ".join("[" + ", ".join(repr(float(p)) for p in row) + "]" for row in table.rows)
+        parents = ", ".join(table.parents) or "no parents"
+        shape = tuple(table.parent_sizes) + (-1,)
+        return [f"# P({owner} | {parents}): one row per parent configuration, first parent slowest; copies share it.",
+                f"{self.symbols.helper('TABLE', owner)} = rt.table([\n    {rows},\n]).reshape({shape!r})",
+                ""]
+
+    def function(self) -> list[str]:
+        model = self.model
+        body = ["", "", "def model(n_units=1):",
+                '    """One draw of every world for `n_units` units; returns every site by name."""']
+        body += ["    " + line for p in model.parameters for line in self.parameters.parameter_lines(p)]
+        body.append(f"    with pyro.plate({quoted(self.parameters.sites.plate)}, n_units):")
+        body.append("        # Exogenous noise, shared by every world.")
+        for variable in model.model_variables:
+            if isinstance(variable.mechanism, NoiseSource):
+                body += ["        " + line for line in self._noise_site(variable)]
+        world_of = {new: world for world in self.multi.worlds.worlds for _, new in world.renamed}
+        heading = None
+        for variable in model.model_variables:
+            if isinstance(variable.mechanism, NoiseSource):
+                continue
+            world = world_of.get(variable.name)
+            label = f"# World {world.id}: {world.label}." if world else "# Factual world."
+            if label != heading:
+                body.append("        " + label)
+                heading = label
+            body += ["        " + line for line in self._variable(variable)]
+        names = ", ".join(f"{quoted(v.name)}: {self._local(v.name)}" for v in model.variables)
+        body.append(f"    return {{{names}}}")
+        return body
+
+    def _noise_site(self, variable: Variable) -> list[str]:
+        site: NoiseSource = variable.mechanism
+        lines: list[str] = []
+        if site.law == "Gumbel":
+            law = f"dist.Gumbel(0.0, 1.0).expand([{site.size}]).to_event(1)"
+        elif site.law == "StudentT":
+            law = f"dist.StudentT({self._expression(site.df, lines)}, 0.0, 1.0)"
+        else:
+            law = f"dist.{site.law}(0.0, 1.0)"
+        return lines + [f"{self._local(variable.name)} = pyro.sample({quoted(variable.name)}, {law})  # noise of {site.owner}"]
+
+    def _variable(self, variable: Variable) -> list[str]:
+        name, site = self._local(variable.name), quoted(variable.name)
+        mechanism = variable.mechanism
+        lines: list[str] = []
+        if isinstance(mechanism, ConstantMechanism):
+            return [f"{name} = pyro.deterministic({site}, rt.constant({number(mechanism.value)}, n_units))"]
+        if isinstance(mechanism, Deterministic):
+            value = self._expression(mechanism.expr, lines)
+            return lines + [f"{name} = pyro.deterministic({site}, rt.per_unit({value}, n_units))"]
+        value = self._coupled(mechanism, lines)
+        return lines + [f"{name} = pyro.deterministic({site}, {value})"]
+
+    def _coupled(self, mechanism: Coupled, lines: list[str]) -> str:
+        u = self._local(mechanism.site)
+        base, coupling = mechanism.base, mechanism.coupling
+        if isinstance(base, TableMechanism):
+            owner = self.model.variable(mechanism.site).mechanism.owner
+            parents = "".join(", " + self._local(p) for p in base.parents)
+            return f"cf.inverse_cdf(rt.lookup({self.symbols.helper('TABLE', owner)}{parents}), {u})"
+        args = {arg: self._expression(expr, lines) for arg, expr in base.arguments}
+        keyword = ", ".join(f"{arg}={text}" for arg, text in args.items())
+        if coupling is Noise.LOCATION_SCALE:
+            return f"cf.location_scale({args.get('loc', '0.0')}, {args.get('scale', '1.0')}, {u})"
+        if coupling is Noise.LOG_LOCATION_SCALE:
+            return f"cf.log_location_scale({args['loc']}, {args['scale']}, {u})"
+        if coupling is Noise.UNIFORM_THRESHOLD:
+            return f"cf.threshold(cf.bernoulli_p({keyword}), {u})"
+        if coupling is Noise.GUMBEL_MAX:
+            return f"cf.gumbel_max(cf.categorical_logits({keyword}), {u})"
+        mapping = "{" + ", ".join(f"{quoted(arg)}: {text}" for arg, text in args.items()) + "}"
+        if base.family in ("Binomial", "Poisson"):
+            return f"cf.inverse_cdf(cf.count_probs({quoted(base.family)}, {mapping}), {u})"
+        return f"cf.continuous_icdf({quoted(base.family)}, {mapping}, {u})"
 
 
-def _noise_site(variable: Variable) -> str:
-    site: NoiseSource = variable.mechanism
-    name = python_name(variable.name)
-    if site.law == "Gumbel":
-        law = f"dist.Gumbel(0.0, 1.0).expand([{site.size}]).to_event(1)"
-    elif site.law == "StudentT":
-        law = f"dist.StudentT({expression(site.df)}, 0.0, 1.0)"
-    else:
-        law = f"dist.{site.law}(0.0, 1.0)"
-    return f'{name} = pyro.sample("{variable.name}", {law})  # noise of {site.owner}'
-
-
-def _variable(model: CausalModel, variable: Variable) -> str:
-    name = python_name(variable.name)
-    mechanism = variable.mechanism
-    if isinstance(mechanism, ConstantMechanism):
-        return f'{name} = pyro.deterministic("{variable.name}", rt.constant({number(mechanism.value)}, n_units))'
-    if isinstance(mechanism, Deterministic):
-        return (f'{name} = pyro.deterministic("{variable.name}", rt.tensor({expression(mechanism.expr)}) '
-                f"* torch.ones(n_units))")
-    return f'{name} = pyro.deterministic("{variable.name}", {_coupled(model, mechanism)})'
-
-
-def _coupled(model: CausalModel, mechanism: Coupled) -> str:
-    u = python_name(mechanism.site)
-    base, coupling = mechanism.base, mechanism.coupling
-    if isinstance(base, TableMechanism):
-        owner = model.variable(mechanism.site).mechanism.owner
-        parents = "".join(", " + python_name(p) for p in base.parents)
-        return f"cf.inverse_cdf(rt.lookup(TABLE_{python_name(owner)}{parents}), {u})"
-    args = {arg: expression(expr) for arg, expr in base.arguments}
-    keyword = ", ".join(f"{arg}={text}" for arg, text in args.items())
-    if coupling is Noise.LOCATION_SCALE:
-        return f"cf.location_scale({args.get('loc', '0.0')}, {args.get('scale', '1.0')}, {u})"
-    if coupling is Noise.LOG_LOCATION_SCALE:
-        return f"cf.log_location_scale({args['loc']}, {args['scale']}, {u})"
-    if coupling is Noise.UNIFORM_THRESHOLD:
-        return f"cf.threshold(cf.bernoulli_p({keyword}), {u})"
-    if coupling is Noise.GUMBEL_MAX:
-        return f"cf.gumbel_max(cf.categorical_logits({keyword}), {u})"
-    mapping = "{" + ", ".join(f'"{arg}": {text}' for arg, text in args.items()) + "}"
-    if base.family in ("Binomial", "Poisson"):
-        return f'cf.inverse_cdf(cf.count_probs("{base.family}", {mapping}), {u})'
-    return f'cf.continuous_icdf("{base.family}", {mapping}, {u})'
+def _owner_base(model: CausalModel, site: Variable):
+    owner = model.variable(site.mechanism.owner).mechanism
+    return owner.base if isinstance(owner, Coupled) else None

@@ -38,6 +38,19 @@ def index(vector, position) -> torch.Tensor:
         torch.gather(vector, -1, torch.as_tensor(position).long().unsqueeze(-1)).squeeze(-1)
 
 
+def at(vector, position: int) -> torch.Tensor:
+    """``vector[position]`` for a constant position (batched over leading axes)."""
+    return tensor(vector)[..., position]
+
+
+def dot(vector, positions: tuple[int, ...], items: tuple) -> torch.Tensor:
+    """``sum_j vector[positions[j]] * items[j]`` as one matrix product (a linear predictor over columns)."""
+    vector = tensor(vector)
+    columns = torch.stack(torch.broadcast_tensors(*[tensor(item) for item in items]), dim=-1)
+    weights = vector[..., list(positions)].to(columns.dtype)
+    return torch.matmul(columns, weights.unsqueeze(-1)).squeeze(-1)
+
+
 def vector(*items) -> torch.Tensor:
     values = torch.broadcast_tensors(*[tensor(item) for item in items])
     return torch.stack(values, dim=-1)
@@ -45,6 +58,12 @@ def vector(*items) -> torch.Tensor:
 
 def constant(value: float, n_units: int, like: torch.Tensor | None = None) -> torch.Tensor:
     return torch.full((n_units,), float(value), dtype=torch.get_default_dtype())
+
+
+def per_unit(value, n_units: int) -> torch.Tensor:
+    """A ``:=`` variable's value with one entry per unit (a constant formula is broadcast)."""
+    value = tensor(value)
+    return value if value.dim() > 0 and value.shape[-1] == n_units else value * torch.ones(n_units)
 
 
 def truth(value) -> torch.Tensor:
@@ -136,11 +155,8 @@ def column(data: Mapping[str, torch.Tensor] | None, name: str, units: torch.Tens
     if data is None or name not in data:
         return None
     values = data[name]
-    return values if units is None or len(units) == len(values) and _is_full(units) else values[units]
-
-
-def _is_full(units: torch.Tensor) -> bool:
-    return bool(units[0] == 0) and bool(units[-1] == len(units) - 1)
+    # a plate over every unit yields 0..n-1 (subsampling always draws fewer than n)
+    return values if units is None or len(units) == len(values) else values[units]
 
 
 @contextlib.contextmanager

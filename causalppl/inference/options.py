@@ -14,7 +14,7 @@ wrote it).  Per-method settings are grouped (:class:`NutsOptions`,
 Traceback (most recent call last):
 ...
 causalppl.diagnostics.CausalPPLError: <options>: error: unknown option 'sampels' (did you mean 'samples'?)
-    hint: the options are: method, samples, seed, device, quiet, draws, num_chains, num_warmup, num_samples, \
+    hint: the options are: method, samples, seed, device, backend, quiet, draws, num_chains, num_warmup, num_samples, \
 jit_compile, target_accept, max_tree_depth, num_steps, lr, guide, batch_size, conjugate, query_draws, \
 units_per_draw, save_trace, plot, sampler, prior, time_limit, estimator, workers, ray_address, chunk_size, \
 draws_per_row
@@ -36,6 +36,7 @@ GUIDE_ALIASES = {"autonormal": "normal", "automultivariatenormal": "mvn", "multi
 BOUNDS_SAMPLERS = ("gibbs", "nuts")
 #: Estimators of identified queries on unit-level data (docs/identification-and-bounds.md); auto: the planner's.
 ESTIMATORS = ("auto", "gformula", "aipw", "plugin")
+BACKENDS = ("pyro", "numpyro")  # the program NUTS and SVI run: Pyro (reference), or NumPyro over JAX
 MAX_SEED = 2**32 - 1  # numpy's legacy seeding (used by Pyro) takes 32 bits
 OPTIONS_SPAN = Span.unknown("<options>")
 
@@ -94,6 +95,7 @@ class Options:
     samples: int = 10_000
     seed: int | None = None
     device: str = "cpu"
+    backend: str = "pyro"
     quiet: bool = True
     draws: int = 1000  # Dirichlet posterior draws of identification estimates and bounds
     estimator: str = "auto"  # identified queries on unit-level data: gformula, aipw or plugin
@@ -262,6 +264,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("samples", None, "samples", _positive_int, "Monte Carlo units (simulated units per posterior draw)"),
     OptionSpec("seed", None, "seed", _seed, "random seed (0 to 2^32 - 1)"),
     OptionSpec("device", None, "device", _device, "cpu or cuda"),
+    OptionSpec("backend", None, "backend", _choice(BACKENDS), "the program NUTS runs: pyro or numpyro"),
     OptionSpec("quiet", None, "quiet", _boolean, "no progress bars"),
     OptionSpec("draws", None, "draws", _positive_int, "Dirichlet posterior draws for identification and bounds"),
     OptionSpec("num_chains", "nuts", "chains", _positive_int, "NUTS chains"),
@@ -340,5 +343,5 @@ def units_per_draw(options: Options) -> int:
     return options.posterior.units_per_draw or min(options.samples, 10_000)
 
 
-__all__ = ["Options", "ScaleOptions", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS", "OPTIONS", "ESTIMATORS",
-           "parse_options", "option_values", "units_per_draw"]
+__all__ = ["Options", "ScaleOptions", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS",
+           "BACKENDS", "OPTIONS", "ESTIMATORS", "parse_options", "option_values", "units_per_draw"]

@@ -4,6 +4,7 @@ import ast as python_ast
 import difflib
 
 import pytest
+import torch
 
 import causalppl as cp
 from causalppl.backends.expr_source import python_name
@@ -91,3 +92,52 @@ def test_names_that_collide_with_python_are_mangled():
         python_name("x; import os")
     model = cp.loads("model K {\n torch ~ Normal(0, 1)\n pyro ~ Normal(torch, 1)\n}")
     assert model.sample(3)["pyro"].shape == (3,)
+
+
+def test_numpyro_program_is_the_pyro_program_in_another_dialect():
+    for source in (LINEAR, DISCRETE):
+        model = cp.loads(source)
+        numpyro_source = model.numpyro_source
+        python_ast.parse(numpyro_source)
+        body = numpyro_source[numpyro_source.index("def model("):]
+        pyro_body = model.pyro_source[model.pyro_source.index("def model("):]
+        assert body.replace("numpyro.", "pyro.").replace("jnp.", "torch.") == pyro_body
+    model = cp.load(REPO / "examples" / "kidney_stones" / "kidney_stones.scm")
+    assert_golden(GOLDEN / "kidney_stones_numpyro.py", model.source("numpyro"))
+
+
+def test_deep_expressions_spill_into_temporaries():
+    depth = 60  # each step adds one or two levels: within the front end's MAX_EXPRESSION_DEPTH
+    expr = "X"
+    for k in range(depth):
+        expr = f"exp({expr}) * 0.5" if k % 2 else f"({expr} + {k})"
+    model = cp.loads(f"model Deep {{\n X ~ Normal(0, 1)\n Y ~ Normal({expr}, 1)\n}}")
+    source = model.pyro_source
+    python_ast.parse(source)
+    assert max(len(line) for line in source.splitlines()) < 400
+    compile(source, "<deep>", "exec")
+
+
+def test_likelihood_program_reads_exact_and_constant_factors_from_the_data():
+    from causalppl.backends.pyro_codegen import generate
+
+    model = cp.load(REPO / "stdlib" / "eight_schools.scm")
+    source = generate(model.ir, data_only=frozenset({"School"})).source
+    assert 'School = rt.column(data, "School", units)' in source
+    assert "probs_School" not in source
+
+
+def test_a_linear_predictor_over_one_parameter_vector_is_one_matrix_product():
+    model = cp.loads("""
+model Linear {
+    param beta = [1, 2, 3]
+    X1 ~ Normal(0, 1)
+    X2 ~ Normal(0, 1)
+    X3 ~ Normal(0, 1)
+    Y := beta[0] * X1 + X2 * beta[1] + 0.5 + beta[2] * X3
+}
+""")
+    assert "rt.dot(beta, (0, 1, 2), (X1, X2, X3))" in model.pyro_source
+    draws = model.sample(50, seed=0)
+    expected = draws["X1"] + 2 * draws["X2"] + 3 * draws["X3"] + 0.5
+    assert torch.allclose(draws["Y"], expected, atol=1e-5)

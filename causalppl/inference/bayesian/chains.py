@@ -51,6 +51,7 @@ class ChainJob:
     experiments: dict[str, torch.Tensor] | None
     sites: tuple[str, ...]
     settings: FitSettings  # num_chains 1, seed already seed + chain
+    data_only: frozenset[str] = frozenset()  # observed variables read from the data without a site
 
 
 def chain_workers(settings: FitSettings) -> int:
@@ -80,14 +81,15 @@ def run_chains(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSett
 
 
 def chain_jobs(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSettings) -> list[ChainJob]:
-    source = generate(likelihood.model).source
+    source = generate(likelihood.model, data_only=likelihood.data_only).source
     columns = {name: value.detach().to("cpu") for name, value in likelihood.columns.items()}
     experiments = None
     if likelihood.experiments is not None:
         experiments = {name: mask.to("cpu") for name, mask in likelihood.experiments.generated.items()}
     return [ChainJob(source, likelihood.model.name, columns, likelihood.n_units, experiments, sites,
                      replace(settings, num_chains=1, quiet=True, workers=1, ray_address=None,
-                             seed=None if settings.seed is None else settings.seed + chain))
+                             seed=None if settings.seed is None else settings.seed + chain),
+                     likelihood.data_only)
             for chain in range(settings.num_chains)]
 
 
@@ -101,7 +103,8 @@ def run_chain_job(job: ChainJob) -> SamplerRun:
     experiments = None
     if job.experiments is not None:
         experiments = ExperimentRows({name: mask.to(device) for name, mask in job.experiments.items()})
-    likelihood = Likelihood(None, program, columns, job.n_units, experiments)  # type: ignore[arg-type]
+    likelihood = Likelihood(None, program, columns, job.n_units, experiments,  # type: ignore[arg-type]
+                            data_only=job.data_only)
     with running_on(device):
         return run_nuts(likelihood, job.sites, job.settings)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from causalppl.backends.symbols import site_names
 from causalppl.data import DataCollection
 from causalppl.data.distributions import joint_counts
 from causalppl.ir.mechanisms import NonparametricMechanism
@@ -28,21 +29,35 @@ def is_conjugate(model: CausalModel) -> bool:
     if model.confounders or any(p.mechanism is not None for p in model.parameters):
         return False
     tables = nonparametric_variables(model)
-    if not tables:
-        return False
-    for variable in tables:
-        names = (variable.name,) + tuple(variable.parents)
-        if not all(model.variable(name).is_observable and model.variable(name).domain.is_finite for name in names):
-            return False
-    return True
+    return bool(tables) and len(separable_tables(model)) == len(tables)
 
 
-def conjugate_draws(model: CausalModel, data: DataCollection | None, num_draws: int) -> dict[str, torch.Tensor]:
-    """``num_draws`` independent posterior draws of every table, keyed ``probs_X`` (shape (S, *parents, k))."""
-    draws = {}
+def separable_tables(model: CausalModel) -> tuple[Variable, ...]:
+    """Tables whose posterior is an exact Dirichlet independent of every other unknown.
+
+    A table whose variable and parents are observed in every row, and that no
+    ``<->`` arc touches, enters the likelihood only through its own factor
+    (children read the observed value, not the table): its posterior
+    factorises from the rest, so it is drawn exactly and the sampler runs
+    on the remaining unknowns.
+    """
+    separable = []
     for variable in nonparametric_variables(model):
+        names = (variable.name,) + tuple(variable.parents)
+        observed = all(model.variable(name).is_observable and model.variable(name).domain.is_finite for name in names)
+        if observed and not any(c.touches([variable.name]) for c in model.confounders):
+            separable.append(variable)
+    return tuple(separable)
+
+
+def conjugate_draws(model: CausalModel, data: DataCollection | None, num_draws: int,
+                    tables: tuple[Variable, ...] | None = None) -> dict[str, torch.Tensor]:
+    """``num_draws`` independent posterior draws of every table (or of ``tables``), keyed ``probs_X``
+    (shape (S, *parents, k))."""
+    draws = {}
+    for variable in nonparametric_variables(model) if tables is None else tables:
         concentration = 1.0 + torch.as_tensor(_counts(model, variable, data), dtype=torch.float64)
-        draws[f"probs_{variable.name}"] = torch.distributions.Dirichlet(concentration).sample((num_draws,))
+        draws[site_names(model).probs[variable.name]] = torch.distributions.Dirichlet(concentration).sample((num_draws,))
     return draws
 
 

@@ -16,16 +16,18 @@ import torch
 from pyro import poutine
 
 from causalppl.backends.pyro_codegen import CodegenError, compiled_program
+from causalppl.backends.symbols import site_names
 from causalppl.data import DataCollection
 from causalppl.diagnostics import Span
-from causalppl.inference.bayesian.conjugate import conjugate_draws, is_conjugate
+from causalppl.inference.bayesian.conjugate import conjugate_draws, is_conjugate, separable_tables
 from causalppl.inference.bayesian.diagnostics import (
     independent_summary,
     inference_data,
     summarize,
 )
-from causalppl.inference.bayesian.likelihood import build_likelihood, global_sites
 from causalppl.inference.bayesian.chains import run_chains
+from causalppl.inference.bayesian.likelihood import build_likelihood, constant_factors, global_sites
+from causalppl.inference.bayesian.numpyro_nuts import require_numpyro, run_numpyro_nuts
 from causalppl.inference.bayesian.posterior import Posterior
 from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
 from causalppl.inference.bayesian.settings import FitSettings, fit_settings
@@ -39,6 +41,7 @@ from causalppl.ir.model import CausalModel
 
 CACHE_SIZE = 8
 NO_DATA_NOTE = "no data: the posterior is the prior"
+TABLES_NOTE = "the tables of {} were drawn from their exact Dirichlet posterior beside the sampler"
 INDEPENDENT_DRAWS = ("conjugate", "prior")
 _cache: OrderedDict[Hashable, tuple[Any, Posterior]] = OrderedDict()
 
@@ -92,22 +95,49 @@ def _fit(model: CausalModel, data: DataCollection | None, settings: FitSettings,
             run, method = _prior_run(model, sites, settings, span), "prior"
         else:
             run, method = _sampler_run(model, data, sites, settings, device, span), settings.sampler
-    return _posterior(model, run, method, device, () if has_data else (NO_DATA_NOTE,))
+    notes = () if has_data else (NO_DATA_NOTE,)
+    if method == settings.sampler and run.statistics.get("exact_tables"):
+        notes += (TABLES_NOTE.format(", ".join(run.statistics["exact_tables"])),)
+    return _posterior(model, run, method, device, notes)
 
 
 def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...], settings: FitSettings,
                  device: torch.device, span: Span) -> SamplerRun:
+    """NUTS or SVI over the likelihood; tables whose posterior factorises out are drawn exactly beside it."""
+    if settings.backend == "numpyro":
+        require_numpyro(settings, span)
+    exact = separable_tables(model) if settings.separate_tables else ()
+    exact_sites = {site_names(model).probs[v.name] for v in exact}
+    sampled = tuple(name for name in sites if name not in exact_sites)
+    if not sampled:  # every unknown is conjugate, and the sampler was asked for: it samples them all
+        exact, sampled = (), sites
+    data_only = frozenset(v.name for v in exact)
+    if settings.sampler == "nuts":  # constant factors only shift the potential (SVI reports its ELBO: kept)
+        data_only |= constant_factors(model)
     try:
-        likelihood = build_likelihood(model, data, device)
+        likelihood = build_likelihood(model, data, device, data_only)
     except (CodegenError, ValueError) as error:
         raise query_error(span, str(error)) from None
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
-    if settings.sampler == "nuts":
-        return run_chains(likelihood, sites, settings)
-    if settings.ray_address is not None:
-        return run_svi_on_ray(likelihood, sites, settings)
-    return run_svi(likelihood, sites, settings)
+    if settings.backend == "numpyro":
+        run = run_numpyro_nuts(likelihood, sampled, settings)
+    elif settings.sampler == "nuts":
+        run = run_chains(likelihood, sampled, settings)
+    elif settings.ray_address is not None:
+        run = run_svi_on_ray(likelihood, sampled, settings)
+    else:
+        run = run_svi(likelihood, sampled, settings)
+    if not exact:
+        return run
+    if settings.seed is not None:
+        pyro.set_rng_seed(settings.seed)
+    shape = (run.num_chains, run.draws_per_chain)
+    tables = conjugate_draws(model, data, shape[0] * shape[1], exact)
+    draws = dict(run.draws)
+    draws.update({name: values.reshape(shape + values.shape[1:]) for name, values in tables.items()})
+    statistics = dict(run.statistics, exact_tables=tuple(v.name for v in exact))
+    return SamplerRun({name: draws[name] for name in sites}, run.divergences, statistics)
 
 
 def _conjugate_run(model: CausalModel, data: DataCollection | None, settings: FitSettings) -> SamplerRun:

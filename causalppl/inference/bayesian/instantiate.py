@@ -17,6 +17,7 @@ from typing import Mapping
 import torch
 
 from causalppl.backends.pyro_codegen import LATENT_CLASSES
+from causalppl.backends.symbols import SiteNames, site_names
 from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NonparametricMechanism, Parametric, TableMechanism
@@ -26,9 +27,10 @@ from causalppl.ir.types import levels
 
 def instantiate(model: CausalModel, draw: Mapping[str, torch.Tensor]) -> CausalModel:
     """``model`` with every global site fixed to its value in ``draw`` (one draw, no leading axis)."""
+    sites = site_names(model)
     parameters = [_fixed_parameter(p, draw) for p in model.parameters]
-    classes = [_latent_class(c, draw) for c in model.confounders]
-    variables = [_known_mechanism(model, v, draw) for v in model.model_variables]
+    classes = [_latent_class(c, draw, sites) for c in model.confounders]
+    variables = [_known_mechanism(model, v, draw, sites) for v in model.model_variables]
     return model.with_variables(parameters + classes + variables, confounders=())
 
 
@@ -46,21 +48,22 @@ def _constant_expr(value: torch.Tensor, span: Span) -> rx.Expr:
     return rx.VectorLiteral(tuple(rx.Const(float(item), span) for item in value.reshape(-1)), span)
 
 
-def _latent_class(confounder: Confounder, draw: Mapping[str, torch.Tensor]) -> Variable:
-    weights = _simplex(draw[f"weights_{confounder.name}"])
+def _latent_class(confounder: Confounder, draw: Mapping[str, torch.Tensor], sites: SiteNames) -> Variable:
+    weights = _simplex(draw[sites.weights[confounder.name]])
     probs = rx.VectorLiteral(tuple(rx.Const(float(w), confounder.span) for w in weights), confounder.span)
     mechanism = Parametric("Categorical", (("probs", probs),), confounder.span)
     domain = levels(*(f"class{k}" for k in range(LATENT_CLASSES)))
-    return Variable(confounder.name, "latent", domain, mechanism, confounder.span)
+    return Variable(sites.classes[confounder.name], "latent", domain, mechanism, confounder.span)
 
 
-def _known_mechanism(model: CausalModel, variable: Variable, draw: Mapping[str, torch.Tensor]) -> Variable:
+def _known_mechanism(model: CausalModel, variable: Variable, draw: Mapping[str, torch.Tensor],
+                     sites: SiteNames) -> Variable:
     if not isinstance(variable.mechanism, NonparametricMechanism):
         return variable
-    classes = tuple(c.name for c in model.confounders if c.touches([variable.name]))
+    classes = tuple(sites.classes[c.name] for c in model.confounders if c.touches([variable.name]))
     parents = classes + tuple(variable.mechanism.parents)
     sizes = (LATENT_CLASSES,) * len(classes) + tuple(model.variable(p).domain.size for p in variable.mechanism.parents)
-    table = _simplex(draw[f"probs_{variable.name}"]).reshape(-1, variable.domain.size)
+    table = _simplex(draw[sites.probs[variable.name]]).reshape(-1, variable.domain.size)
     rows = tuple(tuple(float(p) for p in row) for row in table)
     return replace(variable, mechanism=TableMechanism(parents, sizes, rows, variable.mechanism.span))
 

@@ -18,7 +18,8 @@ from pyro.poutine.messenger import Messenger
 from pyro.poutine.subsample_messenger import _Subsample
 
 from causalppl.backends import runtime as rt
-from causalppl.backends.pyro_codegen import UNITS_PLATE, compiled_program
+from causalppl.backends.pyro_codegen import compiled_program
+from causalppl.backends.symbols import site_names
 from causalppl.data import DataCollection
 from causalppl.data.tensors import (
     ExperimentRows,
@@ -27,16 +28,14 @@ from causalppl.data.tensors import (
     stacked_columns,
 )
 from causalppl.inference.devices import running_on
-from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism
+from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel
 
 
 def global_sites(model: CausalModel) -> tuple[str, ...]:
-    """Sites shared by all units: parameters with priors, nonparametric tables, latent-class weights."""
-    names = [p.name for p in model.parameters if p.mechanism is not None]
-    names += [f"weights_{c.name}" for c in model.confounders]
-    names += [f"probs_{v.name}" for v in model.model_variables if isinstance(v.mechanism, NonparametricMechanism)]
-    return tuple(names)
+    """Sites shared by all units: parameters with priors, latent-class weights, nonparametric tables."""
+    return site_names(model).global_sites(model)
 
 
 def has_discrete_latents(model: CausalModel) -> bool:
@@ -57,6 +56,7 @@ class Likelihood:
     n_units: int
     experiments: ExperimentRows | None = None
     subsample_size: int | None = None
+    data_only: frozenset[str] = frozenset()  # observed variables read from the data, their factors left out
 
     def __call__(self) -> dict[str, torch.Tensor]:
         run = self.program
@@ -68,22 +68,62 @@ class Likelihood:
 
     def subsampled(self, batch_size: int | None) -> "Likelihood":
         size = None if batch_size is None or batch_size >= self.n_units else batch_size
-        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size)
+        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size,
+                          self.data_only)
 
 
-def build_likelihood(model: CausalModel, data: DataCollection, device: torch.device) -> Likelihood:
+def build_likelihood(model: CausalModel, data: DataCollection, device: torch.device,
+                     data_only: frozenset[str] = frozenset()) -> Likelihood:
     """The likelihood of ``data`` under ``model``; tensors and program constants live on ``device``.
 
     With discrete latent variables (summed out by enumeration) weighted rows
     are expanded into repeated rows; otherwise ``count`` scales each row.
+    Variables in ``data_only`` are read from the data with no site: their
+    factors (constant, or updated exactly beside the sampler) are left out.
     """
     with running_on(device):
-        program = compiled_program(model)
+        program = compiled_program(model, data_only)
     if has_discrete_latents(model):
         data = expand_weighted_rows(data)
     columns = stacked_columns(data, model, device)
     experiments = experiment_rows(data, device) if data.experimental else None
-    return Likelihood(model, program, columns, data.n_rows, experiments)
+    return Likelihood(model, program, columns, data.n_rows, experiments, None, frozenset(data_only))
+
+
+def constant_factors(model: CausalModel) -> frozenset[str]:
+    """Observed variables whose factor does not depend on any unknown: a constant of the posterior density.
+
+    A stochastic observed variable (a distribution or a known table) whose
+    arguments read only data -- observed variables and fixed parameters that
+    read no unknown -- adds the same log-density under every value of the
+    unknowns; a sampler can leave it out (``X1 ~ Normal(0, 1)`` beside a
+    regression on X1).
+    """
+    varying = {p.name for p in model.parameters if p.mechanism is not None}
+    varying |= {c.name for c in model.confounders}
+    for parameter in model.parameters:
+        if parameter.mechanism is None and set(rx.parameters_in(parameter.fixed_value)) & varying:
+            varying.add(parameter.name)
+    constant = set()
+    for variable in model.model_variables:
+        mechanism = variable.mechanism
+        reads = set(variable.parents) | _names_read(mechanism)
+        if variable.kind == "latent" or isinstance(mechanism, NonparametricMechanism):
+            varying.add(variable.name)
+        elif isinstance(mechanism, Deterministic):
+            if reads & varying:
+                varying.add(variable.name)
+        elif isinstance(mechanism, (Parametric, TableMechanism)) and not reads & varying:
+            constant.add(variable.name)
+    return frozenset(constant)
+
+
+def _names_read(mechanism) -> set[str]:
+    if isinstance(mechanism, Parametric):
+        return {name for _, expr in mechanism.arguments for name in rx.variables_in(expr) + rx.parameters_in(expr)}
+    if isinstance(mechanism, Deterministic):
+        return set(rx.variables_in(mechanism.expr) + rx.parameters_in(mechanism.expr))
+    return set()
 
 
 class RecordedSettings(Messenger):
@@ -100,7 +140,7 @@ class RecordedSettings(Messenger):
         self.units: torch.Tensor | None = None
 
     def _pyro_post_sample(self, msg) -> None:
-        if msg["name"] == UNITS_PLATE and isinstance(msg["fn"], _Subsample):
+        if isinstance(msg["fn"], _Subsample):
             self.units = msg["value"]
 
     def _pyro_sample(self, msg) -> None:
@@ -124,7 +164,7 @@ class RandomRows(Messenger):
     """
 
     def _pyro_sample(self, msg) -> None:
-        if msg["name"] != UNITS_PLATE or not isinstance(msg["fn"], _Subsample) or msg["value"] is not None:
+        if not isinstance(msg["fn"], _Subsample) or msg["value"] is not None:
             return
         size, batch = msg["fn"].size, msg["fn"].subsample_size
         if batch is not None and batch < size:

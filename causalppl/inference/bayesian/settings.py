@@ -35,6 +35,8 @@ class FitSettings:
     quiet: bool
     workers: int | None = None  # processes for NUTS chains (None: chosen by causalppl.inference.bayesian.chains)
     ray_address: str | None = None  # run chains (NUTS) or data-parallel SVI on this Ray cluster
+    separate_tables: bool = True  # draw separable tables exactly beside the sampler (see conjugate.py)
+    backend: str = "pyro"  # pyro or numpyro
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ def fit_settings(options: Options, sampler: str, conjugate: bool = False) -> Fit
         quiet=options.quiet,
         workers=options.scale.workers,
         ray_address=options.scale.ray_address,
+        separate_tables=chosen is not False,
+        backend=options.backend,
     )
 
 
