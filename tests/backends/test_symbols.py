@@ -108,3 +108,13 @@ def test_a_sum_of_eighty_terms_compiles_flat():
     total = sum(k % 7 for k in range(80))
     answer = model.query("E[Y | do(X = 1)]", method="mc", samples=4000, seed=0)
     assert answer.estimate == pytest.approx(total, abs=0.2)
+
+
+def test_a_dunder_name_gets_an_identifier_that_is_not_a_dunder():
+    from causalppl.backends.symbols import Symbols
+
+    table = Symbols(["__init__", "__x__", "x"])
+    for name in ("__init__", "__x__"):
+        local = table.local(name)
+        assert local.isidentifier() and not (local.startswith("__") and local.endswith("__"))
+    assert len({table.local(n) for n in ("__init__", "__x__", "x")}) == 3
