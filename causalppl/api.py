@@ -8,6 +8,7 @@ torch.Size([100])
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +21,7 @@ import torch
 from causalppl.backends.pyro_codegen import GeneratedProgram, generate
 from causalppl.data import DataCollection, read_table, to_dataset
 from causalppl.diagnostics import CausalPPLError, Span
+from causalppl.files import decode_source, read_source
 from causalppl.inference.estimate.montecarlo import forward_samples
 from causalppl.inference.options import Options, parse_options
 from causalppl.inference.plan import answer
@@ -54,17 +56,25 @@ def resolve_path(path: str | Path) -> Path:
 
 
 def load(path: str | Path) -> "Model":
-    """Parse and check a ``.scm`` file (or ``stdlib:NAME``)."""
+    """Parse and check a ``.scm`` file (or ``stdlib:NAME``): a regular UTF-8 file (see :mod:`causalppl.files`)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load() takes a file path (a str or a Path), not {type(path).__name__}; "
+                        "for model text use loads()")
     resolved = resolve_path(path)
-    try:
-        source = resolved.read_text(encoding="utf-8")
-    except OSError as error:
-        raise CausalPPLError.at(Span.unknown(str(path)), f"cannot read '{path}': {error.strerror}") from None
-    return loads(source, str(resolved) if str(path).startswith(STDLIB_PREFIX) else str(path))
+    name = str(resolved) if str(path).startswith(STDLIB_PREFIX) else str(path)
+    return loads(read_source(resolved, name), name)
 
 
-def loads(source: str, filename: str = "<string>") -> "Model":
-    """Parse and check model source text."""
+def loads(source: str | bytes, filename: str = "<string>") -> "Model":
+    """Parse and check model source text (``bytes`` are read as UTF-8; a byte-order mark is dropped)."""
+    if not isinstance(filename, str):
+        raise TypeError(f"loads() takes filename as a str, not {type(filename).__name__}")
+    if isinstance(source, (bytes, bytearray)):
+        source = decode_source(bytes(source), filename)
+    if not isinstance(source, str):
+        raise TypeError(f"loads() takes the model's source text (a str), not {type(source).__name__}; "
+                        "for a file use load(path)")
+    source = source.removeprefix("\ufeff")
     program = check_program(parse_program(source, filename))
     return Model(program, build_model(program.model, source))
 

@@ -9,7 +9,7 @@ import networkx as nx
 from tests.conftest import REPO
 
 STAGES = [
-    {"diagnostics", "resources"},
+    {"diagnostics", "resources", "files"},
     {"syntax"},
     {"ir"},
     {"semantics"},
