@@ -23,6 +23,7 @@ from causalppl.ir.mechanisms import (
     Parametric,
     TableMechanism,
 )
+from causalppl.ir.expressions import VarRef
 from causalppl.ir.model import CausalModel, Confounder, Variable
 
 LATENT_CLASSES = 4  # states of the latent class that stands for a `<->` arc
@@ -141,9 +142,19 @@ def parameter_lines(parameter: Variable) -> list[str]:
 
 
 def distribution_source(mechanism: Parametric) -> str:
-    """``dist.Family(arg=..., ...)`` for a parametric mechanism."""
-    arguments = ", ".join(f"{arg}={expression(expr)}" for arg, expr in mechanism.arguments)
+    """``dist.Family(arg=..., ...)`` for a parametric mechanism.
+
+    A bare variable as an argument goes through ``rt.tensor``: a finite
+    variable's values are level positions in a ``long`` tensor, which no
+    continuous family samples from.
+    """
+    arguments = ", ".join(f"{arg}={_argument_source(expr)}" for arg, expr in mechanism.arguments)
     return f"dist.{mechanism.family}({arguments})"
+
+
+def _argument_source(expr) -> str:
+    source = expression(expr)
+    return f"rt.tensor({source})" if isinstance(expr, VarRef) else source
 
 
 # ---------------------------------------------------- nonparametric parts ----

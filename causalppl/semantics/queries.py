@@ -14,6 +14,7 @@ from causalppl.ir.queries import (
     ProbabilitySpec,
     QuerySpec,
     QueryTerm,
+    leaves,
 )
 from causalppl.semantics.resolve import ExpressionResolver
 from causalppl.semantics.scope import Reporter, Scope
@@ -32,6 +33,13 @@ class QueryResolver:
         term = self._term(query.expr)
         if query.kind != "estimate" and isinstance(term, NumberSpec):
             self.reporter.error(query.span, f"'{query.kind}' needs a probability or expectation")
+        if not isinstance(term, ProbabilitySpec):
+            for leaf in leaves(term):
+                if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
+                    name = leaf.events[0].outcome.variable
+                    self.reporter.error(leaf.span, f"the distribution P({name}) is a table of probabilities, not a "
+                                                   "number: it cannot take part in arithmetic",
+                                        f"ask for one probability, e.g. P({name} = 1)")
         return QuerySpec(query.name, query.kind, term, query.text, query.span)
 
     def _term(self, expr: ast.QueryExpr) -> QueryTerm:
