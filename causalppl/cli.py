@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
 from rich.console import Console
 
 from causalppl import api
-from causalppl.diagnostics import CausalPPLError, Span, printable, speaking
+from causalppl.diagnostics import CausalPPLError, CausalPPLWarning, Span, printable, speaking
 from causalppl.files import output_path, require_regular_file
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL = 0, 1, 2
@@ -31,7 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
-        with speaking("cli"):
+        with speaking("cli"), warnings.catch_warnings():
+            warnings.showwarning = _show_warning
             return handler(args)
     except CausalPPLError as error:
         print(error.render(), file=sys.stderr)
@@ -42,10 +44,20 @@ def _guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namesp
     except Exception as error:  # a bug of ours: say so plainly, traceback only on request
         if os.environ.get("CAUSALPPL_DEBUG"):
             raise
-        print(f"causalppl: internal error: {type(error).__name__}: {printable(str(error))}\n"
+        first_line = next(iter(str(error).splitlines()), "")
+        print(f"causalppl: internal error: {type(error).__name__}: {printable(first_line)}\n"
               "This is a bug in causalppl; rerun with CAUSALPPL_DEBUG=1 for the traceback and report it.",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Our warnings as ``file: warning: message`` on stderr (escaped); others as Python prints them."""
+    if issubclass(category, CausalPPLWarning):
+        print(str(message), file=sys.stderr)
+        return
+    print(printable(warnings.formatwarning(message, category, filename, lineno, line).rstrip("\n")),
+          file=sys.stderr)
 
 
 # -------------------------------------------------------------- commands ----

@@ -81,6 +81,19 @@ class CausalPPLError(Exception):
         return self.render()
 
 
+class CausalPPLWarning(UserWarning):
+    """Something accepted but probably not meant (a data column the model ignores): a rendered diagnostic.
+
+    The command line prints it as ``file: warning: message`` on stderr; in
+    Python it is an ordinary :class:`UserWarning` (filter it with the
+    :mod:`warnings` module).
+    """
+
+    def __init__(self, diagnostic: Diagnostic, source: str | None = None) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(render(diagnostic, source))
+
+
 def render(diagnostic: Diagnostic, source: str | None) -> str:
     """``file:line:col: severity: message``, then the source line and a caret.
 
