@@ -8,6 +8,7 @@ torch.Size([100])
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import torch
 
@@ -22,7 +24,10 @@ from causalppl.backends.pyro_codegen import GeneratedProgram, generate
 from causalppl.data import DataCollection, read_table, to_dataset
 from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.files import decode_source, read_source
+from causalppl.backends.site_checks import InvalidSite
+from causalppl.inference.budget import require_units_fit
 from causalppl.inference.estimate.montecarlo import forward_samples
+from causalppl.inference.messages import invalid_site
 from causalppl.inference.options import Options, parse_options
 from causalppl.inference.plan import answer
 from causalppl.inference.results import Result
@@ -133,6 +138,13 @@ class Model:
         if isinstance(value, str):
             position = domain.position(value if domain.kind == "levels" else value.lower())
         else:
+            if isinstance(value, torch.Tensor) and value.numel() == 1:
+                value = value.item()
+            if not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"do({name}=...) takes a number or a level name, not {type(value).__name__}")
+            if not math.isfinite(float(value)):
+                raise CausalPPLError.at(Span.unknown("<do>"), f"do({name} = {value}): an intervention sets a "
+                                                              "finite value", "give a finite number or a level name")
             position = domain.accepts_number(float(value)) if domain.is_finite else float(value)
         if position is None:
             raise CausalPPLError.at(Span.unknown("<do>"), f"{value!r} is not a value of '{name}' ({domain.describe()})")
@@ -165,7 +177,13 @@ class Model:
 
     def sample(self, n: int = 1, seed: int | None = None) -> dict[str, torch.Tensor]:
         """``n`` units forward-sampled from the model (parameters drawn once from their priors)."""
-        return forward_samples(self.ir, n, seed)
+        settings = parse_options({"samples": n, "seed": seed})
+        where = Span.unknown("<sample>")
+        require_units_fit(self.ir, settings.samples, where, "Model.sample")
+        try:
+            return forward_samples(self.ir, settings.samples, settings.seed)
+        except InvalidSite as problem:
+            raise self._with_model_source(invalid_site(problem, where)) from None
 
     # ------------------------------------------------------------ queries ----
     def query(self, text: str, data: Any = None, **options: Any) -> Result:
@@ -238,6 +256,9 @@ class Model:
         except CausalPPLError as error:
             raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
 
+    def _with_model_source(self, error: CausalPPLError) -> CausalPPLError:
+        return CausalPPLError(error.diagnostics, {self.program.filename: self.program.source, **error.sources})
+
     def _check_query_text(self, text: str) -> QuerySpec:
         if not isinstance(text, str):
             raise TypeError(f"a query is a string such as \"P(Y = 1 | do(X = 1))\", not {type(text).__name__}")
@@ -264,6 +285,9 @@ class Model:
     def _dataset(self, item: Any):
         if isinstance(item, pd.DataFrame):
             return to_dataset(item, self.ir, (), "<DataFrame>", Span.unknown("<DataFrame>"))
+        if not isinstance(item, (str, os.PathLike)):
+            raise TypeError(f"data must be a pandas DataFrame, a file path, or a list of them, "
+                            f"not {type(item).__name__}")
         spec = DataSpec(Path(item), (), Span.unknown(str(item)))
         return self._data_from_specs((spec,)).blocks[0]
 

@@ -23,6 +23,7 @@ from causalppl.ir.mechanisms import (
     Parametric,
     TableMechanism,
 )
+from causalppl.backends.site_checks import checked_program
 from causalppl.ir.expressions import VarRef
 from causalppl.ir.model import CausalModel, Confounder, Variable
 
@@ -47,13 +48,17 @@ class GeneratedProgram:
 
 
 def compiled_program(model: CausalModel) -> Callable:
-    """The model's generated ``model`` function, compiled once per model (and default device)."""
+    """The model's generated ``model`` function, compiled once per model (and default device).
+
+    It runs with its sites checked (:mod:`causalppl.backends.site_checks`): an
+    invalid argument or value raises ``InvalidSite`` naming the variable.
+    """
     return _compiled(model, str(torch.get_default_device()))
 
 
 @lru_cache(maxsize=128)
 def _compiled(model: CausalModel, device: str) -> Callable:
-    return generate(model).load()
+    return checked_program(generate(model).load(), model)
 
 
 def generate(model: CausalModel) -> GeneratedProgram:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from causalppl.backends.factors import untabulable_reason
+from causalppl.backends.site_checks import InvalidSite
 from causalppl.diagnostics import spell_methods, spell_option
 from causalppl.inference.bayesian import answer_bayesian, fit
 from causalppl.inference.bayesian.weighting import answer_by_weighting
@@ -38,10 +39,11 @@ from causalppl.inference.estimate.identify import (
     observed_in_data,
 )
 from causalppl.inference.estimate.montecarlo import answer_mc
-from causalppl.inference.messages import method_cannot_answer, no_engine
+from causalppl.inference.messages import invalid_site, method_cannot_answer, no_engine
 from causalppl.inference.options import METHODS, Options
 from causalppl.inference.partial.bounds import answer_bounds
 from causalppl.inference.results import Result
+from causalppl.inference.undefined import require_defined_means, require_finite
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NonparametricMechanism
 from causalppl.ir.model import CausalModel
@@ -448,9 +450,13 @@ def plan_query(model: CausalModel, query: QuerySpec, options: Options) -> Plan:
 def answer(model: CausalModel, query: QuerySpec, options: Options) -> Result:
     """Plan the query, run the chosen answerer, and attach the plan to the result."""
     resolve_device(options.device, query.span)  # a clear error when CUDA is asked for but absent
+    require_defined_means(model, query)
     plan = plan_query(model, query, options)
-    result = plan.answerer(model, query, options)
-    return replace(result, plan=plan)
+    try:
+        result = plan.answerer(model, query, options)
+    except InvalidSite as problem:
+        raise invalid_site(problem, query.span) from None
+    return replace(require_finite(result, query), plan=plan)
 
 
 FIT_METHODS = ("auto", "nuts", "svi")
@@ -466,7 +472,10 @@ def fit_posterior(model: CausalModel, options: Options) -> Any:
         raise method_cannot_answer(model.span, options.method, ["fitting learns a posterior"],
                                    [m for m in FIT_METHODS if m != "auto"])
     sampler = "nuts" if options.method == "auto" else options.method
-    return fit(model, options.data, sampler, options, conjugate=options.method == "auto")
+    try:
+        return fit(model, options.data, sampler, options, conjugate=options.method == "auto")
+    except InvalidSite as problem:
+        raise invalid_site(problem, model.span) from None
 
 
 def _passed_over(engine: Engine, asked: str) -> str:

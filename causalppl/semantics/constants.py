@@ -73,6 +73,9 @@ class ValueChecks:
         for node in _post_order(expr):
             if isinstance(node, rx.IndexInto):
                 self._index(node, folded.of(node.index))
+            elif isinstance(node, rx.Binary) and node.op == "/" and folded.of(node.right) == 0 \
+                    and folded.of(node.left) is None:
+                self.reporter.error(node.right.span, "division by zero", "a ratio needs a denominator other than 0")
         self._level_labels(expr, target)
 
     # ------------------------------------------------------------ arguments ----

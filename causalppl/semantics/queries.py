@@ -46,7 +46,10 @@ class QueryResolver:
         if isinstance(expr, ast.QueryNumber):
             return NumberSpec(expr.value, expr.span)
         if isinstance(expr, ast.QueryBinary):
-            return BinarySpec(expr.op, self._term(expr.left), self._term(expr.right), expr.span)
+            right = self._term(expr.right)
+            if expr.op == "/" and isinstance(right, NumberSpec) and right.value == 0:
+                self.reporter.error(right.span, "division by zero", "a ratio needs a denominator other than 0")
+            return BinarySpec(expr.op, self._term(expr.left), right, expr.span)
         if isinstance(expr, ast.QueryNegation):
             return NegationSpec(self._term(expr.operand), expr.span)
         evidence, interventions = self._conditions(expr.conditions)

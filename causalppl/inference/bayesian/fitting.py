@@ -16,7 +16,9 @@ import torch
 from pyro import poutine
 
 from causalppl.backends.pyro_codegen import CodegenError, compiled_program
+from causalppl.backends.site_checks import InvalidSite
 from causalppl.data import DataCollection
+from causalppl.data.checks import row_of
 from causalppl.diagnostics import Span
 from causalppl.inference.bayesian.conjugate import conjugate_draws, is_conjugate
 from causalppl.inference.bayesian.diagnostics import (
@@ -103,7 +105,12 @@ def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
     runner = run_nuts if settings.sampler == "nuts" else run_svi
-    return runner(likelihood, sites, settings)
+    try:
+        return runner(likelihood, sites, settings)
+    except InvalidSite as problem:
+        if problem.unit is not None and likelihood.n_units == data.n_rows:  # rows not repeated: name the row
+            problem.row = row_of(((block.origin, block.n_rows) for block in data.blocks), problem.unit)
+        raise
 
 
 def _conjugate_run(model: CausalModel, data: DataCollection | None, settings: FitSettings) -> SamplerRun:
