@@ -297,6 +297,10 @@ def _not_distribution(f: Facts) -> str | None:
     return "bounds take events, not a distribution P(Y)" if f.query.distribution else None
 
 
+def _event_not_distribution(f: Facts) -> str | None:
+    return "the identification estimator takes events, not a distribution P(Y)" if f.query.distribution else None
+
+
 def _facts_text(*parts: Callable[[Facts], str | None]) -> Callable[[Facts], tuple[str, ...]]:
     return lambda f: tuple(text for part in parts if (text := part(f)) is not None)
 
@@ -370,7 +374,7 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: "abduction inside each posterior draw of the parameters"),
            _learned),
     Engine("identification-estimate", ("identification",), True, _ESTIMATE,
-           _all(_unknown, _rows, _observational, _identified, _needed_finite),
+           _all(_unknown, _rows, _observational, _identified, _needed_finite, _event_not_distribution),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "the query is identified from the observed variables: its ID/IDC estimand on "
                                  "the data, with a Dirichlet posterior interval"),

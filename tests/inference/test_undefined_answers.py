@@ -51,3 +51,14 @@ def test_no_json_null_where_a_number_is_promised(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out == "" or "null" not in json.dumps(json.loads(captured.out)["queries"][0]["estimate"])
     assert "m.scm:3:5: error: the value of 'Y' is not a finite number" in captured.err
+
+
+def test_a_distribution_query_on_a_model_with_unknown_mechanisms_is_not_sent_to_the_event_estimator():
+    # Found by the end-to-end property test: P(V) (a distribution) reached the identification estimator,
+    # which takes events only, and failed with a KeyError.
+    model = cp.loads("model M {\n  A : bool\n  B : bool <- A\n}\n")
+    data = __import__("pandas").DataFrame({"A": [0, 1, 1, 0], "B": [1, 1, 0, 0]})
+    plan = model.plan("P(B)", data=data)
+    assert plan.engine != "identification-estimate"
+    result = model.query("P(B)", data=data, samples=50, seed=1, num_samples=20, num_warmup=10, num_chains=1)
+    assert sum(result.distribution.values()) == pytest.approx(1.0)
