@@ -8,7 +8,9 @@ neither the variable nor the unit.  Instead, generated programs run under
 :func:`checked_program`: torch's own validation is off while they run and
 :class:`SiteChecks` checks every ``pyro.sample`` site itself:
 
-- every argument against its family's constraint (and finiteness);
+- every argument against its family's constraint (nan breaks every one; an
+  infinite argument is allowed, as torch allows it: under NUTS an overflowing
+  proposal must be a divergence, not an error);
 - an observed value (a data column, or evidence) against the family's support;
 - a ``:=`` variable's value for being finite (``sqrt`` of a negative, ``log(0)``).
 
@@ -21,9 +23,11 @@ turns it into a user error at the mechanism's argument
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pyro
 import torch
@@ -33,8 +37,6 @@ from torch.distributions import constraints as c
 from torch.distributions.utils import lazy_property
 
 UNITS_PLATE = "units"
-#: Arguments that may be infinite: a logit of ±inf is a probability of 0 or 1.
-INFINITE_ALLOWED = {"logits"}
 
 
 @dataclass
@@ -73,6 +75,21 @@ def checked_program(program: Callable, model: Any = None) -> Callable:
     return run
 
 
+#: True while a sampler (NUTS, SVI) runs the program: parameter values are its proposals, and a
+#: ``:=`` value that overflows to ±inf is a proposal to reject, not a user error (nan still is one).
+_SAMPLING: ContextVar[bool] = ContextVar("causalppl_site_checks_sampling", default=False)
+
+
+@contextlib.contextmanager
+def sampler_proposals() -> Iterator[None]:
+    """Checks as for a sampler's proposals: an infinite ``:=`` value is allowed (the sampler rejects it)."""
+    token = _SAMPLING.set(True)
+    try:
+        yield
+    finally:
+        _SAMPLING.reset(token)
+
+
 class SiteChecks(Messenger):
     """Checks each sample site's arguments, observed value and deterministic value; raises :class:`InvalidSite`."""
 
@@ -93,8 +110,8 @@ class SiteChecks(Messenger):
         if msg["infer"].get("_deterministic"):
             value = msg["value"]
             if isinstance(value, torch.Tensor) and value.is_floating_point():
-                self._require(msg["name"], "value", ":=", "a finite number", torch.isfinite(value), value,
-                              in_plate, mask)
+                valid = ~torch.isnan(value) if _SAMPLING.get() else torch.isfinite(value)
+                self._require(msg["name"], "value", ":=", "a finite number", valid, value, in_plate, mask)
             return
         family = _family_name(fn)
         for layer in _layers(fn):
@@ -103,10 +120,9 @@ class SiteChecks(Messenger):
                 if not isinstance(value, torch.Tensor) or not value.is_floating_point():
                     continue
                 event_dim = constraint.event_dim
+                # the family's own constraint, as torch checks it (nan breaks every one); an infinite
+                # argument is left to the sampler, for which an overflowing proposal is a divergence
                 valid = constraint.check(value)
-                if name not in INFINITE_ALLOWED:
-                    finite = torch.isfinite(value)
-                    valid = valid & (finite.all(-1) if event_dim else finite)
                 self._require(msg["name"], name, family, describe(constraint), valid, value, in_plate, mask,
                               event_dim)
             if family == "Uniform" and layer is fn:
@@ -207,6 +223,7 @@ def _is_zero(bound: Any) -> bool:
 
 
 def _example(value: torch.Tensor, bad: torch.Tensor, event_dim: int) -> str:
+    value, bad = value.detach(), bad.detach()
     try:
         expanded = value.expand(bad.shape + value.shape[value.dim() - event_dim:]) if event_dim else \
             value.expand(bad.shape)
@@ -232,4 +249,4 @@ def _n(value: Any) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
 
 
-__all__ = ["InvalidSite", "SiteChecks", "checked_program", "describe"]
+__all__ = ["InvalidSite", "SiteChecks", "checked_program", "describe", "sampler_proposals"]

@@ -19,6 +19,7 @@ from pyro.poutine.subsample_messenger import _Subsample
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.pyro_codegen import UNITS_PLATE, compiled_program
+from causalppl.backends.site_checks import sampler_proposals
 from causalppl.data import DataCollection
 from causalppl.data.tensors import (
     ExperimentRows,
@@ -72,7 +73,8 @@ class Likelihood:
             run = RandomRows()(run)
         if self.row_scale != 1:
             run = ScaledRows(float(self.row_scale))(run)
-        return run(n_units=self.n_units, data=self.columns, subsample_size=self.subsample_size)
+        with sampler_proposals():
+            return run(n_units=self.n_units, data=self.columns, subsample_size=self.subsample_size)
 
     def subsampled(self, batch_size: int | None) -> "Likelihood":
         size = None if batch_size is None or batch_size >= self.n_units else batch_size
