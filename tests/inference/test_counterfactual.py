@@ -447,3 +447,22 @@ def test_a_binary_treatment_with_a_real_parent_is_answered_by_sampling_the_noise
     sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
     expected = float(((sigmoid(z + 1) - sigmoid(z)) * density).sum() * (z[1] - z[0]))
     assert result.estimate == pytest.approx(expected, abs=0.03)
+
+
+def test_world_keys_use_level_names_and_bad_values_are_user_errors():
+    from causalppl.diagnostics import CausalPPLError
+
+    model = cp.loads("model M {\n  D : {lo, hi} ~ Categorical([0.5, 0.5])\n"
+                     "  Y : bool ~ Bernoulli(if D == hi then 0.9 else 0.1)\n}\n")
+    out = model.counterfactual({"D": "lo"}, {"D": "hi"}, n=5, seed=1)
+    assert list(out["samples"]) == ["factual", "do(D = hi)"]
+    assert out["distributions"]["do(D = hi)"]["D"] == {"lo": 0.0, "hi": 1.0}
+    assert list(model.counterfactual({"D": 0}, {"D": 1}, n=5, seed=1)["samples"]) == ["factual", "do(D = hi)"]
+    with pytest.raises(CausalPPLError, match="7 is not a value of 'D'"):
+        model.counterfactual({"D": 7}, {"D": "hi"}, n=5)
+    with pytest.raises(CausalPPLError, match="must be finite"):
+        model.counterfactual({"D": float("nan")}, {"D": "hi"}, n=5)
+    with pytest.raises(TypeError, match="the value of 'D'"):
+        model.counterfactual({"D": "lo"}, {"D": None}, n=5)
+    with pytest.raises(TypeError, match="evidence must be a mapping"):
+        model.counterfactual("D=lo", {}, n=5)
