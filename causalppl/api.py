@@ -8,6 +8,9 @@ torch.Size([100])
 
 from __future__ import annotations
 
+import math
+import numbers
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +23,9 @@ from causalppl.backends.numpyro_codegen import generate_numpyro
 from causalppl.backends.pyro_codegen import GeneratedProgram, generate
 from causalppl.data import DataCollection, read_table, to_dataset
 from causalppl.diagnostics import CausalPPLError, Span, spell_option
+from causalppl.files import decode_source, read_source
+from causalppl.inference.budget import require_units_fit
+from causalppl.inference.messages import invalid_site
 from causalppl.inference.options import Options, parse_options
 from causalppl.inference.results import Result
 from causalppl.ir import CausalModel
@@ -57,18 +63,34 @@ def resolve_path(path: str | Path) -> Path:
     return candidate
 
 
+def _one_element(value: Any) -> bool:
+    """A numpy scalar or array, or a torch tensor, holding one number (without importing either)."""
+    if not hasattr(value, "item"):
+        return False
+    numel = getattr(value, "numel", None)
+    return numel() == 1 if callable(numel) else getattr(value, "size", None) == 1
+
+
 def load(path: str | Path) -> "Model":
-    """Parse and check a ``.scm`` file (or ``stdlib:NAME``)."""
+    """Parse and check a ``.scm`` file (or ``stdlib:NAME``): a regular UTF-8 file (see :mod:`causalppl.files`)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load() takes a file path (a str or a Path), not {type(path).__name__}; "
+                        "for model text use loads()")
     resolved = resolve_path(path)
-    try:
-        source = resolved.read_text(encoding="utf-8")
-    except OSError as error:
-        raise CausalPPLError.at(Span.unknown(str(path)), f"cannot read '{path}': {error.strerror}") from None
-    return loads(source, str(resolved) if str(path).startswith(STDLIB_PREFIX) else str(path))
+    name = str(resolved) if str(path).startswith(STDLIB_PREFIX) else str(path)
+    return loads(read_source(resolved, name), name)
 
 
-def loads(source: str, filename: str = "<string>") -> "Model":
-    """Parse and check model source text."""
+def loads(source: str | bytes, filename: str = "<string>") -> "Model":
+    """Parse and check model source text (``bytes`` are read as UTF-8; a byte-order mark is dropped)."""
+    if not isinstance(filename, str):
+        raise TypeError(f"loads() takes filename as a str, not {type(filename).__name__}")
+    if isinstance(source, (bytes, bytearray)):
+        source = decode_source(bytes(source), filename)
+    if not isinstance(source, str):
+        raise TypeError(f"loads() takes the model's source text (a str), not {type(source).__name__}; "
+                        "for a file use load(path)")
+    source = source.removeprefix("\ufeff")
     program = check_program(parse_program(source, filename))
     return Model(program, build_model(program.model, source))
 
@@ -127,6 +149,13 @@ class Model:
         if isinstance(value, str):
             position = domain.position(value if domain.kind == "levels" else value.lower())
         else:
+            if _one_element(value):
+                value = value.item()  # a numpy or torch scalar
+            if not isinstance(value, numbers.Real):
+                raise TypeError(f"do({name}=...) takes a number or a level name, not {type(value).__name__}")
+            if not math.isfinite(float(value)):
+                raise CausalPPLError.at(Span.unknown("<do>"), f"do({name} = {value}): an intervention sets a "
+                                                              "finite value", "give a finite number or a level name")
             position = domain.accepts_number(float(value)) if domain.is_finite else float(value)
         if position is None:
             raise CausalPPLError.at(Span.unknown("<do>"), f"{value!r} is not a value of '{name}' ({domain.describe()})")
@@ -169,9 +198,16 @@ class Model:
 
     def sample(self, n: int = 1, seed: int | None = None) -> dict[str, torch.Tensor]:
         """``n`` units forward-sampled from the model (parameters drawn once from their priors)."""
+        from causalppl.backends.site_checks import InvalidSite
         from causalppl.inference.estimate.montecarlo import forward_samples
 
-        return forward_samples(self.ir, n, seed)
+        settings = parse_options({"samples": n, "seed": seed})
+        where = Span.unknown("<sample>")
+        require_units_fit(self.ir, settings.samples, where, "Model.sample")
+        try:
+            return forward_samples(self.ir, settings.samples, settings.seed)
+        except InvalidSite as problem:
+            raise self._with_model_source(invalid_site(problem, where)) from None
 
     # ------------------------------------------------------------ queries ----
     def query(self, text: str, data: Any = None, **options: Any) -> Result:
@@ -321,6 +357,9 @@ class Model:
         except CausalPPLError as error:
             raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
 
+    def _with_model_source(self, error: CausalPPLError) -> CausalPPLError:
+        return CausalPPLError(error.diagnostics, {self.program.filename: self.program.source, **error.sources})
+
     def _check_query_text(self, text: str, per_row: bool = False) -> QuerySpec:
         if not isinstance(text, str):
             raise TypeError(f"a query is a string such as \"P(Y = 1 | do(X = 1))\", not {type(text).__name__}")
@@ -349,6 +388,9 @@ class Model:
 
         if isinstance(item, pd.DataFrame):
             return to_dataset(item, self.ir, (), "<DataFrame>", Span.unknown("<DataFrame>"))
+        if not isinstance(item, (str, os.PathLike)):
+            raise TypeError(f"data must be a pandas DataFrame, a file path, or a list of them, "
+                            f"not {type(item).__name__}")
         spec = DataSpec(Path(item), (), Span.unknown(str(item)))
         return self._data_from_specs((spec,)).blocks[0]
 

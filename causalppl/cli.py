@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
 from causalppl import api
-from causalppl.diagnostics import CausalPPLError, Span, speaking
+from causalppl.diagnostics import CausalPPLError, CausalPPLWarning, Span, printable, speaking
+from causalppl.files import output_path, require_regular_file
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL = 0, 1, 2
 EXIT_CONTRADICTED = 3  # check --data: the data reject an implication of the model
@@ -17,7 +19,10 @@ EXIT_CONTRADICTED = 3  # check --data: the data reject an implication of the mod
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error (exit 1, see _ArgumentParser)
+        return done.code if isinstance(done.code, int) else EXIT_USER_ERROR
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_USER_ERROR
@@ -26,7 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
-        with speaking("cli"):
+        with speaking("cli"), warnings.catch_warnings():
+            warnings.showwarning = _show_warning
             return handler(args)
     except CausalPPLError as error:
         print(error.render(), file=sys.stderr)
@@ -37,10 +43,20 @@ def _guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namesp
     except Exception as error:  # a bug of ours: say so plainly, traceback only on request
         if os.environ.get("CAUSALPPL_DEBUG"):
             raise
-        print(f"causalppl: internal error: {type(error).__name__}: {error}\n"
+        first_line = next(iter(str(error).splitlines()), "")
+        print(f"causalppl: internal error: {type(error).__name__}: {printable(first_line)}\n"
               "This is a bug in causalppl; rerun with CAUSALPPL_DEBUG=1 for the traceback and report it.",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Our warnings as ``file: warning: message`` on stderr (escaped); others as Python prints them."""
+    if issubclass(category, CausalPPLWarning):
+        print(str(message), file=sys.stderr)
+        return
+    print(printable(warnings.formatwarning(message, category, filename, lineno, line).rstrip("\n")),
+          file=sys.stderr)
 
 
 # -------------------------------------------------------------- commands ----
@@ -94,7 +110,7 @@ def _check(args: argparse.Namespace) -> int:
             failures += 1
             continue
         variables = len(model.ir.model_variables)
-        print(f"{file}: ok (model {model.name}: {variables} variables, {len(model.queries)} queries)")
+        print(f"{printable(file)}: ok (model {model.name}: {variables} variables, {len(model.queries)} queries)")
     return EXIT_USER_ERROR if failures else EXIT_OK
 
 
@@ -140,24 +156,22 @@ def _seed_arg(text: str | None) -> int | None:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from causalppl.drawing import write_graph
+    from causalppl.drawing import GRAPH_SUFFIXES, GraphvizMissing, write_graph
 
+    out = None if args.output is None else output_path(args.output, "graph", GRAPH_SUFFIXES, inputs=[args.file])
     model = api.load(args.file)
     if args.do:
         model = model.do_text(args.do)
     dot = model.to_dot()
-    if args.output is None:
+    if out is None:
         print(dot, end="")
         return EXIT_OK
     try:
-        written, note = write_graph(dot, Path(args.output))
-    except ValueError as error:
-        print(f"causalppl: {error}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    for path in written:
-        print(f"wrote {path}")
-    if note:
-        print(note, file=sys.stderr)
+        written = write_graph(dot, out)
+    except GraphvizMissing as error:
+        raise CausalPPLError.at(Span.unknown(str(out)), f"cannot draw '{out.name}': Graphviz's 'dot' program "
+                                                        "is not installed", str(error)) from None
+    print(f"wrote {printable(str(written))}")
     return EXIT_OK
 
 
@@ -175,6 +189,9 @@ def _compile(args: argparse.Namespace) -> int:
 def _import_bif(args: argparse.Namespace) -> int:
     from causalppl.interop.bif import main_convert
 
+    require_regular_file(Path(args.file), "BIF file")
+    if args.output is not None:
+        output_path(args.output, "model", (".scm",), inputs=[args.file])
     return main_convert(args.file, args.output)
 
 
@@ -189,8 +206,16 @@ def _stdlib(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- parser ----
 
 
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse, with its usage errors exiting 1 (a user error): exit 2 means a bug of ours."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {printable(message)}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="causalppl", description="Structural causal models: run, check, draw, compile.")
+    parser = _ArgumentParser(prog="causalppl", description="Structural causal models: run, check, draw, compile.")
     parser.add_argument("--version", action="version", version=f"causalppl {_version()}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_run(commands)

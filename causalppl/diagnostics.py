@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import difflib
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal, Sequence
 
@@ -83,14 +84,32 @@ class CausalPPLError(Exception):
         return self.render()
 
 
+class CausalPPLWarning(UserWarning):
+    """Something accepted but probably not meant (a data column the model ignores): a rendered diagnostic.
+
+    The command line prints it as ``file: warning: message`` on stderr; in
+    Python it is an ordinary :class:`UserWarning` (filter it with the
+    :mod:`warnings` module).
+    """
+
+    def __init__(self, diagnostic: Diagnostic, source: str | None = None) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(render(diagnostic, source))
+
+
 def render(diagnostic: Diagnostic, source: str | None) -> str:
-    """``file:line:col: severity: message``, then the source line and a caret."""
-    lines = [f"{diagnostic.span}: {diagnostic.severity}: {diagnostic.message}"]
+    """``file:line:col: severity: message``, then the source line and a caret.
+
+    Every piece that may hold text the user wrote (a file name, a cell value,
+    a source line) is passed through :func:`printable`, so a message never
+    sends a terminal escape sequence.
+    """
+    lines = [f"{printable(str(diagnostic.span))}: {diagnostic.severity}: {printable(diagnostic.message)}"]
     excerpt = _excerpt(diagnostic.span, source)
     if excerpt:
         lines.extend(excerpt)
     if diagnostic.hint:
-        lines.append(f"    hint: {diagnostic.hint}")
+        lines.append(f"    hint: {printable(diagnostic.hint)}")
     return "\n".join(lines)
 
 
@@ -104,12 +123,55 @@ def _excerpt(span: Span, source: str | None) -> list[str]:
     source_lines = [line.removesuffix("\r") for line in source.split("\n")]
     if not 1 <= span.line <= len(source_lines):
         return []
-    text = source_lines[span.line - 1].replace("\t", " ")
-    start = max(span.column - 1, 0)
-    end = span.end_column - 1 if span.end_line == span.line else len(text)
-    width = max(end - start, 1)
-    caret = " " * start + "^" + "~" * (width - 1)
-    return ["    " + text, "    " + caret.rstrip()]
+    raw = source_lines[span.line - 1].replace("\t", " ")
+    start = min(max(span.column - 1, 0), len(raw))
+    end = span.end_column - 1 if span.end_line == span.line else len(raw)
+    before, inside = printable(raw[:start]), printable(raw[start:max(end, start)])
+    width = max(len(inside), 1)
+    caret = " " * len(before) + "^" + "~" * (width - 1)
+    return ["    " + printable(raw), "    " + caret.rstrip()]
+
+
+# ------------------------------------------------------ printable text ----
+
+#: Unicode categories shown escaped: control characters, format characters (bidirectional overrides,
+#: zero-width marks, the byte-order mark) and line/paragraph separators.
+_UNPRINTABLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control and invisible formatting characters escaped (``\\x1b``, ``\\u202e``).
+
+    Everything printed to a terminal that may contain user text (file names,
+    data cells, source lines, query texts) goes through here, so no escape
+    sequence reaches the terminal.
+
+    >>> printable("ok \\x1b[31mred\\x1b[0m\\u202e")
+    'ok \\\\x1b[31mred\\\\x1b[0m\\\\u202e'
+    """
+    if text.isprintable():
+        return text
+    return "".join(_escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    if unicodedata.category(char) not in _UNPRINTABLE_CATEGORIES:
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def shown_value(value: object, limit: int = 40) -> str:
+    """A short, escaped ``repr`` of a value the user supplied (a data cell, an option), for messages.
+
+    >>> shown_value("x" * 100, limit=12)
+    "'xxxxxxx...'"
+    """
+    text = printable(repr(value))
+    if len(text) <= limit:
+        return text
+    quote = text[0] if text[:1] in ("'", '"') else ""
+    return text[: limit - 3 - len(quote)] + "..." + quote
 
 
 # ------------------------------------------------------------ suggestions ----

@@ -13,9 +13,16 @@ from causalppl.ir.mechanisms import ConstantMechanism
 from causalppl.ir.model import CausalModel
 
 RENDERED_FORMATS = ("svg", "png", "pdf")
-INSTALL_HINT = ("Graphviz's 'dot' program is not installed, so only the .dot file was written; install it "
-                "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz) and run "
-                "'dot -Tsvg {dot} -o {out}', or rerun this command")
+DOT_FORMATS = ("dot", "gv")
+#: The extensions ``causalppl graph -o`` writes.
+GRAPH_SUFFIXES = tuple("." + fmt for fmt in DOT_FORMATS + RENDERED_FORMATS)
+INSTALL_HINT = ("install Graphviz's 'dot' program (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
+                "graphviz), or write the DOT text with '-o {dot}' and render it elsewhere with "
+                "'dot -T{fmt} {dot} -o {out}'")
+
+
+class GraphvizMissing(RuntimeError):
+    """A rendered format was asked for, and Graphviz's ``dot`` is not installed."""
 
 
 def model_to_dot(model: CausalModel, highlight: tuple[str, ...] = ()) -> str:
@@ -66,17 +73,19 @@ def render_svg(dot_source: str) -> str | None:
     return render(dot_source, "svg").decode("utf-8")
 
 
-def write_graph(dot_source: str, out: Path) -> tuple[list[Path], str | None]:
-    """Write ``out`` (.dot/.svg/.png/.pdf); returns the files written and a note for the user, if any."""
-    fmt = out.suffix.lower().lstrip(".") or "dot"
-    if fmt == "dot" or fmt == "gv":
+def write_graph(dot_source: str, out: Path) -> Path:
+    """Write exactly ``out`` (.dot/.gv/.svg/.png/.pdf) and nothing else.
+
+    A rendered format needs Graphviz: without it :class:`GraphvizMissing` is
+    raised before anything is written (its message says what to do).
+    """
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt in DOT_FORMATS:
         out.write_text(dot_source, encoding="utf-8")
-        return [out], None
+        return out
     if fmt not in RENDERED_FORMATS:
         raise ValueError(f"unknown graph format '.{fmt}'; use .dot, .svg, .png or .pdf")
-    dot_path = out.with_suffix(".dot")
-    dot_path.write_text(dot_source, encoding="utf-8")
     if not dot_available():
-        return [dot_path], INSTALL_HINT.format(dot=dot_path, out=out).replace("-Tsvg", f"-T{fmt}")
+        raise GraphvizMissing(INSTALL_HINT.format(dot=out.with_suffix(".dot").name, fmt=fmt, out=out.name))
     out.write_bytes(render(dot_source, fmt))
-    return [dot_path, out], None
+    return out

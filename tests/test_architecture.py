@@ -9,7 +9,7 @@ import networkx as nx
 from tests.conftest import REPO
 
 STAGES = [
-    {"diagnostics", "resources"},
+    {"diagnostics", "resources", "files"},
     {"syntax"},
     {"ir"},
     {"semantics"},
@@ -32,6 +32,8 @@ LOCAL_IMPORT_ALLOWLIST = {
     ("causalppl", "causalppl.fitted"),  # `causalppl.FittedModel` on first use (module __getattr__): Bayesian engines
     ("causalppl.api", "causalppl.inference.counterfactual"),
     ("causalppl.api", "causalppl.inference.checking"),  # statistical tests only when checking against data
+    ("causalppl.api", "causalppl.backends.site_checks"),  # torch and pyro: Model.sample only
+    ("causalppl.backends.pyro_codegen", "causalppl.backends.site_checks"),  # compiling, not generating source
     ("causalppl.api", "causalppl.data.rows"),  # pandas and pyarrow only when scoring rows
     ("causalppl.api", "causalppl.inference.scale.score"),
     ("causalppl.cli", "causalppl.reporting"),

@@ -75,6 +75,8 @@ def compiled_program(model: CausalModel, data_only: frozenset[str] = frozenset()
     module constants are created when it loads).
 
     ``data_only`` names observed variables read straight from the data, without a site (see :func:`generate`).
+    It runs with its sites checked (:mod:`causalppl.backends.site_checks`): an invalid argument or value raises
+    ``InvalidSite`` naming the variable.
     """
     import torch  # not at module level: `causalppl compile` generates source without loading torch
 
@@ -83,7 +85,9 @@ def compiled_program(model: CausalModel, data_only: frozenset[str] = frozenset()
 
 @lru_cache(maxsize=128)
 def _compiled(model: CausalModel, device: str, dtype: torch.dtype, data_only: frozenset[str]) -> Callable:
-    return generate(model, data_only=data_only).load()
+    from causalppl.backends.site_checks import checked_program  # torch and pyro: not for `causalppl compile`
+
+    return checked_program(generate(model, data_only=data_only).load(), model)
 
 
 def generate(model: CausalModel, dialect: Dialect = PYRO, data_only: frozenset[str] = frozenset()) -> GeneratedProgram:
@@ -189,9 +193,18 @@ class _Writer:
         return lines + [f"{name} = {self.dialect.ppl}.sample({quoted(parameter.name)}, {distribution})"]
 
     def distribution_source(self, mechanism: Parametric, lines: list[str]) -> str:
-        """``dist.Family(arg=..., ...)`` for a parametric mechanism."""
-        arguments = ", ".join(f"{arg}={self._expression(expr, lines)}" for arg, expr in mechanism.arguments)
+        """``dist.Family(arg=..., ...)`` for a parametric mechanism.
+
+        A bare variable as an argument goes through ``rt.tensor``: a finite
+        variable's values are level positions in an integer array, which no
+        continuous family samples from.
+        """
+        arguments = ", ".join(f"{arg}={self._argument(expr, lines)}" for arg, expr in mechanism.arguments)
         return f"dist.{mechanism.family}({arguments})"
+
+    def _argument(self, expr: rx.Expr, lines: list[str]) -> str:
+        source = self._expression(expr, lines)
+        return f"rt.tensor({source})" if isinstance(expr, rx.VarRef) else source
 
     # ----------------------------------------------- nonparametric parts ----
 

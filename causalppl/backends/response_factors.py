@@ -35,6 +35,7 @@ MERGE_TOLERANCE = 1e-12
 
 def twin_factors(model: CausalModel) -> FactorGraph:
     """Factors of a multi-world model whose variables are all finite (raises NotTabulable otherwise)."""
+    _require_finite(model)
     with rt.default_dtype(DTYPE):
         params = fixed_parameter_values(model)
         readers = _readers(model)
@@ -45,6 +46,19 @@ def twin_factors(model: CausalModel) -> FactorGraph:
                 factors.append(factor)
                 heads.append(head)
     return FactorGraph(tuple(factors), tuple(heads))
+
+
+def _require_finite(model: CausalModel) -> None:
+    """Every variable other than a noise site, and every parent it reads, takes finitely many values."""
+    for variable in model.model_variables:
+        mechanism = variable.mechanism
+        if isinstance(mechanism, NoiseSource):
+            continue
+        parents = mechanism.model_parents if isinstance(mechanism, Coupled) else variable.parents
+        for name in (variable.name, *parents):
+            domain = model.variable(name).domain
+            if not domain.is_finite:
+                raise NotTabulable(f"'{name}' is {domain.describe()}")
 
 
 def _readers(model: CausalModel) -> dict[str, list[Variable]]:

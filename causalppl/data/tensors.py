@@ -70,25 +70,42 @@ def _generated_rows(data: DataCollection, name: str) -> np.ndarray:
     return np.concatenate([np.full(block.n_rows, name not in block.intervened) for block in data.blocks])
 
 
-def expand_weighted_rows(data: DataCollection) -> DataCollection:
-    """Each row repeated ``count`` times (weights must be whole numbers); unweighted blocks are kept.
+def expand_weighted_rows(data: DataCollection, unit: int = 1) -> DataCollection:
+    """Each row repeated ``count / unit`` times (counts must be whole multiples of ``unit``).
 
     Needed when discrete latent variables are summed out: a row's weight
-    multiplies the log of a sum over the latent values, which per-site
-    scaling cannot express.
+    multiplies the log of a sum over the latent values, which per-row
+    scaling cannot express; a common ``unit`` (see :func:`count_unit`) is a
+    scalar scale of every row, which it can.
     """
-    return DataCollection(tuple(_expanded_block(block) for block in data.blocks))
+    return DataCollection(tuple(_expanded_block(block, unit) for block in data.blocks))
 
 
-def _expanded_block(block: Dataset) -> Dataset:
-    if np.all(block.weights == 1.0):
-        return block
+def count_unit(data: DataCollection) -> int:
+    """The largest whole number dividing every row's count (1 when some count is not whole)."""
+    unit = 0
+    for block in data.blocks:
+        counts = np.round(block.weights)
+        if not np.allclose(counts, block.weights) or np.any(counts > 2**62):
+            return 1
+        unit = int(np.gcd.reduce(np.append(counts.astype(np.int64), unit)))
+    return max(unit, 1)
+
+
+def expanded_rows(data: DataCollection, unit: int = 1) -> int:
+    """How many rows :func:`expand_weighted_rows` would make (before making them)."""
+    return int(sum(np.round(block.weights).sum() for block in data.blocks) // unit)
+
+
+def _expanded_block(block: Dataset, unit: int = 1) -> Dataset:
+    if np.all(block.weights == unit):
+        return Dataset(block.columns, np.ones(block.n_rows), block.under, block.origin) if unit != 1 else block
     counts = np.round(block.weights)
     if not np.allclose(counts, block.weights):
         row = int(np.argmax(~np.isclose(counts, block.weights)))
         raise ValueError(f"{block.origin}, row {row + 1}, column '{COUNT_COLUMN}': {block.weights[row]!r} is not a "
                          "whole number; models with discrete latent variables need whole-number counts")
-    repeats = counts.astype(np.int64)
+    repeats = (counts // unit).astype(np.int64)
     columns = {name: np.repeat(values, repeats) for name, values in block.columns.items()}
     return Dataset(columns, np.ones(int(repeats.sum())), block.under, block.origin)
 

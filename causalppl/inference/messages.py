@@ -14,7 +14,7 @@ q: error: method="nuts" cannot answer this query: the model has nothing to learn
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 from causalppl.diagnostics import (
     CausalPPLError,
@@ -79,3 +79,79 @@ def cannot_enumerate(span: Span, reason: str) -> CausalPPLError:
 def no_finite_answer(span: Span, what: str, hint: str | None = None) -> CausalPPLError:
     """An undefined answer (nan, inf): an error, never a number."""
     return query_error(span, f"the answer is undefined: {what}", hint)
+
+
+def invalid_site(problem: Any, span: Span) -> CausalPPLError:
+    """A distribution argument, an observed value or a ``:=`` value that is invalid when the model runs.
+
+    ``problem`` is a :class:`causalppl.backends.site_checks.InvalidSite`; the
+    error points at the argument's expression in the model (else at ``span``)
+    and names the variable, the argument and the unit (a data row when the
+    program ran over data).
+    """
+    model = problem.model
+    variable = model.variable(problem.site) if model is not None and problem.site in model else None
+    where = _site_span(variable, problem.what) or span
+    units = _units_text(problem)
+    if problem.family == ":=":
+        message = f"the value of '{problem.site}' is not a finite number {units} (e.g. {problem.example})"
+        hint = ("sqrt, log, division and powers need arguments in their domain: guard them "
+                "(sqrt(abs(x)), log(1 + exp(x)), if x > 0 then ... else ...)")
+    elif problem.observed:
+        message = (f"the value of '{problem.site}' is outside the support of {problem.family} "
+                   f"(it must be {problem.requirement}) {units} (e.g. {problem.example})")
+        hint = f"check the data of '{problem.site}', or choose a family whose support holds it"
+    else:
+        message = (f"the {problem.what} of '{problem.site}' must be {problem.requirement}, but {problem.family} "
+                   f"gets {problem.example} {units}")
+        hint = _argument_hint(problem.requirement)
+    return query_error(where, message, hint)
+
+
+def _site_span(variable: Any, what: str) -> Span | None:
+    if variable is None:
+        return None
+    mechanism = getattr(variable.mechanism, "base", variable.mechanism)
+    argument = mechanism.argument(what) if hasattr(mechanism, "argument") else None
+    if argument is not None:
+        return argument.span
+    return getattr(mechanism, "span", None) or variable.span
+
+
+def _units_text(problem: Any) -> str:
+    row = getattr(problem, "row", None)
+    if row is not None:
+        more = f" (and {problem.bad - 1} other rows)" if problem.bad > 1 else ""
+        return f"at {row}{more}"
+    if problem.unit is None:
+        return "for a draw of the model's parameters" if problem.total <= 1 else \
+            f"for {problem.bad:,} of {problem.total:,} draws"
+    return f"for {problem.bad:,} of {problem.total:,} simulated units"
+
+
+def _argument_hint(requirement: str) -> str:
+    if requirement == "positive":
+        return "keep it positive for every value of its parents, e.g. exp(...) or softplus(...); " \
+               "a parameter used as a scale needs a positive prior (HalfNormal, Exponential)"
+    if requirement == "between 0 and 1":
+        return "keep it in [0, 1] for every value of its parents, e.g. sigmoid(...), or use logits=..."
+    if requirement.startswith("probabilities"):
+        return "keep every probability ≥ 0 for every value of the parents, or write Categorical(logits=[...])"
+    return "make the argument valid for every value its parents and parameters can take"
+
+
+def too_many_units(span: Span, what: str, units: int, needed: int, limit: int, largest: int) -> CausalPPLError:
+    """Simulated units that would not fit in memory at once: the size, and what to ask for instead."""
+    return query_error(span, f"{what} would hold {units:,} simulated units at once: about {_bytes(needed)} of "
+                             f"memory (the limit is {_bytes(limit)})",
+                       f"use {spell_option('samples', largest)} or fewer; forward "
+                       f"Monte Carlo ({spell_option('method', 'mc')}, for queries without evidence) streams any "
+                       "number of samples in batches")
+
+
+def _bytes(count: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if count < 1024 or unit == "TiB":
+            return f"{count:.1f} {unit}" if unit != "bytes" else f"{int(count)} bytes"
+        count /= 1024
+    return f"{count:.1f} TiB"

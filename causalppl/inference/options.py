@@ -23,10 +23,12 @@ draws_per_row
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
-from causalppl.diagnostics import CausalPPLError, Span, did_you_mean, spell_option
+from causalppl.diagnostics import CausalPPLError, Span, did_you_mean, printable, spell_option
+from causalppl.files import output_problem
 
 #: Every method a caller can ask for; ``auto`` lets the planner choose (docs/inference.md).
 METHODS = ("auto", "exact", "mc", "nuts", "svi", "identification", "bounds")
@@ -37,6 +39,8 @@ BOUNDS_SAMPLERS = ("gibbs", "nuts")
 #: Estimators of identified queries on unit-level data (docs/identification-and-bounds.md); auto: the planner's.
 ESTIMATORS = ("auto", "gformula", "aipw", "plugin")
 BACKENDS = ("pyro", "numpyro")  # the program NUTS and SVI run: Pyro (reference), or NumPyro over JAX
+TRACE_SUFFIXES = (".nc", ".nc4", ".netcdf")  # arviz writes NetCDF
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")  # matplotlib's formats for a report
 MAX_SEED = 2**32 - 1  # numpy's legacy seeding (used by Pyro) takes 32 bits
 OPTIONS_SPAN = Span.unknown("<options>")
 
@@ -233,15 +237,22 @@ def _device(spelled: str, value: Any) -> str:
     raise ValueError(f"{spelled} must be cpu, cuda or cuda:N (got {_shown(value)})")
 
 
-def _path_text(spelled: str, value: Any) -> str | None:
-    if value in (None, False):
-        return None
-    if not isinstance(value, (str,)) and not hasattr(value, "__fspath__"):
-        raise ValueError(f"{spelled} must be a file path (got {_shown(value)})")
-    text = str(value)
-    if not text.strip():
-        raise ValueError(f"{spelled} must be a file path, not an empty string")
-    return text
+def _output_file(what: str, suffixes: tuple[str, ...]):
+    """A file the answer writes: checked now (extension, existing folder), before any sampling."""
+    def convert(spelled: str, value: Any) -> str | None:
+        if value is None or value is False:
+            return None
+        if not isinstance(value, str) and not hasattr(value, "__fspath__"):
+            raise ValueError(f"{spelled} must be a file path (got {_shown(value)})")
+        text = os.fspath(value)
+        if not str(text).strip():
+            raise ValueError(f"{spelled} must be a file path, not an empty string")
+        problem = output_problem(text, what, suffixes)
+        if problem is not None:
+            message, hint = problem
+            raise ValueError(f"{spelled}: {message}" + (f" ({hint})" if hint else ""))
+        return str(text)
+    return convert
 
 
 def _ray_address(spelled: str, value: Any) -> str | None:
@@ -255,7 +266,7 @@ def _ray_address(spelled: str, value: Any) -> str | None:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
+    text = printable(repr(value))
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -281,8 +292,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("query_draws", "posterior", "query_draws", _positive_int, "posterior draws pushed through a query"),
     OptionSpec("units_per_draw", "posterior", "units_per_draw", _optional_positive_int,
                "units simulated per posterior draw"),
-    OptionSpec("save_trace", "posterior", "save_trace", _path_text, "write MCMC/SVI draws (arviz NetCDF)"),
-    OptionSpec("plot", "posterior", "plot", _path_text, "plot each query's posterior"),
+    OptionSpec("save_trace", "posterior", "save_trace", _output_file("trace", TRACE_SUFFIXES),
+               "write MCMC/SVI draws (arviz NetCDF)"),
+    OptionSpec("plot", "posterior", "plot", _output_file("plot", PLOT_SUFFIXES), "plot each query's posterior"),
     OptionSpec("sampler", "bounds", "sampler", _optional_choice(BOUNDS_SAMPLERS),
                "sampler of the Bayesian bounds mode: gibbs or nuts"),
     OptionSpec("prior", "bounds", "prior", _positive_float, "Dirichlet concentration over response types"),

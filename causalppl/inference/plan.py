@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from causalppl.backends.factors import untabulable_reason
+from causalppl.backends.site_checks import InvalidSite
 from causalppl.diagnostics import CausalPPLError, spell_methods, spell_option
 from causalppl.inference.bayesian import answer_bayesian, fit
 from causalppl.inference.bayesian.weighting import answer_by_weighting
@@ -43,11 +44,12 @@ from causalppl.inference.estimate.identify import (
 from causalppl.inference.estimate.mediation import NotMediation, answer_mediation, mediation_plan
 from causalppl.inference.estimate.montecarlo import answer_mc
 from causalppl.inference.estimate.plugin import NotPlugin, answer_plugin, plugin_plans
-from causalppl.inference.messages import method_cannot_answer, no_engine
+from causalppl.inference.messages import invalid_site, method_cannot_answer, no_engine
 from causalppl.inference.options import METHODS, Options
 from causalppl.inference.partial.bounds import LinearTranslator, answer_bounds
 from causalppl.inference.results import Result
 from causalppl.inference.rows import answer_rows, answer_rows_learned
+from causalppl.inference.undefined import require_defined_means, require_finite
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NonparametricMechanism
 from causalppl.ir.model import CausalModel
@@ -443,6 +445,10 @@ def _nested(query: QuerySpec) -> bool:
     return False
 
 
+def _event_not_distribution(f: Facts) -> str | None:
+    return "the identification estimator takes events, not a distribution P(Y)" if f.query.distribution else None
+
+
 def _facts_text(*parts: Callable[[Facts], str | None]) -> Callable[[Facts], tuple[str, ...]]:
     return lambda f: tuple(text for part in parts if (text := part(f)) is not None)
 
@@ -560,7 +566,7 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: "abduction inside each posterior draw of the parameters"),
            _learned),
     Engine("identification-estimate", ("identification",), True, _ESTIMATE,
-           _all(_unknown, _data_rows, _observational, _identified, _needed_finite),
+           _all(_unknown, _data_rows, _observational, _identified, _needed_finite, _event_not_distribution),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "the query is identified from the observed variables: its ID/IDC estimand on "
                                  "the data, with a Dirichlet posterior interval"),
@@ -648,9 +654,13 @@ def plan_query(model: CausalModel, query: QuerySpec, options: Options) -> Plan:
 def answer(model: CausalModel, query: QuerySpec, options: Options) -> Result:
     """Plan the query, run the chosen answerer, and attach the plan to the result."""
     resolve_device(options.device, query.span)  # a clear error when CUDA is asked for but absent
+    require_defined_means(model, query)
     plan = plan_query(model, query, options)
-    result = plan.answerer(model, query, options)
-    return replace(result, plan=plan)
+    try:
+        result = plan.answerer(model, query, options)
+    except InvalidSite as problem:
+        raise invalid_site(problem, query.span) from None
+    return replace(require_finite(result, query), plan=plan)
 
 
 FIT_METHODS = ("auto", "nuts", "svi")
@@ -666,7 +676,10 @@ def fit_posterior(model: CausalModel, options: Options) -> Any:
         raise method_cannot_answer(model.span, options.method, ["fitting learns a posterior"],
                                    [m for m in FIT_METHODS if m != "auto"])
     sampler = "nuts" if options.method == "auto" else options.method
-    return fit(model, options.data, sampler, options, conjugate=options.method == "auto")
+    try:
+        return fit(model, options.data, sampler, options, conjugate=options.method == "auto")
+    except InvalidSite as problem:
+        raise invalid_site(problem, model.span) from None
 
 
 def _passed_over(engine: Engine, asked: str) -> str:

@@ -15,6 +15,9 @@ from causalppl.semantics.declarations import (
     collect_symbols,
     confounding_checks,
 )
+from causalppl.ir import expressions as rx
+from causalppl.ir.queries import ExpectationSpec, leaves
+from causalppl.semantics.constants import ValueChecks
 from causalppl.semantics.queries import QueryResolver, QuerySpec
 from causalppl.semantics.resolve import ExpressionResolver
 from causalppl.semantics.scope import Reporter, Scope
@@ -63,6 +66,9 @@ def _check_program(program: ast.Program) -> CheckedProgram:
     model, scope = _check_model(program.model, reporter)
     data = tuple(_check_data(statement, scope, reporter, program.filename) for statement in program.data)
     queries = tuple(QueryResolver(scope, reporter).resolve(query) for query in program.queries)
+    checks = value_checks(model, scope, reporter)
+    for spec in queries:
+        _check_query_values(spec, checks)
     _check_query_names(program.queries, reporter)
     reporter.raise_if_any()
     return CheckedProgram(model, data, queries, scope, program.filename, program.source)
@@ -75,8 +81,27 @@ def check_query(query: ast.Query, checked: CheckedProgram, per_row: bool = False
     """
     reporter = Reporter(_source_of(query, checked), query.span.filename)
     spec = QueryResolver(checked.scope, reporter, per_row).resolve(query)
+    _check_query_values(spec, value_checks(checked.model, checked.scope, reporter, declarations=False))
     reporter.raise_if_any()
     return spec
+
+
+def value_checks(model: CheckedModel, scope: Scope, reporter: Reporter, declarations: bool = True) -> ValueChecks:
+    """Constants, arguments, indices and level labels (:mod:`causalppl.semantics.constants`), per declaration."""
+    lengths = {d.symbol.name: d.symbol.size for d in model.declarations if d.symbol.size is not None}
+    lengths.update({d.symbol.name: len(d.fixed_value.items) for d in model.declarations
+                    if isinstance(d.fixed_value, rx.VectorLiteral)})
+    checks = ValueChecks(scope, reporter, lengths)
+    if declarations:
+        for decl in model.declarations:
+            checks.declaration(decl.symbol.name, decl.mechanism, decl.fixed_value)
+    return checks
+
+
+def _check_query_values(spec: QuerySpec, checks: ValueChecks) -> None:
+    for leaf in leaves(spec.term):
+        if isinstance(leaf, ExpectationSpec):
+            checks.expression(leaf.expr)
 
 
 def _source_of(query: ast.Query, checked: CheckedProgram) -> str:

@@ -15,6 +15,7 @@ from causalppl.ir.queries import (
     ProbabilitySpec,
     QuerySpec,
     QueryTerm,
+    leaves,
 )
 from causalppl.semantics.resolve import ExpressionResolver
 from causalppl.semantics.scope import Reporter, Scope
@@ -37,13 +38,23 @@ class QueryResolver:
         if query.kind != "estimate" and self.per_row and per_row_evidence(term):
             self.reporter.error(query.span, f"'{query.kind}' queries take no per-row evidence",
                                 "score estimates such as P(Y[X = 0] = 0 | X, Y) or E[Y | do(X = 1), Age]")
+        if not isinstance(term, ProbabilitySpec):
+            for leaf in leaves(term):
+                if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
+                    name = leaf.events[0].outcome.variable
+                    self.reporter.error(leaf.span, f"the distribution P({name}) is a table of probabilities, not a "
+                                                   "number: it cannot take part in arithmetic",
+                                        f"ask for one probability, e.g. P({name} = 1)")
         return QuerySpec(query.name, query.kind, term, query.text, query.span)
 
     def _term(self, expr: ast.QueryExpr) -> QueryTerm:
         if isinstance(expr, ast.QueryNumber):
             return NumberSpec(expr.value, expr.span)
         if isinstance(expr, ast.QueryBinary):
-            return BinarySpec(expr.op, self._term(expr.left), self._term(expr.right), expr.span)
+            right = self._term(expr.right)
+            if expr.op == "/" and isinstance(right, NumberSpec) and right.value == 0:
+                self.reporter.error(right.span, "division by zero", "a ratio needs a denominator other than 0")
+            return BinarySpec(expr.op, self._term(expr.left), right, expr.span)
         if isinstance(expr, ast.QueryNegation):
             return NegationSpec(self._term(expr.operand), expr.span)
         evidence, interventions = self._conditions(expr.conditions)

@@ -2,14 +2,24 @@
 
 Names become variable or parameter references; a level name compared with a
 finite variable (``Region == north``) becomes that level's position.
+
+Values of a finite variable follow one rule everywhere (expressions, events,
+``do``, data; :meth:`causalppl.ir.types.Domain.accepts_number`): a number
+matches an integer level label first, then a position.  So with
+``Dose : {1, 2, 3}``, ``Dose == 2`` and ``P(Dose = 2)`` both mean the level
+labelled 2.  A name that is both a model variable and a level of the finite
+variable it is compared with (``hi`` in ``A == hi`` with ``A : {lo, hi}``)
+is ambiguous, and an error.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx
+from causalppl.ir.constants import fold
 from causalppl.ir.types import Domain
 from causalppl.semantics.scope import Reporter, Scope, did_you_mean
 from causalppl.syntax import ast
@@ -29,13 +39,31 @@ class ExpressionResolver:
 
     # -------------------------------------------------------------- leaves ----
     def _Number(self, expr: ast.Number, context: Domain | None) -> rx.Expr:
+        if context is not None and context.is_finite:
+            return rx.Const(self._position(context, expr.value, expr.span), expr.span)
         return rx.Const(expr.value, expr.span)
+
+    def _position(self, domain: Domain, number: float, span: Span) -> float:
+        """The level position a number denotes in a finite domain (label first, then position)."""
+        position = domain.accepts_number(number) if math.isfinite(number) else None
+        if position is None:
+            self.reporter.error(span, f"{_fmt(number)} is not a value of {domain.describe()}",
+                                "a value is a level label, or a position counted from 0")
+            return 0.0
+        return float(position)
 
     def _Bool(self, expr: ast.Bool, context: Domain | None) -> rx.Expr:
         return rx.Const(1.0 if expr.value else 0.0, expr.span)
 
     def _Name(self, expr: ast.Name, context: Domain | None) -> rx.Expr:
         symbol = self.scope.lookup(expr.name)
+        if symbol is not None and context is not None and context.kind == "levels" \
+                and context.position(expr.name) is not None:
+            self.reporter.error(expr.span, f"'{expr.name}' is ambiguous: both a {_kind(symbol.kind)} and a level of "
+                                           f"{context.describe()}",
+                                f"rename the {_kind(symbol.kind)} or the level; level names and other names "
+                                "must differ where they meet")
+            return rx.Const(float(context.position(expr.name)), expr.span)
         if symbol is not None:
             return rx.ParamRef(expr.name, expr.span) if symbol.kind == "parameter" else rx.VarRef(expr.name, expr.span)
         if context is not None and context.position(expr.name) is not None:
@@ -60,9 +88,19 @@ class ExpressionResolver:
     def _comparison(self, expr: ast.BinaryOp) -> rx.Expr:
         left_domain = self._finite_domain_of(expr.left)
         right_domain = self._finite_domain_of(expr.right)
-        left = self.resolve(expr.left, right_domain)
-        right = self.resolve(expr.right, left_domain)
+        left = self._compared(expr.left, right_domain)
+        right = self._compared(expr.right, left_domain)
         return rx.Binary(expr.op, left, right, expr.span)
+
+    def _compared(self, expr: ast.Expr, other: Domain | None) -> rx.Expr:
+        """One side of a comparison; a constant compared with a finite variable is one of its values."""
+        resolved = self.resolve(expr, other)
+        if other is None or not other.is_finite or isinstance(resolved, rx.Const):
+            return resolved
+        number = fold(resolved).value
+        if number is None:
+            return resolved
+        return rx.Const(self._position(other, number, resolved.span), resolved.span)
 
     def _finite_domain_of(self, expr: ast.Expr) -> Domain | None:
         name = expr.variable if isinstance(expr, ast.PotentialOutcome) else getattr(expr, "name", None)
@@ -167,6 +205,10 @@ class ExpressionResolver:
             self.reporter.error(span, f"'{name}' is a parameter; a model variable is required here")
             return None
         return symbol
+
+
+def _kind(kind: str) -> str:
+    return "parameter" if kind == "parameter" else "model variable"
 
 
 def _fmt(number: float) -> str:

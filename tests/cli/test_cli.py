@@ -94,12 +94,13 @@ def test_graph_svg_rendered(tmp_path, capsys):
     assert out.read_text().lstrip().startswith("<?xml") or "<svg" in out.read_text()
 
 
-def test_graph_without_graphviz_writes_dot_and_explains(tmp_path, capsys, monkeypatch):
+def test_graph_without_graphviz_writes_nothing_and_explains(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("causalppl.drawing.dot_available", lambda: False)
     out = tmp_path / "g.png"
-    assert main(["graph", KIDNEY, "-o", str(out)]) == 0
-    assert (tmp_path / "g.dot").exists() and not out.exists()
-    assert "apt-get install graphviz" in capsys.readouterr().err
+    assert main(["graph", KIDNEY, "-o", str(out)]) == 1
+    assert list(tmp_path.iterdir()) == []  # only what was asked is ever written: here, nothing
+    err = capsys.readouterr().err
+    assert "apt-get install graphviz" in err and "-o g.dot" in err
 
 
 def test_stdlib_listing(capsys):

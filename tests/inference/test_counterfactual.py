@@ -435,3 +435,34 @@ def test_inversion_is_exact_only_when_the_pinned_noise_has_known_parents():
     expected = sum(w * 2 * math.exp(1 - y) for w, y in zip(weights, (0, 1))) / sum(weights)
     assert unknown.method == "mc"
     assert abs(unknown.estimate - expected) < 4.5 * unknown.std_error
+
+
+def test_a_binary_treatment_with_a_real_parent_is_answered_by_sampling_the_noise():
+    # The response-function tables need finite parents; Z is real, so the engine samples the noise posterior.
+    model = cp.loads("model M {\n  Z ~ Normal(0, 1)\n  X ~ Bernoulli(0.5)\n  Y ~ Bernoulli(sigmoid(Z + X))\n}\n")
+    result = model.query("E[Y[X=1] - Y[X=0]]", samples=4000, seed=1)
+    # E[sigmoid(Z + 1) - sigmoid(Z)] for Z ~ Normal(0, 1), by quadrature: about 0.20
+    z = np.linspace(-8, 8, 20001)
+    density = np.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    expected = float(((sigmoid(z + 1) - sigmoid(z)) * density).sum() * (z[1] - z[0]))
+    assert result.estimate == pytest.approx(expected, abs=0.03)
+
+
+def test_world_keys_use_level_names_and_bad_values_are_user_errors():
+    from causalppl.diagnostics import CausalPPLError
+
+    model = cp.loads("model M {\n  D : {lo, hi} ~ Categorical([0.5, 0.5])\n"
+                     "  Y : bool ~ Bernoulli(if D == hi then 0.9 else 0.1)\n}\n")
+    out = model.counterfactual({"D": "lo"}, {"D": "hi"}, n=5, seed=1)
+    assert list(out["samples"]) == ["factual", "do(D = hi)"]
+    assert out["distributions"]["do(D = hi)"]["D"] == {"lo": 0.0, "hi": 1.0}
+    assert list(model.counterfactual({"D": 0}, {"D": 1}, n=5, seed=1)["samples"]) == ["factual", "do(D = hi)"]
+    with pytest.raises(CausalPPLError, match="7 is not a value of 'D'"):
+        model.counterfactual({"D": 7}, {"D": "hi"}, n=5)
+    with pytest.raises(CausalPPLError, match="must be finite"):
+        model.counterfactual({"D": float("nan")}, {"D": "hi"}, n=5)
+    with pytest.raises(TypeError, match="the value of 'D'"):
+        model.counterfactual({"D": "lo"}, {"D": None}, n=5)
+    with pytest.raises(TypeError, match="evidence must be a mapping"):
+        model.counterfactual("D=lo", {}, n=5)

@@ -109,3 +109,10 @@ def test_cross_world_products_are_not_taken_by_the_mediation_formula():
     plan = model.plan("P(Y[X = 1] = 1, Y[X = 0] = 0)", data=data)
     assert plan.engine != "mediation"
     assert "joint events across worlds" in dict(plan.alternatives)["mediation"]
+
+
+def test_an_outcome_the_treatment_does_not_reach_is_not_its_own_covariate():
+    model = cp.loads("model Apart {\n X : bool\n Y : bool\n M : bool <- X\n}")
+    data = pd.DataFrame({"X": [0, 1] * 8, "Y": [0, 0, 1, 1] * 4, "M": [1, 0] * 8})
+    result = model.query("E[Y[X = 1]] - E[Y[X = 0]]", data=data, seed=0)
+    assert result.estimate == pytest.approx(0.0, abs=1e-12)

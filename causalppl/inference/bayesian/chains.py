@@ -52,6 +52,7 @@ class ChainJob:
     sites: tuple[str, ...]
     settings: FitSettings  # num_chains 1, seed already seed + chain
     data_only: frozenset[str] = frozenset()  # observed variables read from the data without a site
+    row_scale: int = 1  # every row stands for this many units
 
 
 def chain_workers(settings: FitSettings) -> int:
@@ -89,7 +90,7 @@ def chain_jobs(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSett
     return [ChainJob(source, likelihood.model.name, columns, likelihood.n_units, experiments, sites,
                      replace(settings, num_chains=1, quiet=True, workers=1, ray_address=None,
                              seed=None if settings.seed is None else settings.seed + chain),
-                     likelihood.data_only)
+                     likelihood.data_only, likelihood.row_scale)
             for chain in range(settings.num_chains)]
 
 
@@ -104,7 +105,7 @@ def run_chain_job(job: ChainJob) -> SamplerRun:
     if job.experiments is not None:
         experiments = ExperimentRows({name: mask.to(device) for name, mask in job.experiments.items()})
     likelihood = Likelihood(None, program, columns, job.n_units, experiments,  # type: ignore[arg-type]
-                            data_only=job.data_only)
+                            data_only=job.data_only, row_scale=job.row_scale)
     with running_on(device):
         return run_nuts(likelihood, job.sites, job.settings)
 

@@ -17,7 +17,9 @@ from pyro import poutine
 
 from causalppl.backends.pyro_codegen import CodegenError, compiled_program
 from causalppl.backends.symbols import site_names
+from causalppl.backends.site_checks import InvalidSite
 from causalppl.data import DataCollection
+from causalppl.data.checks import row_of
 from causalppl.diagnostics import Span
 from causalppl.inference.bayesian.conjugate import conjugate_draws, is_conjugate, separable_tables
 from causalppl.inference.bayesian.diagnostics import (
@@ -120,14 +122,19 @@ def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...
         raise query_error(span, str(error)) from None
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
-    if settings.backend == "numpyro":
-        run = run_numpyro_nuts(likelihood, sampled, settings)
-    elif settings.sampler == "nuts":
-        run = run_chains(likelihood, sampled, settings)
-    elif settings.ray_address is not None:
-        run = run_svi_on_ray(likelihood, sampled, settings)
-    else:
-        run = run_svi(likelihood, sampled, settings)
+    try:
+        if settings.backend == "numpyro":
+            run = run_numpyro_nuts(likelihood, sampled, settings)
+        elif settings.sampler == "nuts":
+            run = run_chains(likelihood, sampled, settings)
+        elif settings.ray_address is not None:
+            run = run_svi_on_ray(likelihood, sampled, settings)
+        else:
+            run = run_svi(likelihood, sampled, settings)
+    except InvalidSite as problem:
+        if problem.unit is not None and likelihood.n_units == data.n_rows:  # rows not repeated: name the row
+            problem.row = row_of(((block.origin, block.n_rows) for block in data.blocks), problem.unit)
+        raise
     if not exact:
         return run
     if settings.seed is not None:

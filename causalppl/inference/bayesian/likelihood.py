@@ -19,11 +19,14 @@ from pyro.poutine.subsample_messenger import _Subsample
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.pyro_codegen import compiled_program
+from causalppl.backends.site_checks import sampler_proposals
 from causalppl.backends.symbols import site_names
 from causalppl.data import DataCollection
 from causalppl.data.tensors import (
     ExperimentRows,
+    count_unit,
     expand_weighted_rows,
+    expanded_rows,
     experiment_rows,
     stacked_columns,
 )
@@ -31,6 +34,9 @@ from causalppl.inference.devices import running_on
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel
+
+#: The most rows a data set may be repeated into for enumeration of discrete latent variables.
+MAX_EXPANDED_ROWS = 5_000_000
 
 
 def global_sites(model: CausalModel) -> tuple[str, ...]:
@@ -57,6 +63,7 @@ class Likelihood:
     experiments: ExperimentRows | None = None
     subsample_size: int | None = None
     data_only: frozenset[str] = frozenset()  # observed variables read from the data, their factors left out
+    row_scale: int = 1  # every row stands for this many units (a common factor of the counts)
 
     def __call__(self) -> dict[str, torch.Tensor]:
         run = self.program
@@ -64,30 +71,57 @@ class Likelihood:
             run = RecordedSettings(self.experiments, self.columns)(run)
         if self.subsample_size is not None:
             run = RandomRows()(run)
-        return run(n_units=self.n_units, data=self.columns, subsample_size=self.subsample_size)
+        if self.row_scale != 1:
+            run = ScaledRows(float(self.row_scale), site_names(self.model).plate)(run)
+        with sampler_proposals():
+            return run(n_units=self.n_units, data=self.columns, subsample_size=self.subsample_size)
 
     def subsampled(self, batch_size: int | None) -> "Likelihood":
         size = None if batch_size is None or batch_size >= self.n_units else batch_size
         return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size,
-                          self.data_only)
+                          self.data_only, self.row_scale)
 
 
 def build_likelihood(model: CausalModel, data: DataCollection, device: torch.device,
                      data_only: frozenset[str] = frozenset()) -> Likelihood:
     """The likelihood of ``data`` under ``model``; tensors and program constants live on ``device``.
 
-    With discrete latent variables (summed out by enumeration) weighted rows
-    are expanded into repeated rows; otherwise ``count`` scales each row.
-    Variables in ``data_only`` are read from the data with no site: their
+    With discrete latent variables (summed out by enumeration, which allows
+    only one scale for all rows) weighted rows are repeated ``count / unit``
+    times, ``unit`` the largest common factor of the counts, and every row
+    is scaled by ``unit``: counts of 5,000,000 and 3,000,000 make 8 rows.
+    Otherwise ``count`` scales each row.  Rows that would not fit in memory
+    are refused before they are made.  Variables in ``data_only`` are read from the data with no site: their
     factors (constant, or updated exactly beside the sampler) are left out.
     """
     with running_on(device):
         program = compiled_program(model, data_only)
+    unit = 1
     if has_discrete_latents(model):
-        data = expand_weighted_rows(data)
+        unit = count_unit(data)
+        rows = expanded_rows(data, unit)
+        if rows > MAX_EXPANDED_ROWS:
+            raise ValueError(f"the data's counts stand for {rows * unit:,} units, and this model sums discrete "
+                             f"latent variables out per unit, so its rows would be repeated into {rows:,} rows "
+                             f"(the limit is {MAX_EXPANDED_ROWS:,}): aggregate the data into rows whose counts "
+                             "share a large common factor, or make the latent variables continuous")
+        data = expand_weighted_rows(data, unit)
     columns = stacked_columns(data, model, device)
     experiments = experiment_rows(data, device) if data.experimental else None
-    return Likelihood(model, program, columns, data.n_rows, experiments, None, frozenset(data_only))
+    return Likelihood(model, program, columns, data.n_rows, experiments, None, frozenset(data_only), unit)
+
+
+class ScaledRows(Messenger):
+    """Every site inside the units plate counts ``scale`` times (a scalar, as enumeration requires)."""
+
+    def __init__(self, scale: float, plate: str) -> None:
+        super().__init__()
+        self.scale = scale
+        self.plate = plate
+
+    def _pyro_sample(self, msg) -> None:
+        if any(frame.name == self.plate for frame in msg["cond_indep_stack"]):
+            msg["scale"] = msg["scale"] * self.scale
 
 
 def constant_factors(model: CausalModel) -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""A PNG of each query's posterior: histogram of the per-draw values, mean and 95% interval marked."""
+"""A PNG (or PDF, SVG) of each query's posterior: histogram of the per-draw values, mean and 95% interval marked."""
 
 from __future__ import annotations
 
@@ -21,8 +21,7 @@ def plot_query_posteriors(answered: Sequence[tuple[str, torch.Tensor]], path: st
     for axis, (label, values) in zip(axes[:, 0], answered):
         _panel(axis, label, values.detach().to("cpu", torch.float64))
     figure.tight_layout()
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(path)  # checked when the option was given: an existing folder, a known extension
     figure.savefig(target, dpi=110)
     plt.close(figure)
     return target

@@ -21,6 +21,7 @@ from pyro import poutine
 from causalppl.backends import runtime as rt
 from causalppl.backends.factors import fixed_parameter_values
 from causalppl.backends.pyro_codegen import CodegenError, compiled_program
+from causalppl.backends.site_checks import InvalidSite
 from causalppl.backends.tensor_eval import evaluate
 from causalppl.data.tensors import column_dtype
 from causalppl.inference.bayesian.instantiate import instantiate
@@ -30,7 +31,7 @@ from causalppl.inference.estimate.exact import (
     exact_distribution,
     exact_leaf,
 )
-from causalppl.inference.messages import query_error
+from causalppl.inference.messages import impossible_evidence, query_error
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import ConstantMechanism, Deterministic
 from causalppl.ir.model import CausalModel
@@ -122,6 +123,14 @@ def _simulated_values(model: CausalModel, leaf: Leaf, draws: Sequence[Draw], uni
     except SimulationError as error:
         raise query_error(leaf.span, f"simulating the model under a posterior draw failed: {error}",
                           "check that every scale, rate and probability stays in its domain") from None
+    except InvalidSite as problem:
+        evidence = {e.outcome.variable: e for e in leaf.evidence}
+        if problem.observed and problem.site in evidence:
+            event = evidence[problem.site]
+            raise impossible_evidence(event.span, f"{problem.site} = {problem.example} is outside the values "
+                                                  f"{problem.family} gives: it must be {problem.requirement}") \
+                from None
+        raise
 
 
 def _simulate(intervened: CausalModel, leaf: Leaf, draws: Sequence[Draw], units: int, device: torch.device,

@@ -14,6 +14,7 @@ import math
 import pyro
 
 from causalppl.inference.bayesian.predictive import DrawSet, common_seeds, leaf_draws
+from causalppl.inference.budget import require_units_fit
 from causalppl.inference.devices import resolve_device, running_on
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
@@ -26,6 +27,7 @@ NOTE = "evidence weighted by its likelihood (no parameters to learn)"
 
 
 def answer_by_weighting(model: CausalModel, query: QuerySpec, options: Options) -> Result:
+    require_units_fit(model, int(options.samples), query.span, "likelihood weighting")
     device = resolve_device(options.device, query.span)
     if options.seed is not None:
         pyro.set_rng_seed(options.seed)

@@ -20,13 +20,14 @@ import torch
 
 from causalppl.backends import runtime as rt
 from causalppl.inference.counterfactual.leaf import LeafAnswer, answer_leaf
-from causalppl.inference.counterfactual.leaves import LeafPlan, plan_leaf
+from causalppl.inference.budget import require_units_fit
+from causalppl.inference.counterfactual.leaves import LeafPlan, leaf_outcomes, plan_leaf
 from causalppl.inference.counterfactual.sampling import parameters
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
 from causalppl.inference.results import Estimate, Result, point_result
 from causalppl.ir.model import CausalModel
-from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec, QuerySpec, fold_term
+from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec, QuerySpec, fold_term, leaves
 from causalppl.transforms.do import InterventionError
 from causalppl.transforms.noise import NoiseError, explicit_noise
 
@@ -45,6 +46,7 @@ def answer_counterfactual(model: CausalModel, query: QuerySpec, options: Options
     sampling), "nuts" (NUTS over the unobserved noise).
     """
     require_coupling(model, query)
+    require_units_fit(model, options.samples, query.span, "counterfactual sampling", worlds=_worlds(query))
     answers: list[LeafAnswer] = []
     with numerics(options.seed):
         params = parameters(model, options.samples)
@@ -55,6 +57,12 @@ def answer_counterfactual(model: CausalModel, query: QuerySpec, options: Options
 
         estimate = fold_term(query.term, leaf, number=Estimate)
     return _result(query, estimate, answers)
+
+
+def _worlds(query: QuerySpec) -> int:
+    """An upper bound on the worlds of any leaf: the factual one, one per potential outcome, and the noise."""
+    refs = [ref for leaf in leaves(query.term) for ref in leaf_outcomes(leaf) if ref.interventions]
+    return 2 + len(refs)
 
 
 def require_coupling(model: CausalModel, query: QuerySpec) -> None:

@@ -9,6 +9,7 @@ r"""Draws of every variable in the factual world and in intervened worlds, given
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping, Sequence
 
 import torch
@@ -44,6 +45,14 @@ def counterfactual(model: Any, evidence: Mapping[str, Any],
     None), ``method`` and ``notes``.
     """
     ir = getattr(model, "ir", model)
+    if not isinstance(evidence, Mapping):
+        raise TypeError(f"evidence must be a mapping of variable names to values, such as {{'X': 1}}, "
+                        f"not {type(evidence).__name__}")
+    if isinstance(interventions, (str, bytes)) or not isinstance(interventions, (Mapping, Sequence)) or \
+            not all(isinstance(s, Mapping) for s in ([interventions] if isinstance(interventions, Mapping)
+                                                     else interventions)):
+        raise TypeError("interventions must be a mapping of variable names to values, such as {'X': 0}, "
+                        "or a list of them (one world each)")
     sets = [interventions] if isinstance(interventions, Mapping) else list(interventions)
     sets = [{name: _position(ir, name, value) for name, value in s.items()} for s in sets]
     observations = tuple(Observation(name, "=", _position(ir, name, value)) for name, value in evidence.items())
@@ -51,7 +60,7 @@ def counterfactual(model: Any, evidence: Mapping[str, Any],
     with numerics(seed):
         draws, method, notes = _world_draws(ir, multi, observations, n)
         distributions = _exact_distributions(multi, observations)
-    labels = {multi.worlds.world(w.id).label: w for w in multi.worlds.worlds}
+    labels = {world_label(ir, w): w for w in multi.worlds.worlds}
     samples = {label: {v.name: draws[world.name_of(v.name)] for v in ir.model_variables}
                for label, world in labels.items()}
     noise = {v.name: draws[v.name] for v in multi.model.model_variables if isinstance(v.mechanism, NoiseSource)}
@@ -92,7 +101,8 @@ def _exact_distributions(multi: MultiWorldModel, observations) -> dict[str, dict
     try:
         result: dict[str, dict[str, dict[str, float]]] = {}
         for world in multi.worlds.worlds:
-            result[world.label] = {}
+            label = world_label(multi.factual, world)
+            result[label] = {}
             for variable in multi.factual.model_variables:
                 if isinstance(variable.mechanism, NoiseSource):
                     continue
@@ -101,7 +111,7 @@ def _exact_distributions(multi: MultiWorldModel, observations) -> dict[str, dict
                 relevant = ancestral(multi.model, (name,) + tuple(o.name for o in observations))
                 posterior = exact_posterior(relevant, observations, (name,))
                 probabilities = posterior.distribution(name, domain.size)
-                result[world.label][variable.name] = {l: float(p) for l, p in zip(domain.labels, probabilities)}
+                result[label][variable.name] = {l: float(p) for l, p in zip(domain.labels, probabilities)}
         return result
     except (NotTabulable, EnumerationTooLarge):
         return None
@@ -110,13 +120,45 @@ def _exact_distributions(multi: MultiWorldModel, observations) -> dict[str, dict
 
 
 def _position(model: CausalModel, name: str, value: Any) -> float:
+    """The IR value of ``value`` for ``name``: by the one rule for levels (a label first, then a position)."""
+    where = Span.unknown("<counterfactual>")
     if name not in model:
-        raise query_error(Span.unknown("<counterfactual>"), f"unknown variable '{name}'")
+        raise query_error(where, f"unknown variable '{name}'")
     domain = model.variable(name).domain
-    if isinstance(value, str) and domain.is_finite:
-        position = domain.position(value)
-        if position is None:
-            raise query_error(Span.unknown("<counterfactual>"), f"'{value}' is not a level of '{name}' "
-                                                                f"({domain.describe()})")
-        return float(position)
-    return float(value)
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, str):
+        position = domain.position(value if domain.kind == "levels" else value.lower()) \
+            if domain.is_finite else None
+        if position is None and not domain.is_finite:
+            raise query_error(where, f"'{name}' is {domain.describe()}: give a number, not {value!r}")
+    elif isinstance(value, (bool, int, float)) or hasattr(value, "__float__") and not isinstance(value, complex):
+        number = float(value)
+        if not math.isfinite(number):
+            raise query_error(where, f"{name} = {number}: a value must be finite")
+        position = domain.accepts_number(number) if domain.is_finite else number
+    else:
+        raise TypeError(f"the value of '{name}' must be a number or a level name, not {type(value).__name__}")
+    if position is None:
+        raise query_error(where, f"{value!r} is not a value of '{name}' ({domain.describe()})",
+                          "levels may be given by name or by position (0, 1, ...)")
+    return float(position)
+
+
+def world_label(model: CausalModel, world: Any) -> str:
+    """``factual``, or ``do(X = x, ...)`` with level names for finite variables (``do(Dose = high)``)."""
+    if not world.interventions:
+        return world.label
+    texts = []
+    for name, value in world.interventions:
+        domain = model.variable(name).domain if name in model else None
+        if domain is not None and domain.is_finite and isinstance(value, (int, float)):
+            texts.append(f"{name} = {domain.labels[int(value)]}")
+        else:
+            texts.append(f"{name} = {value if isinstance(value, str) else _number_text(value)}")
+    return f"do({', '.join(texts)})"
+
+
+def _number_text(value: Any) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)

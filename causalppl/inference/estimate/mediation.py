@@ -169,7 +169,7 @@ def mediation_covariates(admg: ADMG, outcome: Outcome) -> tuple[str, ...]:
     if len(names) != 2 + len(mediators):
         raise NotMediation("the treatment, mediators and outcome must be different variables")
     descendants = admg.descendants({x})
-    w = (admg.ancestors(names) - descendants) - {x}
+    w = (admg.ancestors(names) - descendants) - names  # an outcome the treatment does not reach is no covariate
     if not admg.remove_outgoing({x}).is_d_separated({x}, mediators | {y}, w):
         raise NotMediation(f"'{x}' and its outcomes are confounded beyond the observed covariates "
                            f"({_named(w)}): no back-door adjustment for the treatment")

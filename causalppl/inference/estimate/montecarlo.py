@@ -1,7 +1,9 @@
 """Monte Carlo answers by forward sampling the (do-transformed) generated Pyro program.
 
 Used for queries without evidence on models that need no inference: the
-estimate is a sample mean, with its Monte Carlo standard error.
+estimate is a sample mean, with its Monte Carlo standard error.  Units are
+simulated in batches of :func:`~causalppl.inference.budget.batch_units`
+and reduced to running sums, so memory does not grow with ``--samples``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import torch
 
 from causalppl.backends.pyro_codegen import compiled_program
 from causalppl.backends.tensor_eval import evaluate
+from causalppl.inference.budget import batch_units
 from causalppl.inference.devices import resolve_device, running_on
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
@@ -26,6 +29,7 @@ from causalppl.ir.queries import (
     QuerySpec,
     fold_term,
     is_linear,
+    leaves,
 )
 from causalppl.transforms.do import do
 
@@ -38,17 +42,58 @@ def answer_mc(model: CausalModel, query: QuerySpec, options: Options) -> Result:
     so differences are precise.
     """
     with running_on(resolve_device(options.device, query.span)):
+        batches = _batches(options.samples, batch_units(model), options.seed)
         if isinstance(query.term, ProbabilitySpec) and query.term.is_distribution:
-            distribution = mc_distribution(model, query.term, options.samples, options.seed)
+            counts = sum(mc_counts(model, query.term, n, seed) for n, seed in batches)
+            variable = model.variable(query.term.events[0].outcome.variable)
+            distribution = {label: float(c) / options.samples for label, c in zip(variable.domain.labels, counts)}
             return Result(query.name, query.text, distribution=distribution, method="mc")
         if is_linear(query.term):
-            seed = options.seed if options.seed is not None else int(torch.randint(0, 2**31 - 1, ()).item())
-            values = fold_term(query.term, lambda leaf: mc_leaf_values(model, leaf, options.samples, seed))
-            estimate = sample_mean(values) if isinstance(values, torch.Tensor) else Estimate(float(values))
+            sums = RunningMean()
+            for n, seed in batches:
+                values = fold_term(query.term, lambda leaf: mc_leaf_values(model, leaf, n, seed))
+                sums.add(values if isinstance(values, torch.Tensor) else torch.full((n,), float(values)))
+            estimate = sums.estimate()
         else:
-            estimate = fold_term(query.term, lambda leaf: mc_leaf(model, leaf, options.samples, options.seed),
-                                 number=Estimate)
+            per_leaf: dict[int, RunningMean] = {}
+            for n, seed in batches:
+                for leaf in leaves(query.term):
+                    per_leaf.setdefault(id(leaf), RunningMean()).add(mc_leaf_values(model, leaf, n, seed))
+            estimate = fold_term(query.term, lambda leaf: per_leaf[id(leaf)].estimate(), number=Estimate)
     return point_result(query, estimate, "mc")
+
+
+def _batches(total: int, size: int, seed: int | None) -> list[tuple[int, int | None]]:
+    """(units, seed) per batch; one batch keeps the given seed, so small runs are unchanged by batching."""
+    if seed is None and total > size:
+        seed = int(torch.randint(0, 2**31 - 1, ()).item())
+    counts = [size] * (total // size) + ([total % size] if total % size else [])
+    if seed is None:
+        return [(counts[0], int(torch.randint(0, 2**31 - 1, ()).item()))]
+    return [(n, (seed + index) % 2**32) for index, n in enumerate(counts)]
+
+
+class RunningMean:
+    """Sums of per-unit values over batches: the mean and the variance of the mean at the end."""
+
+    def __init__(self) -> None:
+        self.n, self.total, self.squares, self.shift = 0, 0.0, 0.0, None
+
+    def add(self, values: torch.Tensor) -> None:
+        values = values.reshape(-1).double()
+        if self.shift is None:  # a shift makes the sum of squares numerically safe
+            self.shift = float(values[0]) if values.numel() else 0.0
+        centred = values - self.shift
+        self.n += values.numel()
+        self.total += float(centred.sum())
+        self.squares += float((centred * centred).sum())
+
+    def estimate(self) -> Estimate:
+        if self.n == 0:
+            return Estimate(math.nan, math.nan)
+        mean = self.total / self.n
+        variance = (self.squares - self.n * mean**2) / (self.n - 1) if self.n > 1 else math.nan
+        return Estimate(mean + (self.shift or 0.0), max(variance, 0.0) / self.n if self.n > 1 else math.nan)
 
 
 def forward_samples(model: CausalModel, n: int, seed: int | None = None) -> dict[str, torch.Tensor]:
@@ -83,12 +128,18 @@ def mc_leaf_values(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, 
 
 
 def mc_distribution(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int | None) -> dict[str, float]:
+    variable = model.variable(leaf.events[0].outcome.variable)
+    counts = mc_counts(model, leaf, n, seed) / n
+    return {label: float(p) for label, p in zip(variable.domain.labels, counts)}
+
+
+def mc_counts(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int | None) -> torch.Tensor:
+    """How many of ``n`` simulated units take each level of the leaf's variable."""
     _require_plain(leaf)
     samples = forward_samples(do(model, dict(leaf.interventions)), n, seed)
     variable = model.variable(leaf.events[0].outcome.variable)
     values = samples[variable.name].long()
-    counts = torch.bincount(values, minlength=variable.domain.size).double() / n
-    return {label: float(p) for label, p in zip(variable.domain.labels, counts)}
+    return torch.bincount(values, minlength=variable.domain.size).double().cpu()
 
 
 def sample_mean(values: torch.Tensor) -> Estimate:

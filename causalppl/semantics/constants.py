@@ -1,0 +1,259 @@
+"""Checks on resolved expressions that need their values: constants, arguments, indices, level labels.
+
+Run once over a checked model (and over each query's expectations), after
+names are resolved:
+
+- **constants** fold (``1/0``, ``10 ^ 400``, ``log(-1)``, the literal
+  ``1e999``): an undefined or overflowing computation is an error at its span
+  (:func:`causalppl.ir.constants.fold`);
+- **distribution arguments** written as constants obey their family's
+  constraints: ``Binomial``'s ``total_count`` is a whole number, probabilities
+  lie in [0, 1], ``Uniform``'s ``low`` is below ``high``, a ``Categorical``'s
+  probabilities are not negative, vectors go where vectors are expected;
+- **indices** ``b[i]`` stay inside the vector for every value ``i`` can take
+  (constants, finite variables and sums of them are bounded; a real or int
+  variable is not);
+- **integer level labels** are not numbers: ``Dose : {1, 2, 3}`` in
+  arithmetic would stand for its level position (0, 1, 2), so it may only be
+  compared (``Dose == 2``), used as an index or copied into a variable of the
+  same kind.
+
+Each walk keeps an explicit stack: deep expressions do not recurse.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterator
+
+from causalppl.diagnostics import Span
+from causalppl.ir import expressions as rx
+from causalppl.ir.constants import fold
+from causalppl.ir.families import FAMILIES
+from causalppl.ir.mechanisms import Deterministic, Parametric
+from causalppl.ir.types import Domain
+from causalppl.semantics.scope import Reporter, Scope
+
+#: Arguments that must be whole numbers when constant.
+WHOLE_ARGUMENTS = {"total_count"}
+#: Arguments that are probabilities (scalars) in the families that take them.
+PROBABILITY_ARGUMENTS = {"probs"}
+#: (family, argument) pairs that take a vector; every other argument of a model variable is a scalar.
+VECTOR_ARGUMENTS = {("Categorical", "probs"), ("Categorical", "logits"), ("Dirichlet", "concentration")}
+_COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
+
+
+@dataclass
+class ValueChecks:
+    """The checks of this module, over one model's scope; problems go to ``reporter``."""
+
+    scope: Scope
+    reporter: Reporter
+    vector_lengths: dict[str, int]  # vector parameters (sized, or fixed to a vector literal) -> length
+
+    # --------------------------------------------------------- entry points ----
+    def declaration(self, name: str, mechanism, fixed_value: rx.Expr | None) -> None:
+        """Every check on one declaration's expressions."""
+        symbol = self.scope.lookup(name)
+        if fixed_value is not None:
+            self.expression(fixed_value)
+        if isinstance(mechanism, Deterministic):
+            self.expression(mechanism.expr, symbol.domain if symbol is not None else None)
+        elif isinstance(mechanism, Parametric) and mechanism.family in FAMILIES:
+            for _, expr in mechanism.arguments:
+                self.expression(expr)
+            self._arguments(mechanism, is_parameter=symbol is not None and not symbol.is_variable)
+
+    def expression(self, expr: rx.Expr, target: Domain | None = None) -> None:
+        """Constants, indices and level labels of one expression (``target``: the domain it defines)."""
+        folded = fold(expr)
+        for span, message in folded.problems:
+            self.reporter.error(span, message, "a constant expression must have a finite value")
+        for node in _post_order(expr):
+            if isinstance(node, rx.IndexInto):
+                self._index(node, folded.of(node.index))
+            elif isinstance(node, rx.Binary) and node.op == "/" and folded.of(node.right) == 0 \
+                    and folded.of(node.left) is None:
+                self.reporter.error(node.right.span, "division by zero", "a ratio needs a denominator other than 0")
+        self._level_labels(expr, target)
+
+    # ------------------------------------------------------------ arguments ----
+    def _arguments(self, mechanism: Parametric, is_parameter: bool) -> None:
+        family = mechanism.family
+        values = {name: fold(expr).value for name, expr in mechanism.arguments}
+        for name, expr in mechanism.arguments:
+            value = values[name]
+            vector = (family, name) in VECTOR_ARGUMENTS
+            if vector:
+                self._vector_argument(family, name, expr)
+            elif not is_parameter and self._is_vector(expr):
+                self.reporter.error(expr.span, f"{family}'s {name} is a number, not a vector",
+                                    "index the vector (b[Region]) or write one number")
+            if value is None:
+                continue
+            if name in WHOLE_ARGUMENTS and not float(value).is_integer():
+                self.reporter.error(expr.span, f"{family}'s {name} must be a whole number, got {value:g}")
+            if name in PROBABILITY_ARGUMENTS and not vector and family != "Bernoulli" and not 0 <= value <= 1:
+                self.reporter.error(expr.span, f"a probability must lie in [0, 1], got {value:g}")
+        low, high = values.get("low"), values.get("high")
+        if family == "Uniform" and low is not None and high is not None and not low < high:
+            self.reporter.error(mechanism.span, f"Uniform needs low < high, got low = {low:g} and high = {high:g}",
+                                "swap the arguments, or give an interval of positive width")
+
+    def _vector_argument(self, family: str, name: str, expr: rx.Expr) -> None:
+        if not self._is_vector(expr):
+            self.reporter.error(expr.span, f"{family}'s {name} is a vector, not a number",
+                                f"write it as a vector, e.g. {family}({name}=[0.2, 0.8])")
+            return
+        if not isinstance(expr, rx.VectorLiteral):
+            return
+        for item in expr.items:
+            value = fold(item).value
+            if value is None:
+                continue
+            if name == "probs" and value < 0:
+                self.reporter.error(item.span, f"a probability must not be negative, got {value:g}")
+            if name == "concentration" and value <= 0:
+                self.reporter.error(item.span, f"{family}'s concentration must be positive, got {value:g}")
+
+    def _is_vector(self, expr: rx.Expr) -> bool:
+        return isinstance(expr, rx.VectorLiteral) or (isinstance(expr, rx.ParamRef)
+                                                      and expr.name in self.vector_lengths)
+
+    # -------------------------------------------------------------- indices ----
+    def _index(self, node: rx.IndexInto, constant: float | None) -> None:
+        length = self._length(node.target)
+        if length is None:
+            if not self._is_vector(node.target):
+                self.reporter.error(node.span, f"'{rx.to_text(node.target)}' is not a vector; only vectors are indexed",
+                                    "index a vector parameter (param b[3] ~ ...) or a vector [a, b, c]")
+            return
+        bounds = _bounds(node.index, self.scope, constant)
+        shown = rx.to_text(node.target)
+        if isinstance(bounds, str):
+            self.reporter.error(node.index.span, f"the index of '{shown}' must be a whole number from 0 to "
+                                                 f"{length - 1}, but {bounds}",
+                                f"index with a constant or a finite variable (bool or levels), e.g. {shown}[Region]")
+            return
+        low, high = bounds
+        if low < 0 or high > length - 1:
+            values = f"is {_n(low)}" if low == high else f"ranges from {_n(low)} to {_n(high)}"
+            self.reporter.error(node.index.span, f"'{shown}' has {length} entries (0 to {length - 1}), "
+                                                 f"but the index {values}",
+                                "entries are numbered from 0; a finite variable indexes by its level position")
+
+    def _length(self, target: rx.Expr) -> int | None:
+        if isinstance(target, rx.VectorLiteral):
+            return len(target.items)
+        if isinstance(target, rx.ParamRef):
+            return self.vector_lengths.get(target.name)
+        return None
+
+    # --------------------------------------------------------- level labels ----
+    def _level_labels(self, expr: rx.Expr, target: Domain | None) -> None:
+        """A variable with integer labels other than its positions may not stand for a number."""
+        stack: list[tuple[rx.Expr, bool]] = [(expr, target is not None and target.is_finite)]
+        while stack:
+            node, allowed = stack.pop()
+            if isinstance(node, rx.VarRef):
+                if not allowed:
+                    self._label_as_number(node)
+                continue
+            if isinstance(node, rx.Binary) and node.op in _COMPARISONS:
+                stack += [(node.left, True), (node.right, True)]
+            elif isinstance(node, rx.IndexInto):
+                stack += [(node.target, False), (node.index, True)]
+            elif isinstance(node, rx.IfThenElse):
+                stack += [(node.condition, False), (node.then, allowed), (node.otherwise, allowed)]
+            else:
+                stack += [(child, False) for child in rx.children(node)]
+
+    def _label_as_number(self, node: rx.VarRef) -> None:
+        symbol = self.scope.lookup(node.name)
+        if symbol is None or not has_misleading_labels(symbol.domain):
+            return
+        positions = ", ".join(str(i) for i in range(symbol.domain.size))
+        self.reporter.error(node.span, f"'{node.name}' has the integer levels {symbol.domain.describe()}: as a "
+                                       f"number it would stand for its level position ({positions}), not its label",
+                            f"compare it ({node.name} == {symbol.domain.levels[-1]}), index a vector with it, "
+                            f"or declare '{node.name}' as int")
+
+
+def has_misleading_labels(domain: Domain) -> bool:
+    """Levels written as integers that are not their positions (``{1, 2, 3}``, ``{-1, 0, 1}``)."""
+    if domain.kind != "levels" or not any(_is_integer_label(label) for label in domain.levels):
+        return False
+    return any(label != str(position) for position, label in enumerate(domain.levels))
+
+
+def _is_integer_label(label: str) -> bool:
+    return label.lstrip("-").isdigit()
+
+
+# --------------------------------------------------------- index bounds ----
+
+
+def _bounds(expr: rx.Expr, scope: Scope, constant: float | None) -> tuple[float, float] | str:
+    """The whole-number range of an index expression, or why it has none."""
+    if constant is not None:
+        return (constant, constant) if float(constant).is_integer() else f"it is {_n(constant)}"
+    ranges: dict[int, tuple[float, float] | str] = {}
+    for node in _post_order(expr):
+        ranges[id(node)] = _node_bounds(node, scope, ranges)
+    return ranges[id(expr)]
+
+
+def _node_bounds(node: rx.Expr, scope: Scope, ranges: dict) -> tuple[float, float] | str:
+    if isinstance(node, rx.Const):
+        return (node.value, node.value) if float(node.value).is_integer() else f"it can be {_n(node.value)}"
+    if isinstance(node, rx.VarRef):
+        symbol = scope.lookup(node.name)
+        domain = symbol.domain if symbol is not None else None
+        if domain is not None and domain.is_finite:
+            return (0.0, float(domain.size - 1))
+        kind = domain.describe() if domain is not None else "unknown"
+        return f"'{node.name}' is {kind}" + (" (unbounded)" if kind == "int" else "")
+    if isinstance(node, rx.ParamRef):
+        return f"the parameter '{node.name}' is real"
+    parts = [ranges[id(child)] for child in rx.children(node)]
+    problem = next((part for part in parts if isinstance(part, str)), None)
+    if isinstance(node, rx.IfThenElse):
+        branches = parts[1:]
+        problem = next((part for part in branches if isinstance(part, str)), None)
+        if problem is not None:
+            return problem
+        return (min(b[0] for b in branches), max(b[1] for b in branches))
+    if problem is not None:
+        return problem
+    if isinstance(node, rx.Unary) and node.op == "-":
+        return (-parts[0][1], -parts[0][0])
+    if isinstance(node, rx.Binary) and node.op in ("+", "-", "*"):
+        (a, b), (c, d) = parts
+        if node.op == "+":
+            return (a + c, b + d)
+        if node.op == "-":
+            return (a - d, b - c)
+        products = (a * c, a * d, b * c, b * d)
+        return (min(products), max(products))
+    if isinstance(node, rx.Binary) and node.op in _COMPARISONS | {"and", "or"}:
+        return (0.0, 1.0)
+    return f"'{rx.to_text(node)}' is not a whole number"
+
+
+def _post_order(expr: rx.Expr) -> Iterator[rx.Expr]:
+    stack: list[tuple[rx.Expr, bool]] = [(expr, False)]
+    while stack:
+        node, visited = stack.pop()
+        if visited:
+            yield node
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in rx.children(node))
+
+
+def _n(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and math.isfinite(value) else f"{value:g}"
+
+
+__all__ = ["ValueChecks", "has_misleading_labels"]

@@ -1,0 +1,3 @@
+model Trials {
+    Successes ~ Binomial(2.5, 0.5)
+}

@@ -1,0 +1,3 @@
+model Range {
+    X ~ Uniform(1, 0)
+}

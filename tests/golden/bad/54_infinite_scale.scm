@@ -1,0 +1,3 @@
+model Wide {
+    X ~ Normal(0, 1e999)
+}

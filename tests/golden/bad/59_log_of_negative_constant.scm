@@ -1,0 +1,3 @@
+model Logs {
+    X ~ Normal(log(-1), 1)
+}

@@ -1,0 +1,3 @@
+model Pick {
+    C : {a, b} ~ Categorical([1.2, -0.2])
+}

@@ -1,0 +1,64 @@
+"""Undefined answers are errors, never numbers: nan, inf, means that do not exist, division by zero."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import causalppl as cp
+from causalppl.cli import main
+from causalppl.diagnostics import CausalPPLError
+
+
+def error_of(source: str, query: str, **options) -> str:
+    with pytest.raises(CausalPPLError) as caught:
+        cp.loads(source).query(query, **{"samples": 500, "seed": 1, **options})
+    return caught.value.render()
+
+
+@pytest.mark.parametrize("source,query", [
+    ("model M {\n  X ~ Cauchy(0, 1)\n}\n", "E[X]"),
+    ("model M {\n  X ~ HalfCauchy(1)\n  Y := 2 * X + 1\n}\n", "E[Y]"),
+    ("model M {\n  X ~ StudentT(1, 0, 1)\n}\n", "E[abs(X)]"),
+    ("model M {\n  X ~ Cauchy(0, 1)\n  Y ~ Normal(X, 1)\n}\n", "E[Y]"),
+], ids=["cauchy", "derived", "studentt-df1", "location"])
+def test_the_mean_of_something_without_one_is_refused(source, query):
+    text = error_of(source, query)
+    assert "the answer is undefined" in text and "which has no mean" in text
+
+
+@pytest.mark.parametrize("query", ["P(X > 0)", "E[X > 0]", "E[sigmoid(X)]", "E[X | do(X = 1)]"])
+def test_bounded_functions_of_heavy_variables_keep_a_mean(query):
+    result = cp.loads("model M {\n  X ~ Cauchy(0, 1)\n}\n").query(query, samples=500, seed=1, method="mc")
+    assert 0 <= result.estimate <= 1
+
+
+def test_a_ratio_with_a_zero_probability_denominator_is_undefined():
+    text = error_of("model M {\n  X ~ Uniform(0, 1)\n}\n", "P(X > 0.5) / P(X > 2)", method="mc")
+    assert "the answer is undefined" in text and "is nan" in text
+
+
+def test_dividing_a_query_by_the_number_zero_is_located():
+    text = error_of("model M {\n  X ~ Uniform(0, 1)\n}\n", "P(X > 0.5) / 0")
+    assert text.startswith("<query>:1:14: error: division by zero")
+
+
+def test_no_json_null_where_a_number_is_promised(tmp_path, capsys):
+    path = tmp_path / "m.scm"
+    path.write_text("model M {\n  X ~ Normal(0, 1)\n  Y := sqrt(X)\n}\nquery q = E[Y]\n")
+    assert main(["run", str(path), "--format", "json", "--samples", "200", "--seed", "1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" or "null" not in json.dumps(json.loads(captured.out)["queries"][0]["estimate"])
+    assert "m.scm:3:5: error: the value of 'Y' is not a finite number" in captured.err
+
+
+def test_a_distribution_query_on_a_model_with_unknown_mechanisms_is_not_sent_to_the_event_estimator():
+    # Found by the end-to-end property test: P(V) (a distribution) reached the identification estimator,
+    # which takes events only, and failed with a KeyError.
+    model = cp.loads("model M {\n  A : bool\n  B : bool <- A\n}\n")
+    data = __import__("pandas").DataFrame({"A": [0, 1, 1, 0], "B": [1, 1, 0, 0]})
+    plan = model.plan("P(B)", data=data)
+    assert plan.engine != "identification-estimate"
+    result = model.query("P(B)", data=data, samples=50, seed=1, num_samples=20, num_warmup=10, num_chains=1)
+    assert sum(result.distribution.values()) == pytest.approx(1.0)
