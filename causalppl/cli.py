@@ -176,6 +176,9 @@ def _add_run(commands) -> None:
                           "and why not the others")
     run.add_argument("--save-trace", metavar="FILE.nc", help="save MCMC/SVI draws as arviz InferenceData (NetCDF)")
     run.add_argument("--plot", metavar="FILE.png", help="plot the posterior of each query")
+    run.add_argument("--missing", metavar="MODE",
+                     help="missing values: model (default; handled by the likelihood), drop (complete rows only) "
+                          "or error")
     run.add_argument("--chains", metavar="N", help="NUTS: number of chains (default 4)")
     run.add_argument("--warmup", metavar="N", help="NUTS: warm-up iterations per chain")
     run.add_argument("--draws", metavar="N", help="NUTS: posterior draws per chain")
@@ -186,7 +189,7 @@ def _add_run(commands) -> None:
 
 
 _INFERENCE_FLAGS = {"chains": "num_chains", "warmup": "num_warmup", "draws": "num_samples", "steps": "num_steps",
-                    "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot"}
+                    "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot", "missing": "missing"}
 
 
 def _version() -> str:

@@ -4,7 +4,11 @@ The generated module defines ``model(n_units=1, data=None, subsample_size=None)`
 parameters are sampled once, outside the ``units`` plate; every variable is a
 ``pyro.sample`` (or ``pyro.deterministic``) site inside it.  Nonparametric
 mechanisms become Dirichlet(1) conditional tables; a ``<->`` arc between
-finite nonparametric variables becomes a shared latent class.
+finite nonparametric variables becomes a shared latent class.  A covariate
+(a root ``int``/``real`` variable without a mechanism) is read from
+``data``, never generated.  The likelihood of data with missing cells asks
+for a variant (``masked``) whose named sites observe through Pyro's
+``obs_mask``, so that their missing cells are summed out.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import torch
 from causalppl.backends.expr_source import expression, number, python_name
 from causalppl.ir.mechanisms import (
     ConstantMechanism,
+    Covariate,
     Deterministic,
     NonparametricMechanism,
     Parametric,
@@ -45,19 +50,20 @@ class GeneratedProgram:
         return namespace["model"]
 
 
-def compiled_program(model: CausalModel) -> Callable:
+def compiled_program(model: CausalModel, masked: frozenset[str] = frozenset()) -> Callable:
     """The model's generated ``model`` function, compiled once per model (and default device)."""
-    return _compiled(model, str(torch.get_default_device()))
+    return _compiled(model, str(torch.get_default_device()), frozenset(masked))
 
 
 @lru_cache(maxsize=128)
-def _compiled(model: CausalModel, device: str) -> Callable:
-    return generate(model).load()
+def _compiled(model: CausalModel, device: str, masked: frozenset[str]) -> Callable:
+    return generate(model, masked).load()
 
 
-def generate(model: CausalModel) -> GeneratedProgram:
+def generate(model: CausalModel, masked: frozenset[str] = frozenset()) -> GeneratedProgram:
+    """The program's source; the sites of ``masked`` variables also take ``obs_mask`` (missing cells)."""
     preamble = "\n".join(_header(model) + _tables(model)).rstrip("\n")
-    function = "\n".join(_model_function(model))
+    function = "\n".join(_model_function(model, frozenset(masked)))
     return GeneratedProgram(f"{preamble}\n\n\n{function}\n", model.name)
 
 
@@ -109,7 +115,7 @@ def _table_constant(variable: Variable, table: TableMechanism) -> list[str]:
     ]
 
 
-def _model_function(model: CausalModel) -> list[str]:
+def _model_function(model: CausalModel, masked: frozenset[str]) -> list[str]:
     body = ["def model(n_units=1, data=None, subsample_size=None):",
             f'    """One draw of {model.name} for `n_units` units; `data` maps names to observed columns."""']
     for parameter in model.parameters:
@@ -120,7 +126,7 @@ def _model_function(model: CausalModel) -> list[str]:
     for confounder in model.confounders:
         body += ["        " + line for line in _confounder_site(model, confounder)]
     for variable in model.model_variables:
-        body += ["        " + line for line in _variable_site(model, variable)]
+        body += ["        " + line for line in _variable_site(model, variable, variable.name in masked)]
     names = ", ".join(f'"{v.name}": {python_name(v.name)}' for v in model.variables)
     body.append(f"    return {{{names}}}")
     return body
@@ -204,10 +210,15 @@ def _confounder_site(model: CausalModel, confounder: Confounder) -> list[str]:
 # ------------------------------------------------------------- variables ----
 
 
-def _variable_site(model: CausalModel, variable: Variable) -> list[str]:
+def _variable_site(model: CausalModel, variable: Variable, masked: bool = False) -> list[str]:
     name = python_name(variable.name)
     observed = "" if variable.kind == "latent" else f', obs=rt.column(data, "{variable.name}", units)'
+    if masked and observed:
+        observed += f', obs_mask=rt.observed(data, "{variable.name}", units)'
     mechanism = variable.mechanism
+    if isinstance(mechanism, Covariate):
+        return [f"# {variable.name}: a covariate, conditioned on: read from the data, never generated.",
+                f'{name} = rt.covariate(data, "{variable.name}", units)']
     if isinstance(mechanism, ConstantMechanism):
         value = _value_text(model, variable.name, mechanism.value)
         return [f"# do({variable.name} = {value}): the mechanism is replaced by a constant.",

@@ -16,7 +16,7 @@ Traceback (most recent call last):
 causalppl.diagnostics.CausalPPLError: <options>: error: unknown option 'sampels' (did you mean 'samples'?)
     hint: the options are: method, samples, seed, device, quiet, draws, num_chains, num_warmup, num_samples, \
 jit_compile, target_accept, max_tree_depth, num_steps, lr, guide, batch_size, conjugate, query_draws, \
-units_per_draw, save_trace, plot, sampler, prior
+units_per_draw, save_trace, plot, sampler, prior, missing
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
+from causalppl.data.loading import MISSING_MODES
 from causalppl.diagnostics import CausalPPLError, Span, did_you_mean, spell_option
 
 #: Every method a caller can ask for; ``auto`` lets the planner choose (docs/inference.md).
@@ -86,6 +87,7 @@ class Options:
     svi: SviOptions = field(default_factory=SviOptions)
     posterior: PosteriorOptions = field(default_factory=PosteriorOptions)
     bounds: BoundsOptions = field(default_factory=BoundsOptions)
+    missing: str = "model"  # missing cells: model (the likelihood handles them), drop (complete rows), error
     data: Any = field(default=None, compare=False)  # a causalppl.data.DataCollection, or None
     fitted: Any = field(default=None, compare=False)  # a Posterior already fitted (FittedModel), or None
 
@@ -256,6 +258,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("sampler", "bounds", "sampler", _optional_choice(BOUNDS_SAMPLERS),
                "sampler of the Bayesian bounds mode: gibbs or nuts"),
     OptionSpec("prior", "bounds", "prior", _positive_float, "Dirichlet concentration over response types"),
+    OptionSpec("missing", None, "missing", _choice(MISSING_MODES),
+               "missing values: model (handled by the likelihood), drop (complete rows only) or error"),
 )
 SPECS = {spec.name: spec for spec in OPTIONS}
 
@@ -302,5 +306,5 @@ def units_per_draw(options: Options) -> int:
     return options.posterior.units_per_draw or min(options.samples, 10_000)
 
 
-__all__ = ["Options", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS", "OPTIONS",
+__all__ = ["MISSING_MODES", "Options", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS", "OPTIONS",
            "parse_options", "option_values", "units_per_draw"]

@@ -27,9 +27,13 @@ from typing import Any, Callable
 
 from causalppl.backends.factors import untabulable_reason
 from causalppl.diagnostics import spell_methods, spell_option
+from causalppl.data.covariates import covariate_names
 from causalppl.inference.bayesian import answer_bayesian, fit
+from causalppl.inference.bayesian.fitting import conjugate_route
+from causalppl.inference.bayesian.settings import DEFAULT_BATCH_SIZE, LARGE_DATA_ROWS
 from causalppl.inference.bayesian.weighting import answer_by_weighting
 from causalppl.inference.counterfactual import answer_counterfactual, answer_learned
+from causalppl.inference.data_report import data_report
 from causalppl.inference.devices import resolve_device
 from causalppl.inference.estimate.exact import answer_exact
 from causalppl.inference.estimate.identify import (
@@ -68,6 +72,8 @@ class ModelFacts:
     confounded: tuple[str, ...]  # the <-> arcs, as "A <-> B"
     priors: tuple[str, ...]  # parameters with priors
     untabulable: str | None  # why exact enumeration is impossible (None: it is possible)
+    covariates: tuple[str, ...] = ()  # root int/real variables without a mechanism: conditioned on, read from data
+    conjugate: bool = False  # every unknown is a table with exact Dirichlet updates
 
     @property
     def known(self) -> bool:
@@ -87,6 +93,7 @@ class ModelFacts:
             confounded=tuple(f"{c.a} <-> {c.b}" for c in model.confounders),
             priors=tuple(p.name for p in model.parameters if p.mechanism is not None),
             untabulable=untabulable_reason(model),
+            covariates=covariate_names(model),
         )
 
 
@@ -126,10 +133,17 @@ class DataFacts:
     experimental: bool  # some block was collected under do(...)
     observed: frozenset[str] | None  # observables with a column in every observational block
     fitted: bool  # a posterior fitted beforehand (FittedModel) stands in for the data
+    missing_cells: tuple[tuple[str, int], ...] = ()  # (column, missing cells as read), columns with some
+    conjugate: bool = False  # the model's unknowns have exact conjugate updates on these data
 
     @property
     def present(self) -> bool:
         return self.rows > 0 or self.fitted
+
+    @property
+    def large(self) -> bool:
+        """More rows than a full-data sampler step should take (mini-batches instead)."""
+        return self.rows > LARGE_DATA_ROWS and not self.fitted
 
     @staticmethod
     def of(model: CausalModel, options: Options) -> "DataFacts":
@@ -137,7 +151,10 @@ class DataFacts:
         rows = int(data.n_rows) if data is not None else 0
         units = float(sum(block.total_weight for block in data.blocks)) if data is not None else 0.0
         experimental = bool(data is not None and data.experimental)
-        return DataFacts(rows, units, experimental, observed_in_data(model, data), options.fitted is not None)
+        missing = tuple(data.missing_cells.items()) if data is not None else ()
+        conjugate = options.posterior.conjugate is not False and conjugate_route(model, data if rows else None)
+        return DataFacts(rows, units, experimental, observed_in_data(model, data), options.fitted is not None,
+                         missing, conjugate)
 
 
 @dataclass(frozen=True, eq=False)
@@ -228,6 +245,20 @@ def _rows(f: Facts) -> str | None:
     return None if f.data.rows else "there are no data"
 
 
+def _large(f: Facts) -> str | None:
+    return None if f.data.large else f"there are at most {LARGE_DATA_ROWS:,} rows"
+
+
+def _not_conjugate(f: Facts) -> str | None:
+    return "exact conjugate updates need no sampler" if f.data.conjugate and f.asked == "auto" else None
+
+
+def _large_text(f: Facts) -> str:
+    batch = DEFAULT_BATCH_SIZE
+    return (f"more than {LARGE_DATA_ROWS:,} rows: mini-batch SVI ({batch:,} rows per step, drawn at random) "
+            "instead of NUTS, whose every step reads every row")
+
+
 def _observational(f: Facts) -> str | None:
     return "experimental data (under do) are pooled by the Bayesian route" if f.data.experimental else None
 
@@ -306,6 +337,13 @@ def _unknowns_text(f: Facts) -> str:
     return "the model has " + " and ".join(found)
 
 
+def _covariates_text(f: Facts) -> str | None:
+    if not f.model.covariates:
+        return None
+    return (f"covariates {', '.join(f.model.covariates)} are conditioned on (read from the rows, never "
+            "generated); queries draw units from the rows, reweighted by a Bayesian bootstrap per draw")
+
+
 def _data_text(f: Facts) -> str:
     if f.data.fitted:
         return "a fitted posterior is given"
@@ -331,6 +369,14 @@ def _bayesian(method: str) -> Answerer:
 def _learned(method: str) -> Answerer:
     return functools.partial(answer_learned, sampler="nuts" if method == "auto" else method,
                              conjugate=method == "auto")
+
+
+def _large_bayesian(method: str) -> Answerer:
+    return functools.partial(answer_bayesian, sampler="svi", conjugate=method == "auto")
+
+
+def _large_learned(method: str) -> Answerer:
+    return functools.partial(answer_learned, sampler="svi", conjugate=method == "auto")
 
 
 def _counterfactual_mode(method: str) -> Answerer:
@@ -363,6 +409,10 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: "parameters with priors are drawn from them, one draw per unit" if f.model.priors
                        else None),
            _counterfactual_mode),
+    Engine("counterfactual-learned-large", ("svi",), True, _COUNTERFACTUAL, _all(_known, _priors_and_data, _large),
+           _facts_text(lambda f: "the query has potential outcomes", _unknowns_text, _data_text, _large_text,
+                       lambda f: "abduction inside each posterior draw of the parameters"),
+           _large_learned),
     Engine("counterfactual-learned", ("nuts", "svi"), True, _COUNTERFACTUAL, _all(_known, _priors_and_data),
            _facts_text(lambda f: "the query has potential outcomes", _unknowns_text, _data_text,
                        lambda f: "abduction inside each posterior draw of the parameters"),
@@ -382,9 +432,14 @@ TABLE: tuple[Engine, ...] = (
     Engine("exact", ("exact",), True, _ESTIMATE, _tabulable,
            lambda f: ("every variable is finite and every mechanism is known",),
            _fixed(answer_exact)),
+    Engine("bayesian-large", ("svi",), True, _ESTIMATE, _all(_has_unknowns, _data, _large, _not_conjugate),
+           _facts_text(_unknowns_text, _data_text, _large_text,
+                       lambda f: "their posterior by mini-batch SVI is pushed through the query"),
+           _large_bayesian),
     Engine("bayesian", ("nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _data),
-           _facts_text(_unknowns_text, _data_text,
-                       lambda f: "their posterior (conjugate updates where exact) is pushed through the query"
+           _facts_text(_unknowns_text, _data_text, _covariates_text,
+                       lambda f: ("exact conjugate updates of the tables" if f.data.conjugate else
+                                  "their posterior by NUTS") + " are pushed through the query"
                        if f.asked == "auto" else f"their posterior by {f.asked} is pushed through the query"),
            _bayesian),
     Engine("prior", ("mc", "nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _no_data),
@@ -450,7 +505,7 @@ def answer(model: CausalModel, query: QuerySpec, options: Options) -> Result:
     resolve_device(options.device, query.span)  # a clear error when CUDA is asked for but absent
     plan = plan_query(model, query, options)
     result = plan.answerer(model, query, options)
-    return replace(result, plan=plan)
+    return replace(data_report(result, plan.engine, options.data), plan=plan)
 
 
 FIT_METHODS = ("auto", "nuts", "svi")
@@ -459,13 +514,15 @@ FIT_METHODS = ("auto", "nuts", "svi")
 def fit_posterior(model: CausalModel, options: Options) -> Any:
     """``Model.fit``: the posterior of the model's unknowns given ``options.data`` (a Posterior).
 
-    ``auto`` uses exact conjugate updates where the model has them, else NUTS;
-    ``nuts`` and ``svi`` run that sampler.
+    ``auto`` uses exact conjugate updates where the model has them, else NUTS
+    (mini-batch SVI on more than 100,000 rows); ``nuts`` and ``svi`` run that sampler.
     """
     if options.method not in FIT_METHODS:
         raise method_cannot_answer(model.span, options.method, ["fitting learns a posterior"],
                                    [m for m in FIT_METHODS if m != "auto"])
-    sampler = "nuts" if options.method == "auto" else options.method
+    sampler = options.method
+    if sampler == "auto":
+        sampler = "svi" if DataFacts.of(model, options).large else "nuts"
     return fit(model, options.data, sampler, options, conjugate=options.method == "auto")
 
 
@@ -501,6 +558,8 @@ def _facts_json(facts: Facts) -> dict[str, Any]:
         "unknown_confounders": list(model.confounded), "exact_enumeration": model.untabulable is None,
         "data_rows": data.rows, "fitted_posterior": data.fitted,
         "observed_in_data": sorted(data.observed) if data.observed is not None else None,
+        "covariates": list(model.covariates), "large_data": data.large,
+        "missing_cells": dict(data.missing_cells), "conjugate": data.conjugate,
     }
 
 

@@ -6,14 +6,26 @@ the do-transformed model: X is set to its recorded value, not generated, so
 X's own mechanism is masked out of those rows' likelihood while every other
 mechanism -- and every ``<->`` latent class shared by the other variables --
 is the one the observational rows use, with the same parameters.
+
+Covariates are read from their columns (conditioned on, never generated).
+Missing cells (values missing at random) are handled by the likelihood, not
+by leaving rows out (:class:`MissingPlan`): a missing cell of a variable
+that no other variable reads drops out (its density integrates to one); a
+finite variable that others read is summed out exactly (Pyro's ``obs_mask``,
+enumerated); a continuous one that others read becomes a latent value,
+sampled with the parameters (one latent per missing cell, with the
+mechanism's own density as its prior).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
+import pyro
+import pyro.distributions as dist
 import torch
+from pyro.distributions import constraints
 from pyro.poutine.messenger import Messenger
 from pyro.poutine.subsample_messenger import _Subsample
 
@@ -24,11 +36,74 @@ from causalppl.data.tensors import (
     ExperimentRows,
     expand_weighted_rows,
     experiment_rows,
+    observed_masks,
     stacked_columns,
 )
 from causalppl.inference.devices import running_on
-from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism
-from causalppl.ir.model import CausalModel
+from causalppl.ir.mechanisms import (
+    ConstantMechanism,
+    Deterministic,
+    NonparametricMechanism,
+    Parametric,
+    TableMechanism,
+)
+from causalppl.ir.model import CausalModel, Variable
+
+#: The support of the latent value that stands for a missing cell, per family of a continuous mechanism.
+IMPUTED_SUPPORT = {"Normal": constraints.real, "StudentT": constraints.real, "Cauchy": constraints.real,
+                   "Laplace": constraints.real, "LogNormal": constraints.positive, "Gamma": constraints.positive,
+                   "Exponential": constraints.positive, "HalfNormal": constraints.positive,
+                   "HalfCauchy": constraints.positive, "Beta": constraints.unit_interval}
+
+
+class MissingValueError(ValueError):
+    """Missing cells the likelihood cannot handle (the message says what to do instead)."""
+
+
+@dataclass(frozen=True)
+class MissingPlan:
+    """How the likelihood treats the missing cells of each variable that has some."""
+
+    masked: tuple[str, ...] = ()  # no variable reads it: its missing cells drop out
+    enumerated: tuple[str, ...] = ()  # finite, read by others: summed out (obs_mask, enumerated)
+    imputed: tuple[str, ...] = ()  # continuous, read by others: a latent value per missing cell
+
+    @property
+    def any(self) -> bool:
+        return bool(self.masked or self.enumerated or self.imputed)
+
+
+def missing_plan(model: CausalModel, data: DataCollection) -> MissingPlan:
+    """The treatment of every observed variable with a missing cell (raises MissingValueError)."""
+    masked, enumerated, imputed = [], [], []
+    for variable in model.observables:
+        if not any(variable.name in block.missing for block in data.blocks):
+            continue
+        if isinstance(variable.mechanism, (Deterministic, ConstantMechanism)):
+            continue  # its column is not read: the formula gives its value
+        if not model.children(variable.name):
+            masked.append(variable.name)
+        elif _enumerable(variable):
+            enumerated.append(variable.name)
+        elif isinstance(variable.mechanism, Parametric) and variable.mechanism.family in IMPUTED_SUPPORT:
+            imputed.append(variable.name)
+        else:
+            raise MissingValueError(_unsupported(variable))
+    return MissingPlan(tuple(masked), tuple(enumerated), tuple(imputed))
+
+
+def _enumerable(variable: Variable) -> bool:
+    mechanism = variable.mechanism
+    if isinstance(mechanism, (TableMechanism, NonparametricMechanism)):
+        return True
+    return isinstance(mechanism, Parametric) and mechanism.family in ("Bernoulli", "Categorical")
+
+
+def _unsupported(variable: Variable) -> str:
+    kind = variable.mechanism.family if isinstance(variable.mechanism, Parametric) else "its mechanism"
+    return (f"'{variable.name}' ({kind}) has missing values and other variables read it: its missing cells can "
+            "be neither summed out (it is not finite) nor sampled as continuous values; leave those rows out "
+            "(missing=drop) or give it a finite type or a continuous distribution")
 
 
 def global_sites(model: CausalModel) -> tuple[str, ...]:
@@ -47,6 +122,17 @@ def has_discrete_latents(model: CausalModel) -> bool:
                for v in model.model_variables)
 
 
+@dataclass(frozen=True)
+class Imputed:
+    """The missing cells of one continuous column: their rows, and the support of their latent values."""
+
+    rows: torch.Tensor  # indices of the missing cells
+    support: constraints.Constraint
+
+    def site(self, name: str) -> str:
+        return f"{name}:missing"
+
+
 @dataclass
 class Likelihood:
     """A no-argument Pyro model: priors of the global sites times the likelihood of every row."""
@@ -57,18 +143,32 @@ class Likelihood:
     n_units: int
     experiments: ExperimentRows | None = None
     subsample_size: int | None = None
+    masked: dict[str, torch.Tensor] = field(default_factory=dict)  # observed cells of variables nothing reads
+    imputed: dict[str, Imputed] = field(default_factory=dict)
 
     def __call__(self) -> dict[str, torch.Tensor]:
+        columns = self._completed() if self.imputed else self.columns
         run = self.program
         if self.experiments is not None and self.experiments.generated:
-            run = RecordedSettings(self.experiments, self.columns)(run)
+            run = RecordedSettings(self.experiments, columns)(run)
+        if self.masked:
+            run = MissingCells(self.masked)(run)
         if self.subsample_size is not None:
             run = RandomRows()(run)
-        return run(n_units=self.n_units, data=self.columns, subsample_size=self.subsample_size)
+        return run(n_units=self.n_units, data=columns, subsample_size=self.subsample_size)
+
+    def _completed(self) -> dict[str, torch.Tensor]:
+        """The columns with every missing continuous cell filled by its latent value (sampled here)."""
+        columns = dict(self.columns)
+        for name, cells in self.imputed.items():
+            values = pyro.sample(cells.site(name), Flat(cells.support, cells.rows.numel()))
+            columns[name] = columns[name].index_put((cells.rows,), values.to(columns[name].dtype))
+        return columns
 
     def subsampled(self, batch_size: int | None) -> "Likelihood":
         size = None if batch_size is None or batch_size >= self.n_units else batch_size
-        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size)
+        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size,
+                          self.masked, self.imputed)
 
 
 def build_likelihood(model: CausalModel, data: DataCollection, device: torch.device) -> Likelihood:
@@ -76,17 +176,82 @@ def build_likelihood(model: CausalModel, data: DataCollection, device: torch.dev
 
     With discrete latent variables (summed out by enumeration) weighted rows
     are expanded into repeated rows; otherwise ``count`` scales each row.
+    Raises :class:`MissingValueError` for missing cells it cannot handle.
     """
+    plan = missing_plan(model, data) if data.has_missing else MissingPlan()
     with running_on(device):
-        program = compiled_program(model)
-    if has_discrete_latents(model):
+        program = compiled_program(model, frozenset(plan.enumerated))
+    if has_discrete_latents(model) or plan.enumerated:
         data = expand_weighted_rows(data)
     columns = stacked_columns(data, model, device)
+    masks = observed_masks(data, model, plan.masked + plan.enumerated + plan.imputed, device) if plan.any else {}
+    columns.update({rt.OBSERVED + name: masks[name] for name in plan.enumerated})
+    imputed = {name: Imputed(torch.nonzero(~masks[name]).squeeze(-1), IMPUTED_SUPPORT[model.variable(name).mechanism.family])
+               for name in plan.imputed}
     experiments = experiment_rows(data, device) if data.experimental else None
-    return Likelihood(model, program, columns, data.n_rows, experiments)
+    return Likelihood(model, program, columns, data.n_rows, experiments, None,
+                      {name: masks[name] for name in plan.masked}, imputed)
 
 
-class RecordedSettings(Messenger):
+class Flat(dist.ImproperUniform):
+    """An improper flat density over ``support`` (its values get their density from the model's sites).
+
+    Unlike ``ImproperUniform`` it can be sampled: a draw is a feasible point
+    (what initialisation and tracing need), never a draw from a law.
+    """
+
+    def __init__(self, support: constraints.Constraint, size: int) -> None:
+        super().__init__(support, torch.Size(), torch.Size([size]))
+
+    def sample(self, sample_shape=torch.Size()) -> torch.Tensor:
+        zeros = torch.zeros(torch.Size(sample_shape) + self.event_shape)
+        return dist.transforms.biject_to(self.support)(zeros)
+
+
+class _UnitsMessenger(Messenger):
+    """Remembers the plate's subsample indices from the ``units`` site, so per-row masks follow mini-batches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.units: torch.Tensor | None = None
+
+    def _pyro_post_sample(self, msg) -> None:
+        if msg["name"] == UNITS_PLATE and isinstance(msg["fn"], _Subsample):
+            self.units = msg["value"]
+
+    def rows_of(self, mask: torch.Tensor) -> torch.Tensor:
+        return mask if self.units is None else mask[self.units]
+
+
+class MissingCells(_UnitsMessenger):
+    """The missing cells of variables that nothing reads drop out of the likelihood (masked).
+
+    The value in a missing cell is replaced by a feasible point of the site's
+    support, so that its (masked) density is finite.
+    """
+
+    def __init__(self, observed: dict[str, torch.Tensor]) -> None:
+        super().__init__()
+        self.observed = observed
+
+    def _pyro_sample(self, msg) -> None:
+        mask = self.observed.get(msg["name"])
+        if mask is None or msg["value"] is None:
+            return
+        mask = self.rows_of(mask)
+        msg["mask"] = mask if msg["mask"] is None else msg["mask"] & mask
+        msg["value"] = torch.where(mask, msg["value"], _feasible(msg["fn"], msg["value"]))
+
+
+def _feasible(fn, like: torch.Tensor) -> torch.Tensor:
+    support = fn.support
+    if support.is_discrete:
+        return torch.zeros_like(like)
+    point = dist.transforms.biject_to(support)(torch.zeros(fn.batch_shape + fn.event_shape, dtype=like.dtype))
+    return point.detach()
+
+
+class RecordedSettings(_UnitsMessenger):
     """In rows of ``under do(...)`` blocks, set each intervened variable and drop its mechanism.
 
     The plate's subsample indices are remembered from the ``units`` site so
@@ -97,17 +262,12 @@ class RecordedSettings(Messenger):
         super().__init__()
         self.experiments = experiments
         self.columns = columns
-        self.units: torch.Tensor | None = None
-
-    def _pyro_post_sample(self, msg) -> None:
-        if msg["name"] == UNITS_PLATE and isinstance(msg["fn"], _Subsample):
-            self.units = msg["value"]
 
     def _pyro_sample(self, msg) -> None:
         generated = self.experiments.generated.get(msg["name"])
         if generated is None:
             return
-        mask = generated if self.units is None else generated[self.units]
+        mask = self.rows_of(generated)
         msg["mask"] = mask if msg["mask"] is None else msg["mask"] & mask
         if msg["infer"].get("_deterministic"):  # a ':=' variable: its value comes from the formula
             recorded = rt.column(self.columns, msg["name"], self.units).to(msg["value"].dtype)

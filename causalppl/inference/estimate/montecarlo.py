@@ -1,7 +1,9 @@
 """Monte Carlo answers by forward sampling the (do-transformed) generated Pyro program.
 
 Used for queries without evidence on models that need no inference: the
-estimate is a sample mean, with its Monte Carlo standard error.
+estimate is a sample mean, with its Monte Carlo standard error.  Covariates
+are not simulated: each unit takes the covariates of a data row drawn at
+random (the empirical distribution of the rows).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import torch
 
 from causalppl.backends.pyro_codegen import compiled_program
 from causalppl.backends.tensor_eval import evaluate
+from causalppl.data.covariates import CovariateRows, covariate_rows
+from causalppl.inference.covariates import covariate_pool
 from causalppl.inference.devices import resolve_device, running_on
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
@@ -37,26 +41,33 @@ def answer_mc(model: CausalModel, query: QuerySpec, options: Options) -> Result:
     effect) use common random numbers: every leaf sees the same noise draws,
     so differences are precise.
     """
+    rows = covariate_rows(model, options.data)
+    notes = (f"covariates drawn from the {rows.n_rows} data rows",) if rows is not None else ()
     with running_on(resolve_device(options.device, query.span)):
         if isinstance(query.term, ProbabilitySpec) and query.term.is_distribution:
-            distribution = mc_distribution(model, query.term, options.samples, options.seed)
-            return Result(query.name, query.text, distribution=distribution, method="mc")
+            distribution = mc_distribution(model, query.term, options.samples, options.seed, rows)
+            return Result(query.name, query.text, distribution=distribution, method="mc", notes=notes)
         if is_linear(query.term):
             seed = options.seed if options.seed is not None else int(torch.randint(0, 2**31 - 1, ()).item())
-            values = fold_term(query.term, lambda leaf: mc_leaf_values(model, leaf, options.samples, seed))
+            values = fold_term(query.term, lambda leaf: mc_leaf_values(model, leaf, options.samples, seed, rows))
             estimate = sample_mean(values) if isinstance(values, torch.Tensor) else Estimate(float(values))
         else:
-            estimate = fold_term(query.term, lambda leaf: mc_leaf(model, leaf, options.samples, options.seed),
+            estimate = fold_term(query.term, lambda leaf: mc_leaf(model, leaf, options.samples, options.seed, rows),
                                  number=Estimate)
-    return point_result(query, estimate, "mc")
+    return point_result(query, estimate, "mc", notes=notes)
 
 
-def forward_samples(model: CausalModel, n: int, seed: int | None = None) -> dict[str, torch.Tensor]:
-    """``n`` units drawn from the model's generated Pyro program."""
+def forward_samples(model: CausalModel, n: int, seed: int | None = None,
+                    covariates: CovariateRows | None = None) -> dict[str, torch.Tensor]:
+    """``n`` units drawn from the model's generated Pyro program (covariates resampled from their rows)."""
     if seed is not None:
         pyro.set_rng_seed(seed)
+    data = None
+    if covariates is not None:
+        device = torch.get_default_device()
+        data = {name: values.to(device) for name, values in covariates.resample(n).items()}
     with torch.no_grad():
-        return compiled_program(model)(n_units=n)
+        return compiled_program(model)(n_units=n, data=data)
 
 
 def event_indicator(event: EventSpec, samples: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -64,15 +75,17 @@ def event_indicator(event: EventSpec, samples: dict[str, torch.Tensor]) -> torch
     return COMPARISONS[event.op](values, event.value).to(torch.get_default_dtype())
 
 
-def mc_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, n: int, seed: int | None) -> Estimate:
-    return sample_mean(mc_leaf_values(model, leaf, n, seed))
+def mc_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, n: int, seed: int | None,
+            rows: CovariateRows | None = None) -> Estimate:
+    return sample_mean(mc_leaf_values(model, leaf, n, seed, rows))
 
 
 def mc_leaf_values(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, n: int,
-                   seed: int | None) -> torch.Tensor:
+                   seed: int | None, rows: CovariateRows | None = None) -> torch.Tensor:
     """Per-unit values whose mean estimates the leaf (indicators for probabilities)."""
     _require_plain(leaf)
-    samples = forward_samples(do(model, dict(leaf.interventions)), n, seed)
+    intervened = do(model, dict(leaf.interventions))
+    samples = forward_samples(intervened, n, seed, covariate_pool(intervened, leaf, rows))
     if isinstance(leaf, ExpectationSpec):
         values = evaluate(leaf.expr, samples)
         return (values.expand(n) if values.dim() == 0 else values).double()
@@ -82,9 +95,11 @@ def mc_leaf_values(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, 
     return values
 
 
-def mc_distribution(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int | None) -> dict[str, float]:
+def mc_distribution(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int | None,
+                    rows: CovariateRows | None = None) -> dict[str, float]:
     _require_plain(leaf)
-    samples = forward_samples(do(model, dict(leaf.interventions)), n, seed)
+    intervened = do(model, dict(leaf.interventions))
+    samples = forward_samples(intervened, n, seed, covariate_pool(intervened, leaf, rows))
     variable = model.variable(leaf.events[0].outcome.variable)
     values = samples[variable.name].long()
     counts = torch.bincount(values, minlength=variable.domain.size).double() / n
