@@ -135,6 +135,7 @@ class DataFacts:
     fitted: bool  # a posterior fitted beforehand (FittedModel) stands in for the data
     missing_cells: tuple[tuple[str, int], ...] = ()  # (column, missing cells as read), columns with some
     conjugate: bool = False  # the model's unknowns have exact conjugate updates on these data
+    has_missing: bool = False  # some kept row has a missing cell (the likelihood or complete cases handle it)
 
     @property
     def present(self) -> bool:
@@ -154,7 +155,7 @@ class DataFacts:
         missing = tuple(data.missing_cells.items()) if data is not None else ()
         conjugate = options.posterior.conjugate is not False and conjugate_route(model, data if rows else None)
         return DataFacts(rows, units, experimental, observed_in_data(model, data), options.fitted is not None,
-                         missing, conjugate)
+                         missing, conjugate, bool(data is not None and data.has_missing))
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,6 +244,15 @@ def _rows(f: Facts) -> str | None:
     if f.data.fitted:
         return "a fitted posterior answers the model's queries"
     return None if f.data.rows else "there are no data"
+
+
+def _complete_or_confounded(f: Facts) -> str | None:
+    """Identification reads complete rows only; with missing cells, a model without ``<->`` arcs is learnt
+    by its likelihood instead, which uses every row."""
+    if f.data.missing_cells and f.data.has_missing and not f.model.confounded:
+        return "the data have missing values: the likelihood uses every row, where identification would " \
+               "use complete rows only"
+    return None
 
 
 def _large(f: Facts) -> str | None:
@@ -418,7 +428,7 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: "abduction inside each posterior draw of the parameters"),
            _learned),
     Engine("identification-estimate", ("identification",), True, _ESTIMATE,
-           _all(_unknown, _rows, _observational, _identified, _needed_finite),
+           _all(_unknown, _rows, _observational, _complete_or_confounded, _identified, _needed_finite),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "the query is identified from the observed variables: its ID/IDC estimand on "
                                  "the data, with a Dirichlet posterior interval"),

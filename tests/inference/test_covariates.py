@@ -9,6 +9,7 @@ evidence queries.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ model Regression {
 }
 """
 TRUE_B = np.array([1.0, -2.0, 0.5, 0.0, 3.0])
+#: The default run uses short chains (tolerances follow their effective sample sizes); CAUSALPPL_SLOW_TESTS=1
+#: runs the reference settings.
+SLOW = os.environ.get("CAUSALPPL_SLOW_TESTS") == "1"
 
 
 def regression_data(n: int, seed: int) -> pd.DataFrame:
@@ -54,7 +58,9 @@ def test_regression_with_five_covariates_matches_the_exact_posterior():
 
     data = regression_data(300, seed=4)
     model = cp.loads(REGRESSION)
-    fitted = model.fit(data, method="nuts", seed=11, num_chains=2, num_warmup=300, num_samples=600)
+    chains, warmup, draws = (2, 500, 1000) if SLOW else (1, 200, 400)
+    fitted = model.fit(data, method="nuts", seed=11, num_chains=chains, num_warmup=warmup, num_samples=draws,
+                       jit_compile=True)
     mean, sd = exact_posterior(data)
     posterior = fitted.inference_data.posterior
     draws = np.column_stack([posterior["b0"].values.reshape(-1, 1), posterior["b"].values.reshape(-1, 5)])
@@ -62,7 +68,7 @@ def test_regression_with_five_covariates_matches_the_exact_posterior():
                           for name in ("b0", "b")])
     error = sd / np.sqrt(ess)  # Monte Carlo standard error of each posterior mean
     assert np.all(np.abs(draws.mean(0) - mean) < 4 * error + 1e-3)
-    assert np.all(np.abs(draws.std(0) / sd - 1) < 0.15)
+    assert np.all(np.abs(draws.std(0) / sd - 1) < (0.15 if SLOW else 0.3))
     # A causal contrast averages over the covariates of the rows: here it is b[0] in every draw.
     effect = fitted.query("E[Y | do(X1 = 1)] - E[Y | do(X1 = 0)]", seed=1, query_draws=200, units_per_draw=500)
     assert abs(effect.estimate - mean[1]) < 4 * error[1] + 1e-3
@@ -93,8 +99,9 @@ def test_eight_schools_with_sigma_as_a_covariate_matches_posteriordb():
     import arviz
 
     model = cp.loads(EIGHT_SCHOOLS)
-    results = model.run(["E[mu]", "E[tau]"], data=SCHOOLS, method="nuts", seed=2024, num_chains=2,
-                        num_warmup=400, num_samples=1000, jit_compile=True)
+    chains, warmup, draws = (4, 500, 1000) if SLOW else (1, 300, 600)
+    results = model.run(["E[mu]", "E[tau]"], data=SCHOOLS, method="nuts", seed=2024, num_chains=chains,
+                        num_warmup=warmup, num_samples=draws, jit_compile=True)
     data = results[0].inference_data
     for result, name in zip(results, ("mu", "tau")):
         effective = float(arviz.ess(data, var_names=[name])[name])
