@@ -15,7 +15,7 @@ data row, all from the same row.  Two ways to draw ``m`` units:
   stars and bars in O(m log m) whatever the number of rows.
 
 >>> import numpy as np, torch
->>> rows = CovariateRows(("Age",), np.array([[30.0], [40.0], [50.0]]), np.ones(3))
+>>> rows = CovariateRows(("Age",), (np.array([30.0, 40.0, 50.0]),), np.ones(3))
 >>> _ = torch.manual_seed(0)
 >>> sorted(set(rows.bootstrap(1000)["Age"].tolist()))
 [30.0, 40.0, 50.0]
@@ -46,26 +46,31 @@ def covariate_names(model: CausalModel) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class CovariateRows:
-    """Rows of covariate values (``values[:, j]`` is ``names[j]``) and their weights (the ``count`` column)."""
+    """Rows of covariate values (``columns[j]`` holds ``names[j]``) and their weights (the ``count`` column).
+
+    The columns are the data block's own arrays where possible (no copy of a large data set).
+    """
 
     names: tuple[str, ...]
-    values: np.ndarray  # (rows, covariates), float64
+    columns: tuple[np.ndarray, ...]  # one (rows,) array per covariate
     weights: np.ndarray  # (rows,)
 
     @property
     def n_rows(self) -> int:
         return len(self.weights)
 
+    def column(self, name: str) -> np.ndarray:
+        return self.columns[self.names.index(name)]
+
     def where(self, name: str, op: str, value: float) -> "CovariateRows":
         """The rows where ``name op value`` holds (evidence on a covariate conditions the rows)."""
-        column = self.values[:, self.names.index(name)]
+        column = self.column(name)
         close = np.abs(column - value) <= EQUALITY_TOLERANCE * (1.0 + abs(value))
         holds = close if op == "=" else ~close if op == "!=" else _OPERATORS[op](column, value)
-        return CovariateRows(self.names, self.values[holds], self.weights[holds])
+        return CovariateRows(self.names, tuple(c[holds] for c in self.columns), self.weights[holds])
 
     def only(self, names: tuple[str, ...]) -> "CovariateRows":
-        keep = [self.names.index(name) for name in names]
-        return CovariateRows(names, self.values[:, keep], self.weights)
+        return CovariateRows(names, tuple(self.column(name) for name in names), self.weights)
 
     def resample(self, m: int) -> dict[str, torch.Tensor]:
         """``m`` units drawn from the rows with replacement, in proportion to their weights."""
@@ -76,9 +81,10 @@ class CovariateRows:
         return self._columns(bootstrap_indices(self.weights, m))
 
     def _columns(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
-        picked = torch.from_numpy(self.values)[index.cpu()]
+        rows = index.cpu().numpy()
         dtype = torch.get_default_dtype()
-        return {name: picked[:, j].to(dtype) for j, name in enumerate(self.names)}
+        return {name: torch.from_numpy(np.asarray(column[rows], dtype=np.float64)).to(dtype)
+                for name, column in zip(self.names, self.columns)}
 
 
 def covariate_rows(model: CausalModel, data: DataCollection | None) -> CovariateRows | None:
@@ -89,17 +95,22 @@ def covariate_rows(model: CausalModel, data: DataCollection | None) -> Covariate
     blocks = [block for block in data.blocks if not set(block.intervened) & set(names)]
     if not blocks:
         return None
-    values = np.concatenate([np.stack([np.asarray(b.columns[n], dtype=np.float64) for n in names], axis=1)
-                             for b in blocks])
-    weights = np.concatenate([b.weights for b in blocks]).astype(np.float64)
+    columns = tuple(_joined([b.columns[n] for b in blocks]) for n in names)
+    weights = _joined([b.weights for b in blocks])
     keep = weights > 0
-    return CovariateRows(names, values[keep], weights[keep])
+    if not keep.all():
+        columns, weights = tuple(c[keep] for c in columns), weights[keep]
+    return CovariateRows(names, columns, weights)
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def fixed_rows(values: Mapping[str, float]) -> CovariateRows:
     """One row of pinned covariate values (evidence ``X = x`` without data)."""
     names = tuple(values)
-    return CovariateRows(names, np.array([[float(values[n]) for n in names]]), np.ones(1))
+    return CovariateRows(names, tuple(np.array([float(values[n])]) for n in names), np.ones(1))
 
 
 # ------------------------------------------------------------- sampling ----

@@ -42,8 +42,8 @@ def test_whole_counts_weigh_rows_like_repeated_rows():
 
 
 def test_evidence_selects_rows():
-    rows = CovariateRows(("Age", "Income"), np.array([[30.0, 1.0], [40.0, 2.0], [30.0, 3.0]]), np.ones(3))
-    assert rows.where("Age", "=", 30).values[:, 1].tolist() == [1.0, 3.0]
+    rows = CovariateRows(("Age", "Income"), (np.array([30.0, 40.0, 30.0]), np.array([1.0, 2.0, 3.0])), np.ones(3))
+    assert rows.where("Age", "=", 30).column("Income").tolist() == [1.0, 3.0]
     assert rows.where("Income", ">=", 2).where("Age", "!=", 40).n_rows == 1
     torch.manual_seed(3)
     drawn = rows.where("Age", "=", 30).resample(100)

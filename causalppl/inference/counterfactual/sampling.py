@@ -82,7 +82,7 @@ def with_covariates(params: Parameters, pool: CovariateRows | None, n: int, boot
     if pool is None:
         return params
     if pool.n_rows == 1 and not bootstrap:
-        values = {name: torch.tensor(float(pool.values[0, j])) for j, name in enumerate(pool.names)}
+        values = {name: torch.tensor(float(column[0])) for name, column in zip(pool.names, pool.columns)}
         return Parameters({**params.values, **values}, params.fixed, params.notes)
     drawn = pool.bootstrap(n) if bootstrap else pool.resample(n)
     note = f"covariates drawn from {pool.n_rows} data rows" + (" (Bayesian bootstrap)" if bootstrap else "")
