@@ -1,5 +1,7 @@
 """Every example and stdlib model checks; the examples answer what their comments say."""
 
+import os
+
 import pytest
 
 import causalppl as cp
@@ -59,9 +61,9 @@ def test_mediation_effects_match_closed_forms():
     assert answers["te"].estimate == pytest.approx(0.7, abs=1e-3)
 
 
-def test_nhefs_reproduces_the_published_standardized_effect():
+def test_nhefs_data_reproduce_the_published_standardization():
     """Hernan & Robins, What If, ch. 13: E[Y^1] = 5.2, E[Y^0] = 1.7, effect 3.5 kg (95% CI 2.6, 4.5), averaging
-    the outcome model over all 1629 people although 63 outcomes are missing."""
+    the outcome model over all 1629 people although 63 outcomes are missing (least squares on the shipped rows)."""
     import numpy as np
     import pandas as pd
 
@@ -81,6 +83,12 @@ def test_nhefs_reproduces_the_published_standardized_effect():
     coefficients = np.linalg.lstsq(design(observed, observed["qsmk"]), observed["wt82_71"], rcond=None)[0]
     standardized = [float((design(data, quit) @ coefficients).mean()) for quit in (1, 0)]
     assert standardized == pytest.approx([5.18, 1.66], abs=0.005)
+
+
+@pytest.mark.skipif(os.environ.get("CAUSALPPL_SLOW_TESTS") != "1", reason="about 20 minutes on two busy cores: "
+                                                                          "CAUSALPPL_SLOW_TESTS=1 runs it")
+def test_nhefs_model_reproduces_the_published_standardized_effect():
+    path = next(p for p in EXAMPLES if p.parent.name == "nhefs_missing")
     results = {r.name: r for r in cp.load(path).run(method="svi", guide="mvn", num_steps=3000, seed=1,
                                                        query_draws=300, units_per_draw=3000)}
     assert results["quit"].estimate == pytest.approx(5.18, abs=0.3)
