@@ -35,7 +35,7 @@ def read_dataset(path: Path, model: CausalModel, under: tuple[tuple[str, float |
     parquet = path.suffix.lower() in PARQUET_SUFFIXES
     try:
         header = _parquet_header(path) if parquet else _csv_header(path)
-        chunks = _parquet_chunks(path, header, wanted) if parquet else _csv_chunks(path, wanted)
+        chunks = _parquet_chunks(path, wanted) if parquet else _csv_chunks(path, wanted)
         with _progress(quiet, origin, path.stat().st_size) as advance:
             return chunked_dataset(_counted(chunks, advance), header, model, under, origin, span, missing)
     except (OSError, ValueError, pd.errors.ParserError, ImportError) as error:  # malformed files
@@ -81,7 +81,7 @@ def _parquet_header(path: Path) -> list[str]:
     return [str(name).strip() for name in pq.ParquetFile(path).schema_arrow.names]
 
 
-def _parquet_chunks(path: Path, header: list[str], wanted: set[str]) -> Iterator[tuple[pd.DataFrame, int]]:
+def _parquet_chunks(path: Path, wanted: set[str]) -> Iterator[tuple[pd.DataFrame, int]]:
     import pyarrow.parquet as pq
 
     source = pq.ParquetFile(path)

@@ -181,6 +181,11 @@ def test_the_generated_program_reads_covariates_from_data():
         model.pyro_model(n_units=3)
 
 
+def test_covariates_are_shaded_in_the_graph():
+    dot = cp.loads(KNOWN).to_dot()
+    assert '"Age" [style=filled' in dot and '"X" []' in dot
+
+
 def test_finite_roots_stay_learned_tables():
     model = cp.loads("model F { Z : bool\n Age : int\n X : bool <- Z }")
     assert type(model.ir.variable("Z").mechanism).__name__ == "NonparametricMechanism"

@@ -39,6 +39,7 @@ from causalppl.data.tensors import (
     observed_masks,
     stacked_columns,
 )
+from causalppl.diagnostics import spell_option
 from causalppl.inference.devices import running_on
 from causalppl.ir.mechanisms import (
     ConstantMechanism,
@@ -103,7 +104,7 @@ def _unsupported(variable: Variable) -> str:
     kind = variable.mechanism.family if isinstance(variable.mechanism, Parametric) else "its mechanism"
     return (f"'{variable.name}' ({kind}) has missing values and other variables read it: its missing cells can "
             "be neither summed out (it is not finite) nor sampled as continuous values; leave those rows out "
-            "(missing=drop) or give it a finite type or a continuous distribution")
+            f"({spell_option('missing', 'drop')}) or give it a finite type or a continuous distribution")
 
 
 def global_sites(model: CausalModel) -> tuple[str, ...]:
