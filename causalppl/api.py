@@ -21,11 +21,11 @@ import networkx as nx
 
 from causalppl.backends.numpyro_codegen import generate_numpyro
 from causalppl.backends.pyro_codegen import GeneratedProgram, generate
-from causalppl.data import DataCollection, read_table, to_dataset
+from causalppl.data import DataCollection, to_dataset
 from causalppl.diagnostics import CausalPPLError, Span, spell_option
 from causalppl.files import decode_source, read_source
 from causalppl.inference.budget import require_units_fit
-from causalppl.inference.messages import invalid_site
+from causalppl.inference.messages import covariate_without_data, invalid_site
 from causalppl.inference.options import Options, parse_options
 from causalppl.inference.results import Result
 from causalppl.ir import CausalModel
@@ -196,16 +196,25 @@ class Model:
         """A plain Pyro callable ``model(n_units=1, data=None, subsample_size=None)``."""
         return self.generated.load()
 
-    def sample(self, n: int = 1, seed: int | None = None) -> dict[str, torch.Tensor]:
-        """``n`` units forward-sampled from the model (parameters drawn once from their priors)."""
+    def sample(self, n: int = 1, seed: int | None = None, data: Any = None) -> dict[str, torch.Tensor]:
+        """``n`` units forward-sampled from the model (parameters drawn once from their priors).
+
+        Covariates (root ``int``/``real`` variables without a mechanism) are not generated: each unit takes
+        the covariates of a row of ``data`` (or of the file's data lines), drawn at random.
+        """
         from causalppl.backends.site_checks import InvalidSite
+        from causalppl.data.covariates import covariate_names, covariate_rows
         from causalppl.inference.estimate.montecarlo import forward_samples
 
         settings = parse_options({"samples": n, "seed": seed})
         where = Span.unknown("<sample>")
         require_units_fit(self.ir, settings.samples, where, "Model.sample")
+        names = covariate_names(self.ir)
+        rows = covariate_rows(self.ir, self.load_data(data)) if names else None
+        if names and rows is None:
+            raise self._with_model_source(covariate_without_data(self.ir.variable(names[0]).span, names[0]))
         try:
-            return forward_samples(self.ir, settings.samples, settings.seed)
+            return forward_samples(self.ir, settings.samples, settings.seed, rows)
         except InvalidSite as problem:
             raise self._with_model_source(invalid_site(problem, where)) from None
 
@@ -228,7 +237,7 @@ class Model:
         if isinstance(queries, (str, bytes)):
             raise TypeError("Model.run takes a list of query texts; for one query use Model.query(text)")
         specs = [self._check_query_text(t) for t in queries] if queries is not None else list(self.queries)
-        dataset = self.load_data(data)
+        dataset = self.load_data(data, missing=settings.missing, quiet=settings.quiet)
         return [self.answer(spec, data=dataset, options=settings) for spec in specs]
 
     def score(self, rows: Any, queries: str | Iterable[str], output: str | Path | None = None, data: Any = None,
@@ -268,6 +277,8 @@ class Model:
                 return summary
             path = resolve_path(rows)
             if output is None:
+                from causalppl.data.reading import read_table
+
                 frame = read_table(path, Span.unknown(str(path)))
                 return score_dataframe(self.ir, specs, frame, settings)[0]
             target = None if str(output) == "-" else Path(output)
@@ -280,7 +291,8 @@ class Model:
         from causalppl.inference.plan import plan_query
 
         spec = self._check_query_text(text)
-        settings = parse_options(options).with_context(data=self.load_data(data))
+        settings = parse_options(options)
+        settings = settings.with_context(data=self.load_data(data, missing=settings.missing, quiet=settings.quiet))
         try:
             return plan_query(self.ir, spec, settings)
         except CausalPPLError as error:
@@ -290,9 +302,11 @@ class Model:
         """Answer a checked query with validated options."""
         from causalppl.inference.plan import answer
 
-        dataset = data if isinstance(data, DataCollection) else self.load_data(data)
+        options = options or Options()
+        dataset = data if isinstance(data, DataCollection) else self.load_data(data, missing=options.missing,
+                                                                                 quiet=options.quiet)
         try:
-            return answer(self.ir, spec, (options or Options()).with_context(data=dataset))
+            return answer(self.ir, spec, options.with_context(data=dataset))
         except CausalPPLError as error:
             raise self._with_sources(error, spec) from None
 
@@ -374,35 +388,41 @@ class Model:
         return CausalPPLError(error.diagnostics, sources)
 
     # --------------------------------------------------------------- data ----
-    def load_data(self, data: Any = None) -> DataCollection | None:
-        """The data to learn from: ``data`` (DataFrame, path or list of them), else the file's data lines."""
+    def load_data(self, data: Any = None, missing: str = "model", quiet: bool = True) -> DataCollection | None:
+        """The data to learn from: ``data`` (DataFrame, path or list of them), else the file's data lines.
+
+        ``missing``: what to do with missing cells -- ``model`` (kept; the likelihood handles them), ``drop``
+        (complete rows only) or ``error``.  Files are read in chunks; ``quiet=False`` shows a progress bar.
+        """
+        missing = parse_options({"missing": missing}).missing
         if isinstance(data, DataCollection):
             return data
         if data is None:
-            return self._data_from_specs(self.data_specs) if self.data_specs else None
+            return self._data_from_specs(self.data_specs, missing, quiet) if self.data_specs else None
         items = data if isinstance(data, (list, tuple)) else [data]
-        return DataCollection(tuple(self._dataset(item) for item in items))
+        return DataCollection(tuple(self._dataset(item, missing, quiet) for item in items), missing)
 
-    def _dataset(self, item: Any):
+    def _dataset(self, item: Any, missing: str, quiet: bool):
         import pandas as pd
 
         if isinstance(item, pd.DataFrame):
-            return to_dataset(item, self.ir, (), "<DataFrame>", Span.unknown("<DataFrame>"))
+            return to_dataset(item, self.ir, (), "<DataFrame>", Span.unknown("<DataFrame>"), missing)
         if not isinstance(item, (str, os.PathLike)):
             raise TypeError(f"data must be a pandas DataFrame, a file path, or a list of them, "
                             f"not {type(item).__name__}")
         spec = DataSpec(Path(item), (), Span.unknown(str(item)))
-        return self._data_from_specs((spec,)).blocks[0]
+        return self._data_from_specs((spec,), missing, quiet).blocks[0]
 
-    def _data_from_specs(self, specs: tuple[DataSpec, ...]) -> DataCollection:
+    def _data_from_specs(self, specs: tuple[DataSpec, ...], missing: str, quiet: bool) -> DataCollection:
+        from causalppl.data.reading import read_dataset  # pandas: only when there are data
+
         blocks = []
         for spec in specs:
             try:
-                frame = read_table(spec.path, spec.span)
-                blocks.append(to_dataset(frame, self.ir, spec.under, spec.path.name, spec.span))
+                blocks.append(read_dataset(spec.path, self.ir, spec.under, spec.path.name, spec.span, missing, quiet))
             except CausalPPLError as error:
                 raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
-        return DataCollection(tuple(blocks))
+        return DataCollection(tuple(blocks), missing)
 
     # ------------------------------------------------------------ display ----
     def to_dot(self, intervened: Iterable[str] = ()) -> str:

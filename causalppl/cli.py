@@ -275,6 +275,9 @@ def _add_run(commands) -> None:
                           "and why not the others")
     run.add_argument("--save-trace", metavar="FILE.nc", help="save MCMC/SVI draws as arviz InferenceData (NetCDF)")
     run.add_argument("--plot", metavar="FILE.png", help="plot the posterior of each query")
+    run.add_argument("--missing", metavar="MODE",
+                     help="missing values: model (default; handled by the likelihood), drop (complete rows only) "
+                          "or error")
     run.add_argument("--chains", metavar="N", help="NUTS: number of chains (default 4)")
     run.add_argument("--warmup", metavar="N", help="NUTS: warm-up iterations per chain")
     run.add_argument("--draws", metavar="N", help="NUTS: posterior draws per chain")
@@ -326,7 +329,7 @@ def _add_scale_flags(parser) -> None:
 
 _INFERENCE_FLAGS = {"chains": "num_chains", "warmup": "num_warmup", "draws": "num_samples", "steps": "num_steps",
                     "estimator": "estimator", "time_limit": "time_limit",
-                    "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot"}
+                    "jit": "jit_compile", "save_trace": "save_trace", "plot": "plot", "missing": "missing"}
 _SCALE_FLAGS = {"workers": "workers", "ray": "ray_address", "chunk_size": "chunk_size",
                 "draws_per_row": "draws_per_row"}
 

@@ -92,9 +92,10 @@ class CausalPPLWarning(UserWarning):
     :mod:`warnings` module).
     """
 
-    def __init__(self, diagnostic: Diagnostic, source: str | None = None) -> None:
-        self.diagnostic = diagnostic
-        super().__init__(render(diagnostic, source))
+    def __init__(self, diagnostic: Diagnostic | str, source: str | None = None) -> None:
+        # A str: the rendered text alone, as when a warning is rebuilt in another process (pytest-xdist).
+        self.diagnostic = diagnostic if isinstance(diagnostic, Diagnostic) else None
+        super().__init__(diagnostic if isinstance(diagnostic, str) else render(diagnostic, source))
 
 
 def render(diagnostic: Diagnostic, source: str | None) -> str:

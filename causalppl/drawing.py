@@ -1,7 +1,8 @@
 """Drawing the causal graph: DOT text always, SVG/PNG/PDF through Graphviz when installed.
 
 Observed variables are ellipses, latent ones dashed, intervened ones boxes
-labelled with their value; ``<->`` arcs are dashed and bidirected.
+labelled with their value, covariates (conditioned on, read from the data)
+shaded; ``<->`` arcs are dashed and bidirected.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from causalppl.ir.mechanisms import ConstantMechanism
+from causalppl.ir.mechanisms import ConstantMechanism, Covariate
 from causalppl.ir.model import CausalModel
 
 RENDERED_FORMATS = ("svg", "png", "pdf")
@@ -45,6 +46,8 @@ def _node_style(model: CausalModel, name: str, highlight: tuple[str, ...]) -> st
         return f'shape=box, style=bold, label="do({name} = {value})"'
     if variable.kind == "latent":
         return "style=dashed"
+    if isinstance(variable.mechanism, Covariate):
+        return 'style=filled, fillcolor="#dddddd"'  # conditioned on, as plate notation shades observed nodes
     if name in highlight:
         return "style=bold"
     return ""

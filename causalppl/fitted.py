@@ -32,7 +32,7 @@ class FittedModel:
         ``method``: "nuts", "svi", or "auto" (exact conjugate updates where the model has them, else NUTS).
         """
         settings = parse_options(dict(options, method=method))
-        dataset = model.load_data(data)
+        dataset = model.load_data(data, missing=settings.missing, quiet=settings.quiet)
         try:
             posterior = fit_posterior(model.ir, settings.with_context(data=dataset))
         except CausalPPLError as error:

@@ -55,10 +55,22 @@ def print_results(model_name: str, results: list[Result], console: Console, expl
                           highlight=False)
     for result in results:
         label = escape(result.name or result.text)
+        missing = _missing_cells(result)
+        if missing:
+            console.print(f"[cyan]note[/cyan] ({label}): {escape(missing)}", highlight=False)
         for note in result.notes:
             console.print(f"[cyan]note[/cyan] ({label}): {escape(note)}", highlight=False)
         for warning in _warnings(result):
             console.print(f"[yellow]warning[/yellow] ({label}): {warning}", highlight=False)
+
+
+def _missing_cells(result: Result) -> str | None:
+    """``missing cells: X 12, Y 3 (missing=model)`` from the result's diagnostics."""
+    cells = (result.diagnostics or {}).get("missing_cells")
+    if not cells:
+        return None
+    counts = ", ".join(f"{name} {count}" for name, count in cells.items())
+    return f"missing cells: {counts} (missing={(result.diagnostics or {}).get('missing', 'model')})"
 
 
 def _query_cell(result: Result) -> str:

@@ -34,7 +34,10 @@ LOCAL_IMPORT_ALLOWLIST = {
     ("causalppl.api", "causalppl.inference.checking"),  # statistical tests only when checking against data
     ("causalppl.api", "causalppl.backends.site_checks"),  # torch and pyro: Model.sample only
     ("causalppl.backends.pyro_codegen", "causalppl.backends.site_checks"),  # compiling, not generating source
-    ("causalppl.api", "causalppl.data.rows"),  # pandas and pyarrow only when scoring rows
+    ("causalppl.api", "causalppl.data.rows"),
+    ("causalppl.api", "causalppl.data.reading"),  # pandas and rich: only when a model has data
+    ("causalppl.api", "causalppl.data.covariates"),  # torch: Model.sample only
+    ("causalppl.data", "causalppl.data.reading"),  # read_dataset on first use (module __getattr__)  # pandas and pyarrow only when scoring rows
     ("causalppl.api", "causalppl.inference.scale.score"),
     ("causalppl.cli", "causalppl.reporting"),
     ("causalppl.cli", "causalppl.drawing"),

@@ -92,7 +92,7 @@ def compiled_network(model: CausalModel, max_bytes: int = DEFAULT_MAX_BYTES) -> 
             return cached[1]
     compiled = _compile(model, max_bytes)
     with _lock:
-        _compiled[key] = (weakref.ref(model, lambda _, key=key: _compiled.pop(key, None)), compiled)
+        _compiled[key] = (weakref.ref(model, lambda _, key=key, table=_compiled: table.pop(key, None)), compiled)
     return compiled
 
 

@@ -100,7 +100,7 @@ def _table_factor(variable: Variable) -> Factor:
     if cached is not None and cached[0]() is mechanism and cached[1].variables[-1] == variable.name:
         return cached[1]
     factor = variable_factor(None, variable, {})
-    _TABLE_FACTORS[key] = (weakref.ref(mechanism, lambda _, key=key: _TABLE_FACTORS.pop(key, None)), factor)
+    _TABLE_FACTORS[key] = (weakref.ref(mechanism, lambda _, key=key, table=_TABLE_FACTORS: table.pop(key, None)), factor)
     return factor
 
 

@@ -163,6 +163,23 @@ def column(data: Mapping | None, name: str, units=None):
     return values if units is None or units.shape[0] == values.shape[0] else values[units]
 
 
+OBSERVED = "observed:"  # as in the Pyro runtime: data[OBSERVED + name] marks observed cells
+
+
+def covariate(data: Mapping | None, name: str, units=None):
+    """The values of the covariate ``name`` (read from the data, never generated)."""
+    values = column(data, name, units)
+    if values is None:
+        raise ValueError(f"'{name}' is a covariate (a root variable with no mechanism): its values come from "
+                         f"the data; pass them as data[\"{name}\"], one per unit")
+    return tensor(values)
+
+
+def observed(data: Mapping | None, name: str, units=None):
+    """The mask of observed cells of ``name`` (NumPyro's ``obs_mask``), or None when none is missing."""
+    return column(data, OBSERVED + name, units)
+
+
 @contextlib.contextmanager
 def row_weights(data: Mapping | None, units) -> Iterator[None]:
     """Weight each unit's log-density by its ``count`` column, when the data has one."""

@@ -4,7 +4,11 @@ The generated module defines ``model(n_units=1, data=None, subsample_size=None)`
 parameters are sampled once, outside the ``units`` plate; every variable is a
 ``pyro.sample`` (or ``pyro.deterministic``) site inside it.  Nonparametric
 mechanisms become Dirichlet(1) conditional tables; a ``<->`` arc between
-finite nonparametric variables becomes a shared latent class.  Tables and
+finite nonparametric variables becomes a shared latent class.  A covariate
+(a root ``int``/``real`` variable without a mechanism) is read from
+``data``, never generated.  The likelihood of data with missing cells asks
+for a variant (``masked``) whose named sites observe through the PPL's
+``obs_mask``, so that their missing cells are summed out.  Tables and
 parameters fixed to constants are module constants, built once per load.
 
 The same writer emits the NumPyro program (:data:`NUMPYRO`, shown by
@@ -25,6 +29,7 @@ from causalppl.backends.symbols import Symbols, quoted, site_names
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import (
     ConstantMechanism,
+    Covariate,
     Deterministic,
     NonparametricMechanism,
     Parametric,
@@ -70,7 +75,8 @@ class GeneratedProgram:
         return namespace["model"]
 
 
-def compiled_program(model: CausalModel, data_only: frozenset[str] = frozenset()) -> Callable:
+def compiled_program(model: CausalModel, data_only: frozenset[str] = frozenset(),
+                     masked: frozenset[str] = frozenset()) -> Callable:
     """The model's generated ``model`` function, compiled once per model (and default device and dtype: its
     module constants are created when it loads).
 
@@ -80,24 +86,27 @@ def compiled_program(model: CausalModel, data_only: frozenset[str] = frozenset()
     """
     import torch  # not at module level: `causalppl compile` generates source without loading torch
 
-    return _compiled(model, str(torch.get_default_device()), torch.get_default_dtype(), frozenset(data_only))
+    return _compiled(model, str(torch.get_default_device()), torch.get_default_dtype(), frozenset(data_only),
+                     frozenset(masked))
 
 
 @lru_cache(maxsize=128)
-def _compiled(model: CausalModel, device: str, dtype: torch.dtype, data_only: frozenset[str]) -> Callable:
+def _compiled(model: CausalModel, device: str, dtype: torch.dtype, data_only: frozenset[str],
+              masked: frozenset[str]) -> Callable:
     from causalppl.backends.site_checks import checked_program  # torch and pyro: not for `causalppl compile`
 
-    return checked_program(generate(model, data_only=data_only).load(), model)
+    return checked_program(generate(model, data_only=data_only, masked=masked).load(), model)
 
 
-def generate(model: CausalModel, dialect: Dialect = PYRO, data_only: frozenset[str] = frozenset()) -> GeneratedProgram:
+def generate(model: CausalModel, dialect: Dialect = PYRO, data_only: frozenset[str] = frozenset(),
+             masked: frozenset[str] = frozenset()) -> GeneratedProgram:
     """The program of ``model`` in ``dialect``.
 
     Variables in ``data_only`` (observed ones) are read from ``data`` without a site and, when nonparametric,
     without their Dirichlet table: the likelihood program of a sampler that leaves their factors -- constant,
     or updated exactly beside it -- out of its density.
     """
-    writer = _Writer(model, dialect, frozenset(data_only))
+    writer = _Writer(model, dialect, frozenset(data_only), frozenset(masked))
     function = "\n".join(writer.model_function())
     preamble = "\n".join(writer.header() + writer.constants).rstrip("\n")
     return GeneratedProgram(f"{preamble}\n\n\n{function}\n", model.name)
@@ -109,10 +118,12 @@ def generate(model: CausalModel, dialect: Dialect = PYRO, data_only: frozenset[s
 class _Writer:
     """One program: its symbols, its module constants and the lines of ``model``."""
 
-    def __init__(self, model: CausalModel, dialect: Dialect, data_only: frozenset[str] = frozenset()) -> None:
+    def __init__(self, model: CausalModel, dialect: Dialect, data_only: frozenset[str] = frozenset(),
+                 masked: frozenset[str] = frozenset()) -> None:
         self.model = model
         self.dialect = dialect
         self.data_only = data_only
+        self.masked = masked  # observed variables with missing cells: their sites take obs_mask
         self.symbols = Symbols.of(model)
         self.sites = site_names(model)
         self.expressions = ExpressionWriter(self._local, self.symbols.temporary)
@@ -262,8 +273,13 @@ class _Writer:
         model, ppl = self.model, self.dialect.ppl
         name, site = self._local(variable.name), quoted(variable.name)
         observed = "" if variable.kind == "latent" else f", obs=rt.column(data, {site}, units)"
+        if observed and variable.name in self.masked:
+            observed += f", obs_mask=rt.observed(data, {site}, units)"
         mechanism = variable.mechanism
         lines: list[str] = []
+        if isinstance(mechanism, Covariate):
+            return [f"# {variable.name}: a covariate, conditioned on: read from the data, never generated.",
+                    f"{name} = rt.covariate(data, {site}, units)"]
         if variable.name in self.data_only:
             return [f"{name} = rt.column(data, {site}, units)  # observed; its factor is left out of this density"]
         if isinstance(mechanism, ConstantMechanism):

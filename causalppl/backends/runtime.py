@@ -159,6 +159,28 @@ def column(data: Mapping[str, torch.Tensor] | None, name: str, units: torch.Tens
     return values if units is None or len(units) == len(values) else values[units]
 
 
+#: ``data[OBSERVED + name]`` marks the observed cells of ``name`` (True) when some are missing.
+OBSERVED = "observed:"
+
+
+class MissingCovariate(ValueError):
+    """A covariate's values were not passed in ``data``."""
+
+
+def covariate(data: Mapping[str, torch.Tensor] | None, name: str, units: torch.Tensor | None = None) -> torch.Tensor:
+    """The values of the covariate ``name`` for these units: covariates are read, never generated."""
+    values = column(data, name, units)
+    if values is None:
+        raise MissingCovariate(f"'{name}' is a covariate (a root variable with no mechanism): its values come from "
+                               f"the data; pass them as data[\"{name}\"], one per unit")
+    return tensor(values)
+
+
+def observed(data: Mapping[str, torch.Tensor] | None, name: str, units: torch.Tensor | None = None):
+    """The mask of observed cells of ``name`` (Pyro's ``obs_mask``), or None when none is missing."""
+    return column(data, OBSERVED + name, units)
+
+
 @contextlib.contextmanager
 def row_weights(data: Mapping[str, torch.Tensor] | None, units: torch.Tensor | None) -> Iterator[None]:
     """Weight each unit's log-density by its ``count`` column, when the data has one."""

@@ -22,6 +22,7 @@ from causalppl.ir.families import Noise
 from causalppl.ir.mechanisms import (
     ConstantMechanism,
     Coupled,
+    Covariate,
     Deterministic,
     NoiseSource,
     TableMechanism,
@@ -81,6 +82,8 @@ def value_of(variable: Variable, env: Env, n: int) -> torch.Tensor:
         return _batch(rt.tensor(evaluate(mechanism.expr, env)), n)
     if isinstance(mechanism, Coupled):
         return _batch(forward(mechanism, inputs(mechanism, env), env[mechanism.site]), n)
+    if isinstance(mechanism, Covariate) and variable.name in env:  # read from the data rows, like a parameter
+        return _batch(rt.tensor(env[variable.name]), n)
     raise TypeError(f"'{variable.name}' is not a structural equation")
 
 

@@ -112,11 +112,14 @@ def check_fixed_column(values: np.ndarray, name: str, fixed: float, label: str, 
 # ----------------------------------------------------------------- support ----
 
 
-def check_support(values: np.ndarray, variable: Variable, origin: str, span: Span, first_row: int = 1) -> None:
-    """Values of a real or int column that the variable's mechanism cannot produce."""
+def check_support(values: np.ndarray, variable: Variable, origin: str, span: Span, first_row: int = 1,
+                  skip: np.ndarray | None = None) -> None:
+    """Values of a real or int column that the variable's mechanism cannot produce (``skip``: missing cells)."""
     if variable.domain.is_finite:
         return
-    row = first_bad(values, np.isfinite)
+    if skip is not None:
+        values = np.where(skip, np.nan, values)
+    row = first_bad(values, np.isfinite if skip is None else lambda v: np.isfinite(v) | skip)
     if row is not None:
         raise _error(span, f"{origin}, row {row + first_row}, column '{variable.name}': "
                            f"{_number(values[row])} is not a finite number",
@@ -125,7 +128,7 @@ def check_support(values: np.ndarray, variable: Variable, origin: str, span: Spa
     if rule is None:
         return
     test, words = rule
-    row = first_bad(values, test)
+    row = first_bad(values, test if skip is None else lambda v: test(v) | skip)
     if row is not None:
         family = variable.mechanism.family
         raise _error(span, f"{origin}, row {row + first_row}, column '{variable.name}': "

@@ -1,39 +1,54 @@
-"""Reading data for a model: CSV/Parquet or a DataFrame → validated columns.
+"""Data for a model: rows from a DataFrame or a file → one validated block of columns.
 
 Columns are named after model variables; a ``count`` column weights its
 row.  Finite variables accept level names or positions; every problem (a
-missing file or column, an unknown level, a wrong type, a missing value) is
-an error naming the file, column and row.
+missing file or column, an unknown level, a wrong type) is an error naming
+the file, column and row.  Files are read in chunks (see
+:mod:`causalppl.data.reading`), so only the model's columns, as numbers,
+are ever held in memory.
+
+Missing cells (empty, ``NA``, ``NaN``) are handled by the ``missing`` setting:
+
+- ``model`` (default): kept, with a mask per column; the likelihood handles
+  them (see docs/inference.md).  Rows whose *covariate* is missing (a root
+  ``X : real`` with no mechanism, whose distribution is not modelled) and
+  rows of an experiment whose intervened variable is missing are left out,
+  and the block says how many and why;
+- ``drop``: every row with a missing cell in an observed variable's column
+  is left out (complete cases);
+- ``error``: the first missing cell is an error naming its file, column and row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 
-from causalppl.data.checks import check_columns, check_counts, check_fixed_column, check_support
-from causalppl.diagnostics import CausalPPLError, Diagnostic, Span, shown_value
-from causalppl.files import require_regular_file
+from causalppl.data.checks import check_columns, check_fixed_column
+from causalppl.data.columns import COUNT_COLUMN, convert_column, data_error, weight_column
+from causalppl.diagnostics import Span, spell_option
+from causalppl.ir.mechanisms import Covariate
 from causalppl.ir.model import CausalModel, Variable
-from causalppl.ir.types import Domain
 
 if TYPE_CHECKING:  # pandas is imported where rows are read: checking a model without data never loads it
     import pandas as pd
 
-COUNT_COLUMN = "count"
+MISSING_MODES = ("model", "drop", "error")
 
 
 @dataclass(frozen=True)
 class Dataset:
     """One block of rows: observational (``under`` empty) or from an experiment."""
 
-    columns: dict[str, np.ndarray]  # level positions (int64) for finite variables, float64 otherwise
+    columns: dict[str, np.ndarray]  # level positions (int64) for finite variables, float64 otherwise; 0 where missing
     weights: np.ndarray  # per-row weight (the count column, else ones)
     under: tuple[tuple[str, float | None], ...]
     origin: str
+    missing: dict[str, np.ndarray] = field(default_factory=dict)  # column → mask of missing cells (only if any)
+    missing_cells: dict[str, int] = field(default_factory=dict)  # column → missing cells as read (before leaving out)
+    left_out: tuple[tuple[int, str], ...] = ()  # (rows, why) left out while loading
 
     @property
     def n_rows(self) -> int:
@@ -47,10 +62,25 @@ class Dataset:
     def intervened(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.under)
 
+    def complete(self, names: Iterable[str]) -> np.ndarray | None:
+        """Mask of the rows with every named column observed (None when they all are)."""
+        masks = [self.missing[name] for name in names if name in self.missing]
+        if not masks:
+            return None
+        return ~np.logical_or.reduce(masks)
+
+    def rows(self, keep: np.ndarray) -> "Dataset":
+        """The block cut to the rows where ``keep`` is True (the left-out count is not changed)."""
+        columns = {name: values[keep] for name, values in self.columns.items()}
+        missing = {name: mask[keep] for name, mask in self.missing.items() if mask[keep].any()}
+        return Dataset(columns, self.weights[keep], self.under, self.origin, missing, self.missing_cells,
+                       self.left_out)
+
 
 @dataclass(frozen=True)
 class DataCollection:
     blocks: tuple[Dataset, ...]
+    missing_mode: str = "model"
 
     @property
     def observational(self) -> tuple[Dataset, ...]:
@@ -64,54 +94,142 @@ class DataCollection:
     def n_rows(self) -> int:
         return sum(block.n_rows for block in self.blocks)
 
+    @property
+    def missing_cells(self) -> dict[str, int]:
+        """Missing cells per column over all blocks, as read (columns with none are left out)."""
+        counts: dict[str, int] = {}
+        for block in self.blocks:
+            for name, count in block.missing_cells.items():
+                counts[name] = counts.get(name, 0) + count
+        return {name: count for name, count in counts.items() if count}
 
-def read_table(path: Path, span: Span) -> pd.DataFrame:
-    import pandas as pd
+    @property
+    def has_missing(self) -> bool:
+        """Some kept row has a missing cell."""
+        return any(block.missing for block in self.blocks)
 
-    if not path.exists():
-        raise _error(span, f"data file '{path}' does not exist", "paths in a data line are relative to the .scm file")
-    require_regular_file(path, "data file", span)
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        frame = pd.read_csv(path, skipinitialspace=True, encoding="utf-8-sig")
-        # read_csv renames a repeated column 'A' to 'A.1': check the names as written
-        frame.attrs["header"] = pd.read_csv(path, nrows=1, header=None, dtype=str, encoding="utf-8-sig",
-                                            skipinitialspace=True, keep_default_na=False).iloc[0].tolist()
-        return frame
-    except Exception as error:  # pandas raises many kinds for malformed files
-        raise _error(span, f"cannot read data file '{path}': {first_line(error)}",
-                     "use CSV with a header row, or Parquet") from None
+    @property
+    def left_out(self) -> tuple[str, ...]:
+        """What loading left out, one sentence per block and reason."""
+        return tuple(f"{block.origin}: {rows} row{'s' * (rows != 1)} left out ({why})"
+                     for block in self.blocks for rows, why in block.left_out if rows)
 
 
 def to_dataset(frame: pd.DataFrame, model: CausalModel, under: tuple[tuple[str, float | None], ...],
-               origin: str, span: Span) -> Dataset:
+               origin: str, span: Span, missing: str = "model") -> Dataset:
+    """A DataFrame as one block of rows."""
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame or a file path, not {type(frame).__name__}")
     if isinstance(frame.columns, pd.MultiIndex):
-        raise _error(span, f"{origin}: the columns are a MultiIndex; name each column after one model variable",
-                     "flatten them first, e.g. frame.columns = ['_'.join(map(str, c)) for c in frame.columns]")
+        raise data_error(span, f"{origin}: the columns are a MultiIndex; name each column after one model variable",
+                         "flatten them first, e.g. frame.columns = ['_'.join(map(str, c)) for c in frame.columns]")
     check_columns(frame.attrs.get("header") or list(frame.columns), model, origin, span)
-    frame = frame.rename(columns=lambda c: str(c).strip())
-    fixed = {name: value for name, value in under if value is not None}
-    columns: dict[str, np.ndarray] = {}
-    for variable in model.observables:
-        if variable.name in fixed:
-            if variable.name in frame.columns:  # the file also records it: it must agree with the data line
-                recorded = _column(frame[variable.name], variable, origin, span)
-                check_fixed_column(recorded, variable.name, fixed[variable.name],
-                                   _label(variable, fixed[variable.name]), origin, span)
-            dtype = np.int64 if variable.domain.is_finite else np.float64  # level positions are integers
-            columns[variable.name] = np.full(len(frame), fixed[variable.name], dtype=dtype)
-            continue
-        if variable.name not in frame.columns:
-            raise _error(span, f"{origin}: no column '{variable.name}' for the observed variable '{variable.name}'",
-                         f"add the column, or declare it 'latent {variable.name} ...' if it is never measured")
-        columns[variable.name] = _column(frame[variable.name], variable, origin, span)
-    weights = _weights(frame, origin, span)
-    return Dataset(columns, weights, under, origin)
+    builder = BlockBuilder(model, under, origin, span, missing)
+    builder.require_columns([str(c).strip() for c in frame.columns])
+    builder.add(frame)
+    return builder.finish()
+
+
+def chunked_dataset(chunks: Iterator[pd.DataFrame], header: list[str], model: CausalModel,
+                    under: tuple[tuple[str, float | None], ...], origin: str, span: Span,
+                    missing: str = "model") -> Dataset:
+    """One block from DataFrame chunks read one after another (only the model's columns are kept)."""
+    check_columns(header, model, origin, span)
+    builder = BlockBuilder(model, under, origin, span, missing)
+    builder.require_columns([str(c).strip() for c in header])
+    for chunk in chunks:
+        builder.add(chunk)
+    return builder.finish()
+
+
+def wanted_columns(model: CausalModel) -> set[str]:
+    """The columns a data file is read for: the observed variables and ``count``."""
+    return {v.name for v in model.observables} | {COUNT_COLUMN}
+
+
+class BlockBuilder:
+    """Validates chunks of rows into numeric columns and applies the ``missing`` setting at the end."""
+
+    def __init__(self, model: CausalModel, under: tuple[tuple[str, float | None], ...], origin: str, span: Span,
+                 missing: str) -> None:
+        if missing not in MISSING_MODES:
+            raise ValueError(f"missing must be one of {', '.join(MISSING_MODES)}")
+        self.model, self.under, self.origin, self.span, self.mode = model, under, origin, span, missing
+        self.fixed = {name: value for name, value in under if value is not None}
+        self.read = [v for v in model.observables if v.name not in self.fixed]
+        self.parts: dict[str, list[np.ndarray]] = {v.name: [] for v in self.read}
+        self.missing_parts: dict[str, list[np.ndarray]] = {v.name: [] for v in self.read}
+        self.weight_parts: list[np.ndarray] = []
+        self.rows = 0
+        self.weighted = False
+
+    def require_columns(self, header: list[str]) -> None:
+        present = set(header)
+        for variable in self.read:
+            if variable.name not in present:
+                raise data_error(self.span, f"{self.origin}: no column '{variable.name}' for the observed variable "
+                                            f"'{variable.name}'", f"add the column, or declare it 'latent "
+                                                                  f"{variable.name} ...' if it is never measured")
+        self.weighted = COUNT_COLUMN in present
+
+    def add(self, frame: pd.DataFrame) -> None:
+        frame = frame.rename(columns=lambda c: str(c).strip())
+        for name, value in self.fixed.items():  # the file also records it: it must agree with the data line
+            if name in frame.columns:
+                variable = self.model.variable(name)
+                recorded, absent = convert_column(frame[name], variable, self.origin, self.span, self.rows)
+                if absent is not None:
+                    recorded = np.where(absent, value, recorded)
+                check_fixed_column(recorded, name, value, _label(variable, value), self.origin, self.span,
+                                   self.rows + 1)
+        for variable in self.read:
+            values, missing = convert_column(frame[variable.name], variable, self.origin, self.span, self.rows)
+            if missing is not None and self.mode == "error":
+                row = self.rows + int(np.argmax(missing)) + 1
+                raise data_error(self.span, f"{self.origin}, row {row}, column '{variable.name}': missing value",
+                                 f"use {spell_option('missing', 'model')} (the likelihood handles missing values) "
+                                 f"or {spell_option('missing', 'drop')} (complete rows only)")
+            self.parts[variable.name].append(values)
+            self.missing_parts[variable.name].append(missing if missing is not None else np.zeros(len(frame), bool))
+        if self.weighted:
+            self.weight_parts.append(weight_column(frame[COUNT_COLUMN], self.origin, self.span, self.rows))
+        self.rows += len(frame)
+
+    def finish(self) -> Dataset:
+        columns = {name: _joined(parts, np.int64 if self.model.variable(name).domain.is_finite else np.float64)
+                   for name, parts in self.parts.items()}
+        for name, value in self.fixed.items():  # level positions are integers
+            columns[name] = np.full(self.rows, value, np.int64 if self.model.variable(name).domain.is_finite else np.float64)
+        missing = {name: _joined(parts, bool) for name, parts in self.missing_parts.items()}
+        missing = {name: mask for name, mask in missing.items() if mask.any()}
+        weights = _joined(self.weight_parts, np.float64) if self.weighted else np.ones(self.rows)
+        counts = {name: int(mask.sum()) for name, mask in missing.items()}
+        block = Dataset(columns, weights, self.under, self.origin, missing, counts)
+        return self._leave_out(block)
+
+    def _leave_out(self, block: Dataset) -> Dataset:
+        reasons: list[tuple[int, str]] = []
+        if self.mode == "drop":
+            keep = block.complete(block.missing)
+            if keep is not None:
+                reasons.append((int((~keep).sum()), "a missing value; missing=drop keeps complete rows only"))
+                block = block.rows(keep)
+        covariates = [v.name for v in self.model.observables if isinstance(v.mechanism, Covariate)]
+        keep = block.complete(covariates)
+        if keep is not None:
+            names = ", ".join(f"'{n}'" for n in covariates if n in block.missing)
+            reasons.append((int((~keep).sum()), f"the covariate {names} is missing: a covariate's distribution is "
+                                                "not modelled, so its missing values cannot be imputed; give it a "
+                                                "distribution (e.g. ~ Normal(m, s)) to impute them"))
+            block = block.rows(keep)
+        keep = block.complete(block.intervened)
+        if keep is not None:
+            reasons.append((int((~keep).sum()), "the value the experiment set is missing"))
+            block = block.rows(keep)
+        return Dataset(block.columns, block.weights, block.under, block.origin, block.missing, block.missing_cells,
+                       tuple(reasons))
 
 
 def _label(variable: Variable, value: float) -> str:
@@ -120,85 +238,13 @@ def _label(variable: Variable, value: float) -> str:
     return f"{value:g}"
 
 
-def _column(series: pd.Series, variable: Variable, origin: str, span: Span) -> np.ndarray:
-    import pandas as pd
-
-    if pd.api.types.is_complex_dtype(series.dtype):
-        raise _error(span, f"{origin}, column '{variable.name}': complex numbers are not values of "
-                           f"'{variable.name}' ({variable.domain.describe()})")
-    missing = series.isna().to_numpy()
-    if missing.any():
-        row = int(np.argmax(missing)) + 1
-        raise _error(span, f"{origin}, row {row}, column '{variable.name}': missing value",
-                     "remove incomplete rows or declare the variable latent")
-    if variable.domain.is_finite:
-        return _finite_column(series, variable.domain, variable.name, origin, span)
-    return _numeric_column(series, variable, origin, span)
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    if len(parts) == 1:
+        return np.asarray(parts[0], dtype=dtype)
+    return np.concatenate(parts).astype(dtype, copy=False)
 
 
-def _finite_column(series: pd.Series, domain: Domain, name: str, origin: str, span: Span) -> np.ndarray:
-    import pandas as pd
-
-    positions = np.empty(len(series), dtype=np.int64)
-    for row, value in enumerate(series.tolist()):
-        position = _level_position(domain, value)
-        if position is None:
-            raise _error(span, f"{origin}, row {row + 1}, column '{name}': {shown_value(value)} is not a value of "
-                               f"'{name}' ({domain.describe()})",
-                         "levels may be written by name or by position (0, 1, ...)")
-        positions[row] = position
-    return positions
-
-
-def _level_position(domain: Domain, value: Any) -> int | None:
-    if isinstance(value, (bool, np.bool_)):
-        return int(value) if domain.kind == "bool" else None
-    if isinstance(value, (complex, np.complexfloating)):
-        return None
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return domain.accepts_number(float(value)) if np.isfinite(value) else None
-    text = str(value).strip()
-    position = domain.position(text) if domain.kind == "levels" else domain.position(text.lower())
-    if position is None:
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-        return domain.accepts_number(number) if np.isfinite(number) else None
-    return position
-
-
-def _numeric_column(series: pd.Series, variable: Variable, origin: str, span: Span) -> np.ndarray:
-    import pandas as pd
-
-    numbers = pd.to_numeric(series, errors="coerce")
-    bad = numbers.isna().to_numpy()
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise _error(span, f"{origin}, row {row + 1}, column '{variable.name}': {shown_value(series.iloc[row])} is "
-                           f"not a number ('{variable.name}' is {variable.domain.describe()})")
-    values = numbers.to_numpy(dtype=np.float64)
-    check_support(values, variable, origin, span)
-    if variable.domain.kind == "int" and not np.all(np.isclose(values, np.round(values))):
-        row = int(np.argmax(~np.isclose(values, np.round(values))))
-        raise _error(span, f"{origin}, row {row + 1}, column '{variable.name}': {values[row]!r} is not a whole "
-                           f"number ('{variable.name}' is int)")
-    return values
-
-
-def _weights(frame: pd.DataFrame, origin: str, span: Span) -> np.ndarray:
-    import pandas as pd
-
-    if COUNT_COLUMN not in frame.columns:
-        return np.ones(len(frame))
-    counts = pd.to_numeric(frame[COUNT_COLUMN], errors="coerce").to_numpy(dtype=np.float64)
-    check_counts(counts, origin, span)
-    return counts
-
-
-def first_line(error: Exception) -> str:
-    return shown_value(next(iter(str(error).splitlines()), ""), 200)[1:-1]
-
-
-def _error(span: Span, message: str, hint: str | None = None) -> CausalPPLError:
-    return CausalPPLError([Diagnostic(span, message, "error", hint)])
+__all__ = ["Dataset", "DataCollection", "BlockBuilder", "to_dataset", "chunked_dataset", "wanted_columns",
+           "MISSING_MODES", "COUNT_COLUMN"]

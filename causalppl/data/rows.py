@@ -26,7 +26,7 @@ from typing import Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from causalppl.data.loading import _level_position
+from causalppl.data.columns import level_position as _level_position
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
 from causalppl.ir.types import Domain
 

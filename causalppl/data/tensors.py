@@ -7,7 +7,8 @@ and every other family.  Blocks are stacked into one set of columns; the
 ``count`` column is present only when some row weighs other than 1.  Rows
 of ``under do(...)`` blocks are described by :class:`ExperimentRows`: which
 rows generate each intervened variable (elsewhere its recorded value is
-simply set).
+simply set).  Missing cells travel as masks of *observed* cells
+(:func:`observed_masks`); the value stored in a missing cell is 0.
 """
 
 from __future__ import annotations
@@ -59,6 +60,19 @@ def stacked_columns(data: DataCollection, model: CausalModel,
     return columns
 
 
+def observed_masks(data: DataCollection, model: CausalModel, names: tuple[str, ...] | None = None,
+                   device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
+    """For each observed variable with a missing cell somewhere (or each of ``names``), True where observed."""
+    wanted = names if names is not None else tuple(
+        v.name for v in model.observables if any(v.name in block.missing for block in data.blocks))
+    masks = {}
+    for name in wanted:
+        observed = np.concatenate([~block.missing[name] if name in block.missing else np.ones(block.n_rows, bool)
+                                   for block in data.blocks])
+        masks[name] = torch.as_tensor(observed, dtype=torch.bool, device=device)
+    return masks
+
+
 def experiment_rows(data: DataCollection, device: torch.device | str = "cpu") -> ExperimentRows:
     """For each variable some block intervened on, the rows where it was *not* set."""
     names = tuple(dict.fromkeys(name for block in data.blocks for name in block.intervened))
@@ -78,7 +92,7 @@ def expand_weighted_rows(data: DataCollection, unit: int = 1) -> DataCollection:
     scaling cannot express; a common ``unit`` (see :func:`count_unit`) is a
     scalar scale of every row, which it can.
     """
-    return DataCollection(tuple(_expanded_block(block, unit) for block in data.blocks))
+    return DataCollection(tuple(_expanded_block(block, unit) for block in data.blocks), data.missing_mode)
 
 
 def count_unit(data: DataCollection) -> int:
@@ -107,7 +121,9 @@ def _expanded_block(block: Dataset, unit: int = 1) -> Dataset:
                          "whole number; models with discrete latent variables need whole-number counts")
     repeats = (counts // unit).astype(np.int64)
     columns = {name: np.repeat(values, repeats) for name, values in block.columns.items()}
-    return Dataset(columns, np.ones(int(repeats.sum())), block.under, block.origin)
+    missing = {name: np.repeat(mask, repeats) for name, mask in block.missing.items()}
+    return Dataset(columns, np.ones(int(repeats.sum())), block.under, block.origin, missing, block.missing_cells,
+                   block.left_out)
 
 
 def _block_column(block: Dataset, name: str) -> np.ndarray:

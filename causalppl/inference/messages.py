@@ -155,3 +155,21 @@ def _bytes(count: float) -> str:
             return f"{count:.1f} {unit}" if unit != "bytes" else f"{int(count)} bytes"
         count /= 1024
     return f"{count:.1f} TiB"
+
+
+def covariate_without_data(span: Span, name: str) -> CausalPPLError:
+    """A query needs the distribution of a covariate, which only data give."""
+    return query_error(span, f"'{name}' is a covariate (a root variable with a type and no mechanism): its "
+                             "distribution is that of the data rows, and there are no data, so this query, which "
+                             f"depends on '{name}', has no answer",
+                       f"give data (a data line or --data) with a column '{name}', fix it in the query "
+                       f"(do({name} = ...) or evidence {name} = ...), or give it a distribution "
+                       f"(e.g. {name} ~ Normal(0, 1))")
+
+
+def no_covariate_rows(span: Span, events: str, rows: int) -> CausalPPLError:
+    """Evidence on covariates that no data row satisfies."""
+    return query_error(span, f"no data row satisfies {events} (of {rows} rows): covariates are conditioned on, "
+                             "so their evidence selects data rows",
+                       "condition on a range that the data cover (e.g. 'Age > 29, Age < 31'), or give the "
+                       "covariate a distribution so that it can be modelled")

@@ -17,7 +17,7 @@ causalppl.diagnostics.CausalPPLError: <options>: error: unknown option 'sampels'
     hint: the options are: method, samples, seed, device, backend, quiet, draws, num_chains, num_warmup, num_samples, \
 jit_compile, target_accept, max_tree_depth, num_steps, lr, guide, batch_size, conjugate, query_draws, \
 units_per_draw, save_trace, plot, sampler, prior, time_limit, estimator, workers, ray_address, chunk_size, \
-draws_per_row
+draws_per_row, missing
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
+from causalppl.data.loading import MISSING_MODES
 from causalppl.diagnostics import CausalPPLError, Span, did_you_mean, printable, spell_option
 from causalppl.files import output_problem
 
@@ -108,6 +109,7 @@ class Options:
     posterior: PosteriorOptions = field(default_factory=PosteriorOptions)
     bounds: BoundsOptions = field(default_factory=BoundsOptions)
     scale: ScaleOptions = field(default_factory=ScaleOptions)
+    missing: str = "model"  # missing cells: model (the likelihood handles them), drop (complete rows), error
     data: Any = field(default=None, compare=False)  # a causalppl.data.DataCollection, or None
     fitted: Any = field(default=None, compare=False)  # a Posterior already fitted (FittedModel), or None
     rows: Any = field(default=None, compare=False)  # the rows of a per-row query (causalppl.data.RowBatch)
@@ -309,6 +311,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("chunk_size", "scale", "chunk_size", _positive_int, "rows scored per chunk"),
     OptionSpec("draws_per_row", "scale", "draws_per_row", _positive_int,
                "noise draws per row where scoring samples"),
+    OptionSpec("missing", None, "missing", _choice(MISSING_MODES),
+               "missing values: model (handled by the likelihood), drop (complete rows only) or error"),
 )
 SPECS = {spec.name: spec for spec in OPTIONS}
 
@@ -355,5 +359,5 @@ def units_per_draw(options: Options) -> int:
     return options.posterior.units_per_draw or min(options.samples, 10_000)
 
 
-__all__ = ["Options", "ScaleOptions", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions", "METHODS",
-           "BACKENDS", "OPTIONS", "ESTIMATORS", "parse_options", "option_values", "units_per_draw"]
+__all__ = ["MISSING_MODES", "Options", "ScaleOptions", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions",
+           "METHODS", "BACKENDS", "OPTIONS", "ESTIMATORS", "parse_options", "option_values", "units_per_draw"]

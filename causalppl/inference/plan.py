@@ -29,9 +29,13 @@ from typing import Any, Callable
 from causalppl.backends.factors import untabulable_reason
 from causalppl.backends.site_checks import InvalidSite
 from causalppl.diagnostics import CausalPPLError, spell_methods, spell_option
+from causalppl.data.covariates import covariate_names
 from causalppl.inference.bayesian import answer_bayesian, fit
+from causalppl.inference.bayesian.fitting import conjugate_route
+from causalppl.inference.bayesian.settings import DEFAULT_BATCH_SIZE, LARGE_DATA_ROWS
 from causalppl.inference.bayesian.weighting import answer_by_weighting
 from causalppl.inference.counterfactual import answer_counterfactual, answer_learned
+from causalppl.inference.data_report import data_report
 from causalppl.inference.devices import resolve_device
 from causalppl.inference.estimate.adjustment import adjustment_plan, aipw_applies, answer_adjustment
 from causalppl.inference.estimate.exact import answer_exact
@@ -77,6 +81,8 @@ class ModelFacts:
     confounded: tuple[str, ...]  # the <-> arcs, as "A <-> B"
     priors: tuple[str, ...]  # parameters with priors
     untabulable: str | None  # why exact enumeration is impossible (None: it is possible)
+    covariates: tuple[str, ...] = ()  # root int/real variables without a mechanism: conditioned on, read from data
+    conjugate: bool = False  # every unknown is a table with exact Dirichlet updates
 
     @property
     def known(self) -> bool:
@@ -95,7 +101,7 @@ class ModelFacts:
         if cached is not None and cached[0]() is model:
             return cached[1]
         facts = ModelFacts._read(model)
-        _MODEL_FACTS[key] = (weakref.ref(model, lambda _, key=key: _MODEL_FACTS.pop(key, None)), facts)
+        _MODEL_FACTS[key] = (weakref.ref(model, lambda _, key=key, table=_MODEL_FACTS: table.pop(key, None)), facts)
         return facts
 
     @staticmethod
@@ -107,6 +113,7 @@ class ModelFacts:
             confounded=tuple(f"{c.a} <-> {c.b}" for c in model.confounders),
             priors=tuple(p.name for p in model.parameters if p.mechanism is not None),
             untabulable=untabulable_reason(model),
+            covariates=covariate_names(model),
         )
 
 
@@ -151,10 +158,18 @@ class DataFacts:
     experimental: bool  # some block was collected under do(...)
     observed: frozenset[str] | None  # observables with a column in every observational block
     fitted: bool  # a posterior fitted beforehand (FittedModel) stands in for the data
+    missing_cells: tuple[tuple[str, int], ...] = ()  # (column, missing cells as read), columns with some
+    conjugate: bool = False  # the model's unknowns have exact conjugate updates on these data
+    has_missing: bool = False  # some kept row has a missing cell (the likelihood or complete cases handle it)
 
     @property
     def present(self) -> bool:
         return self.rows > 0 or self.fitted
+
+    @property
+    def large(self) -> bool:
+        """More rows than a full-data sampler step should take (mini-batches instead)."""
+        return self.rows > LARGE_DATA_ROWS and not self.fitted
 
     @staticmethod
     def of(model: CausalModel, options: Options) -> "DataFacts":
@@ -162,7 +177,10 @@ class DataFacts:
         rows = int(data.n_rows) if data is not None else 0
         units = float(sum(block.total_weight for block in data.blocks)) if data is not None else 0.0
         experimental = bool(data is not None and data.experimental)
-        return DataFacts(rows, units, experimental, observed_in_data(model, data), options.fitted is not None)
+        missing = tuple(data.missing_cells.items()) if data is not None else ()
+        conjugate = options.posterior.conjugate is not False and conjugate_route(model, data if rows else None)
+        return DataFacts(rows, units, experimental, observed_in_data(model, data), options.fitted is not None,
+                         missing, conjugate, bool(data is not None and data.has_missing))
 
 
 @dataclass(frozen=True, eq=False)
@@ -322,6 +340,29 @@ def _data_rows(f: Facts) -> str | None:
     return None if f.data.rows else "there are no data"
 
 
+def _complete_or_confounded(f: Facts) -> str | None:
+    """Identification reads complete rows only; with missing cells, a model without ``<->`` arcs is learnt
+    by its likelihood instead, which uses every row."""
+    if f.data.missing_cells and f.data.has_missing and not f.model.confounded:
+        return "the data have missing values: the likelihood uses every row, where identification would " \
+               "use complete rows only"
+    return None
+
+
+def _large(f: Facts) -> str | None:
+    return None if f.data.large else f"there are at most {LARGE_DATA_ROWS:,} rows"
+
+
+def _not_conjugate(f: Facts) -> str | None:
+    return "exact conjugate updates need no sampler" if f.data.conjugate and f.asked == "auto" else None
+
+
+def _large_text(f: Facts) -> str:
+    batch = DEFAULT_BATCH_SIZE
+    return (f"more than {LARGE_DATA_ROWS:,} rows: mini-batch SVI ({batch:,} rows per step, drawn at random) "
+            "instead of NUTS, whose every step reads every row")
+
+
 def _observational(f: Facts) -> str | None:
     return "experimental data (under do) are pooled by the Bayesian route" if f.data.experimental else None
 
@@ -460,6 +501,13 @@ def _unknowns_text(f: Facts) -> str:
     return "the model has " + " and ".join(found)
 
 
+def _covariates_text(f: Facts) -> str | None:
+    if not f.model.covariates:
+        return None
+    return (f"covariates {', '.join(f.model.covariates)} are conditioned on (read from the rows, never "
+            "generated); queries draw units from the rows, reweighted by a Bayesian bootstrap per draw")
+
+
 def _data_text(f: Facts) -> str:
     if f.data.fitted:
         return "a fitted posterior is given"
@@ -485,6 +533,14 @@ def _bayesian(method: str) -> Answerer:
 def _learned(method: str) -> Answerer:
     return functools.partial(answer_learned, sampler="nuts" if method == "auto" else method,
                              conjugate=method == "auto")
+
+
+def _large_bayesian(method: str) -> Answerer:
+    return functools.partial(answer_bayesian, sampler="svi", conjugate=method == "auto")
+
+
+def _large_learned(method: str) -> Answerer:
+    return functools.partial(answer_learned, sampler="svi", conjugate=method == "auto")
 
 
 def _counterfactual_mode(method: str) -> Answerer:
@@ -514,7 +570,8 @@ _ANY_ESTIMATE = _all(_kind("estimate"), _rows(False))
 _PER_ROW = _all(_kind("estimate"), _rows(True))
 
 _IDENTIFIED = _all(_kind("estimate", "identify"), _rows(False), _counterfactual(False))
-_UNIT_LEVEL = _all(_learned_or_identify, _data_rows, _observational, _identified, _unit_level)
+_UNIT_LEVEL = _all(_learned_or_identify, _data_rows, _observational, _identified, _unit_level,
+                   _event_not_distribution)
 
 TABLE: tuple[Engine, ...] = (
     Engine("rows", ("exact", "mc"), True, _PER_ROW, _all(_known, _no_priors),
@@ -561,12 +618,17 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: "parameters with priors are drawn from them, one draw per unit" if f.model.priors
                        else None),
            _counterfactual_mode),
+    Engine("counterfactual-learned-large", ("svi",), True, _COUNTERFACTUAL, _all(_known, _priors_and_data, _large),
+           _facts_text(lambda f: "the query has potential outcomes", _unknowns_text, _data_text, _large_text,
+                       lambda f: "abduction inside each posterior draw of the parameters"),
+           _large_learned),
     Engine("counterfactual-learned", ("nuts", "svi"), True, _COUNTERFACTUAL, _all(_known, _priors_and_data),
            _facts_text(lambda f: "the query has potential outcomes", _unknowns_text, _data_text,
                        lambda f: "abduction inside each posterior draw of the parameters"),
            _learned),
     Engine("identification-estimate", ("identification",), True, _ESTIMATE,
-           _all(_unknown, _data_rows, _observational, _identified, _needed_finite, _event_not_distribution),
+           _all(_unknown, _data_rows, _observational, _complete_or_confounded, _identified, _needed_finite,
+                _event_not_distribution),
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "the query is identified from the observed variables: its ID/IDC estimand on "
                                  "the data, with a Dirichlet posterior interval"),
@@ -586,9 +648,14 @@ TABLE: tuple[Engine, ...] = (
     Engine("exact", ("exact",), True, _ESTIMATE, _tabulable,
            lambda f: ("every variable is finite and every mechanism is known",),
            _fixed(answer_exact)),
+    Engine("bayesian-large", ("svi",), True, _ESTIMATE, _all(_has_unknowns, _data, _large, _not_conjugate),
+           _facts_text(_unknowns_text, _data_text, _large_text,
+                       lambda f: "their posterior by mini-batch SVI is pushed through the query"),
+           _large_bayesian),
     Engine("bayesian", ("nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _data, _no_estimator),
-           _facts_text(_unknowns_text, _data_text,
-                       lambda f: "their posterior (conjugate updates where exact) is pushed through the query"
+           _facts_text(_unknowns_text, _data_text, _covariates_text,
+                       lambda f: ("exact conjugate updates of the tables" if f.data.conjugate else
+                                  "their posterior by NUTS") + " are pushed through the query"
                        if f.asked == "auto" else f"their posterior by {f.asked} is pushed through the query"),
            _bayesian),
     Engine("prior", ("mc", "nuts", "svi"), True, _ESTIMATE, _all(_has_unknowns, _no_data, _no_estimator),
@@ -660,7 +727,7 @@ def answer(model: CausalModel, query: QuerySpec, options: Options) -> Result:
         result = plan.answerer(model, query, options)
     except InvalidSite as problem:
         raise invalid_site(problem, query.span) from None
-    return replace(require_finite(result, query), plan=plan)
+    return replace(data_report(require_finite(result, query), plan.engine, options.data), plan=plan)
 
 
 FIT_METHODS = ("auto", "nuts", "svi")
@@ -669,13 +736,15 @@ FIT_METHODS = ("auto", "nuts", "svi")
 def fit_posterior(model: CausalModel, options: Options) -> Any:
     """``Model.fit``: the posterior of the model's unknowns given ``options.data`` (a Posterior).
 
-    ``auto`` uses exact conjugate updates where the model has them, else NUTS;
-    ``nuts`` and ``svi`` run that sampler.
+    ``auto`` uses exact conjugate updates where the model has them, else NUTS
+    (mini-batch SVI on more than 100,000 rows); ``nuts`` and ``svi`` run that sampler.
     """
     if options.method not in FIT_METHODS:
         raise method_cannot_answer(model.span, options.method, ["fitting learns a posterior"],
                                    [m for m in FIT_METHODS if m != "auto"])
-    sampler = "nuts" if options.method == "auto" else options.method
+    sampler = options.method
+    if sampler == "auto":
+        sampler = "svi" if DataFacts.of(model, options).large else "nuts"
     try:
         return fit(model, options.data, sampler, options, conjugate=options.method == "auto")
     except InvalidSite as problem:
@@ -715,6 +784,8 @@ def _facts_json(facts: Facts) -> dict[str, Any]:
         "unknown_confounders": list(model.confounded), "exact_enumeration": model.untabulable is None,
         "data_rows": data.rows, "fitted_posterior": data.fitted,
         "observed_in_data": sorted(data.observed) if data.observed is not None else None,
+        "covariates": list(model.covariates), "large_data": data.large,
+        "missing_cells": dict(data.missing_cells), "conjugate": data.conjugate,
     }
 
 

@@ -105,6 +105,31 @@ class NonparametricMechanism(_ReadsNoParameters):
 
 
 @dataclass(frozen=True)
+class Covariate(_ReadsNoParameters):
+    """A root ``X : int`` or ``X : real`` with no mechanism: an observed covariate, conditioned on.
+
+    The language says a root typed variable has an unknown distribution,
+    learned from data.  For a variable with infinitely many values that
+    distribution is read nonparametrically: it is the data rows themselves.
+    The likelihood conditions on the covariate's column and never generates
+    it; a query that needs its distribution draws units from the data rows
+    (all covariates of one unit come from one row, so their dependence in the
+    data is kept), and the Bayesian routes weigh the rows by a Bayesian
+    bootstrap.  Without data, only questions that fix the covariate (``do``,
+    or evidence ``X = x``) can be answered.  Finite roots (``X : bool``)
+    stay :class:`NonparametricMechanism`: a learned table.
+    """
+
+    span: Span
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return ()
+
+    noise: ClassVar[Noise] = Noise.NONE  # exogenous: a unit's covariate is its own value in every world
+
+
+@dataclass(frozen=True)
 class ConstantMechanism(_ReadsNoParameters):
     """The result of ``do(X = value)``; ``value`` is a level position for finite X."""
 
@@ -180,9 +205,11 @@ class Coupled:
         return Noise.NONE  # deterministic given the noise site
 
 
-#: The closed union of mechanisms.  The first five come from the source text;
-#: the last two only from :func:`causalppl.transforms.noise.explicit_noise`.
-Mechanism = Union[Parametric, Deterministic, TableMechanism, NonparametricMechanism, ConstantMechanism,
+#: The closed union of mechanisms.  The first five come from the source text
+#: (a :class:`Covariate` from a root ``int`` or ``real`` declaration without a
+#: mechanism), :class:`ConstantMechanism` from ``do``, the last two only from
+#: :func:`causalppl.transforms.noise.explicit_noise`.
+Mechanism = Union[Parametric, Deterministic, TableMechanism, NonparametricMechanism, Covariate, ConstantMechanism,
                   NoiseSource, Coupled]
 
 

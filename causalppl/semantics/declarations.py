@@ -16,6 +16,7 @@ from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx
 from causalppl.ir.families import FAMILIES, POSITIVE_ARGUMENTS, Family
 from causalppl.ir.mechanisms import (
+    Covariate,
     Deterministic,
     Mechanism,
     NonparametricMechanism,
@@ -167,7 +168,11 @@ class MechanismChecker:
     def _mechanism(self, decl: ast.VariableDecl, symbol: Symbol) -> Mechanism | None:
         mechanism = decl.mechanism
         if mechanism is None:
-            return NonparametricMechanism((), decl.span) if decl.type is not None else None
+            if decl.type is None:
+                return None
+            if symbol.kind == "endogenous" and not symbol.domain.is_finite:
+                return Covariate(decl.span)  # an observed int/real root: conditioned on, never generated
+            return NonparametricMechanism((), decl.span)
         if isinstance(mechanism, ast.Nonparametric):
             return self._nonparametric(mechanism)
         if isinstance(mechanism, ast.Deterministic):

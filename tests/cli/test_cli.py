@@ -124,3 +124,16 @@ def test_device_cuda_without_a_gpu_is_a_clear_error(capsys):
         pytest.skip("a GPU is present")
     assert main(["run", KIDNEY, "--device", "cuda"]) == 1
     assert "torch sees no CUDA GPU" in capsys.readouterr().err
+
+
+def test_missing_setting_and_counts_in_json(tmp_path, capsys):
+    (tmp_path / "m.scm").write_text("model M { X : bool\n Y : bool <- X }\ndata \"rows.csv\"\n")
+    (tmp_path / "rows.csv").write_text("X,Y\n1,1\n0,\n1,0\n0,0\n1,1\n")
+    assert main(["run", str(tmp_path / "m.scm"), "--format", "json", "--missing", "drop",
+                 "--query", "P(Y = 1 | X = 1)"]) == 0
+    query = json.loads(capsys.readouterr().out)["queries"][0]
+    assert query["diagnostics"]["missing_cells"] == {"Y": 1} and query["diagnostics"]["missing"] == "drop"
+    assert main(["run", str(tmp_path / "m.scm"), "--missing", "error"]) == 1
+    assert "rows.csv, row 2, column 'Y': missing value" in capsys.readouterr().err
+    assert main(["run", str(tmp_path / "m.scm"), "--missing", "sometimes"]) == 1
+    assert "--missing must be one of model, drop, error" in capsys.readouterr().err

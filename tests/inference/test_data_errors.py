@@ -17,13 +17,13 @@ data "rows.csv"
 """
 
 
-def load_error(tmp_path, csv_text: str | None) -> str:
+def load_error(tmp_path, csv_text: str | None, missing: str = "model") -> str:
     (tmp_path / "model.scm").write_text(MODEL)
     if csv_text is not None:
         (tmp_path / "rows.csv").write_text(csv_text)
     model = cp.load(tmp_path / "model.scm")
     with pytest.raises(CausalPPLError) as caught:
-        model.load_data()
+        model.load_data(missing=missing)
     text = caught.value.render()
     assert ":7:" in text.splitlines()[0]  # the data line
     assert 'data "rows.csv"' in text  # the source line is shown
@@ -45,8 +45,8 @@ def test_unknown_level(tmp_path):
     assert "rows.csv, row 2, column 'Colour'" in text and "'purple'" in text
 
 
-def test_missing_value(tmp_path):
-    text = load_error(tmp_path, "Colour,Size\nred,1.0\ngreen,2.0\nblue,\n")
+def test_missing_value_with_missing_error(tmp_path):
+    text = load_error(tmp_path, "Colour,Size\nred,1.0\ngreen,2.0\nblue,\n", missing="error")
     assert "rows.csv, row 3, column 'Size'" in text and "missing value" in text
 
 

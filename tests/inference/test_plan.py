@@ -171,3 +171,15 @@ def test_cli_explain_and_json_plan(tmp_path, capsys):
     assert main(["run", str(path), "--format", "json"]) == 0
     plan = json.loads(capsys.readouterr().out)["queries"][0]["plan"]
     assert plan["engine"] == "identification-estimate" and "exact" in plan["rejected"]
+
+
+def test_a_distribution_query_on_unit_level_data_is_not_given_to_the_event_estimators():
+    model = cp.loads("model D {\n Z : real\n X : bool <- Z\n Y : bool <- X, Z\n}")
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=40)
+    data = pd.DataFrame({"Z": z, "X": (z > 0).astype(int), "Y": (rng.random(40) < 0.5).astype(int)})
+    plan = model.plan("P(Y | do(X = 1))", data=data)
+    rejected = dict(plan.alternatives)
+    for engine in ("adjustment", "plug-in"):
+        assert engine != plan.engine
+        assert "takes events, not a distribution" in rejected[engine]

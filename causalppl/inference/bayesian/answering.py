@@ -49,7 +49,8 @@ def answer_with_posterior(posterior: Posterior, query: QuerySpec, options: Optio
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
     draws = posterior.draw_list(settings.query_draws)
-    draw_set = DrawSet(posterior.model, draws, lambda: posterior.models(settings.query_draws), posterior.device)
+    draw_set = DrawSet(posterior.model, draws, lambda: posterior.models(settings.query_draws), posterior.device,
+                       posterior.covariates)
     seeds = common_seeds(len(draws))
     with running_on(posterior.device):
         if isinstance(query.term, ProbabilitySpec) and is_distribution(query.term):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -53,6 +53,8 @@ class ChainJob:
     settings: FitSettings  # num_chains 1, seed already seed + chain
     data_only: frozenset[str] = frozenset()  # observed variables read from the data without a site
     row_scale: int = 1  # every row stands for this many units
+    masked: dict[str, torch.Tensor] = field(default_factory=dict)  # missing cells (see likelihood.py)
+    imputed: dict[str, Any] = field(default_factory=dict)
 
 
 def chain_workers(settings: FitSettings) -> int:
@@ -90,7 +92,9 @@ def chain_jobs(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSett
     return [ChainJob(source, likelihood.model.name, columns, likelihood.n_units, experiments, sites,
                      replace(settings, num_chains=1, quiet=True, workers=1, ray_address=None,
                              seed=None if settings.seed is None else settings.seed + chain),
-                     likelihood.data_only, likelihood.row_scale)
+                     likelihood.data_only, likelihood.row_scale,
+                     {name: mask.to("cpu") for name, mask in likelihood.masked.items()},
+                     {name: replace(cells, rows=cells.rows.to("cpu")) for name, cells in likelihood.imputed.items()})
             for chain in range(settings.num_chains)]
 
 
@@ -105,7 +109,10 @@ def run_chain_job(job: ChainJob) -> SamplerRun:
     if job.experiments is not None:
         experiments = ExperimentRows({name: mask.to(device) for name, mask in job.experiments.items()})
     likelihood = Likelihood(None, program, columns, job.n_units, experiments,  # type: ignore[arg-type]
-                            data_only=job.data_only, row_scale=job.row_scale)
+                            data_only=job.data_only, row_scale=job.row_scale,
+                            masked={name: mask.to(device) for name, mask in job.masked.items()},
+                            imputed={name: replace(cells, rows=cells.rows.to(device))
+                                     for name, cells in job.imputed.items()})
     with running_on(device):
         return run_nuts(likelihood, job.sites, job.settings)
 

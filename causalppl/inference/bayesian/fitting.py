@@ -20,7 +20,9 @@ from causalppl.backends.symbols import site_names
 from causalppl.backends.site_checks import InvalidSite
 from causalppl.data import DataCollection
 from causalppl.data.checks import row_of
-from causalppl.diagnostics import Span
+from causalppl.diagnostics import Span, spell_option
+from causalppl.data.covariates import covariate_names, covariate_rows
+from causalppl.inference.bayesian.augmentation import augmentable, augmented_draws, needs_augmentation
 from causalppl.inference.bayesian.conjugate import conjugate_draws, is_conjugate, separable_tables
 from causalppl.inference.bayesian.diagnostics import (
     independent_summary,
@@ -44,7 +46,6 @@ from causalppl.ir.model import CausalModel
 CACHE_SIZE = 8
 NO_DATA_NOTE = "no data: the posterior is the prior"
 TABLES_NOTE = "the tables of {} were drawn from their exact Dirichlet posterior beside the sampler"
-INDEPENDENT_DRAWS = ("conjugate", "prior")
 _cache: OrderedDict[Hashable, tuple[Any, Posterior]] = OrderedDict()
 
 
@@ -90,17 +91,32 @@ def _fit(model: CausalModel, data: DataCollection | None, settings: FitSettings,
     _require_enumerable_latents(model, span)
     device = resolve_device(settings.device, span)
     has_data = data is not None and data.n_rows > 0
+    notes: tuple[str, ...] = () if has_data else (NO_DATA_NOTE,)
+    independent = True
     with running_on(device):
-        if settings.conjugate and is_conjugate(model):
-            run, method = _conjugate_run(model, data if has_data else None, settings), "conjugate"
+        if settings.conjugate and conjugate_route(model, data if has_data else None):
+            if has_data and needs_augmentation(model, data):
+                run, independent = _augmented_run(model, data, settings), False
+                notes += (f"missing cells completed by Dirichlet data augmentation (Gibbs sampling, "
+                          f"{settings.num_chains} chains)",)
+            else:
+                run = _conjugate_run(model, data if has_data else None, settings)
+            method = "conjugate"
         elif not has_data:
             run, method = _prior_run(model, sites, settings, span), "prior"
         else:
-            run, method = _sampler_run(model, data, sites, settings, device, span), settings.sampler
-    notes = () if has_data else (NO_DATA_NOTE,)
+            run, method, independent = _sampler_run(model, data, sites, settings, device, span), settings.sampler, False
     if method == settings.sampler and run.statistics.get("exact_tables"):
         notes += (TABLES_NOTE.format(", ".join(run.statistics["exact_tables"])),)
-    return _posterior(model, run, method, device, notes)
+    covariates = covariate_rows(model, data if has_data else None)
+    return _posterior(model, run, method, device, notes, independent, covariates)
+
+
+def conjugate_route(model: CausalModel, data: DataCollection | None) -> bool:
+    """Exact conjugate updates apply (with data augmentation where table cells are missing)."""
+    if not is_conjugate(model):
+        return False
+    return not needs_augmentation(model, data) or augmentable(model) is None
 
 
 def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...], settings: FitSettings,
@@ -108,13 +124,18 @@ def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...
     """NUTS or SVI over the likelihood; tables whose posterior factorises out are drawn exactly beside it."""
     if settings.backend == "numpyro":
         require_numpyro(settings, span)
-    exact = separable_tables(model) if settings.separate_tables else ()
+    if data.has_missing and settings.backend == "numpyro":
+        raise query_error(span, "the NumPyro backend does not take data with missing cells yet",
+                          f"use the Pyro backend ({spell_option('backend', 'pyro')}) or leave those rows out "
+                          f"({spell_option('missing', 'drop')})")
+    # Separable tables and constant factors read their columns whole: not with missing cells.
+    exact = separable_tables(model) if settings.separate_tables and not data.has_missing else ()
     exact_sites = {site_names(model).probs[v.name] for v in exact}
     sampled = tuple(name for name in sites if name not in exact_sites)
     if not sampled:  # every unknown is conjugate, and the sampler was asked for: it samples them all
         exact, sampled = (), sites
     data_only = frozenset(v.name for v in exact)
-    if settings.sampler == "nuts":  # constant factors only shift the potential (SVI reports its ELBO: kept)
+    if settings.sampler == "nuts" and not data.has_missing:  # constant factors only shift the potential (SVI reports its ELBO: kept)
         data_only |= constant_factors(model)
     try:
         likelihood = build_likelihood(model, data, device, data_only)
@@ -154,6 +175,11 @@ def _conjugate_run(model: CausalModel, data: DataCollection | None, settings: Fi
     return SamplerRun({name: values.unsqueeze(0) for name, values in draws.items()})
 
 
+def _augmented_run(model: CausalModel, data: DataCollection, settings: FitSettings) -> SamplerRun:
+    draws = augmented_draws(model, data, settings.num_chains, settings.num_warmup, settings.num_samples, settings.seed)
+    return SamplerRun(draws)
+
+
 def _prior_run(model: CausalModel, sites: tuple[str, ...], settings: FitSettings, span: Span) -> SamplerRun:
     """Independent prior draws of the global sites (the program run for a single unit)."""
     if settings.seed is not None:
@@ -162,24 +188,25 @@ def _prior_run(model: CausalModel, sites: tuple[str, ...], settings: FitSettings
         program = compiled_program(model)
     except CodegenError as error:
         raise query_error(span, str(error)) from None
+    placeholders = {name: torch.ones(1) for name in covariate_names(model)} or None  # priors do not read them
     draws = []
     with torch.no_grad():
         for _ in range(settings.num_samples * settings.num_chains):
-            trace = poutine.trace(program).get_trace(n_units=1)
+            trace = poutine.trace(program).get_trace(n_units=1, data=placeholders)
             draws.append({name: trace.nodes[name]["value"] for name in sites})
     chain = {name: torch.stack([draw[name] for draw in draws]) for name in sites}
     return SamplerRun(stack_chains([chain], sites))
 
 
 def _posterior(model: CausalModel, run: SamplerRun, method: str, device: torch.device,
-               notes: tuple[str, ...]) -> Posterior:
-    if method in INDEPENDENT_DRAWS:  # arviz (slow to import) only on request: see Posterior.arviz_data
+               notes: tuple[str, ...], independent: bool, covariates) -> Posterior:
+    if independent:  # arviz (slow to import) only on request: see Posterior.arviz_data
         data, diagnostics = None, independent_summary(run)
     else:
         data = inference_data(run, method)
         diagnostics = summarize(run, data)
     diagnostics["method"] = method
-    return Posterior(model, method, run.draws, diagnostics, device, data, notes)
+    return Posterior(model, method, run.draws, diagnostics, device, data, notes, covariates=covariates)
 
 
 def _require_enumerable_latents(model: CausalModel, span: Span) -> None:

@@ -6,20 +6,32 @@ the do-transformed model: X is set to its recorded value, not generated, so
 X's own mechanism is masked out of those rows' likelihood while every other
 mechanism -- and every ``<->`` latent class shared by the other variables --
 is the one the observational rows use, with the same parameters.
+
+Covariates are read from their columns (conditioned on, never generated).
+Missing cells (values missing at random) are handled by the likelihood, not
+by leaving rows out (:class:`MissingPlan`): a missing cell of a variable
+that no other variable reads drops out (its density integrates to one); a
+finite variable that others read is summed out exactly (Pyro's ``obs_mask``,
+enumerated); a continuous one that others read becomes a latent value,
+sampled with the parameters (one latent per missing cell, with the
+mechanism's own density as its prior).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
+import pyro
+import pyro.distributions as dist
 import torch
+from pyro.distributions import constraints
 from pyro.poutine.messenger import Messenger
 from pyro.poutine.subsample_messenger import _Subsample
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.pyro_codegen import compiled_program
-from causalppl.backends.site_checks import sampler_proposals
+from causalppl.backends.site_checks import checked_program, sampler_proposals
 from causalppl.backends.symbols import site_names
 from causalppl.data import DataCollection
 from causalppl.data.tensors import (
@@ -28,15 +40,90 @@ from causalppl.data.tensors import (
     expand_weighted_rows,
     expanded_rows,
     experiment_rows,
+    observed_masks,
     stacked_columns,
 )
+from causalppl.diagnostics import spell_option
 from causalppl.inference.devices import running_on
 from causalppl.ir import expressions as rx
-from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism, Parametric, TableMechanism
-from causalppl.ir.model import CausalModel
+from causalppl.ir.mechanisms import (
+    ConstantMechanism,
+    Deterministic,
+    NonparametricMechanism,
+    Parametric,
+    TableMechanism,
+)
+from causalppl.ir.model import CausalModel, Variable
 
 #: The most rows a data set may be repeated into for enumeration of discrete latent variables.
 MAX_EXPANDED_ROWS = 5_000_000
+
+#: The support of the latent value that stands for a missing cell, per family of a continuous mechanism.
+IMPUTED_SUPPORT = {"Normal": constraints.real, "StudentT": constraints.real, "Cauchy": constraints.real,
+                   "Laplace": constraints.real, "LogNormal": constraints.positive, "Gamma": constraints.positive,
+                   "Exponential": constraints.positive, "HalfNormal": constraints.positive,
+                   "HalfCauchy": constraints.positive, "Beta": constraints.unit_interval}
+
+
+class MissingValueError(ValueError):
+    """Missing cells the likelihood cannot handle (the message says what to do instead)."""
+
+
+@dataclass(frozen=True)
+class MissingPlan:
+    """How the likelihood treats the missing cells of each variable that has some."""
+
+    masked: tuple[str, ...] = ()  # no variable reads it: its missing cells drop out
+    enumerated: tuple[str, ...] = ()  # finite, read by others: summed out (obs_mask, enumerated)
+    imputed: tuple[str, ...] = ()  # continuous, read by others: a latent value per missing cell
+
+    @property
+    def any(self) -> bool:
+        return bool(self.masked or self.enumerated or self.imputed)
+
+
+def missing_plan(model: CausalModel, data: DataCollection) -> MissingPlan:
+    """The treatment of every observed variable with a missing cell (raises MissingValueError)."""
+    masked, enumerated, imputed = [], [], []
+    for variable in model.observables:
+        if not any(variable.name in block.missing for block in data.blocks):
+            continue
+        if isinstance(variable.mechanism, (Deterministic, ConstantMechanism)):
+            continue  # its column is not read: the formula gives its value
+        if not model.children(variable.name):
+            masked.append(variable.name)
+        elif _enumerable(variable):
+            enumerated.append(variable.name)
+        elif isinstance(variable.mechanism, Parametric) and variable.mechanism.family in IMPUTED_SUPPORT:
+            imputed.append(variable.name)
+        else:
+            raise MissingValueError(_unsupported(variable))
+    return MissingPlan(tuple(masked), tuple(enumerated), tuple(imputed))
+
+
+def _enumerable(variable: Variable) -> bool:
+    mechanism = variable.mechanism
+    if isinstance(mechanism, (TableMechanism, NonparametricMechanism)):
+        return True
+    return isinstance(mechanism, Parametric) and mechanism.family in ("Bernoulli", "Categorical")
+
+
+def _unsupported(variable: Variable) -> str:
+    kind = variable.mechanism.family if isinstance(variable.mechanism, Parametric) else "its mechanism"
+    return (f"'{variable.name}' ({kind}) has missing values and other variables read it: its missing cells can "
+            "be neither summed out (it is not finite) nor sampled as continuous values; leave those rows out "
+            f"({spell_option('missing', 'drop')}) or give it a finite type or a continuous distribution")
+
+
+@dataclass(frozen=True)
+class Imputed:
+    """The missing cells of one continuous column: their rows, and the support of their latent values."""
+
+    rows: torch.Tensor  # indices of the missing cells
+    support: constraints.Constraint
+
+    def site(self, name: str) -> str:
+        return f"{name}:missing"
 
 
 def global_sites(model: CausalModel) -> tuple[str, ...]:
@@ -64,22 +151,40 @@ class Likelihood:
     subsample_size: int | None = None
     data_only: frozenset[str] = frozenset()  # observed variables read from the data, their factors left out
     row_scale: int = 1  # every row stands for this many units (a common factor of the counts)
+    masked: dict[str, torch.Tensor] = field(default_factory=dict)  # observed cells of variables nothing reads
+    imputed: dict[str, Imputed] = field(default_factory=dict)
 
     def __call__(self) -> dict[str, torch.Tensor]:
-        run = self.program
+        columns = self._completed() if self.imputed else self.columns
+        # Handlers that change values or masks go inside the site checks, so that the checks see what the
+        # likelihood sees (never a missing cell's placeholder, never a recorded setting's generated value).
+        unchecked = getattr(self.program, "unchecked", None)
+        run = self.program if unchecked is None else unchecked
         if self.experiments is not None and self.experiments.generated:
-            run = RecordedSettings(self.experiments, self.columns)(run)
+            run = RecordedSettings(self.experiments, columns)(run)
+        if self.masked:
+            run = MissingCells(self.masked)(run)
+        if unchecked is not None:
+            run = self.program if run is unchecked else checked_program(run, self.model)
         if self.subsample_size is not None:
             run = RandomRows()(run)
         if self.row_scale != 1:
             run = ScaledRows(float(self.row_scale), site_names(self.model).plate)(run)
         with sampler_proposals():
-            return run(n_units=self.n_units, data=self.columns, subsample_size=self.subsample_size)
+            return run(n_units=self.n_units, data=columns, subsample_size=self.subsample_size)
+
+    def _completed(self) -> dict[str, torch.Tensor]:
+        """The columns with every missing continuous cell filled by its latent value (sampled here)."""
+        columns = dict(self.columns)
+        for name, cells in self.imputed.items():
+            values = pyro.sample(cells.site(name), Flat(cells.support, cells.rows.numel()))
+            columns[name] = columns[name].index_put((cells.rows,), values.to(columns[name].dtype))
+        return columns
 
     def subsampled(self, batch_size: int | None) -> "Likelihood":
         size = None if batch_size is None or batch_size >= self.n_units else batch_size
         return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size,
-                          self.data_only, self.row_scale)
+                          self.data_only, self.row_scale, self.masked, self.imputed)
 
 
 def build_likelihood(model: CausalModel, data: DataCollection, device: torch.device,
@@ -91,13 +196,15 @@ def build_likelihood(model: CausalModel, data: DataCollection, device: torch.dev
     times, ``unit`` the largest common factor of the counts, and every row
     is scaled by ``unit``: counts of 5,000,000 and 3,000,000 make 8 rows.
     Otherwise ``count`` scales each row.  Rows that would not fit in memory
-    are refused before they are made.  Variables in ``data_only`` are read from the data with no site: their
+    are refused before they are made.  Raises :class:`MissingValueError`
+    for missing cells it cannot handle.  Variables in ``data_only`` are read from the data with no site: their
     factors (constant, or updated exactly beside the sampler) are left out.
     """
+    plan = missing_plan(model, data) if data.has_missing else MissingPlan()
     with running_on(device):
-        program = compiled_program(model, data_only)
+        program = compiled_program(model, data_only, frozenset(plan.enumerated))
     unit = 1
-    if has_discrete_latents(model):
+    if has_discrete_latents(model) or plan.enumerated:
         unit = count_unit(data)
         rows = expanded_rows(data, unit)
         if rows > MAX_EXPANDED_ROWS:
@@ -107,8 +214,28 @@ def build_likelihood(model: CausalModel, data: DataCollection, device: torch.dev
                              "share a large common factor, or make the latent variables continuous")
         data = expand_weighted_rows(data, unit)
     columns = stacked_columns(data, model, device)
+    masks = observed_masks(data, model, plan.masked + plan.enumerated + plan.imputed, device) if plan.any else {}
+    columns.update({rt.OBSERVED + name: masks[name] for name in plan.enumerated})
+    imputed = {name: Imputed(torch.nonzero(~masks[name]).squeeze(-1),
+                             IMPUTED_SUPPORT[model.variable(name).mechanism.family]) for name in plan.imputed}
     experiments = experiment_rows(data, device) if data.experimental else None
-    return Likelihood(model, program, columns, data.n_rows, experiments, None, frozenset(data_only), unit)
+    return Likelihood(model, program, columns, data.n_rows, experiments, None, frozenset(data_only), unit,
+                      {name: masks[name] for name in plan.masked}, imputed)
+
+
+class Flat(dist.ImproperUniform):
+    """An improper flat density over ``support`` (its values get their density from the model's sites).
+
+    Unlike ``ImproperUniform`` it can be sampled: a draw is a feasible point
+    (what initialisation and tracing need), never a draw from a law.
+    """
+
+    def __init__(self, support: constraints.Constraint, size: int) -> None:
+        super().__init__(support, torch.Size(), torch.Size([size]))
+
+    def sample(self, sample_shape=torch.Size()) -> torch.Tensor:
+        zeros = torch.zeros(torch.Size(sample_shape) + self.event_shape)
+        return dist.transforms.biject_to(self.support)(zeros)
 
 
 class ScaledRows(Messenger):
@@ -160,7 +287,50 @@ def _names_read(mechanism) -> set[str]:
     return set()
 
 
-class RecordedSettings(Messenger):
+class _UnitsMessenger(Messenger):
+    """Remembers the plate's subsample indices, so per-row masks follow mini-batches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.units: torch.Tensor | None = None
+
+    def _pyro_post_sample(self, msg) -> None:
+        if isinstance(msg["fn"], _Subsample):
+            self.units = msg["value"]
+
+    def rows_of(self, mask: torch.Tensor) -> torch.Tensor:
+        return mask if self.units is None else mask[self.units]
+
+
+class MissingCells(_UnitsMessenger):
+    """The missing cells of variables that nothing reads drop out of the likelihood (masked).
+
+    The value in a missing cell is replaced by a feasible point of the site's
+    support, so that its (masked) density is finite.
+    """
+
+    def __init__(self, observed: dict[str, torch.Tensor]) -> None:
+        super().__init__()
+        self.observed = observed
+
+    def _pyro_sample(self, msg) -> None:
+        mask = self.observed.get(msg["name"])
+        if mask is None or msg["value"] is None:
+            return
+        mask = self.rows_of(mask)
+        msg["mask"] = mask if msg["mask"] is None else msg["mask"] & mask
+        msg["value"] = torch.where(mask, msg["value"], _feasible(msg["fn"], msg["value"]))
+
+
+def _feasible(fn, like: torch.Tensor) -> torch.Tensor:
+    support = fn.support
+    if support.is_discrete:
+        return torch.zeros_like(like)
+    point = dist.transforms.biject_to(support)(torch.zeros(fn.batch_shape + fn.event_shape, dtype=like.dtype))
+    return point.detach()
+
+
+class RecordedSettings(_UnitsMessenger):
     """In rows of ``under do(...)`` blocks, set each intervened variable and drop its mechanism.
 
     The plate's subsample indices are remembered from the ``units`` site so
@@ -171,17 +341,12 @@ class RecordedSettings(Messenger):
         super().__init__()
         self.experiments = experiments
         self.columns = columns
-        self.units: torch.Tensor | None = None
-
-    def _pyro_post_sample(self, msg) -> None:
-        if isinstance(msg["fn"], _Subsample):
-            self.units = msg["value"]
 
     def _pyro_sample(self, msg) -> None:
         generated = self.experiments.generated.get(msg["name"])
         if generated is None:
             return
-        mask = generated if self.units is None else generated[self.units]
+        mask = self.rows_of(generated)
         msg["mask"] = mask if msg["mask"] is None else msg["mask"] & mask
         if msg["infer"].get("_deterministic"):  # a ':=' variable: its value comes from the formula
             recorded = rt.column(self.columns, msg["name"], self.units).to(msg["value"].dtype)

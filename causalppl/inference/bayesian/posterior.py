@@ -4,7 +4,10 @@ Global sites are the parameters with priors (by name), the nonparametric
 tables (``probs_X``: shape (*[4 per <-> arc], *parent sizes, levels of X))
 and the latent-class weights of ``<->`` arcs (``weights_U_A_B``).  A
 :class:`Posterior` answers any estimate query on its model (interventions
-and evidence included) by pushing its draws through the query.
+and evidence included) by pushing its draws through the query.  It keeps
+the rows of the model's covariates (conditioned on, not modelled): queries
+that average over them draw units from those rows, reweighted by a
+Bayesian bootstrap for each posterior draw.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class Posterior:
     notes: tuple[str, ...] = ()
     answered: list[tuple[str, torch.Tensor]] = field(default_factory=list)  # (query label, per-draw values)
     trace_written_to: str | None = None
+    covariates: Any = None  # causalppl.data.covariates.CovariateRows of the fitted data, or None
     _known_models: dict[int, CausalModel] = field(default_factory=dict, repr=False)
 
     @property

@@ -7,7 +7,10 @@ generated program with the draw's values conditioned in.  Evidence is
 handled by likelihood weighting: an equality on a stochastic observed
 variable is observed and weighs each unit by its density there; any other
 event (inequalities, latent or deterministic variables) weighs by its
-indicator.
+indicator.  Covariates are not simulated: each unit takes the covariates of
+a data row (a fresh Bayesian-bootstrap reweighting of the rows per posterior
+draw, or plain resampling for a known model), and evidence on a covariate
+selects the rows (:mod:`causalppl.inference.covariates`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from causalppl.backends.factors import fixed_parameter_values
 from causalppl.backends.pyro_codegen import CodegenError, compiled_program
 from causalppl.backends.site_checks import InvalidSite
 from causalppl.backends.tensor_eval import evaluate
+from causalppl.data.covariates import CovariateRows
 from causalppl.data.tensors import column_dtype
+from causalppl.inference.covariates import covariate_evidence, covariate_pool
 from causalppl.inference.bayesian.instantiate import instantiate
 from causalppl.inference.devices import on_cpu, running_on
 from causalppl.inference.estimate.exact import (
@@ -68,6 +73,8 @@ class DrawSet:
     draws: Sequence[Draw]
     known_models: Callable[[], Sequence[CausalModel]]  # instantiate(model, draw) for each draw, cached
     device: torch.device
+    covariates: CovariateRows | None = None  # the data's covariate rows
+    bootstrap: bool = True  # reweigh the covariate rows for each draw (posterior draws) or resample them
 
     def first_known_model(self) -> CausalModel:
         return instantiate(self.model, self.draws[0])
@@ -80,8 +87,7 @@ def leaf_draws(draw_set: DrawSet, leaf: Leaf, units_per_draw: int, seeds: Sequen
             return LeafDraws(_parameter_values(draw_set.known_models(), leaf), "exact")
         if can_enumerate(draw_set.first_known_model()):
             return LeafDraws(_exact_values(draw_set.known_models(), leaf), "exact")
-    values, variances = _simulated_values(draw_set.model, leaf, draw_set.draws, units_per_draw, draw_set.device,
-                                          seeds)
+    values, variances = _simulated_values(draw_set, leaf, units_per_draw, seeds)
     return LeafDraws(values, "forward simulation", variances)
 
 
@@ -115,11 +121,13 @@ def _exact_values(models: Sequence[CausalModel], leaf: Leaf) -> torch.Tensor:
 # -------------------------------------------------------------- simulated ----
 
 
-def _simulated_values(model: CausalModel, leaf: Leaf, draws: Sequence[Draw], units: int,
-                      device: torch.device, seeds: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
-    intervened = _intervened_model(model, leaf)
+def _simulated_values(draw_set: DrawSet, leaf: Leaf, units: int,
+                      seeds: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    intervened = _intervened_model(draw_set.model, leaf)
+    pool = covariate_pool(intervened, leaf, draw_set.covariates)
+    draw_rows = (pool.bootstrap if draw_set.bootstrap else pool.resample) if pool is not None else None
     try:
-        return _simulate(intervened, leaf, draws, units, device, seeds)
+        return _simulate(intervened, leaf, draw_set.draws, units, draw_set.device, seeds, draw_rows)
     except SimulationError as error:
         raise query_error(leaf.span, f"simulating the model under a posterior draw failed: {error}",
                           "check that every scale, rate and probability stays in its domain") from None
@@ -134,15 +142,18 @@ def _simulated_values(model: CausalModel, leaf: Leaf, draws: Sequence[Draw], uni
 
 
 def _simulate(intervened: CausalModel, leaf: Leaf, draws: Sequence[Draw], units: int, device: torch.device,
-              seeds: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+              seeds: Sequence[int], draw_rows: Callable[[int], dict] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     with running_on(device):
         program = _program(intervened, leaf)
-        observed, weighed = _split_evidence(intervened, leaf.evidence)
+        on_rows = covariate_evidence(intervened, leaf.evidence)
+        observed, weighed = _split_evidence(intervened, [e for e in leaf.evidence if e not in on_rows])
         data = {e.outcome.variable: _evidence_column(intervened, e, units) for e in observed}
         measure = _measure(intervened, leaf)
         estimates = []
         for draw, seed in zip(draws, seeds):
             torch.manual_seed(seed)
+            if draw_rows is not None:
+                data.update({name: values.to(device) for name, values in draw_rows(units).items()})
             estimates.append(_weighted_value(program, draw, units, data, observed, weighed, measure))
     means, variances = (torch.stack(column).to("cpu", torch.float64) for column in zip(*estimates))
     return means, variances

@@ -13,6 +13,7 @@ import math
 
 import pyro
 
+from causalppl.data.covariates import covariate_rows
 from causalppl.inference.bayesian.predictive import DrawSet, common_seeds, leaf_draws
 from causalppl.inference.budget import require_units_fit
 from causalppl.inference.devices import resolve_device, running_on
@@ -31,7 +32,7 @@ def answer_by_weighting(model: CausalModel, query: QuerySpec, options: Options) 
     device = resolve_device(options.device, query.span)
     if options.seed is not None:
         pyro.set_rng_seed(options.seed)
-    draw_set = DrawSet(model, [{}], lambda: [model], device)
+    draw_set = DrawSet(model, [{}], lambda: [model], device, covariate_rows(model, options.data), bootstrap=False)
     seeds = common_seeds(1)
     with running_on(device):
         if isinstance(query.term, ProbabilitySpec) and query.term.is_distribution:

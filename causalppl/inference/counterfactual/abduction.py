@@ -25,7 +25,7 @@ import torch
 
 from causalppl.backends import structural
 from causalppl.ir.families import Noise
-from causalppl.ir.mechanisms import Coupled, NoiseSource
+from causalppl.ir.mechanisms import Coupled, Covariate, NoiseSource
 from causalppl.ir.model import CausalModel, Variable
 from causalppl.ir.queries import COMPARISONS
 
@@ -119,7 +119,8 @@ def determined(model: CausalModel, observations: tuple[Observation, ...], names:
     """True when the evidence pins, by inversion, every noise the ``names`` depend on, to one value.
 
     A site pinned by an observed variable takes one value only if that
-    variable's parents do too, so their noise is needed as well.
+    variable's parents do too, so their noise is needed as well.  A covariate
+    (drawn from the data rows) is determined only when evidence fixes it.
     """
     plan = abduction_plan(model, observations)
     points = {site for site, pinner in plan.pins.items() if _inverts(model.variable(pinner).mechanism)}
@@ -143,7 +144,7 @@ def _noise_upstream(model: CausalModel, names: list[str], known: Mapping[str, fl
         if name in visited:
             continue
         visited.add(name)
-        if isinstance(model.variable(name).mechanism, NoiseSource):
+        if isinstance(model.variable(name).mechanism, (NoiseSource, Covariate)):
             sites.add(name)
         stack.extend(p for p in model.variable(name).parents if p not in known)
     return sites

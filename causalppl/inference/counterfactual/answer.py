@@ -19,16 +19,19 @@ from typing import Iterator
 import torch
 
 from causalppl.backends import runtime as rt
+from causalppl.data.covariates import covariate_rows
 from causalppl.inference.counterfactual.leaf import LeafAnswer, answer_leaf
 from causalppl.inference.budget import require_units_fit
 from causalppl.inference.counterfactual.leaves import LeafPlan, leaf_outcomes, plan_leaf
-from causalppl.inference.counterfactual.sampling import parameters
+from causalppl.inference.counterfactual.sampling import parameters, with_covariates
+from causalppl.inference.covariates import covariate_pool
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
 from causalppl.inference.results import Estimate, Result, point_result
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec, QuerySpec, fold_term, leaves
 from causalppl.transforms.do import InterventionError
+from causalppl.transforms.do import do as do_transform
 from causalppl.transforms.noise import NoiseError, explicit_noise
 
 DTYPE = torch.float64
@@ -38,21 +41,28 @@ MODES = ("auto", "exact", "mc", "nuts")  # see causalppl.inference.counterfactua
 Leaf = ProbabilitySpec | ExpectationSpec
 
 
-def answer_counterfactual(model: CausalModel, query: QuerySpec, options: Options, mode: str = "auto") -> Result:
+def answer_counterfactual(model: CausalModel, query: QuerySpec, options: Options, mode: str = "auto",
+                          bootstrap: bool = False) -> Result:
     """The answer with the parameters as the model states them (fixed, or one prior draw per unit).
 
     ``mode``: "auto" (exact when the model allows it, else exact Gaussian
     abduction, else sampling), "exact" (or an error), "mc" (abduction by
-    sampling), "nuts" (NUTS over the unobserved noise).
+    sampling), "nuts" (NUTS over the unobserved noise).  Covariates come from
+    the rows of ``options.data`` (reweighted by a Bayesian bootstrap when
+    ``bootstrap``); each unit keeps its covariates in every world.
     """
     require_coupling(model, query)
     require_units_fit(model, options.samples, query.span, "counterfactual sampling", worlds=_worlds(query))
     answers: list[LeafAnswer] = []
+    rows = covariate_rows(model, options.data)
     with numerics(options.seed):
         params = parameters(model, options.samples)
 
         def leaf(spec: Leaf) -> Estimate:
-            answers.append(answer_leaf(_plan(model, spec), params, mode, options.samples))
+            plan = _plan(model, spec)
+            pool = covariate_pool(do_transform(model, dict(spec.interventions)), spec, rows)
+            leaf_params = with_covariates(params, pool, options.samples, bootstrap)
+            answers.append(answer_leaf(plan, leaf_params, mode, options.samples))
             return answers[-1].estimate
 
         estimate = fold_term(query.term, leaf, number=Estimate)

@@ -21,8 +21,9 @@ from causalppl.inference.counterfactual.abduction import ImpossibleEvidence, Obs
 from causalppl.inference.counterfactual.answer import numerics
 from causalppl.inference.counterfactual.exact import exact_posterior
 from causalppl.inference.counterfactual.gaussian import linear_gaussian_posterior
-from causalppl.inference.counterfactual.sampling import parameters, sample_plan
-from causalppl.inference.messages import query_error
+from causalppl.data.covariates import covariate_names, fixed_rows
+from causalppl.inference.counterfactual.sampling import parameters, sample_plan, with_covariates
+from causalppl.inference.messages import covariate_without_data, query_error
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NoiseSource
 from causalppl.ir.model import CausalModel
@@ -78,7 +79,7 @@ def _world_model(ir: CausalModel, sets: list[dict[str, float]]) -> MultiWorldMod
 
 
 def _world_draws(ir: CausalModel, multi: MultiWorldModel, observations, n: int):
-    params = parameters(ir, n)
+    params = with_covariates(parameters(ir, n), _pinned_covariates(ir, observations), n)
     if params.fixed:
         gaussian = linear_gaussian_posterior(multi.model, observations, params.values)
         if gaussian is not None:
@@ -95,6 +96,18 @@ def _world_draws(ir: CausalModel, multi: MultiWorldModel, observations, n: int):
     method = "abduction" if sampled.exact else "mc"
     notes = params.notes + sampled.notes + (() if sampled.exact else ("draws resampled by their weights",))
     return values, method, notes
+
+
+def _pinned_covariates(ir: CausalModel, observations):
+    """Covariates must be given in the evidence here (there are no data rows to draw them from)."""
+    names = covariate_names(ir)
+    if not names:
+        return None
+    given = {o.name: o.value for o in observations}
+    for name in names:
+        if name not in given:
+            raise covariate_without_data(Span.unknown("<counterfactual>"), name)
+    return fixed_rows({name: given[name] for name in names})
 
 
 def _exact_distributions(multi: MultiWorldModel, observations) -> dict[str, dict[str, dict[str, float]]] | None:

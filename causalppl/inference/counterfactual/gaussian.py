@@ -23,6 +23,7 @@ from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import (
     ConstantMechanism,
     Coupled,
+    Covariate,
     Deterministic,
     NoiseSource,
 )
@@ -152,7 +153,7 @@ def is_linear_gaussian(model: CausalModel) -> bool:
 def _linear_gaussian_variable(mechanism) -> bool:
     if isinstance(mechanism, NoiseSource):
         return mechanism.law == "Normal"
-    if isinstance(mechanism, ConstantMechanism):
+    if isinstance(mechanism, (ConstantMechanism, Covariate)):  # a covariate's value is given with the parameters
         return True
     if isinstance(mechanism, Deterministic):
         return is_affine(mechanism.expr)

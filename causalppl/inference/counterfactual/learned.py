@@ -33,8 +33,8 @@ def answer_learned(model: CausalModel, query: QuerySpec, options: Options, sampl
                    conjugate: bool = True) -> Result:
     """Abduction inside each posterior draw (``sampler``: "nuts" or "svi"; a fitted posterior is reused)."""
     posterior = options.fitted or fit(model, options.data, sampler, options, span=query.span, conjugate=conjugate)
-    inner = replace(options, data=None, fitted=None, samples=min(options.samples, INNER_SAMPLES))
-    results = [answer_counterfactual(known, query, replace(inner, seed=_seed(options.seed, i)))
+    inner = replace(options, fitted=None, samples=min(options.samples, INNER_SAMPLES))
+    results = [answer_counterfactual(known, query, replace(inner, seed=_seed(options.seed, i)), bootstrap=True)
                for i, known in enumerate(posterior.models(limit=MAX_DRAWS))]
     if not results:
         raise query_error(query.span, "the posterior has no draws")

@@ -36,7 +36,7 @@ def nuts_obstacle(model: CausalModel, draws: Draws, fixed_parameters: bool) -> s
     if not draws.free_sites:
         return "no free noise upstream of the evidence"
     if not fixed_parameters:
-        return "parameters with priors"
+        return "parameters with priors, or covariates from data rows, vary from draw to draw"
     uniform = [s for s in draws.free_sites if model.variable(s).mechanism.law not in CONTINUOUS_LAWS]
     if uniform:
         return f"the noise of '{model.variable(uniform[0]).mechanism.owner}' drives a discrete or inverse-CDF mechanism"

@@ -18,6 +18,7 @@ from pyro.ops.stats import effective_sample_size
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.tensor_eval import evaluate
+from causalppl.data.covariates import CovariateRows
 from causalppl.inference.counterfactual.abduction import (
     Draws,
     Observation,
@@ -70,6 +71,22 @@ def parameters(model: CausalModel, n: int) -> Parameters:
         return Parameters(_fixed(model), True)
     return Parameters(_prior_draws(model, n), False,
                       ("parameters drawn from their priors (no data given), reweighted by the evidence",))
+
+
+def with_covariates(params: Parameters, pool: CovariateRows | None, n: int, bootstrap: bool = False) -> Parameters:
+    """The parameters plus one row of covariates per draw (units keep their covariates in every world).
+
+    ``pool`` holds the rows (from :func:`causalppl.inference.covariates.covariate_pool`); a single
+    pinned row (evidence without data) keeps the parameters fixed.
+    """
+    if pool is None:
+        return params
+    if pool.n_rows == 1 and not bootstrap:
+        values = {name: torch.tensor(float(column[0])) for name, column in zip(pool.names, pool.columns)}
+        return Parameters({**params.values, **values}, params.fixed, params.notes)
+    drawn = pool.bootstrap(n) if bootstrap else pool.resample(n)
+    note = f"covariates drawn from {pool.n_rows} data rows" + (" (Bayesian bootstrap)" if bootstrap else "")
+    return Parameters({**params.values, **drawn}, False, params.notes + (note,))
 
 
 def sample_plan(model: CausalModel, observations: tuple[Observation, ...], params: Parameters, n: int,

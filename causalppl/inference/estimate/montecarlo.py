@@ -3,7 +3,9 @@
 Used for queries without evidence on models that need no inference: the
 estimate is a sample mean, with its Monte Carlo standard error.  Units are
 simulated in batches of :func:`~causalppl.inference.budget.batch_units`
-and reduced to running sums, so memory does not grow with ``--samples``.
+and reduced to running sums, so memory does not grow with ``--samples``.  Covariates
+are not simulated: each unit takes the covariates of a data row drawn at
+random (the empirical distribution of the rows).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import torch
 
 from causalppl.backends.pyro_codegen import compiled_program
 from causalppl.backends.tensor_eval import evaluate
+from causalppl.data.covariates import CovariateRows, covariate_rows
 from causalppl.inference.budget import batch_units
+from causalppl.inference.covariates import covariate_pool
 from causalppl.inference.devices import resolve_device, running_on
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
@@ -41,26 +45,28 @@ def answer_mc(model: CausalModel, query: QuerySpec, options: Options) -> Result:
     effect) use common random numbers: every leaf sees the same noise draws,
     so differences are precise.
     """
+    rows = covariate_rows(model, options.data)
+    notes = (f"covariates drawn from the {rows.n_rows} data rows",) if rows is not None else ()
     with running_on(resolve_device(options.device, query.span)):
         batches = _batches(options.samples, batch_units(model), options.seed)
         if isinstance(query.term, ProbabilitySpec) and query.term.is_distribution:
-            counts = sum(mc_counts(model, query.term, n, seed) for n, seed in batches)
+            counts = sum(mc_counts(model, query.term, n, seed, rows) for n, seed in batches)
             variable = model.variable(query.term.events[0].outcome.variable)
             distribution = {label: float(c) / options.samples for label, c in zip(variable.domain.labels, counts)}
-            return Result(query.name, query.text, distribution=distribution, method="mc")
+            return Result(query.name, query.text, distribution=distribution, method="mc", notes=notes)
         if is_linear(query.term):
             sums = RunningMean()
             for n, seed in batches:
-                values = fold_term(query.term, lambda leaf: mc_leaf_values(model, leaf, n, seed))
+                values = fold_term(query.term, lambda leaf: mc_leaf_values(model, leaf, n, seed, rows))
                 sums.add(values if isinstance(values, torch.Tensor) else torch.full((n,), float(values)))
             estimate = sums.estimate()
         else:
             per_leaf: dict[int, RunningMean] = {}
             for n, seed in batches:
                 for leaf in leaves(query.term):
-                    per_leaf.setdefault(id(leaf), RunningMean()).add(mc_leaf_values(model, leaf, n, seed))
+                    per_leaf.setdefault(id(leaf), RunningMean()).add(mc_leaf_values(model, leaf, n, seed, rows))
             estimate = fold_term(query.term, lambda leaf: per_leaf[id(leaf)].estimate(), number=Estimate)
-    return point_result(query, estimate, "mc")
+    return point_result(query, estimate, "mc", notes=notes)
 
 
 def _batches(total: int, size: int, seed: int | None) -> list[tuple[int, int | None]]:
@@ -96,12 +102,17 @@ class RunningMean:
         return Estimate(mean + (self.shift or 0.0), max(variance, 0.0) / self.n if self.n > 1 else math.nan)
 
 
-def forward_samples(model: CausalModel, n: int, seed: int | None = None) -> dict[str, torch.Tensor]:
-    """``n`` units drawn from the model's generated Pyro program."""
+def forward_samples(model: CausalModel, n: int, seed: int | None = None,
+                    covariates: CovariateRows | None = None) -> dict[str, torch.Tensor]:
+    """``n`` units drawn from the model's generated Pyro program (covariates resampled from their rows)."""
     if seed is not None:
         pyro.set_rng_seed(seed)
+    data = None
+    if covariates is not None:
+        device = torch.get_default_device()
+        data = {name: values.to(device) for name, values in covariates.resample(n).items()}
     with torch.no_grad():
-        return compiled_program(model)(n_units=n)
+        return compiled_program(model)(n_units=n, data=data)
 
 
 def event_indicator(event: EventSpec, samples: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -109,15 +120,17 @@ def event_indicator(event: EventSpec, samples: dict[str, torch.Tensor]) -> torch
     return COMPARISONS[event.op](values, event.value).to(torch.get_default_dtype())
 
 
-def mc_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, n: int, seed: int | None) -> Estimate:
-    return sample_mean(mc_leaf_values(model, leaf, n, seed))
+def mc_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, n: int, seed: int | None,
+            rows: CovariateRows | None = None) -> Estimate:
+    return sample_mean(mc_leaf_values(model, leaf, n, seed, rows))
 
 
 def mc_leaf_values(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, n: int,
-                   seed: int | None) -> torch.Tensor:
+                   seed: int | None, rows: CovariateRows | None = None) -> torch.Tensor:
     """Per-unit values whose mean estimates the leaf (indicators for probabilities)."""
     _require_plain(leaf)
-    samples = forward_samples(do(model, dict(leaf.interventions)), n, seed)
+    intervened = do(model, dict(leaf.interventions))
+    samples = forward_samples(intervened, n, seed, covariate_pool(intervened, leaf, rows))
     if isinstance(leaf, ExpectationSpec):
         values = evaluate(leaf.expr, samples)
         return (values.expand(n) if values.dim() == 0 else values).double()
@@ -127,16 +140,19 @@ def mc_leaf_values(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, 
     return values
 
 
-def mc_distribution(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int | None) -> dict[str, float]:
+def mc_distribution(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int | None,
+                    rows: CovariateRows | None = None) -> dict[str, float]:
     variable = model.variable(leaf.events[0].outcome.variable)
-    counts = mc_counts(model, leaf, n, seed) / n
+    counts = mc_counts(model, leaf, n, seed, rows) / n
     return {label: float(p) for label, p in zip(variable.domain.labels, counts)}
 
 
-def mc_counts(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int | None) -> torch.Tensor:
+def mc_counts(model: CausalModel, leaf: ProbabilitySpec, n: int, seed: int | None,
+              rows: CovariateRows | None = None) -> torch.Tensor:
     """How many of ``n`` simulated units take each level of the leaf's variable."""
     _require_plain(leaf)
-    samples = forward_samples(do(model, dict(leaf.interventions)), n, seed)
+    intervened = do(model, dict(leaf.interventions))
+    samples = forward_samples(intervened, n, seed, covariate_pool(intervened, leaf, rows))
     variable = model.variable(leaf.events[0].outcome.variable)
     values = samples[variable.name].long()
     return torch.bincount(values, minlength=variable.domain.size).double().cpu()

@@ -1,0 +1,129 @@
+"""One column of a data block → validated numbers, whole columns at a time (no loop over rows).
+
+Finite variables accept level names or positions (``east`` or ``2``;
+``true``/``false`` or ``1``/``0`` for ``bool``): each distinct value of the
+column is looked up once and the lookup is broadcast back to the rows.
+Numeric variables must hold numbers (whole numbers for ``int``).  A missing
+cell (empty, ``NA``, ``NaN``) is reported as a mask, never as a value; the
+value stored in its place is 0, which every site accepts.  Every error names
+the file, the column and the row (rows count from 1, after the header).
+
+>>> import pandas as pd
+>>> from causalppl.ir.types import levels
+>>> from causalppl.diagnostics import Span
+>>> values, missing = finite_column(pd.Series(["b", "a", None, "1"]), levels("a", "b"), "G", "g.csv", Span.unknown(), 0)
+>>> values.tolist(), missing.tolist()
+([1, 0, 0, 1], [False, False, True, False])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from causalppl.data.checks import check_counts, check_support
+from causalppl.diagnostics import CausalPPLError, Diagnostic, Span, shown_value
+from causalppl.ir.model import Variable
+from causalppl.ir.types import Domain
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+COUNT_COLUMN = "count"
+
+
+def convert_column(series: pd.Series, variable: Variable, origin: str, span: Span,
+                   first_row: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Values (level positions as int64, else float64) and the mask of missing cells (None when complete).
+
+    ``first_row`` is the number of data rows before this chunk, so errors name the row of the file.
+    """
+    if variable.domain.is_finite:
+        return finite_column(series, variable.domain, variable.name, origin, span, first_row)
+    return numeric_column(series, variable, origin, span, first_row)
+
+
+def finite_column(series: pd.Series, domain: Domain, name: str, origin: str, span: Span,
+                  first_row: int) -> tuple[np.ndarray, np.ndarray | None]:
+    import pandas as pd
+
+    missing = series.isna().to_numpy()
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    lookup = np.empty(len(uniques), dtype=np.int64)
+    for index, value in enumerate(uniques.tolist()):
+        position = level_position(domain, value)
+        if position is None:
+            row = int(np.argmax(codes == index))
+            raise data_error(span, f"{origin}, row {first_row + row + 1}, column '{name}': {shown_value(value)} is not a value "
+                                   f"of '{name}' ({domain.describe()})",
+                             "levels may be written by name or by position (0, 1, ...)")
+        lookup[index] = position
+    values = np.where(codes >= 0, lookup[np.maximum(codes, 0)] if len(lookup) else 0, 0).astype(np.int64)
+    return values, (missing if missing.any() else None)
+
+
+def level_position(domain: Domain, value: Any) -> int | None:
+    """The position a cell's value denotes in a finite domain (by name, else by position), or None."""
+    if isinstance(value, (bool, np.bool_)):
+        return int(value) if domain.kind == "bool" else None
+    if isinstance(value, (complex, np.complexfloating)):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return domain.accepts_number(float(value)) if np.isfinite(value) else None
+    text = str(value).strip()
+    position = domain.position(text) if domain.kind == "levels" else domain.position(text.lower())
+    if position is None:
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return domain.accepts_number(number) if np.isfinite(number) else None
+    return position
+
+
+def numeric_column(series: pd.Series, variable: Variable, origin: str, span: Span,
+                   first_row: int) -> tuple[np.ndarray, np.ndarray | None]:
+    import pandas as pd
+
+    if pd.api.types.is_complex_dtype(series.dtype):
+        raise data_error(span, f"{origin}, column '{variable.name}': complex numbers are not values of "
+                               f"'{variable.name}' ({variable.domain.describe()})")
+    missing = series.isna().to_numpy()
+    numbers = series if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype) \
+        else pd.to_numeric(series, errors="coerce")
+    values = np.array(numbers.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64, copy=True)
+    bad = np.isnan(values) & ~missing  # infinite values are refused with the support, below
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise data_error(span, f"{origin}, row {first_row + row + 1}, column '{variable.name}': "
+                               f"{shown_value(series.iloc[row])} is not a number ('{variable.name}' is "
+                               f"{variable.domain.describe()})")
+    values[missing] = 0.0
+    check_support(values, variable, origin, span, first_row + 1, skip=missing if missing.any() else None)
+    if variable.domain.kind == "int":
+        fractional = ~np.isclose(values, np.round(values))
+        if fractional.any():
+            row = int(np.argmax(fractional))
+            raise data_error(span, f"{origin}, row {first_row + row + 1}, column '{variable.name}': "
+                                   f"{values[row]:g} is not a whole number ('{variable.name}' is int)")
+    return values, (missing if missing.any() else None)
+
+
+def weight_column(series: pd.Series, origin: str, span: Span, first_row: int) -> np.ndarray:
+    """The ``count`` column: finite numbers, not negative, never missing."""
+    import pandas as pd
+
+    counts = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    check_counts(counts, origin, span, first_row + 1)
+    return counts
+
+
+def data_error(span: Span, message: str, hint: str | None = None) -> CausalPPLError:
+    return CausalPPLError([Diagnostic(span, message, "error", hint)])
+
+
+__all__ = ["convert_column", "finite_column", "numeric_column", "weight_column", "level_position", "data_error",
+           "COUNT_COLUMN"]

@@ -1,0 +1,128 @@
+"""Reading data files in chunks: CSV and Parquet, with bounded memory and a progress bar.
+
+Only the model's columns (and ``count``) are parsed, ``CHUNK_ROWS`` rows at a
+time; each chunk is validated into numeric columns and dropped before the
+next is read, so memory grows with the numbers kept (8 bytes per cell), not
+with the text of the file.  A progress bar on stderr shows the rows read
+(unless ``quiet``; the command line is quiet when stderr is not a terminal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from causalppl.data.columns import data_error
+from causalppl.data.loading import Dataset, chunked_dataset, wanted_columns
+from causalppl.diagnostics import Span
+from causalppl.files import require_regular_file
+from causalppl.ir.model import CausalModel
+
+CHUNK_ROWS = 200_000
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def read_dataset(path: Path, model: CausalModel, under: tuple[tuple[str, float | None], ...], origin: str,
+                 span: Span, missing: str = "model", quiet: bool = True) -> Dataset:
+    """One validated block from a CSV or Parquet file (errors name the file, the column and the row)."""
+    if not path.exists():
+        raise data_error(span, f"data file '{path}' does not exist", "paths in a data line are relative to the .scm file")
+    require_regular_file(path, "data file", span)
+    wanted = wanted_columns(model)
+    parquet = path.suffix.lower() in PARQUET_SUFFIXES
+    try:
+        header = _parquet_header(path) if parquet else _csv_header(path)
+        chunks = _parquet_chunks(path, wanted) if parquet else _csv_chunks(path, wanted)
+        with _progress(quiet, origin, path.stat().st_size) as advance:
+            return chunked_dataset(_counted(chunks, advance), header, model, under, origin, span, missing)
+    except (OSError, ValueError, pd.errors.ParserError, ImportError) as error:  # malformed files
+        raise data_error(span, f"cannot read data file '{path}': {error}",
+                         "use CSV with a header row, or Parquet") from None
+
+
+def read_table(path: Path, span: Span) -> pd.DataFrame:
+    """The whole file as a DataFrame (small files; models read theirs with :func:`read_dataset`)."""
+    if not path.exists():
+        raise data_error(span, f"data file '{path}' does not exist", "paths in a data line are relative to the .scm file")
+    require_regular_file(path, "data file", span)
+    try:
+        if path.suffix.lower() in PARQUET_SUFFIXES:
+            return pd.read_parquet(path)
+        frame = pd.read_csv(path, skipinitialspace=True, encoding="utf-8-sig")
+        frame.attrs["header"] = _csv_header(path)  # read_csv renames a repeated 'A' to 'A.1'
+        return frame
+    except Exception as error:  # pandas raises many kinds for malformed files
+        raise data_error(span, f"cannot read data file '{path}': {error}", "use CSV with a header row, or Parquet") \
+            from None
+
+
+# ------------------------------------------------------------------ CSV ----
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The names as written (read_csv would rename a repeated 'A' to 'A.1')."""
+    row = pd.read_csv(path, nrows=1, header=None, dtype=str, encoding="utf-8-sig", skipinitialspace=True,
+                      keep_default_na=False)
+    return [str(c).strip() for c in row.iloc[0].tolist()] if len(row) else []
+
+
+def _csv_chunks(path: Path, wanted: set[str]) -> Iterator[tuple[pd.DataFrame, int]]:
+    with open(path, "rb") as handle:
+        reader = pd.read_csv(handle, usecols=lambda c: str(c).strip() in wanted, chunksize=CHUNK_ROWS,
+                             skipinitialspace=True, low_memory=True, encoding="utf-8-sig")
+        with reader:
+            for chunk in reader:
+                yield chunk, handle.tell()
+
+
+# -------------------------------------------------------------- Parquet ----
+
+
+def _parquet_header(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return [str(name).strip() for name in pq.ParquetFile(path).schema_arrow.names]
+
+
+def _parquet_chunks(path: Path, wanted: set[str]) -> Iterator[tuple[pd.DataFrame, int]]:
+    import pyarrow.parquet as pq
+
+    source = pq.ParquetFile(path)
+    names = [name for name in source.schema_arrow.names if str(name).strip() in wanted]
+    size, rows_total, read = path.stat().st_size, max(source.metadata.num_rows, 1), 0
+    for batch in source.iter_batches(batch_size=CHUNK_ROWS, columns=names):
+        read += batch.num_rows
+        yield batch.to_pandas(), int(size * read / rows_total)
+
+
+# ------------------------------------------------------------- progress ----
+
+
+def _counted(chunks: Iterator[tuple[pd.DataFrame, int]], advance: Callable[[int, int], None]) -> Iterator[pd.DataFrame]:
+    rows = 0
+    for chunk, position in chunks:
+        rows += len(chunk)
+        yield chunk
+        advance(rows, position)
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool, origin: str, size: int) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar of bytes read, showing the rows read so far; a no-op when quiet."""
+    if quiet:
+        yield lambda rows, position: None
+        return
+    columns = (TextColumn(f"reading {origin}"), BarColumn(), TextColumn("{task.fields[rows]} rows"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+        task = progress.add_task("read", total=max(size, 1), rows="0")
+        yield lambda rows, position: progress.update(task, completed=min(position, size), rows=f"{rows:,}")
+        progress.update(task, completed=max(size, 1))
+
+
+__all__ = ["read_dataset", "read_table", "CHUNK_ROWS"]

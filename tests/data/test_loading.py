@@ -1,0 +1,113 @@
+"""Loading data: chunked CSV and Parquet, level names and positions, missing cells and the missing setting."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import causalppl as cp
+from causalppl.data import reading
+from causalppl.diagnostics import CausalPPLError
+
+MODEL = """model Small {
+    Colour : {red, green, blue}
+    Age : real
+    param b ~ Normal(0, 1)
+    Size ~ Normal(b * Age, 1)
+    Flag : bool <- Colour
+}
+
+data "rows.csv"
+"""
+
+
+def write(tmp_path, frame: pd.DataFrame, name: str = "rows.csv"):
+    (tmp_path / "model.scm").write_text(MODEL.replace("rows.csv", name))
+    path = tmp_path / name
+    if name.endswith(".parquet"):
+        frame.to_parquet(path)
+    else:
+        frame.to_csv(path, index=False)
+    return cp.load(tmp_path / "model.scm")
+
+
+def frame(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"Colour": rng.choice(["red", "green", "blue", "2"], n), "Age": rng.normal(40, 10, n),
+                         "Size": rng.normal(size=n), "Flag": rng.choice(["true", "false", "1"], n),
+                         "Unused": rng.normal(size=n)})
+
+
+@pytest.mark.parametrize("name", ["rows.csv", "rows.parquet"])
+def test_chunks_give_the_same_columns_as_one_read(tmp_path, monkeypatch, name):
+    data = frame(1000)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 77)
+    block = write(tmp_path, data, name).load_data().blocks[0]
+    levels = {"red": 0, "green": 1, "blue": 2, "2": 2}
+    assert block.columns["Colour"].tolist() == [levels[c] for c in data["Colour"]]
+    assert block.columns["Flag"].tolist() == [1 if f in ("true", "1") else 0 for f in data["Flag"]]
+    np.testing.assert_allclose(block.columns["Age"], data["Age"])
+    assert "Unused" not in block.columns and block.n_rows == 1000
+
+
+def test_an_error_in_a_later_chunk_names_the_row_of_the_file(tmp_path, monkeypatch):
+    data = frame(300)
+    data.loc[250, "Colour"] = "purple"
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 100)
+    with pytest.raises(CausalPPLError) as caught:
+        write(tmp_path, data).load_data()
+    assert "rows.csv, row 251, column 'Colour'" in caught.value.render()
+
+
+def test_missing_cells_are_kept_with_masks_and_counted(tmp_path):
+    data = frame(50)
+    data.loc[[3, 7], "Size"] = np.nan
+    data.loc[[5], "Colour"] = None
+    collection = write(tmp_path, data).load_data()
+    block = collection.blocks[0]
+    assert block.n_rows == 50
+    assert np.flatnonzero(block.missing["Size"]).tolist() == [3, 7]
+    assert np.flatnonzero(block.missing["Colour"]).tolist() == [5]
+    assert block.columns["Size"][3] == 0.0  # a missing cell holds 0, never NaN
+    assert collection.missing_cells == {"Size": 2, "Colour": 1}
+
+
+def test_drop_keeps_complete_rows_and_says_so(tmp_path):
+    data = frame(50)
+    data.loc[[3, 7], "Size"] = np.nan
+    data.loc[[7, 9], "Flag"] = None
+    collection = write(tmp_path, data).load_data(missing="drop")
+    assert collection.n_rows == 47 and not collection.has_missing
+    assert collection.missing_cells == {"Size": 2, "Flag": 2}
+    assert "3 rows left out" in collection.left_out[0]
+
+
+def test_error_mode_names_the_first_missing_cell(tmp_path):
+    data = frame(20)
+    data.loc[12, "Size"] = np.nan
+    with pytest.raises(CausalPPLError) as caught:
+        write(tmp_path, data).load_data(missing="error")
+    text = caught.value.render()
+    assert "rows.csv, row 13, column 'Size': missing value" in text and 'missing="drop"' in text
+
+
+def test_rows_missing_a_covariate_are_left_out_with_the_reason(tmp_path):
+    data = frame(30)
+    data.loc[[1, 2, 4], "Age"] = np.nan
+    collection = write(tmp_path, data).load_data()
+    assert collection.n_rows == 27 and "Age" not in collection.blocks[0].missing
+    assert "covariate 'Age' is missing" in collection.left_out[0]
+
+
+def test_an_unknown_missing_setting_is_refused(tmp_path):
+    with pytest.raises(CausalPPLError, match="missing must be one of model, drop, error"):
+        write(tmp_path, frame(5)).load_data(missing="impute")
+
+
+def test_a_data_frame_with_missing_cells(tmp_path):
+    data = frame(10).drop(columns="Unused")
+    data.loc[0, "Flag"] = None
+    model = write(tmp_path, data)
+    collection = model.load_data(data)
+    assert collection.missing_cells == {"Flag": 1} and collection.blocks[0].missing["Flag"][0]
