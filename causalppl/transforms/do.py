@@ -2,6 +2,14 @@
 
 X's mechanism becomes the constant x, so every arrow into X disappears, and
 every ``<->`` arc touching X is dropped.  The input model is never mutated.
+
+>>> import causalppl as cp
+>>> m = cp.loads("model M { Z ~ Bernoulli(0.5)\\n X ~ Bernoulli(if Z then 0.8 else 0.1)\\n Y := X\\n X <-> Y }")
+>>> m.ir.parents("X"), len(m.ir.confounders)
+(('Z',), 1)
+>>> d = do(m.ir, {"X": 1})
+>>> d.parents("X"), d.confounders, d.interventions
+((), (), (('X', 1.0),))
 """
 
 from __future__ import annotations

@@ -22,6 +22,14 @@ deterministic and constant             none                        unchanged
 After the transform every variable but the noise sites is a deterministic
 function of its parents, so copies of a variable in several worlds share
 randomness simply by naming the same site.  The input model is never mutated.
+
+>>> import causalppl as cp
+>>> m = cp.loads("model M { X ~ Bernoulli(0.3)\\n Y ~ Normal(2 * X, 1) }")
+>>> e = explicit_noise(m.ir)
+>>> [(v.name, v.mechanism.law) for v in noise_sites(e)]
+[('U_X', 'Uniform'), ('U_Y', 'Normal')]
+>>> e.parents("Y")
+('X', 'U_Y')
 """
 
 from __future__ import annotations

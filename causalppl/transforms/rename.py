@@ -1,4 +1,13 @@
-"""Renaming model variables inside expressions and mechanisms (pure; used to copy worlds)."""
+"""Renaming model variables inside expressions and mechanisms (pure; used to copy worlds).
+
+>>> import causalppl as cp
+>>> m = cp.loads("model M { X ~ Bernoulli(0.3)\\n M ~ Normal(X, 1)\\n Y ~ Normal(X + M, 1) }")
+>>> mechanism = m.ir.variable("Y").mechanism
+>>> mechanism.parents, rename_mechanism(mechanism, {"M": "M__w1"}).parents
+(('X', 'M'), ('X', 'M__w1'))
+>>> rx.variables_in(rename_expr(mechanism.argument("loc"), {"X": "X__w1"}))
+('X__w1', 'M')
+"""
 
 from __future__ import annotations
 

@@ -10,6 +10,13 @@ sites (see :mod:`causalppl.transforms.noise`), root latents and parameters.
 A nested potential outcome is built first and its copy feeds the
 intervention (``M__w2 := M__w1``).  Cost is linear in the number of worlds;
 the input model is never mutated.
+
+>>> import causalppl as cp
+>>> from causalppl.diagnostics import Span
+>>> m = cp.loads("model M { X ~ Bernoulli(0.3)\\n M ~ Normal(X, 1)\\n Y ~ Normal(X + M, 1) }")
+>>> multi = build_worlds(m.ir, [rx.CounterfactualRef("Y", (("X", 1.0),), Span.unknown())])
+>>> [w.label for w in multi.worlds.worlds], multi.model.parents("Y__w1")
+(['factual', 'do(X = 1)'], ('X__w1', 'M__w1', 'U_Y'))
 """
 
 from __future__ import annotations

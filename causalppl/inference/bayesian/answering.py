@@ -4,6 +4,15 @@ Each leaf of the query (a probability or an expectation, possibly under
 ``do``) is evaluated under every (thinned) posterior draw; the query's
 arithmetic is applied draw by draw; the answer is the mean of the
 resulting values and the interval their 2.5% and 97.5% quantiles.
+
+>>> import pandas as pd, causalppl as cp
+>>> from causalppl.inference.options import parse_options
+>>> m = cp.loads("model M { X : bool\\n Y : bool <- X }")
+>>> rows = pd.DataFrame({"X": [0, 0, 1, 1], "Y": [0, 1, 0, 1], "count": [10, 20, 10, 30]})
+>>> options = parse_options({"seed": 0, "query_draws": 200}).with_context(data=m.load_data(rows))
+>>> result = answer_bayesian(m.ir, m._check_query_text("P(Y = 1 | do(X = 1))"), options, conjugate=True)
+>>> round(result.estimate, 1), result.interval[0] < 0.75 < result.interval[1], result.method
+(0.7, True, 'conjugate')
 """
 
 from __future__ import annotations

@@ -9,6 +9,13 @@ combine by the query's arithmetic.  ``docs/counterfactuals.md`` describes
 the semantics.  The planner (:mod:`causalppl.inference.plan`) calls
 :func:`answer_counterfactual` with the mode it chose; parameters learned
 from data go through :mod:`causalppl.inference.counterfactual.learned`.
+
+>>> import causalppl as cp
+>>> m = cp.loads("model M { X ~ Bernoulli(0.5)\\n Y ~ Bernoulli(if X then 0.9 else 0.2) }")
+>>> query = m._check_query_text("P(Y[X = 0] = 1 | X = 1, Y = 1)")  # would Y have happened without X?
+>>> result = answer_counterfactual(m.ir, query, Options())
+>>> round(result.estimate, 4), result.method  # 0.2 / 0.9: U_Y < 0.2 given U_Y < 0.9
+(0.2222, 'exact')
 """
 
 from __future__ import annotations

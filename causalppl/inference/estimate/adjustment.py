@@ -21,6 +21,15 @@ or ``E[B]`` of a bool).  Uncertainty is the Bayesian bootstrap: each of
 ``draws`` Dirichlet weightings of the rows refits every model (the weighted
 likelihood bootstrap) and reweighs the covariate distribution, all fits of
 a chunk of draws batched; the interval is the 2.5% and 97.5% quantiles.
+
+>>> import pandas as pd, causalppl as cp
+>>> from causalppl.inference.options import parse_options
+>>> m = cp.loads("model M { Z : real\\n X : bool <- Z\\n Y : real <- X, Z }")
+>>> rows = pd.DataFrame({"Z": [0, 1, 2, 3, 1, 2, 3, 4], "X": [0, 0, 0, 0, 1, 1, 1, 1]}).eval("Y = 2 * X + Z")
+>>> options = parse_options({"seed": 0, "draws": 100}).with_context(data=m.load_data(rows))
+>>> result = answer_adjustment(m.ir, m._check_query_text("E[Y | do(X = 1)] - E[Y | do(X = 0)]"), options)
+>>> round(result.estimate, 3), result.method, result.diagnostics["adjustment_sets"]["E[Y | do(X = 1)]"]
+(2.0, 'g-formula', ['Z'])
 """
 
 from __future__ import annotations

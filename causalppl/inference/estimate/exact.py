@@ -3,6 +3,13 @@
 Evidence ``X = x`` fixes a level; other relations (``X > 1``) multiply in an
 indicator factor.  Only the ancestors of the query and evidence variables
 are contracted (barren tables are pruned).
+
+>>> import causalppl as cp
+>>> m = cp.loads("model M { Z ~ Bernoulli(0.5)\\n X ~ Bernoulli(if Z then 0.8 else 0.2)\\n Y := X and Z }")
+>>> seen = answer_exact(m.ir, m._check_query_text("P(Y = 1 | X = 1)"), Options())
+>>> done = answer_exact(m.ir, m._check_query_text("P(Y = 1 | do(X = 1))"), Options())
+>>> round(seen.estimate, 6), round(done.estimate, 6), done.method
+(0.8, 0.5, 'exact')
 """
 
 from __future__ import annotations

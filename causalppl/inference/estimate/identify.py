@@ -4,6 +4,14 @@ Each probability or expectation of the query is identified on the model's
 observed ADMG.  The estimand is evaluated on the observed distribution: the
 data's empirical distribution (interval from Dirichlet posterior draws over
 the cells) or, without data, the model's own exact P(V).
+
+>>> import causalppl as cp
+>>> m = cp.loads("model M { Z ~ Bernoulli(0.5)\\n X ~ Bernoulli(if Z then 0.8 else 0.2)\\n Y := X and Z }")
+>>> result = answer_identify(m.ir, m._check_query_text("identify P(Y = 1 | do(X = 1))"), Options())
+>>> print(result.estimand)
+P(Y | do(X)) = sum_{Z} P(Z) P(Y | Z, X)
+>>> round(result.estimate, 6), result.method
+(0.5, 'identification+exact')
 """
 
 from __future__ import annotations

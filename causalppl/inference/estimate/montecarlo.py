@@ -6,6 +6,14 @@ simulated in batches of :func:`~causalppl.inference.budget.batch_units`
 and reduced to running sums, so memory does not grow with ``--samples``.  Covariates
 are not simulated: each unit takes the covariates of a data row drawn at
 random (the empirical distribution of the rows).
+
+>>> import causalppl as cp
+>>> from causalppl.inference.options import parse_options
+>>> m = cp.loads("model M { X ~ Normal(0, 1)\\n Y ~ Normal(2 * X + 1, 1) }")
+>>> ate = m._check_query_text("E[Y | do(X = 1)] - E[Y | do(X = 0)]")
+>>> result = answer_mc(m.ir, ate, parse_options({"samples": 10000, "seed": 0}))
+>>> round(result.estimate, 6), result.method  # common random numbers: both leaves see the same noise
+(2.0, 'mc')
 """
 
 from __future__ import annotations

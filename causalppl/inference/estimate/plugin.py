@@ -18,6 +18,15 @@ The plug-in draws *particles* (``PARTICLE_REPLICATES`` per data row):
 
 Uncertainty is the Bayesian bootstrap, as for back-door adjustment: each
 draw's Dirichlet weights choose the rows and refit every regression.
+
+>>> import pandas as pd, causalppl as cp
+>>> from causalppl.inference.options import parse_options
+>>> m = cp.loads("model FrontDoor { S : bool\\n T : real <- S\\n C : real <- T\\n S <-> C }")
+>>> rows = pd.DataFrame({"S": [0, 0, 0, 0, 1, 1, 1, 1], "T": [-1, 0, 0, 1, 0, 1, 1, 2]}).eval("C = 3 * T + S")
+>>> options = parse_options({"seed": 0, "draws": 100}).with_context(data=m.load_data(pd.concat([rows] * 50)))
+>>> result = answer_plugin(m.ir, m._check_query_text("E[C | do(S = 1)] - E[C | do(S = 0)]"), options)
+>>> result.method, result.interval[0] < 3 < result.interval[1]
+('plug-in', True)
 """
 
 from __future__ import annotations

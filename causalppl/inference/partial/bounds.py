@@ -21,6 +21,15 @@ With ``method`` "nuts" or "svi" the answer also carries the posterior of the
 query itself under a Dirichlet prior over response types (the Bayesian
 partial-identification mode, :mod:`causalppl.backends.bounds.bayesian`):
 ``estimate`` and ``interval`` are its mean and 95% credible interval.
+
+>>> import pandas as pd, causalppl as cp
+>>> from causalppl.inference.options import parse_options
+>>> m = cp.loads("model Confounded { X : bool\\n Y : bool <- X\\n X <-> Y }")
+>>> rows = pd.DataFrame({"X": [0, 0, 1, 1], "Y": [0, 1, 0, 1], "count": [10, 20, 30, 40]})
+>>> options = parse_options({"seed": 0, "draws": 100}).with_context(data=m.load_data(rows))
+>>> result = answer_bounds(m.ir, m._check_query_text("bounds P(Y = 1 | do(X = 1))"), options)
+>>> [round(b, 6) for b in result.bounds], result.diagnostics["sharp"]  # P(X=1, Y=1) and that + P(X=0)
+([0.4, 0.7], True)
 """
 
 from __future__ import annotations

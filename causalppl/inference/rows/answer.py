@@ -10,6 +10,15 @@ are answered as a batch, and each row's answer is the mean over draws with
 the 2.5% and 97.5% quantiles as its credible interval (draws × rows in one
 tensor).  Both return a :class:`~causalppl.inference.results.Result` whose
 ``rows`` holds the per-row values (:class:`.values.RowValues`).
+
+>>> import numpy as np, causalppl as cp
+>>> from causalppl.data.rows import RowBatch
+>>> m = cp.loads("model M { X ~ Bernoulli(0.5)\\n Y ~ Bernoulli(if X then 0.9 else 0.2) }")
+>>> rows = RowBatch({"X": np.array([1, 1, 0]), "Y": np.array([1, 0, 1])}, 3, "<rows>")
+>>> query = m._check_query_text("P(Y[X = 0] = 1 | X, Y)", per_row=True)  # X and Y: each row's values
+>>> result = answer_rows(m.ir, query, Options().with_context(rows=rows))
+>>> result.rows.estimate.round(4).tolist(), result.method
+([0.2222, 0.0, 1.0], 'exact')
 """
 
 from __future__ import annotations
