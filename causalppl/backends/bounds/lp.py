@@ -39,6 +39,7 @@ from causalppl.backends.bounds.problem import (
     Experiment,
     LinearQuery,
     check_query,
+    normalized_draws,
 )
 from causalppl.backends.bounds.response import (
     MAX_JOINT_TYPES,
@@ -236,7 +237,7 @@ def bounds_for_draws(
     point estimate when it reports a fit).
     """
     check_query(graph, query)
-    draws = _normalized_draws(graph, observational_draws)
+    draws = normalized_draws(graph, observational_draws)
     uniform = np.full(graph.shape(), 1.0 / draws[0].size)
     template = data_regimes(graph, uniform, experimental)
     if needs_factoring(graph, query, [regime.interventions for regime in template]):
@@ -263,19 +264,6 @@ def bounds_for_draws(
         n_vertices=n_vertices,
         n_programs=evaluation.n_programs + 2 * len(unresolved),
     )
-
-
-def _normalized_draws(graph: DiscreteGraph, draws: np.ndarray) -> np.ndarray:
-    values = np.asarray(draws, dtype=float)
-    if values.shape[1:] != graph.shape():
-        raise ValueError(f"observational draws have shape {values.shape}, expected (S, *{graph.shape()})")
-    if not np.all(np.isfinite(values)) or np.any(values < -ROUNDING):
-        raise ValueError("observational draws must hold finite nonnegative numbers")
-    values = np.maximum(values, 0.0)
-    totals = values.reshape(len(values), -1).sum(axis=1)
-    if np.any(totals <= 0):
-        raise ValueError("an observational draw sums to zero")
-    return values / totals.reshape((-1,) + (1,) * (values.ndim - 1))
 
 
 def _batch_evaluation(

@@ -207,6 +207,20 @@ ROUNDING = 1e-12
 """Negative entries down to ``-ROUNDING`` are rounding errors and read as zero."""
 
 
+def normalized_draws(graph: DiscreteGraph, draws: np.ndarray) -> np.ndarray:
+    """Observational draws (S, *shape) checked and scaled to sum to one each."""
+    values = np.asarray(draws, dtype=float)
+    if values.shape[1:] != graph.shape():
+        raise ValueError(f"observational draws have shape {values.shape}, expected (S, *{graph.shape()})")
+    if not np.all(np.isfinite(values)) or np.any(values < -ROUNDING):
+        raise ValueError("observational draws must hold finite nonnegative numbers")
+    values = np.maximum(values, 0.0)
+    totals = values.reshape(len(values), -1).sum(axis=1)
+    if np.any(totals <= 0):
+        raise ValueError("an observational draw sums to zero")
+    return values / totals.reshape((-1,) + (1,) * (values.ndim - 1))
+
+
 def normalized(table: np.ndarray, what: str) -> np.ndarray:
     """``table`` divided by its sum, after checking it is a nonnegative finite array."""
     values = np.asarray(table, dtype=float)

@@ -36,6 +36,7 @@ from causalppl.backends.bounds.problem import (
     Experiment,
     LinearQuery,
     check_query,
+    normalized_draws,
 )
 from causalppl.backends.bounds.solve import (
     NEGLIGIBLE,
@@ -286,7 +287,7 @@ def factored_draw_bounds(graph: DiscreteGraph, query: LinearQuery, observational
     solves blocks of ``block_size`` draws in that many processes.
     """
     check_query(graph, query)
-    draws = _normalized(graph, observational_draws)
+    draws = normalized_draws(graph, observational_draws)
     regimes, tables = regimes_of(graph, np.full(graph.shape(), 1.0 / draws[0].size), experimental)
     structure = build_structure(graph, query, regimes)
     batch = [draws] + [np.broadcast_to(t, (len(draws),) + t.shape) for t in tables[1:]]
@@ -304,19 +305,6 @@ def factored_draw_bounds(graph: DiscreteGraph, query: LinearQuery, observational
     return FactoredDraws(lowers, uppers, np.concatenate([r.gaps for r in results]),
                          int(np.isnan(lowers).sum()), f"factored ({solver})" if solver else "factored",
                          sum(m.shape[1] for m in blocks[0].matrices) if blocks else 0)
-
-
-def _normalized(graph: DiscreteGraph, draws: np.ndarray) -> np.ndarray:
-    values = np.asarray(draws, dtype=float)
-    if values.shape[1:] != graph.shape():
-        raise ValueError(f"observational draws have shape {values.shape}, expected (S, *{graph.shape()})")
-    if not np.all(np.isfinite(values)) or np.any(values < -ROUNDING):
-        raise ValueError("observational draws must hold finite nonnegative numbers")
-    values = np.maximum(values, 0.0)
-    totals = values.reshape(len(values), -1).sum(axis=1)
-    if np.any(totals <= 0):
-        raise ValueError("an observational draw sums to zero")
-    return values / totals.reshape((-1,) + (1,) * (values.ndim - 1))
 
 
 __all__ = ["DrawBlock", "BlockResult", "FactoredResult", "FactoredDraws", "factored_bounds",
