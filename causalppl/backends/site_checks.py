@@ -123,6 +123,8 @@ class SiteChecks(Messenger):
                 # the family's own constraint, as torch checks it (nan breaks every one); an infinite
                 # argument is left to the sampler, for which an overflowing proposal is a divergence
                 valid = constraint.check(value)
+                if _SAMPLING.get():  # a proposal that under- or overflows onto the boundary (a scale of
+                    valid = valid | _on_boundary(constraint, value)  # exp(-800) = 0) is a divergence too
                 self._require(msg["name"], name, family, describe(constraint), valid, value, in_plate, mask,
                               event_dim)
             if family == "Uniform" and layer is fn:
@@ -161,6 +163,20 @@ class SiteChecks(Messenger):
                 unit = int(self.units[unit])
         raise InvalidSite(site, what, family, requirement, count, total, _example(value, bad, event_dim),
                           unit, observed)
+
+
+def _on_boundary(constraint: c.Constraint, value: torch.Tensor) -> torch.Tensor | bool:
+    """Values equal to a bound of an interval-like constraint (the limit of valid values), elementwise."""
+    base = getattr(constraint, "base_constraint", constraint)  # independent(...) wraps the elementwise one
+    found: torch.Tensor | bool = False
+    for bound in ("lower_bound", "upper_bound"):
+        limit = getattr(base, bound, None)
+        if isinstance(limit, (int, float, torch.Tensor)):
+            found = found | (value == limit)
+    if found is not False and constraint.event_dim:
+        for _ in range(constraint.event_dim):
+            found = found.all(-1)
+    return found
 
 
 def _layers(fn: Any) -> list[Any]:

@@ -67,3 +67,25 @@ def test_every_family_refuses_a_non_positive_scale_or_rate_from_a_parent(shift, 
     model = cp.loads(source)
     with pytest.raises(CausalPPLError, match="of 'Y' must be positive"):
         model.query("P(Y > 1)", samples=400, seed=2, method="mc")
+
+
+def test_a_sampler_proposal_on_the_boundary_is_left_to_the_sampler_but_not_one_beyond_it():
+    import pyro
+    import pyro.distributions as dist
+    import torch
+
+    from causalppl.backends.site_checks import checked_program, sampler_proposals
+
+    def program(scale):
+        with pyro.plate("units", 3):
+            pyro.sample("Y", dist.Normal(0.0, scale), obs=torch.zeros(3))
+
+    model = checked_program(program)
+    underflow = torch.tensor(0.0)  # exp(-800): a NUTS proposal of a positive parameter
+    with sampler_proposals():
+        model(underflow)
+    with pytest.raises(InvalidSite):  # outside a sampler, a zero scale is the model's mistake
+        model(underflow)
+    with pytest.raises(InvalidSite):  # a negative scale is never a proposal of a positive parameter
+        with sampler_proposals():
+            model(torch.tensor(-1.0))
