@@ -123,8 +123,9 @@ class SiteChecks(Messenger):
                 # the family's own constraint, as torch checks it (nan breaks every one); an infinite
                 # argument is left to the sampler, for which an overflowing proposal is a divergence
                 valid = constraint.check(value)
-                if _SAMPLING.get():  # a proposal that under- or overflows onto the boundary (a scale of
-                    valid = valid | _on_boundary(constraint, value)  # exp(-800) = 0) is a divergence too
+                boundary = _on_boundary(constraint, value) if _SAMPLING.get() else None
+                if boundary is not None:  # a proposal that under- or overflows onto a bound (a scale of
+                    valid = torch.logical_or(valid, boundary)  # exp(-800) = 0) is a divergence too
                 self._require(msg["name"], name, family, describe(constraint), valid, value, in_plate, mask,
                               event_dim)
             if family == "Uniform" and layer is fn:
@@ -165,17 +166,18 @@ class SiteChecks(Messenger):
                           unit, observed)
 
 
-def _on_boundary(constraint: c.Constraint, value: torch.Tensor) -> torch.Tensor | bool:
-    """Values equal to a bound of an interval-like constraint (the limit of valid values), elementwise."""
+def _on_boundary(constraint: c.Constraint, value: torch.Tensor) -> torch.Tensor | None:
+    """Values equal to a bound of an interval-like constraint (the limit of valid values), or None without bounds."""
     base = getattr(constraint, "base_constraint", constraint)  # independent(...) wraps the elementwise one
-    found: torch.Tensor | bool = False
-    for bound in ("lower_bound", "upper_bound"):
-        limit = getattr(base, bound, None)
-        if isinstance(limit, (int, float, torch.Tensor)):
-            found = found | (value == limit)
-    if found is not False and constraint.event_dim:
-        for _ in range(constraint.event_dim):
-            found = found.all(-1)
+    limits = [limit for limit in (getattr(base, "lower_bound", None), getattr(base, "upper_bound", None))
+              if isinstance(limit, (int, float, torch.Tensor))]
+    if not limits:
+        return None
+    found = torch.zeros_like(value, dtype=torch.bool)  # tensors throughout: the JIT traces this
+    for limit in limits:
+        found = torch.logical_or(found, value == limit)
+    for _ in range(constraint.event_dim):
+        found = found.all(-1)
     return found
 
 
