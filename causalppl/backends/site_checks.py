@@ -130,7 +130,9 @@ class SiteChecks(Messenger):
                               event_dim)
             if family == "Uniform" and layer is fn:
                 self._require(msg["name"], "low", family, "below high", fn.low < fn.high, fn.low, in_plate, mask)
-        if msg["is_observed"] and isinstance(msg["value"], torch.Tensor):
+        # Observed values are the data's (checked once, against the support, when the rows were read): a
+        # sampler evaluating the same rows at every step does not check them again.
+        if msg["is_observed"] and isinstance(msg["value"], torch.Tensor) and not _SAMPLING.get():
             support = fn.support
             value = msg["value"]
             checked = value.to(torch.get_default_dtype()) if not value.is_floating_point() else value

@@ -89,3 +89,22 @@ def test_a_sampler_proposal_on_the_boundary_is_left_to_the_sampler_but_not_one_b
     with pytest.raises(InvalidSite):  # a negative scale is never a proposal of a positive parameter
         with sampler_proposals():
             model(torch.tensor(-1.0))
+
+
+def test_a_sampler_does_not_recheck_the_observed_rows_at_every_step():
+    import pyro
+    import pyro.distributions as dist
+    import torch
+
+    from causalppl.backends.site_checks import checked_program, sampler_proposals
+
+    def program(value):
+        with pyro.plate("units", 2):
+            pyro.sample("Y", dist.LogNormal(0.0, 1.0), obs=value)
+
+    model = checked_program(program)
+    outside = torch.tensor([1.0, -2.0])  # the data reader refuses such rows before any sampler runs
+    with pytest.raises(InvalidSite):
+        model(outside)
+    with sampler_proposals():
+        model(outside)
