@@ -78,16 +78,22 @@ def checked_program(program: Callable, model: Any = None) -> Callable:
 #: True while a sampler (NUTS, SVI) runs the program: parameter values are its proposals, and a
 #: ``:=`` value that overflows to ±inf is a proposal to reject, not a user error (nan still is one).
 _SAMPLING: ContextVar[bool] = ContextVar("causalppl_site_checks_sampling", default=False)
+#: False while a sampler re-evaluates rows whose observed values were already checked once.
+_CHECK_OBSERVED: ContextVar[bool] = ContextVar("causalppl_site_checks_observed", default=True)
 
 
 @contextlib.contextmanager
-def sampler_proposals() -> Iterator[None]:
-    """Checks as for a sampler's proposals: an infinite ``:=`` value is allowed (the sampler rejects it)."""
-    token = _SAMPLING.set(True)
+def sampler_proposals(check_observed: bool = True) -> Iterator[None]:
+    """Checks as for a sampler's proposals: an infinite ``:=`` value is allowed (the sampler rejects it).
+
+    ``check_observed=False`` skips the observed values: the same rows, already checked on a first evaluation.
+    """
+    tokens = (_SAMPLING.set(True), _CHECK_OBSERVED.set(check_observed))
     try:
         yield
     finally:
-        _SAMPLING.reset(token)
+        _CHECK_OBSERVED.reset(tokens[1])
+        _SAMPLING.reset(tokens[0])
 
 
 class SiteChecks(Messenger):
@@ -130,9 +136,8 @@ class SiteChecks(Messenger):
                               event_dim)
             if family == "Uniform" and layer is fn:
                 self._require(msg["name"], "low", family, "below high", fn.low < fn.high, fn.low, in_plate, mask)
-        # Observed values are the data's (checked once, against the support, when the rows were read): a
-        # sampler evaluating the same rows at every step does not check them again.
-        if msg["is_observed"] and isinstance(msg["value"], torch.Tensor) and not _SAMPLING.get():
+        # Observed values: a sampler evaluating the same rows at every step checks them on its first evaluation.
+        if msg["is_observed"] and isinstance(msg["value"], torch.Tensor) and _CHECK_OBSERVED.get():
             support = fn.support
             value = msg["value"]
             checked = value.to(torch.get_default_dtype()) if not value.is_floating_point() else value

@@ -153,6 +153,7 @@ class Likelihood:
     row_scale: int = 1  # every row stands for this many units (a common factor of the counts)
     masked: dict[str, torch.Tensor] = field(default_factory=dict)  # observed cells of variables nothing reads
     imputed: dict[str, Imputed] = field(default_factory=dict)
+    observed_checked: bool = field(default=False, compare=False)  # the observed values passed the site checks
 
     def __call__(self) -> dict[str, torch.Tensor]:
         columns = self._completed() if self.imputed else self.columns
@@ -170,8 +171,10 @@ class Likelihood:
             run = RandomRows()(run)
         if self.row_scale != 1:
             run = ScaledRows(float(self.row_scale), site_names(self.model).plate)(run)
-        with sampler_proposals():
-            return run(n_units=self.n_units, data=columns, subsample_size=self.subsample_size)
+        with sampler_proposals(check_observed=not self.observed_checked):
+            result = run(n_units=self.n_units, data=columns, subsample_size=self.subsample_size)
+        self.observed_checked = self.subsample_size is None  # every row was seen (mini-batches see a few)
+        return result
 
     def _completed(self) -> dict[str, torch.Tensor]:
         """The columns with every missing continuous cell filled by its latent value (sampled here)."""
