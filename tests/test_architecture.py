@@ -2,6 +2,8 @@
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -157,3 +159,40 @@ def test_the_planner_is_the_only_reader_of_the_method():
             if pattern.search(line) and not line.lstrip().startswith(("#", ">>>")):
                 readers.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
     assert not readers, "only causalppl/inference/plan.py reads the asked method:\n" + "\n".join(readers)
+
+
+#: Modules whose functions or classes run in other processes (worker processes, Ray tasks, actors and Train
+#: workers): a worker unpickles them by their module's name, so that module is the first it imports.
+WORKER_ENTRY_MODULES = (
+    "causalppl.inference.bayesian.chains",  # NUTS chains in processes and Ray tasks
+    "causalppl.inference.bayesian.ray_svi",  # Ray Train workers, the mailbox actor
+    "causalppl.inference.scale.ray_score",  # Ray Data actors
+    "causalppl.inference.scale.blocks",  # Ray tasks of bounds blocks
+    "causalppl.backends.bounds.sharp",  # processes of polynomial bounds blocks
+)
+
+IMPORT_FIRST = """
+import importlib, sys
+import torch, pyro  # once: only the package is imported again for each module
+failed = []
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m == "causalppl" or m.startswith("causalppl.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if (error.name or "").startswith("causalppl"):
+            failed.append(f"{name}: {error}")  # an optional extra that is not installed is not a failure
+    except ImportError as error:
+        failed.append(f"{name}: {error}")
+print("\\n".join(failed))
+"""
+
+
+def test_modules_that_run_in_workers_import_first_in_a_fresh_interpreter():
+    """An import cycle through a package's ``__init__`` breaks only when a module of the cycle is imported
+    first -- which is what a worker does: the test imports each worker entry module first."""
+    done = subprocess.run([sys.executable, "-c", IMPORT_FIRST, *WORKER_ENTRY_MODULES], capture_output=True,
+                          text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert not done.stdout.strip(), "modules that fail when imported first:\n" + done.stdout

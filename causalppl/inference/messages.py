@@ -173,3 +173,19 @@ def no_covariate_rows(span: Span, events: str, rows: int) -> CausalPPLError:
                              "so their evidence selects data rows",
                        "condition on a range that the data cover (e.g. 'Age > 29, Age < 31'), or give the "
                        "covariate a distribution so that it can be modelled")
+
+
+def rows_not_shardable(span: Span, imputed: Iterable[str]) -> CausalPPLError:
+    """Data-parallel SVI asked for a likelihood whose missing cells are latent values (one site per cell)."""
+    names = ", ".join(f"'{name}'" for name in imputed)
+    return query_error(span, f"the missing cells of {names} are latent values fitted with the parameters, "
+                             "which cannot be split over workers that each hold a shard of the rows",
+                       f"fit on one machine (without {spell_option('ray_address')}), or leave those rows out "
+                       f"({spell_option('missing', 'drop')})")
+
+
+def condition_not_in_data(span: Span) -> CausalPPLError:
+    """An identified conditional query whose condition has probability zero in the data's distribution."""
+    return query_error(span, "the query's condition has probability zero in the data",
+                       "no row of the data meets the condition, so the conditional answer is undefined; "
+                       "check the condition's values against the data")

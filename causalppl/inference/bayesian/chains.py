@@ -2,10 +2,11 @@
 
 :func:`causalppl.inference.bayesian.nuts.run_nuts` runs chains one after
 another in this process.  :func:`run_chains` runs each chain as a
-:class:`ChainJob` instead: a picklable description (the generated program's
-source text, which holds only validated identifiers and numbers, the data
-columns, the settings of that one chain) from which a worker process or a
-Ray task rebuilds the program and calls ``run_nuts`` for one chain.  Chain
+:class:`ChainJob` instead: a picklable description (the likelihood as a
+:class:`~causalppl.inference.bayesian.jobs.LikelihoodJob` -- the generated
+program's source text and every tensor of the rows -- and the settings of
+that one chain) from which a worker process or a Ray task rebuilds the
+likelihood and calls ``run_nuts`` for one chain.  Chain
 ``k`` is seeded with ``seed + k`` exactly as in the serial route, so the same
 seed gives the same draws (each worker does its tensor arithmetic on one
 thread, as the serial route does under ``OMP_NUM_THREADS=1``).
@@ -21,14 +22,13 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import torch
 
-from causalppl.backends.pyro_codegen import GeneratedProgram, generate
-from causalppl.data.tensors import ExperimentRows
+from causalppl.inference.bayesian.jobs import LikelihoodJob
 from causalppl.inference.bayesian.likelihood import Likelihood
 from causalppl.inference.bayesian.nuts import run_nuts
 from causalppl.inference.bayesian.runs import SamplerRun
@@ -44,17 +44,9 @@ MIN_PARALLEL_ITERATIONS = 2000
 class ChainJob:
     """One chain, ready to travel to another process or machine (everything on the CPU)."""
 
-    source: str
-    model_name: str
-    columns: dict[str, torch.Tensor]
-    n_units: int
-    experiments: dict[str, torch.Tensor] | None
+    likelihood: LikelihoodJob
     sites: tuple[str, ...]
     settings: FitSettings  # num_chains 1, seed already seed + chain
-    data_only: frozenset[str] = frozenset()  # observed variables read from the data without a site
-    row_scale: int = 1  # every row stands for this many units
-    masked: dict[str, torch.Tensor] = field(default_factory=dict)  # missing cells (see likelihood.py)
-    imputed: dict[str, Any] = field(default_factory=dict)
 
 
 def chain_workers(settings: FitSettings) -> int:
@@ -84,35 +76,18 @@ def run_chains(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSett
 
 
 def chain_jobs(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSettings) -> list[ChainJob]:
-    source = generate(likelihood.model, data_only=likelihood.data_only).source
-    columns = {name: value.detach().to("cpu") for name, value in likelihood.columns.items()}
-    experiments = None
-    if likelihood.experiments is not None:
-        experiments = {name: mask.to("cpu") for name, mask in likelihood.experiments.generated.items()}
-    return [ChainJob(source, likelihood.model.name, columns, likelihood.n_units, experiments, sites,
+    shipped = LikelihoodJob.of(likelihood)
+    return [ChainJob(shipped, sites,
                      replace(settings, num_chains=1, quiet=True, workers=1, ray_address=None,
-                             seed=None if settings.seed is None else settings.seed + chain),
-                     likelihood.data_only, likelihood.row_scale,
-                     {name: mask.to("cpu") for name, mask in likelihood.masked.items()},
-                     {name: replace(cells, rows=cells.rows.to("cpu")) for name, cells in likelihood.imputed.items()})
+                             seed=None if settings.seed is None else settings.seed + chain))
             for chain in range(settings.num_chains)]
 
 
 def run_chain_job(job: ChainJob) -> SamplerRun:
-    """In a worker: rebuild the program from its source text and run one chain (one math thread)."""
+    """In a worker: rebuild the likelihood from its source text and rows and run one chain (one math thread)."""
     torch.set_num_threads(1)
     device = torch.device(job.settings.device)
-    with running_on(device):
-        program = GeneratedProgram(job.source, job.model_name).load()
-    columns = {name: value.to(device) for name, value in job.columns.items()}
-    experiments = None
-    if job.experiments is not None:
-        experiments = ExperimentRows({name: mask.to(device) for name, mask in job.experiments.items()})
-    likelihood = Likelihood(None, program, columns, job.n_units, experiments,  # type: ignore[arg-type]
-                            data_only=job.data_only, row_scale=job.row_scale,
-                            masked={name: mask.to(device) for name, mask in job.masked.items()},
-                            imputed={name: replace(cells, rows=cells.rows.to(device))
-                                     for name, cells in job.imputed.items()})
+    likelihood = job.likelihood.rebuild(device)
     with running_on(device):
         return run_nuts(likelihood, job.sites, job.settings)
 

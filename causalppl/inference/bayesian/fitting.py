@@ -37,9 +37,9 @@ from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
 from causalppl.inference.bayesian.settings import FitSettings, fit_settings
 from causalppl.inference.bayesian.svi import run_svi
 from causalppl.inference.devices import resolve_device, running_on
-from causalppl.inference.messages import query_error
+from causalppl.inference.messages import query_error, rows_not_shardable
 from causalppl.inference.options import Options
-from causalppl.inference.scale.svi import run_svi_on_ray
+from causalppl.inference.bayesian.ray_svi import run_svi_on_ray
 from causalppl.ir.mechanisms import Deterministic
 from causalppl.ir.model import CausalModel
 
@@ -149,6 +149,8 @@ def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...
         elif settings.sampler == "nuts":
             run = run_chains(likelihood, sampled, settings)
         elif settings.ray_address is not None:
+            if likelihood.imputed:
+                raise rows_not_shardable(span, sorted(likelihood.imputed))
             run = run_svi_on_ray(likelihood, sampled, settings)
         else:
             run = run_svi(likelihood, sampled, settings)

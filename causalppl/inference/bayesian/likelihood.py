@@ -19,7 +19,7 @@ mechanism's own density as its prior).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import pyro
@@ -153,6 +153,8 @@ class Likelihood:
     row_scale: int = 1  # every row stands for this many units (a common factor of the counts)
     masked: dict[str, torch.Tensor] = field(default_factory=dict)  # observed cells of variables nothing reads
     imputed: dict[str, Imputed] = field(default_factory=dict)
+    enumerated: frozenset[str] = frozenset()  # observed variables whose missing cells are summed out (obs_mask)
+    held_rows: int | None = None  # the columns hold only this many of the rows (a shard); None: all of them
     observed_checked: bool = field(default=False, compare=False)  # the observed values passed the site checks
 
     def __call__(self) -> dict[str, torch.Tensor]:
@@ -168,7 +170,7 @@ class Likelihood:
         if unchecked is not None:
             run = self.program if run is unchecked else checked_program(run, self.model)
         if self.subsample_size is not None:
-            run = RandomRows()(run)
+            run = RandomRows(self.held_rows)(run)
         if self.row_scale != 1:
             run = ScaledRows(float(self.row_scale), site_names(self.model).plate)(run)
         with sampler_proposals(check_observed=not self.observed_checked):
@@ -186,8 +188,7 @@ class Likelihood:
 
     def subsampled(self, batch_size: int | None) -> "Likelihood":
         size = None if batch_size is None or batch_size >= self.n_units else batch_size
-        return Likelihood(self.model, self.program, self.columns, self.n_units, self.experiments, size,
-                          self.data_only, self.row_scale, self.masked, self.imputed)
+        return replace(self, subsample_size=size, observed_checked=False)
 
 
 def build_likelihood(model: CausalModel, data: DataCollection, device: torch.device,
@@ -223,7 +224,7 @@ def build_likelihood(model: CausalModel, data: DataCollection, device: torch.dev
                              IMPUTED_SUPPORT[model.variable(name).mechanism.family]) for name in plan.imputed}
     experiments = experiment_rows(data, device) if data.experimental else None
     return Likelihood(model, program, columns, data.n_rows, experiments, None, frozenset(data_only), unit,
-                      {name: masks[name] for name in plan.masked}, imputed)
+                      {name: masks[name] for name in plan.masked}, imputed, frozenset(plan.enumerated))
 
 
 class Flat(dist.ImproperUniform):
@@ -362,13 +363,21 @@ class RandomRows(Messenger):
     Pyro draws a mini-batch as a prefix of a random permutation of all rows,
     which costs more than the rest of a step on a million rows; uniform draws
     with replacement keep the likelihood estimate unbiased (the plate still
-    scales by rows / batch size).
+    scales by rows / batch size).  With ``held`` (a shard holding that many of
+    the plate's rows) the batch is drawn from the shard's rows, and is the
+    whole shard when it asks for as many rows as the shard holds.
     """
+
+    def __init__(self, held: int | None = None) -> None:
+        super().__init__()
+        self.held = held
 
     def _pyro_sample(self, msg) -> None:
         if not isinstance(msg["fn"], _Subsample) or msg["value"] is not None:
             return
         size, batch = msg["fn"].size, msg["fn"].subsample_size
-        if batch is not None and batch < size:
-            msg["value"] = torch.randint(0, size, (batch,))
-            msg["done"] = True
+        rows = size if self.held is None else self.held
+        if batch is None or batch >= size:
+            return
+        msg["value"] = torch.arange(rows) if batch >= rows else torch.randint(0, rows, (batch,))
+        msg["done"] = True

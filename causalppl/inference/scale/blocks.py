@@ -30,12 +30,19 @@ def bounds_in_blocks(solve: Callable[..., Any], graph: Any, query: Any, draws: n
     pieces = _blocks(len(draws), blocks, ray_address)
     if ray_address is not None:
         ray = connect(ray_address)
-        task = ray.remote(num_cpus=1)(solve)
-        shared = (ray.put(graph), ray.put(query), ray.put(list(experiments)))
-        results = ray.get([task.remote(shared[0], shared[1], draws[piece], shared[2]) for piece in pieces])
+        task = ray.remote(num_cpus=1)(solve_block)  # a function: Ray takes no partial or other callable
+        shared = (ray.put(solve), ray.put(graph), ray.put(query), ray.put(list(experiments)))
+        results = ray.get([task.remote(shared[0], shared[1], shared[2], draws[piece], shared[3])
+                           for piece in pieces])
     else:
         results = [solve(graph, query, draws[piece], experiments) for piece in pieces]
     return merge_blocks(results)
+
+
+def solve_block(solve: Callable[..., Any], graph: Any, query: Any, draws: np.ndarray,
+                experiments: Sequence[Any]) -> Any:
+    """One block, in a Ray task: ``solve`` may be any picklable callable (a ``functools.partial``)."""
+    return solve(graph, query, draws, experiments)
 
 
 def merge_blocks(results: list[Any]) -> Any:

@@ -59,6 +59,20 @@ def test_a_chain_job_travels_without_the_generated_callable():
     settings = fit_settings(parse_options({"num_chains": 3, "seed": 5}), "nuts")
     jobs = chains.chain_jobs(likelihood, ("b", "s"), settings)
     assert [job.settings.seed for job in jobs] == [5, 6, 7]
-    assert "def model(" in pickle.loads(pickle.dumps(jobs[0])).source
+    travelled = pickle.loads(pickle.dumps(jobs[0]))
+    assert travelled.likelihood.model == model.ir  # the IR travels, and the worker compiles the same program
+    assert torch.equal(travelled.likelihood.columns["Y"], likelihood.columns["Y"])
     with pytest.raises(Exception):
         pickle.dumps(likelihood.program)
+
+
+def test_processes_keep_the_likelihood_of_missing_cells_summed_out():
+    """Worker processes compile the parent's program: a missing finite parent is summed out there too."""
+    model = cp.loads("model E { param b ~ Normal(0, 1)\n X ~ Bernoulli(0.3)\n Y ~ Normal(b * X, 1) }")
+    rng = np.random.default_rng(2)
+    x = (rng.random(40) < 0.3).astype(float)
+    frame = pd.DataFrame({"X": np.where(rng.random(40) < 0.3, np.nan, x), "Y": 1.5 * x + rng.normal(size=40)})
+    options = dict(method="nuts", num_chains=2, num_warmup=30, num_samples=20, seed=3)
+    serial = model.fit(frame, workers=1, **options)
+    parallel = model.fit(frame, workers=2, **options)
+    assert torch.equal(serial.draws["b"], parallel.draws["b"])

@@ -117,6 +117,20 @@ def test_data_parallel_svi_agrees_with_one_machine(cluster):
 
 
 @slow
+def test_data_parallel_svi_sums_out_missing_cells_as_one_machine_does(cluster):
+    """The workers' likelihood is the parent's: a finite parent's missing cells are summed out in every shard."""
+    model = cp.loads("model E { param b ~ Normal(0, 1)\n X ~ Bernoulli(0.3)\n Y ~ Normal(b * X, 0.5) }")
+    rng = np.random.default_rng(4)
+    x = (rng.random(400) < 0.3).astype(float)
+    frame = pd.DataFrame({"X": np.where(rng.random(400) < 0.3, np.nan, x), "Y": 1.5 * x + 0.5 * rng.normal(size=400)})
+    options = dict(method="svi", num_steps=400, num_samples=400, seed=0, lr=0.05)
+    local = model.query("E[b]", data=frame, **options).estimate
+    spread = model.query("E[b]", data=frame, ray_address=cluster, **options).estimate
+    assert spread == pytest.approx(local, abs=0.05)
+    assert spread == pytest.approx(1.5, abs=0.15)
+
+
+@slow
 def test_cli_score_with_ray(cluster, tmp_path):
     rows = tmp_path / "rows.csv"
     pd.DataFrame({"X": [1, 1, 0], "Y": [1, 0, 0]}).to_csv(rows, index=False)

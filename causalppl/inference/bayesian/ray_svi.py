@@ -1,7 +1,9 @@
 """Data-parallel SVI on a Ray cluster: torch.distributed (DDP) workers launched through Ray Train.
 
-Each Ray Train worker rebuilds the generated program from its source text
-and holds one shard of the rows.  Its model runs the ``units`` plate over
+Each Ray Train worker rebuilds the likelihood from a
+:class:`~causalppl.inference.bayesian.jobs.LikelihoodJob` (the same one
+parallel NUTS chains travel as: program keys, repeated-row scale, masks of
+missing cells) and holds one shard of the rows.  Its model runs the ``units`` plate over
 *all* rows with the shard's rows as the subsample (a mini-batch of them when
 ``batch_size`` is set), so Pyro scales the shard's log-likelihood by
 ``rows / rows in the batch``: each worker's ELBO is an unbiased estimate of
@@ -28,12 +30,9 @@ import torch
 from pyro import poutine
 from pyro.infer import Trace_ELBO, TraceEnum_ELBO, config_enumerate
 from pyro.infer.autoguide import AutoMultivariateNormal, AutoNormal
-from pyro.poutine.messenger import Messenger
-from pyro.poutine.subsample_messenger import _Subsample
 
-from causalppl.backends.pyro_codegen import UNITS_PLATE, GeneratedProgram, generate
-from causalppl.data.tensors import ExperimentRows
-from causalppl.inference.bayesian.likelihood import Likelihood, RecordedSettings
+from causalppl.inference.bayesian.jobs import LikelihoodJob
+from causalppl.inference.bayesian.likelihood import Likelihood
 from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
 from causalppl.inference.bayesian.settings import FitSettings
 from causalppl.inference.bayesian.svi import FINAL_DECAY, MAX_PLATE_NESTING, default_batch_size
@@ -44,29 +43,26 @@ CLIP_NORM = 10.0  # ClippedAdam's default
 
 @dataclass(frozen=True)
 class SviJob:
-    """Everything a worker needs, on the CPU: the program's source, the rows, the settings."""
+    """Everything a worker needs, on the CPU: the likelihood (its model and rows), the sites, the settings."""
 
-    source: str
-    model_name: str
-    columns: dict[str, torch.Tensor]
-    n_units: int
-    experiments: dict[str, torch.Tensor] | None
+    likelihood: LikelihoodJob
     sites: tuple[str, ...]
     settings: FitSettings
     workers: int
 
 
 def run_svi_on_ray(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSettings) -> SamplerRun:
-    """SVI over all rows, the rows sharded over Ray Train workers (DDP); draws from the fitted guide."""
+    """SVI over all rows, the rows sharded over Ray Train workers (DDP); draws from the fitted guide.
+
+    The caller refuses likelihoods with latent values for missing cells
+    (:func:`causalppl.inference.messages.rows_not_shardable`).
+    """
     ray = connect(settings.ray_address)
     from ray.train import ScalingConfig
     from ray.train.torch import TorchTrainer
 
     workers = max(1, min(settings.workers or cluster_cpus(ray), likelihood.n_units))
-    job = SviJob(generate(likelihood.model).source, likelihood.model.name,
-                 {k: v.detach().to("cpu") for k, v in likelihood.columns.items()}, likelihood.n_units,
-                 None if likelihood.experiments is None else
-                 {k: v.to("cpu") for k, v in likelihood.experiments.generated.items()}, sites, settings, workers)
+    job = SviJob(LikelihoodJob.of(likelihood), sites, settings, workers)
     mailbox = ray.remote(num_cpus=0)(Mailbox).remote()
     trainer = TorchTrainer(train_worker, train_loop_config={"job": ray.put(job), "mailbox": mailbox},
                            scaling_config=ScalingConfig(num_workers=workers,
@@ -78,6 +74,19 @@ def run_svi_on_ray(likelihood: Likelihood, sites: tuple[str, ...], settings: Fit
     statistics = {"loss": np.asarray(metrics["loss"]), "num_steps": settings.num_steps,
                   "batch_size": metrics["batch_size"], "workers": workers}
     return SamplerRun(stack_chains([draws], sites), None, statistics)
+
+
+def shard_likelihood(job: SviJob, rank: int, world: int, device: torch.device) -> Likelihood:
+    """Worker ``rank``'s likelihood: its shard of the rows, mini-batches of its share of the batch size.
+
+    The plate runs over every row and the batch is drawn from the shard, so
+    Pyro scales the shard's log-likelihood by rows / rows in the batch: each
+    worker's ELBO is an unbiased estimate of the full-data ELBO.
+    """
+    shard = torch.as_tensor(np.array_split(np.arange(job.likelihood.n_units), world)[rank])
+    requested = default_batch_size(job.likelihood.n_units, job.settings.batch_size)
+    batch = None if requested is None else max(1, requested // job.workers)
+    return job.likelihood.rebuild(device, rows=shard, subsample_size=batch)
 
 
 def train_worker(config: dict[str, Any]) -> None:
@@ -92,8 +101,7 @@ def train_worker(config: dict[str, Any]) -> None:
     rank, world = context.get_world_rank(), context.get_world_size()
     torch.set_num_threads(1)
     settings = job.settings
-    shard = np.array_split(np.arange(job.n_units), world)[rank]
-    shard_model = ShardModel.build(job, torch.as_tensor(shard))
+    shard_model = shard_likelihood(job, rank, world, torch.device(settings.device))
     model = config_enumerate(shard_model)
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
@@ -120,11 +128,11 @@ def train_worker(config: dict[str, Any]) -> None:
         mean_loss = loss.detach().clone()
         dist.all_reduce(mean_loss)
         losses[step] = float(mean_loss) / world
-    metrics: dict[str, Any] = {"loss": losses.tolist(), "batch_size": shard_model.batch_size}
+    metrics: dict[str, Any] = {"loss": losses.tolist(), "batch_size": shard_model.subsample_size}
     if rank == 0:
         with torch.no_grad():
             samples = [guide() for _ in range(settings.num_samples)]
-        metrics["draws"] = {name: torch.stack([s[name] for s in samples]).numpy() for name in job.sites}
+        metrics["draws"] = {name: torch.stack([s[name] for s in samples]).cpu().numpy() for name in job.sites}
         ray.get(config["mailbox"].put.remote(metrics))
     ray.train.report({"loss": float(losses[-1]) if len(losses) else 0.0})
 
@@ -140,54 +148,6 @@ class Mailbox:
 
     def take(self) -> Any:
         return self.value
-
-
-@dataclass
-class ShardModel:
-    """The likelihood of all rows estimated from one shard: the plate runs over every row, the shard is its
-    subsample (or a random mini-batch of the shard), so Pyro scales by rows / rows in the batch."""
-
-    program: Callable
-    columns: dict[str, torch.Tensor]
-    n_units: int
-    shard_rows: int
-    batch_size: int
-    experiments: ExperimentRows | None
-
-    @staticmethod
-    def build(job: SviJob, shard: torch.Tensor) -> "ShardModel":
-        program = GeneratedProgram(job.source, job.model_name).load()
-        columns = {name: value[shard] for name, value in job.columns.items()}
-        experiments = None if job.experiments is None else ExperimentRows(
-            {name: mask[shard] for name, mask in job.experiments.items()})
-        requested = default_batch_size(job.n_units, job.settings.batch_size)
-        batch = len(shard) if requested is None else max(1, min(len(shard), requested // job.workers))
-        return ShardModel(program, columns, job.n_units, len(shard), batch, experiments)
-
-    def __call__(self) -> Any:
-        run = self.program
-        if self.experiments is not None and self.experiments.generated:
-            run = RecordedSettings(self.experiments, self.columns)(run)
-        run = ShardRows(self.shard_rows)(run)
-        return run(n_units=self.n_units, data=self.columns, subsample_size=self.batch_size)
-
-
-class ShardRows(Messenger):
-    """The ``units`` plate's subsample: the shard's rows (all of them, or a mini-batch drawn with replacement)."""
-
-    def __init__(self, shard_rows: int) -> None:
-        super().__init__()
-        self.shard_rows = shard_rows
-
-    def _pyro_sample(self, msg) -> None:
-        if msg["name"] != UNITS_PLATE or not isinstance(msg["fn"], _Subsample) or msg["value"] is not None:
-            return
-        batch = msg["fn"].subsample_size
-        if batch >= self.shard_rows:
-            msg["value"] = torch.arange(self.shard_rows)
-        else:
-            msg["value"] = torch.randint(0, self.shard_rows, (batch,))
-        msg["done"] = True
 
 
 def _has_enumerated_sites(model: Callable) -> bool:
