@@ -55,3 +55,22 @@ def test_explicit_latents_are_projected_to_bidirected_arcs():
     assert set(admg.nodes) == {"X", "M", "Y"}
     assert frozenset({"X", "Y"}) in admg.bidirected
     assert ("X", "M") in admg.directed and ("M", "Y") in admg.directed
+
+
+def test_a_condition_never_met_in_the_data_is_an_error_not_zero():
+    import pandas as pd
+
+    model = cp.loads("model F { Smoking : bool\n Tar : bool <- Smoking\n Cancer : bool <- Tar\n Smoking <-> Cancer }")
+    never = pd.DataFrame({"Smoking": [0, 0, 0, 0], "Tar": [0, 1, 0, 1], "Cancer": [0, 1, 1, 0]})
+    with pytest.raises(cp.CausalPPLError, match="condition has probability zero in the data"):
+        model.query("P(Cancer = 1 | Smoking = 1)", data=never, seed=0)
+    met = model.query("P(Cancer = 1 | Smoking = 0)", data=never, seed=0)
+    assert met.estimate == pytest.approx(0.5) and met.method.startswith("identification")
+
+
+def test_an_outcome_also_in_the_condition_is_summed_once():
+    import pandas as pd
+
+    model = cp.loads("model F { Smoking : bool\n Tar : bool <- Smoking\n Cancer : bool <- Tar\n Smoking <-> Cancer }")
+    rows = pd.DataFrame({"Smoking": [0, 1, 1, 0, 1], "Tar": [0, 1, 0, 1, 1], "Cancer": [0, 1, 1, 0, 1]})
+    assert model.query("P(Cancer = 1 | Cancer = 1)", data=rows, seed=0).estimate == pytest.approx(1.0)

@@ -17,6 +17,7 @@ P(Y | do(X)) = sum_{Z} P(Z) P(Y | Z, X)
 from __future__ import annotations
 
 import itertools
+import math
 
 import torch
 
@@ -32,7 +33,7 @@ from causalppl.identification import (
     identify,
 )
 from causalppl.inference.graphs import observed_admg
-from causalppl.inference.messages import query_error
+from causalppl.inference.messages import condition_not_in_data, query_error
 from causalppl.inference.observed import NotTabulable, ObservedJoint, observed_joint
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
@@ -40,7 +41,6 @@ from causalppl.ir import expressions as rx
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import (
     COMPARISONS,
-    EventSpec,
     ExpectationSpec,
     ProbabilitySpec,
     QuerySpec,
@@ -73,7 +73,9 @@ def answer_identify(model: CausalModel, query: QuerySpec, options: Options) -> R
     if joint is None:
         return Result(query.name, query.text, identifiable=True, estimand=formula, method="identification",
                       kind=query.kind, notes=("no data: give data (a data line or --data) to estimate it",))
-    values = fold_term(query.term, lambda leaf: _leaf_values(model, leaf, identified[id(leaf)], joint))
+    stacked = joint.point.unsqueeze(0) if joint.draws is None else torch.cat([joint.point.unsqueeze(0), joint.draws])
+    values = fold_term(query.term, lambda leaf: estimand_leaf_values(model, leaf, identified[id(leaf)], stacked,
+                                                                     joint.variables))
     return _estimate_result(query, formula, values, joint)
 
 
@@ -203,11 +205,17 @@ def _joint_or_none(model: CausalModel, options: Options, names: tuple[str, ...])
         return None
 
 
-def _leaf_values(model: CausalModel, leaf, identification: Identification, joint: ObservedJoint) -> torch.Tensor:
-    """Point value first, then one value per posterior draw: shape (1 + S,)."""
-    stacked = joint.point.unsqueeze(0) if joint.draws is None else torch.cat([joint.point.unsqueeze(0), joint.draws])
+def estimand_leaf_values(model: CausalModel, leaf, identification: Identification, stacked: torch.Tensor,
+                         variables: tuple[str, ...]) -> torch.Tensor:
+    """An identified leaf's value under each table of ``stacked`` (shape (T, ...) over ``variables``): one value
+    per table, nan where the leaf's evidence has probability zero under that table.
+
+    The one sum over the leaf's outcome and evidence values that identification estimates and bounds (for
+    their identified leaves) both use.
+    """
     evidence = {e.outcome.variable: e for e in leaf.evidence}
-    free = sorted(_plain_outcomes(leaf)) + sorted(evidence)
+    outcomes = sorted(_plain_outcomes(leaf))
+    free = outcomes + sorted(set(evidence) - set(outcomes))
     fixed = {name: int(value) for name, value in leaf.interventions}
     numerator = torch.zeros(stacked.shape[0], dtype=torch.float64)
     normalizer = torch.zeros_like(numerator)
@@ -215,35 +223,30 @@ def _leaf_values(model: CausalModel, leaf, identification: Identification, joint
         assignment = dict(zip(free, values))
         if not all(COMPARISONS[e.op](assignment[name], e.value) for name, e in evidence.items()):
             continue
-        probability = evaluate(identification.estimand, stacked, joint.variables, {**assignment, **fixed})
-        numerator += probability * _leaf_weight(model, leaf, assignment)
+        probability = evaluate(identification.estimand, stacked, variables, {**assignment, **fixed})
+        numerator += probability * _leaf_weight(leaf, assignment)
         normalizer += probability
     if not evidence:
         return numerator
-    return numerator / torch.where(normalizer > 0, normalizer, torch.ones_like(normalizer))
+    return torch.where(normalizer > 0, numerator / torch.where(normalizer > 0, normalizer, 1.0), torch.nan)
 
 
-def _leaf_weight(model: CausalModel, leaf, assignment: dict[str, int]) -> float:
+def _leaf_weight(leaf, assignment: dict[str, int]) -> float:
+    """The leaf's quantity at one assignment of level positions: its expression, or whether its events hold."""
     if isinstance(leaf, ExpectationSpec):
-        env = {name: torch.tensor(float(_numeric_value(model, name, value))) for name, value in assignment.items()}
+        env = {name: torch.tensor(float(value)) for name, value in assignment.items()}
         return float(evaluate_expr(leaf.expr, env))
-    return float(all(_event_holds(event, assignment) for event in leaf.events))
-
-
-def _event_holds(event: EventSpec, assignment: dict[str, int]) -> bool:
-    return COMPARISONS[event.op](assignment[event.outcome.variable], event.value)
-
-
-def _numeric_value(model: CausalModel, name: str, position: int) -> float:
-    return float(position)
+    return float(all(COMPARISONS[e.op](assignment[e.outcome.variable], e.value) for e in leaf.events))
 
 
 def _estimate_result(query: QuerySpec, formula: str, values: torch.Tensor, joint: ObservedJoint) -> Result:
     values = torch.as_tensor(values, dtype=torch.float64).reshape(-1)
     estimate = float(values[0])
+    if not math.isfinite(estimate):
+        raise condition_not_in_data(query.span)
     interval = None
-    if joint.draws is not None and values.numel() > 1:
-        draws = values[1:]
+    draws = values[1:][torch.isfinite(values[1:])]
+    if joint.draws is not None and draws.numel() > 0:
         interval = (float(torch.quantile(draws, 0.025)), float(torch.quantile(draws, 0.975)))
     method = "identification" if joint.source == "data" else "identification+exact"
     return Result(query.name, query.text, estimate=estimate, interval=interval, identifiable=True,

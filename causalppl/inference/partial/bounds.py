@@ -56,14 +56,12 @@ from causalppl.backends.bounds.bayesian import (
     BayesianBoundsResult,
     posterior_query_draws,
 )
-from causalppl.backends.tensor_eval import evaluate as evaluate_expr
 from causalppl.data.distributions import joint_counts
 from causalppl.diagnostics import spell_option
-from causalppl.identification import Identification, identify
-from causalppl.identification import evaluate as evaluate_estimand
-from causalppl.inference.estimate.identify import identify_leaves, observed_in_data
+from causalppl.identification import identify
+from causalppl.inference.estimate.identify import estimand_leaf_values, identify_leaves, observed_in_data
 from causalppl.inference.graphs import observed_admg
-from causalppl.inference.messages import query_error
+from causalppl.inference.messages import condition_not_in_data, query_error
 from causalppl.inference.observed import NotTabulable, observed_joint
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
@@ -159,7 +157,8 @@ def _identified_leaves(model: CausalModel, query: QuerySpec, options: Options, o
         except Exception:
             continue
         if result.identifiable:
-            known[id(leaf)] = (_leaf_values(model, leaf, result, stacked, variables), result.estimand.to_text())
+            known[id(leaf)] = (estimand_leaf_values(model, leaf, result, stacked, variables).numpy(),
+                               result.estimand.to_text())
     return known
 
 
@@ -173,43 +172,12 @@ def _plain(leaf) -> bool:
     return all(e.is_factual for e in leaf.events + leaf.evidence)
 
 
-def _leaf_values(model: CausalModel, leaf, identification: Identification, stacked: torch.Tensor,
-                 variables: tuple[str, ...]) -> np.ndarray:
-    """The leaf's value under each table of ``stacked`` (point first, then the draws)."""
-    evidence = {e.outcome.variable: e for e in leaf.evidence}
-    outcomes = sorted(rx.variables_in(leaf.expr)) if isinstance(leaf, ExpectationSpec) else sorted(
-        {e.outcome.variable for e in leaf.events})
-    free = outcomes + sorted(set(evidence) - set(outcomes))
-    fixed = {name: int(value) for name, value in leaf.interventions}
-    numerator = torch.zeros(stacked.shape[0], dtype=torch.float64)
-    normalizer = torch.zeros_like(numerator)
-    for values in itertools.product(*(range(model.variable(n).domain.size) for n in free)):
-        assignment = dict(zip(free, values))
-        if not all(COMPARISONS[e.op](assignment[name], e.value) for name, e in evidence.items()):
-            continue
-        probability = evaluate_estimand(identification.estimand, stacked, variables, {**assignment, **fixed})
-        numerator += probability * _leaf_weight(leaf, assignment)
-        normalizer += probability
-    if evidence:
-        if bool((normalizer <= 0).any()):
-            return np.full(stacked.shape[0], np.nan)
-        numerator = numerator / normalizer
-    return numerator.numpy()
-
-
-def _leaf_weight(leaf, assignment: dict[str, int]) -> float:
-    if isinstance(leaf, ExpectationSpec):
-        env = {name: torch.tensor(float(value)) for name, value in assignment.items()}
-        return float(evaluate_expr(leaf.expr, env))
-    return float(all(COMPARISONS[e.op](assignment[e.outcome.variable], e.value) for e in leaf.events))
-
-
 def _identified_result(model: CausalModel, query: QuerySpec, known: dict) -> Result:
     values = fold_term(query.term, lambda leaf: known[id(leaf)][0])
     values = np.broadcast_to(np.asarray(values, dtype=float), known[next(iter(known))][0].shape)
     estimate = float(values[0])
     if not np.isfinite(estimate):
-        raise query_error(query.span, "the query's condition has probability zero in the data")
+        raise condition_not_in_data(query.span)
     interval = None
     draws = values[1:][np.isfinite(values[1:])]
     if draws.size:
