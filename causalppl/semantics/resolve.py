@@ -21,10 +21,15 @@ from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx
 from causalppl.ir.constants import fold
 from causalppl.ir.types import Domain
-from causalppl.semantics.scope import Reporter, Scope, did_you_mean
+from causalppl.ir.values import BadValue, ir_value, number_text
+from causalppl.semantics import messages
+from causalppl.semantics.scope import Reporter, Scope
 from causalppl.syntax import ast
 
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
+#: Words that are no literal of the language but, written as a value, can only mean these values.
+_VALUE_WORDS = {"nan": math.nan, "inf": math.inf, "None": None}
+_REPORTED = object()  # a value whose problem is already reported
 
 
 @dataclass
@@ -47,8 +52,7 @@ class ExpressionResolver:
         """The level position a number denotes in a finite domain (label first, then position)."""
         position = domain.accepts_number(number) if math.isfinite(number) else None
         if position is None:
-            self.reporter.error(span, f"{_fmt(number)} is not a value of {domain.describe()}",
-                                "a value is a level label, or a position counted from 0")
+            self.reporter.report(messages.number_not_in_domain(span, number_text(number), domain))
             return 0.0
         return float(position)
 
@@ -59,10 +63,7 @@ class ExpressionResolver:
         symbol = self.scope.lookup(expr.name)
         if symbol is not None and context is not None and context.kind == "levels" \
                 and context.position(expr.name) is not None:
-            self.reporter.error(expr.span, f"'{expr.name}' is ambiguous: both a {_kind(symbol.kind)} and a level of "
-                                           f"{context.describe()}",
-                                f"rename the {_kind(symbol.kind)} or the level; level names and other names "
-                                "must differ where they meet")
+            self.reporter.report(messages.ambiguous_name(expr.span, expr.name, _kind(symbol.kind), context))
             return rx.Const(float(context.position(expr.name)), expr.span)
         if symbol is not None:
             return rx.ParamRef(expr.name, expr.span) if symbol.kind == "parameter" else rx.VarRef(expr.name, expr.span)
@@ -73,11 +74,9 @@ class ExpressionResolver:
 
     def _unknown_name(self, name: str, span: Span, context: Domain | None) -> None:
         if context is not None and context.kind == "levels":
-            self.reporter.error(span, f"'{name}' is not a level of {context.describe()}"
-                                + did_you_mean(name, context.levels))
+            self.reporter.report(messages.not_a_level_of_domain(span, name, context))
             return
-        self.reporter.error(span, f"unknown name '{name}'" + did_you_mean(name, self.scope.symbols),
-                            "declare it in the model block, or check its spelling")
+        self.reporter.report(messages.unknown_name(span, name, self.scope.symbols))
 
     # ----------------------------------------------------------- compounds ----
     def _BinaryOp(self, expr: ast.BinaryOp, context: Domain | None) -> rx.Expr:
@@ -121,11 +120,9 @@ class ExpressionResolver:
     def _Call(self, expr: ast.Call, context: Domain | None) -> rx.Expr:
         arity = rx.FUNCTIONS.get(expr.function)
         if arity is None:
-            self.reporter.error(expr.span, f"unknown function '{expr.function}'" + did_you_mean(expr.function, rx.FUNCTIONS),
-                                "available functions: " + ", ".join(rx.FUNCTIONS))
+            self.reporter.report(messages.unknown_function(expr.span, expr.function, rx.FUNCTIONS))
         elif arity != len(expr.args):
-            self.reporter.error(expr.span, f"{expr.function}() takes {arity} argument{'s' * (arity != 1)}, "
-                                           f"got {len(expr.args)}")
+            self.reporter.report(messages.function_arity(expr.span, expr.function, arity, len(expr.args)))
         return rx.FunctionCall(expr.function, tuple(self.resolve(arg) for arg in expr.args), expr.span)
 
     def _Vector(self, expr: ast.Vector, context: Domain | None) -> rx.Expr:
@@ -136,8 +133,7 @@ class ExpressionResolver:
 
     def _PotentialOutcome(self, expr: ast.PotentialOutcome, context: Domain | None) -> rx.Expr:
         if not self.allow_counterfactuals:
-            self.reporter.error(expr.span, f"potential outcome '{expr.variable}[...]' is only allowed in queries",
-                                "inside the model, write the mechanism of the variable itself")
+            self.reporter.report(messages.potential_outcome_in_model(expr.span, expr.variable))
             return rx.Const(0.0, expr.span)
         return self.counterfactual(expr.variable, expr.assignments, expr.span)
 
@@ -151,58 +147,47 @@ class ExpressionResolver:
         symbol = self.require_variable(assignment.name, assignment.name_span)
         if isinstance(assignment.value, ast.PotentialOutcome):
             if not self.allow_counterfactuals:
-                self.reporter.error(assignment.value.span, "a potential outcome cannot be the value of do(...)",
-                                    "use a subscript instead: Y[X = 1, M = M[X = 0]]")
+                self.reporter.report(messages.potential_outcome_in_do(assignment.value.span))
                 return 0.0
             return self.counterfactual(assignment.value.variable, assignment.value.assignments, assignment.value.span)
         return self.value_for(symbol.domain if symbol else None, assignment.value, assignment.name)
 
     def value_for(self, domain: Domain | None, value: ast.Expr, variable: str) -> float:
-        """A constant value of ``variable``'s domain: a level position, or a number."""
+        """A constant value of ``variable``'s domain: a level position, or a number (:mod:`causalppl.ir.values`)."""
         if domain is None:
             return 0.0
         if isinstance(value, ast.Name):
-            return self._level_value(domain, value, variable)
-        if isinstance(value, ast.Bool):
-            return self._checked_number(domain, 1.0 if value.value else 0.0, value.span, variable)
-        number = rx.constant_value(self.resolve(value))
-        if number is None:
-            self.reporter.error(value.span, f"the value of '{variable}' must be a constant")
-            return 0.0
-        return self._checked_number(domain, number, value.span, variable)
-
-    def _level_value(self, domain: Domain, value: ast.Name, variable: str) -> float:
-        position = domain.position(value.name)
-        if position is not None:
-            return float(position)
-        if self.scope.lookup(value.name) is not None:
-            self.reporter.error(value.span, f"the value of '{variable}' must be a constant, not the name '{value.name}'")
-        elif domain.kind == "levels":
-            self.reporter.error(value.span, f"'{value.name}' is not a level of '{variable}'"
-                                + did_you_mean(value.name, domain.levels),
-                                f"the levels of '{variable}' are {domain.describe()}")
-        else:
-            self.reporter.error(value.span, f"'{value.name}' is not a value of '{variable}' ({domain.describe()})")
-        return 0.0
-
-    def _checked_number(self, domain: Domain, number: float, span: Span, variable: str) -> float:
-        if domain.is_finite:
-            position = domain.accepts_number(number)
-            if position is None:
-                self.reporter.error(span, f"{_fmt(number)} is not a value of '{variable}' ({domain.describe()})")
+            raw = self._name_value(domain, value, variable)
+            if raw is _REPORTED:
                 return 0.0
-            return float(position)
-        if domain.kind == "int" and not float(number).is_integer():
-            self.reporter.error(span, f"'{variable}' is an int; {_fmt(number)} is not a whole number")
-        return float(number)
+        elif isinstance(value, ast.Bool):
+            raw = value.value
+        else:
+            raw = rx.constant_value(self.resolve(value))
+            if raw is None:
+                self.reporter.report(messages.value_not_constant(value.span, variable))
+                return 0.0
+        result = ir_value(variable, domain, raw)
+        if isinstance(result, BadValue):
+            self.reporter.report(messages.bad_value(value.span, result))
+            return 0.0
+        return result
+
+    def _name_value(self, domain: Domain, value: ast.Name, variable: str) -> object:
+        """A name written as a value: a level name; ``nan``, ``inf`` and ``None`` stand for those values."""
+        if not isinstance(ir_value(variable, domain, value.name), BadValue):
+            return value.name
+        if self.scope.lookup(value.name) is not None:
+            self.reporter.report(messages.value_is_a_name(value.span, variable, value.name))
+            return _REPORTED
+        return _VALUE_WORDS.get(value.name, value.name)
 
     def require_variable(self, name: str, span: Span):
         symbol = self.scope.lookup(name)
         if symbol is None:
-            self.reporter.error(span, f"unknown variable '{name}'"
-                                + did_you_mean(name, [s.name for s in self.scope.variables()]))
+            self.reporter.report(messages.unknown_variable(span, name, [s.name for s in self.scope.variables()]))
         elif not symbol.is_variable:
-            self.reporter.error(span, f"'{name}' is a parameter; a model variable is required here")
+            self.reporter.report(messages.parameter_not_variable(span, name))
             return None
         return symbol
 
@@ -210,6 +195,3 @@ class ExpressionResolver:
 def _kind(kind: str) -> str:
     return "parameter" if kind == "parameter" else "model variable"
 
-
-def _fmt(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else repr(number)
