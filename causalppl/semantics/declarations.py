@@ -26,7 +26,7 @@ from causalppl.ir.mechanisms import (
 )
 from causalppl.ir.types import BOOL, INT, REAL, Domain
 from causalppl.semantics import messages
-from causalppl.semantics.resolve import ExpressionResolver
+from causalppl.semantics.resolve import ExpressionResolver, Target
 from causalppl.semantics.scope import Reporter, Scope, Symbol
 from causalppl.syntax import ast
 
@@ -172,7 +172,8 @@ class MechanismChecker:
         if isinstance(mechanism, ast.Nonparametric):
             return self._nonparametric(mechanism)
         if isinstance(mechanism, ast.Deterministic):
-            return Deterministic(self.resolver.resolve(mechanism.expr, symbol.domain), mechanism.span)
+            return Deterministic(self.resolver.resolve(mechanism.expr, Target(symbol.name, symbol.domain)),
+                                 mechanism.span)
         if isinstance(mechanism.distribution, ast.Table):
             return self._table(mechanism.distribution, symbol)
         return self._parametric(mechanism.distribution, symbol)

@@ -82,11 +82,6 @@ def ambiguous_name(span: Span, name: str, kind: str, domain: Domain) -> Diagnost
                  f"rename the {kind} or the level; level names and other names must differ where they meet")
 
 
-def not_a_level_of_domain(span: Span, name: str, domain: Domain) -> Diagnostic:
-    """A name compared with a levels variable that is none of its levels (the variable unnamed)."""
-    return error(span, f"'{name}' is not a level of {domain.describe()}" + did_you_mean(name, domain.levels))
-
-
 def not_a_level_of(span: Span, label: str, variable: str, domain: Domain) -> Diagnostic:
     """A label that is none of the levels of ``variable``."""
     return bad_value(span, not_a_level(variable, domain, label))
@@ -103,12 +98,6 @@ def function_arity(span: Span, name: str, arity: int, given: int) -> Diagnostic:
 
 
 # ----------------------------------------------------------------- values ----
-
-
-def number_not_in_domain(span: Span, shown: str, domain: Domain) -> Diagnostic:
-    """A number compared with a finite variable that is none of its values (the variable unnamed)."""
-    return error(span, f"{shown} is not a value of {domain.describe()}",
-                 "a value is a level label, or a position counted from 0")
 
 
 def value_not_constant(span: Span, variable: str) -> Diagnostic:

@@ -87,3 +87,12 @@ def test_numpy_and_torch_scalars_are_numbers():
     assert ir_value("V", INT, np.array([4])) == 4.0
     assert ir_value("V", BOOL, torch.tensor(1)) == 1.0
     assert isinstance(ir_value("V", REAL, np.array([1.0, 2.0])), BadValue)
+
+
+@pytest.mark.parametrize("value, message", [("7", "7 is not a value of 'Dose' ({1, 2, 3})"),
+                                            ("hgh", "'hgh' is not a level of 'D' (did you mean 'high'?)")])
+def test_a_comparison_in_the_model_words_a_bad_value_as_query_text_does(model, value, message):
+    variable = "Dose" if value == "7" else "D"
+    source = SOURCE.replace("}\n", f"    Hit := {variable} == {value}\n}}\n")
+    assert _message(lambda: cp.loads(source)) == message
+    assert _message(lambda: model.query(f"P({variable} = {value})")) == message
