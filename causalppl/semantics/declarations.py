@@ -25,6 +25,7 @@ from causalppl.ir.mechanisms import (
     parent_configurations,
 )
 from causalppl.ir.types import BOOL, INT, REAL, Domain
+from causalppl.ir.values import BadValue, ir_value
 from causalppl.semantics import messages
 from causalppl.semantics.resolve import ExpressionResolver, Target
 from causalppl.semantics.scope import Reporter, Scope, Symbol
@@ -336,11 +337,11 @@ class MechanismChecker:
             return None
         positions: list[int] = []
         for label, span, name, domain in zip(row.key, row.key_spans, table.parents, parents):
-            position = domain.position(label)
-            if position is None:
-                self.reporter.report(messages.not_a_level_of(span, label, name, domain))
+            position = ir_value(name, domain, label)
+            if isinstance(position, BadValue):
+                self.reporter.report(messages.bad_value(span, position))
                 return None
-            positions.append(position)
+            positions.append(int(position))
         return tuple(positions)
 
     def _row_values(self, row: ast.TableRow, symbol: Symbol) -> bool:
