@@ -27,7 +27,6 @@ import math
 from dataclasses import dataclass
 from typing import Iterator
 
-from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx
 from causalppl.ir.constants import fold
 from causalppl.ir.families import FAMILIES

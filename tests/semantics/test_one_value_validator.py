@@ -96,3 +96,14 @@ def test_a_comparison_in_the_model_words_a_bad_value_as_query_text_does(model, v
     source = SOURCE.replace("}\n", f"    Hit := {variable} == {value}\n}}\n")
     assert _message(lambda: cp.loads(source)) == message
     assert _message(lambda: model.query(f"P({variable} = {value})")) == message
+
+
+@pytest.mark.parametrize("variable, value, text, message",
+                         [case for case in BAD_VALUES if case[1] is not None and case[2] != "nan"],
+                         ids=[f"{v}={t}" for v, value, t, _ in BAD_VALUES if value is not None and t != "nan"])
+def test_a_data_cell_gets_the_same_words_after_its_place(model, variable, value, text, message):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"X": [0, 1], "N": [1, 2], "R": [0.5, 1.5], "D": ["low", "high"], "Dose": [1, 2], "Y": [0, 1]})
+    frame[variable] = frame[variable].astype(object)
+    frame.loc[1, variable] = value
+    assert _message(lambda: model.load_data(frame)) == f"<DataFrame>, row 2, column '{variable}': {message}"
