@@ -59,7 +59,10 @@ def ir_value(name: str, domain: Domain, value: Any) -> float | BadValue:
         return _label(name, domain, value)
     if not isinstance(value, numbers.Real):
         return wrong_type(name, value)
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the floats (10 ** 400)
+        number = math.inf if value > 0 else -math.inf
     if not math.isfinite(number):
         return not_finite(name, number)
     if domain.is_finite:

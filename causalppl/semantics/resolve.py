@@ -175,9 +175,13 @@ class ExpressionResolver:
         elif isinstance(value, ast.Bool):
             raw = value.value
         else:
-            raw = rx.constant_value(self.resolve(value))
+            resolved = self.resolve(value)
+            raw = rx.constant_value(resolved)
             if raw is None:
-                self.reporter.report(messages.value_not_constant(value.span, variable))
+                problems = fold(resolved).problems  # a constant without a value (1e400, 1/0), else not a constant
+                for span, problem in problems or [(value.span, None)]:
+                    self.reporter.report(messages.constant_not_finite(span, problem) if problem
+                                         else messages.value_not_constant(span, variable))
                 return 0.0
         result = ir_value(variable, domain, raw)
         if isinstance(result, BadValue):

@@ -89,6 +89,11 @@ def test_numpy_and_torch_scalars_are_numbers():
     assert isinstance(ir_value("V", REAL, np.array([1.0, 2.0])), BadValue)
 
 
+def test_an_int_beyond_the_floats_is_not_finite():
+    assert ir_value("V", INT, 10 ** 400).message == "the value of 'V' must be finite, not inf"
+    assert ir_value("V", INT, -(10 ** 400)).message == "the value of 'V' must be finite, not -inf"
+
+
 @pytest.mark.parametrize("value, message", [("7", "7 is not a value of 'Dose' ({1, 2, 3})"),
                                             ("hgh", "'hgh' is not a level of 'D' (did you mean 'high'?)")])
 def test_a_comparison_in_the_model_words_a_bad_value_as_query_text_does(model, value, message):
@@ -107,3 +112,9 @@ def test_a_data_cell_gets_the_same_words_after_its_place(model, variable, value,
     frame[variable] = frame[variable].astype(object)
     frame.loc[1, variable] = value
     assert _message(lambda: model.load_data(frame)) == f"<DataFrame>, row 2, column '{variable}': {message}"
+
+
+def test_a_constant_without_a_value_in_query_text_says_why(model):
+    assert _message(lambda: model.query("P(Y = 1 | do(R = 1e400))")) == "this number is too large for a 64-bit float"
+    assert _message(lambda: model.query("P(Y = 1 | do(R = 1/0))")) == "division by zero"
+    assert _message(lambda: model.query("P(Y = 1 | do(R = 2 * X))")) == "the value of 'R' must be a constant"
