@@ -8,8 +8,6 @@ torch.Size([100])
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 import sys
 from dataclasses import dataclass, field
@@ -30,11 +28,12 @@ from causalppl.inference.options import Options, parse_options
 from causalppl.inference.results import Result
 from causalppl.ir import CausalModel
 from causalppl.ir.queries import QuerySpec
+from causalppl.ir.values import BadValue, variable_value
 from causalppl.resources import stdlib_dir, stdlib_models
 from causalppl.semantics import CheckedProgram, DataSpec, check_program, check_query
 from causalppl.semantics.lower import build_model
 from causalppl.semantics.resolve import ExpressionResolver
-from causalppl.semantics.scope import Reporter, did_you_mean
+from causalppl.semantics.scope import Reporter
 from causalppl.syntax import parse_assignments, parse_program, parse_query
 from causalppl.transforms import do as do_transform
 
@@ -61,14 +60,6 @@ def resolve_path(path: str | Path) -> Path:
         raise CausalPPLError.at(Span.unknown(text), f"no standard-library model named '{name}'",
                                 "available: " + ", ".join(stdlib_models()))
     return candidate
-
-
-def _one_element(value: Any) -> bool:
-    """A numpy scalar or array, or a torch tensor, holding one number (without importing either)."""
-    if not hasattr(value, "item"):
-        return False
-    numel = getattr(value, "numel", None)
-    return numel() == 1 if callable(numel) else getattr(value, "size", None) == 1
 
 
 def load(path: str | Path) -> "Model":
@@ -144,32 +135,11 @@ class Model:
         return Model(self.program, do_transform(self.ir, positions), self.data_override)
 
     def _value_position(self, name: str, value: Any) -> float:
-        """The IR value of ``value`` for variable ``name``: a level position, or the number itself."""
-        domain = self._intervenable(name).domain
-        if isinstance(value, str):
-            position = domain.position(value if domain.kind == "levels" else value.lower())
-        else:
-            if _one_element(value):
-                value = value.item()  # a numpy or torch scalar
-            if not isinstance(value, numbers.Real):
-                raise TypeError(f"do({name}=...) takes a number or a level name, not {type(value).__name__}")
-            if not math.isfinite(float(value)):
-                raise CausalPPLError.at(Span.unknown("<do>"), f"do({name} = {value}): an intervention sets a "
-                                                              "finite value", "give a finite number or a level name")
-            position = domain.accepts_number(float(value)) if domain.is_finite else float(value)
-        if position is None:
-            raise CausalPPLError.at(Span.unknown("<do>"), f"{value!r} is not a value of '{name}' ({domain.describe()})")
-        return float(position)
-
-    def _intervenable(self, name: str):
-        if name not in self.ir:
-            names = [v.name for v in self.ir.model_variables]
-            raise CausalPPLError.at(Span.unknown("<do>"), f"unknown variable '{name}'" + did_you_mean(name, names))
-        variable = self.ir.variable(name)
-        if variable.is_parameter:
-            raise CausalPPLError.at(Span.unknown("<do>"), f"'{name}' is a parameter; only model variables can be "
-                                                          "intervened on")
-        return variable
+        """The IR value of ``value`` for variable ``name`` (:func:`causalppl.ir.values.variable_value`)."""
+        position = variable_value(self.ir, name, value)
+        if isinstance(position, BadValue):
+            raise position.error(Span.unknown("<do>"))
+        return position
 
     # --------------------------------------------------------------- Pyro ----
     @cached_property

@@ -196,3 +196,50 @@ def test_modules_that_run_in_workers_import_first_in_a_fresh_interpreter():
                           text=True, timeout=300, cwd=REPO)
     assert done.returncode == 0, done.stderr
     assert not done.stdout.strip(), "modules that fail when imported first:\n" + done.stdout
+
+
+#: Calls that make a user-facing error or warning: their words come from the stage's message catalogue.
+_REPORTING_CALLS = {"error", "warning", "warn", "report", "defer", "at", "Diagnostic", "CausalPPLError",
+                    "CausalPPLWarning"}
+_CATALOGUED_STAGES = ("causalppl.syntax", "causalppl.semantics", "causalppl.data")
+
+
+def _worded(node: ast.AST) -> bool:
+    """Whether an argument holds message text of its own: a string or f-string (not inside another call)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Call):
+        return False
+    return any(_worded(child) for child in ast.iter_child_nodes(node))
+
+
+def worded_reports(tree: ast.AST) -> list[ast.Call]:
+    """Calls in ``tree`` that pass their own words to an error or a warning."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+        if name in _REPORTING_CALLS and any(_worded(arg) for arg in [*node.args, *(k.value for k in node.keywords)]):
+            found.append(node)
+    return found
+
+
+def test_the_message_check_finds_words_at_a_report_site():
+    snippet = ("reporter.error(span, f'unknown {name}')\nreporter.warning(span, 'a' + b)\n"
+               "raise CausalPPLError.at(span, 'x', source=s)\nDiagnostic(span, m, 'error', hint='h')\n"
+               "reporter.report(messages.unknown_name(span, name, ['a']))\n")
+    assert len(worded_reports(ast.parse(snippet))) == 4
+
+
+def test_syntax_semantics_and_data_word_their_errors_in_their_message_catalogues():
+    found = []
+    for module, path in _modules().items():
+        if not module.startswith(_CATALOGUED_STAGES) or module.endswith(".messages"):
+            continue
+        for call in worded_reports(ast.parse(path.read_text(encoding="utf-8"))):
+            found.append(f"{path.relative_to(REPO)}:{call.lineno}: {ast.unparse(call)[:100]}")
+    assert not found, ("errors and warnings of the syntax, semantics and data stages are worded in their messages.py "
+                       "(one function per kind of mistake):\n" + "\n".join(found))

@@ -28,16 +28,13 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from causalppl.diagnostics import CausalPPLError, CausalPPLWarning, Diagnostic, Span, shown_value
+from causalppl.data import messages
+from causalppl.diagnostics import CausalPPLWarning, Diagnostic, Span, shown_value
 from causalppl.ir.constants import fold
 from causalppl.ir.mechanisms import Parametric
 from causalppl.ir.model import CausalModel, Variable
 
 COUNT_COLUMN = "count"
-
-
-def _error(span: Span, message: str, hint: str | None = None) -> CausalPPLError:
-    return CausalPPLError([Diagnostic(span, message, "error", hint)])
 
 
 def first_bad(values: np.ndarray, ok: Callable[[np.ndarray], np.ndarray]) -> int | None:
@@ -55,33 +52,27 @@ def check_columns(columns: Sequence[object], model: CausalModel, origin: str, sp
     names = [str(name).strip() for name in columns]
     repeated = [name for name, times in Counter(names).items() if times > 1]
     if repeated:
-        raise _error(span, f"{origin}: the column '{shown_name(repeated[0])}' appears more than once",
-                     "give each column one name; which of the copies is meant cannot be told")
+        raise messages.column_twice(span, origin, shown_name(repeated[0]))
     for name in names:
         if name not in model or name == COUNT_COLUMN:
             continue
         variable = model.variable(name)
         if variable.kind == "latent":
-            raise _error(span, f"{origin}: column '{name}' is for the latent variable '{name}', which is never "
-                               "observed", f"drop the column, or remove 'latent' from '{name}' if it is measured")
+            raise messages.column_for_latent(span, origin, name)
         if variable.is_parameter:
-            raise _error(span, f"{origin}: column '{name}' is for the parameter '{name}', which is shared by all "
-                               "units and has no column", "drop the column; the data teach the parameter")
+            raise messages.column_for_parameter(span, origin, name)
     unused = [name for name in names if name not in model and name != COUNT_COLUMN]
     if unused:
-        listed = ", ".join(f"'{shown_name(name)}'" for name in unused[:5]) + (", ..." if len(unused) > 5 else "")
-        plural = len(unused) > 1
-        warn(span, f"{origin}: column{'s' * plural} {listed} {'are not model variables' if plural else 'is not a model variable'}"
-                   f" and will be ignored", "check the spelling of column names")
+        warn(messages.unused_columns(span, origin, [shown_name(name) for name in unused[:5]], len(unused) > 5))
 
 
 def shown_name(name: str) -> str:
     return shown_value(name)[1:-1] if len(name) <= 38 else shown_value(name)
 
 
-def warn(span: Span, message: str, hint: str | None = None) -> None:
+def warn(diagnostic: Diagnostic) -> None:
     """A warning about data (Python's warnings; the command line prints it as ``file: warning: ...``)."""
-    warnings.warn(CausalPPLWarning(Diagnostic(span, message, "warning", hint)), stacklevel=3)
+    warnings.warn(CausalPPLWarning(diagnostic), stacklevel=3)
 
 
 # ------------------------------------------------------------------ counts ----
@@ -91,9 +82,7 @@ def check_counts(counts: np.ndarray, origin: str, span: Span, first_row: int = 1
     """The ``count`` column: finite numbers, not negative."""
     row = first_bad(counts, lambda c: np.isfinite(c) & (c >= 0))
     if row is not None:
-        raise _error(span, f"{origin}, row {row + first_row}, column '{COUNT_COLUMN}': counts must be finite "
-                           f"numbers ≥ 0 (got {_number(counts[row])})",
-                     "a count says how many units the row stands for")
+        raise messages.bad_count(span, messages.cell(origin, row + first_row, COUNT_COLUMN), counts[row])
 
 
 # ------------------------------------------------------------- experiments ----
@@ -104,9 +93,7 @@ def check_fixed_column(values: np.ndarray, name: str, fixed: float, label: str, 
     """Rows of ``under do(name = fixed)`` whose own column says another value."""
     row = first_bad(values, lambda v: np.isclose(v, fixed))
     if row is not None:
-        raise _error(span, f"{origin}, row {row + first_row}, column '{name}': the data line says "
-                           f"do({name} = {label}), but this row has another value",
-                     f"drop the '{name}' column, or use 'under do({name})' if the experiment set it row by row")
+        raise messages.contradicts_data_line(span, messages.cell(origin, row + first_row, name), name, label)
 
 
 # ----------------------------------------------------------------- support ----
@@ -121,9 +108,8 @@ def check_support(values: np.ndarray, variable: Variable, origin: str, span: Spa
         values = np.where(skip, np.nan, values)
     row = first_bad(values, np.isfinite if skip is None else lambda v: np.isfinite(v) | skip)
     if row is not None:
-        raise _error(span, f"{origin}, row {row + first_row}, column '{variable.name}': "
-                           f"{_number(values[row])} is not a finite number",
-                     "a value above about 1.8e308 is read as infinite; rescale the column")
+        raise messages.infinite_cell(span, messages.cell(origin, row + first_row, variable.name), variable.name,
+                                     float(values[row]))
     rule = support_rule(variable)
     if rule is None:
         return
@@ -131,13 +117,8 @@ def check_support(values: np.ndarray, variable: Variable, origin: str, span: Spa
     row = first_bad(values, test if skip is None else lambda v: test(v) | skip)
     if row is not None:
         family = variable.mechanism.family
-        raise _error(span, f"{origin}, row {row + first_row}, column '{variable.name}': "
-                           f"{_number(values[row])} is outside the support of {family} ({words})",
-                     f"check the data, or give '{variable.name}' a distribution whose values include it")
-
-
-def _number(value: float) -> str:
-    return f"{float(value):g}"
+        raise messages.outside_support(span, messages.cell(origin, row + first_row, variable.name), variable.name,
+                                       values[row], family, words)
 
 
 def support_rule(variable: Variable) -> tuple[Callable[[np.ndarray], np.ndarray], str] | None:

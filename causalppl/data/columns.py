@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from causalppl.data import messages
 from causalppl.data.checks import check_counts, check_support
-from causalppl.diagnostics import CausalPPLError, Diagnostic, Span, shown_value
+from causalppl.diagnostics import Span
 from causalppl.ir.model import Variable
 from causalppl.ir.types import Domain
 
@@ -57,9 +58,7 @@ def finite_column(series: pd.Series, domain: Domain, name: str, origin: str, spa
         position = level_position(domain, value)
         if position is None:
             row = int(np.argmax(codes == index))
-            raise data_error(span, f"{origin}, row {first_row + row + 1}, column '{name}': {shown_value(value)} is not a value "
-                                   f"of '{name}' ({domain.describe()})",
-                             "levels may be written by name or by position (0, 1, ...)")
+            raise messages.bad_cell(span, messages.cell(origin, first_row + row + 1, name), name, domain, value)
         lookup[index] = position
     values = np.where(codes >= 0, lookup[np.maximum(codes, 0)] if len(lookup) else 0, 0).astype(np.int64)
     return values, (missing if missing.any() else None)
@@ -89,8 +88,7 @@ def numeric_column(series: pd.Series, variable: Variable, origin: str, span: Spa
     import pandas as pd
 
     if pd.api.types.is_complex_dtype(series.dtype):
-        raise data_error(span, f"{origin}, column '{variable.name}': complex numbers are not values of "
-                               f"'{variable.name}' ({variable.domain.describe()})")
+        raise messages.complex_column(span, origin, variable.name)
     missing = series.isna().to_numpy()
     numbers = series if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype) \
         else pd.to_numeric(series, errors="coerce")
@@ -98,17 +96,16 @@ def numeric_column(series: pd.Series, variable: Variable, origin: str, span: Spa
     bad = np.isnan(values) & ~missing  # infinite values are refused with the support, below
     if bad.any():
         row = int(np.argmax(bad))
-        raise data_error(span, f"{origin}, row {first_row + row + 1}, column '{variable.name}': "
-                               f"{shown_value(series.iloc[row])} is not a number ('{variable.name}' is "
-                               f"{variable.domain.describe()})")
+        raise messages.bad_cell(span, messages.cell(origin, first_row + row + 1, variable.name), variable.name,
+                                variable.domain, series.iloc[row])
     values[missing] = 0.0
     check_support(values, variable, origin, span, first_row + 1, skip=missing if missing.any() else None)
     if variable.domain.kind == "int":
         fractional = ~np.isclose(values, np.round(values))
         if fractional.any():
             row = int(np.argmax(fractional))
-            raise data_error(span, f"{origin}, row {first_row + row + 1}, column '{variable.name}': "
-                                   f"{values[row]:g} is not a whole number ('{variable.name}' is int)")
+            raise messages.bad_cell(span, messages.cell(origin, first_row + row + 1, variable.name), variable.name,
+                                    variable.domain, float(values[row]))
     return values, (missing if missing.any() else None)
 
 
@@ -121,9 +118,4 @@ def weight_column(series: pd.Series, origin: str, span: Span, first_row: int) ->
     return counts
 
 
-def data_error(span: Span, message: str, hint: str | None = None) -> CausalPPLError:
-    return CausalPPLError([Diagnostic(span, message, "error", hint)])
-
-
-__all__ = ["convert_column", "finite_column", "numeric_column", "weight_column", "level_position", "data_error",
-           "COUNT_COLUMN"]
+__all__ = ["convert_column", "finite_column", "numeric_column", "weight_column", "level_position", "COUNT_COLUMN"]

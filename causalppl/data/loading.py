@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 import numpy as np
 
 from causalppl.data.checks import check_columns, check_fixed_column
-from causalppl.data.columns import COUNT_COLUMN, convert_column, data_error, weight_column
-from causalppl.diagnostics import Span, spell_option
+from causalppl.data import messages
+from causalppl.data.columns import COUNT_COLUMN, convert_column, weight_column
+from causalppl.diagnostics import Span
 from causalppl.ir.mechanisms import Covariate
 from causalppl.ir.model import CausalModel, Variable
 
@@ -123,8 +124,7 @@ def to_dataset(frame: pd.DataFrame, model: CausalModel, under: tuple[tuple[str, 
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame or a file path, not {type(frame).__name__}")
     if isinstance(frame.columns, pd.MultiIndex):
-        raise data_error(span, f"{origin}: the columns are a MultiIndex; name each column after one model variable",
-                         "flatten them first, e.g. frame.columns = ['_'.join(map(str, c)) for c in frame.columns]")
+        raise messages.multiindex_columns(span, origin)
     check_columns(frame.attrs.get("header") or list(frame.columns), model, origin, span)
     builder = BlockBuilder(model, under, origin, span, missing)
     builder.require_columns([str(c).strip() for c in frame.columns])
@@ -169,9 +169,7 @@ class BlockBuilder:
         present = set(header)
         for variable in self.read:
             if variable.name not in present:
-                raise data_error(self.span, f"{self.origin}: no column '{variable.name}' for the observed variable "
-                                            f"'{variable.name}'", f"add the column, or declare it 'latent "
-                                                                  f"{variable.name} ...' if it is never measured")
+                raise messages.no_column_for_variable(self.span, self.origin, variable.name)
         self.weighted = COUNT_COLUMN in present
 
     def add(self, frame: pd.DataFrame) -> None:
@@ -188,9 +186,7 @@ class BlockBuilder:
             values, missing = convert_column(frame[variable.name], variable, self.origin, self.span, self.rows)
             if missing is not None and self.mode == "error":
                 row = self.rows + int(np.argmax(missing)) + 1
-                raise data_error(self.span, f"{self.origin}, row {row}, column '{variable.name}': missing value",
-                                 f"use {spell_option('missing', 'model')} (the likelihood handles missing values) "
-                                 f"or {spell_option('missing', 'drop')} (complete rows only)")
+                raise messages.missing_value(self.span, messages.cell(self.origin, row, variable.name))
             self.parts[variable.name].append(values)
             self.missing_parts[variable.name].append(missing if missing is not None else np.zeros(len(frame), bool))
         if self.weighted:

@@ -17,7 +17,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from causalppl.data.columns import data_error
+from causalppl.data import messages
 from causalppl.data.loading import Dataset, chunked_dataset, wanted_columns
 from causalppl.diagnostics import Span
 from causalppl.files import require_regular_file
@@ -31,7 +31,7 @@ def read_dataset(path: Path, model: CausalModel, under: tuple[tuple[str, float |
                  span: Span, missing: str = "model", quiet: bool = True) -> Dataset:
     """One validated block from a CSV or Parquet file (errors name the file, the column and the row)."""
     if not path.exists():
-        raise data_error(span, f"data file '{path}' does not exist", "paths in a data line are relative to the .scm file")
+        raise messages.no_data_file(span, path)
     require_regular_file(path, "data file", span)
     wanted = wanted_columns(model)
     parquet = path.suffix.lower() in PARQUET_SUFFIXES
@@ -41,14 +41,13 @@ def read_dataset(path: Path, model: CausalModel, under: tuple[tuple[str, float |
         with _progress(quiet, origin, path.stat().st_size) as advance:
             return chunked_dataset(_counted(chunks, advance), header, model, under, origin, span, missing)
     except (OSError, ValueError, pd.errors.ParserError, ImportError) as error:  # malformed files
-        raise data_error(span, f"cannot read data file '{path}': {error}",
-                         "use CSV with a header row, or Parquet") from None
+        raise messages.unreadable_data_file(span, path, error) from None
 
 
 def read_table(path: Path, span: Span) -> pd.DataFrame:
     """The whole file as a DataFrame (small files; models read theirs with :func:`read_dataset`)."""
     if not path.exists():
-        raise data_error(span, f"data file '{path}' does not exist", "paths in a data line are relative to the .scm file")
+        raise messages.no_data_file(span, path)
     require_regular_file(path, "data file", span)
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
@@ -57,8 +56,7 @@ def read_table(path: Path, span: Span) -> pd.DataFrame:
         frame.attrs["header"] = _csv_header(path)  # read_csv renames a repeated 'A' to 'A.1'
         return frame
     except Exception as error:  # pandas raises many kinds for malformed files
-        raise data_error(span, f"cannot read data file '{path}': {error}", "use CSV with a header row, or Parquet") \
-            from None
+        raise messages.unreadable_data_file(span, path, error) from None
 
 
 # ------------------------------------------------------------------ CSV ----

@@ -26,8 +26,9 @@ from typing import Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from causalppl.data import messages
 from causalppl.data.columns import level_position as _level_position
-from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
+from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.ir.types import Domain
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -60,8 +61,7 @@ def row_batch(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, f
     columns: dict[str, np.ndarray] = {}
     for name, domain in domains.items():
         if name not in frame.columns:
-            raise _error(span, f"{origin}: no column '{name}' for the per-row evidence '| {name}'",
-                         "add the column, or give the evidence a value in the query ('" + name + " = ...')")
+            raise messages.no_column_for_evidence(span, origin, name)
         where = _Where(origin, name, first_row, span, numbers)
         columns[name] = _finite(frame[name], domain, where) if domain.is_finite else _numeric(frame[name], domain,
                                                                                                 where)
@@ -76,23 +76,21 @@ class _Where:
     span: Span
     numbers: np.ndarray | None = None
 
-    def error(self, index: int, message: str, hint: str | None = None) -> CausalPPLError:
-        where = RowBatch({}, 0, self.origin, self.first_row, self.numbers).where(index)
-        return _error(self.span, f"{where}, column '{self.column}': {message}", hint)
+    def cell(self, index: int) -> str:
+        """Where the cell of row ``index`` of this batch is, as a user counts it."""
+        return f"{RowBatch({}, 0, self.origin, self.first_row, self.numbers).where(index)}, column '{self.column}'"
 
 
 def _finite(series: pd.Series, domain: Domain, where: _Where) -> np.ndarray:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     missing = codes < 0
     if missing.any():
-        raise where.error(int(np.argmax(missing)), "missing value", "remove incomplete rows")
+        raise messages.missing_value(where.span, where.cell(int(np.argmax(missing))), scoring=True)
     positions = np.empty(len(uniques), dtype=np.int64)
     for k, value in enumerate(uniques.tolist()):
         position = _level_position(domain, value)
         if position is None:
-            raise where.error(int(np.argmax(codes == k)), f"{value!r} is not a value of '{where.column}' "
-                                                          f"({domain.describe()})",
-                              "levels may be written by name or by position (0, 1, ...)")
+            raise messages.bad_cell(where.span, where.cell(int(np.argmax(codes == k))), where.column, domain, value)
         positions[k] = position
     return positions[codes]
 
@@ -102,10 +100,10 @@ def _numeric(series: pd.Series, domain: Domain, where: _Where) -> np.ndarray:
     bad = ~np.isfinite(numbers)
     if bad.any():
         row = int(np.argmax(bad))
-        raise where.error(row, f"{series.iloc[row]!r} is not a number ('{where.column}' is {domain.describe()})")
+        raise messages.bad_cell(where.span, where.cell(row), where.column, domain, series.iloc[row])
     if domain.kind == "int" and not np.array_equal(numbers, np.round(numbers)):
         row = int(np.argmax(numbers != np.round(numbers)))
-        raise where.error(row, f"{numbers[row]!r} is not a whole number ('{where.column}' is int)")
+        raise messages.bad_cell(where.span, where.cell(row), where.column, domain, float(numbers[row]))
     return numbers
 
 
@@ -116,7 +114,7 @@ def read_chunks(path: Path, chunk_size: int, span: Span | None = None) -> Iterat
     """The rows of a CSV or Parquet file, ``chunk_size`` at a time (never the whole file at once)."""
     span = span or Span.unknown(str(path))
     if not path.exists():
-        raise _error(span, f"data file '{path}' does not exist")
+        raise messages.no_data_file(span, path, in_data_line=False)
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
             import pyarrow.parquet as pq
@@ -128,8 +126,7 @@ def read_chunks(path: Path, chunk_size: int, span: Span | None = None) -> Iterat
     except CausalPPLError:
         raise
     except Exception as error:  # pandas and pyarrow raise many kinds for malformed files
-        raise _error(span, f"cannot read data file '{path}': {error}", "use CSV with a header row, or Parquet") \
-            from None
+        raise messages.unreadable_data_file(span, path, error) from None
 
 
 def count_rows(path: Path) -> int | None:
@@ -169,7 +166,7 @@ class RowWriter:
             else:
                 frame.to_csv(self.path, mode="a" if self._started else "w", header=not self._started, index=False)
         except OSError as error:
-            raise _error(self.span, f"cannot write '{self.path}': {error.strerror or error}") from None
+            raise messages.cannot_write(self.span, self.path, error.strerror or error) from None
         self._started = True
 
     def close(self) -> None:
@@ -182,7 +179,3 @@ class RowWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _error(span: Span, message: str, hint: str | None = None) -> CausalPPLError:
-    return CausalPPLError([Diagnostic(span, message, "error", hint)])

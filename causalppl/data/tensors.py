@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from causalppl.data import messages
 from causalppl.data.loading import COUNT_COLUMN, DataCollection, Dataset
 from causalppl.ir.mechanisms import NonparametricMechanism, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel, Variable
@@ -117,8 +118,7 @@ def _expanded_block(block: Dataset, unit: int = 1) -> Dataset:
     counts = np.round(block.weights)
     if not np.allclose(counts, block.weights):
         row = int(np.argmax(~np.isclose(counts, block.weights)))
-        raise ValueError(f"{block.origin}, row {row + 1}, column '{COUNT_COLUMN}': {block.weights[row]!r} is not a "
-                         "whole number; models with discrete latent variables need whole-number counts")
+        raise messages.count_not_whole(messages.cell(block.origin, row + 1, COUNT_COLUMN), block.weights[row])
     repeats = (counts // unit).astype(np.int64)
     columns = {name: np.repeat(values, repeats) for name, values in block.columns.items()}
     missing = {name: np.repeat(mask, repeats) for name, mask in block.missing.items()}

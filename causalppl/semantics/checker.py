@@ -7,7 +7,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from causalppl.diagnostics import CausalPPLError, Span
+from causalppl.diagnostics import Span
 from causalppl.resources import paused_garbage_collector
 from causalppl.semantics.declarations import (
     CheckedDeclaration,
@@ -17,6 +17,7 @@ from causalppl.semantics.declarations import (
 )
 from causalppl.ir import expressions as rx
 from causalppl.ir.queries import ExpectationSpec, leaves
+from causalppl.semantics import messages
 from causalppl.semantics.constants import ValueChecks
 from causalppl.semantics.queries import QueryResolver, QuerySpec
 from causalppl.semantics.resolve import ExpressionResolver
@@ -60,8 +61,7 @@ def check_program(program: ast.Program) -> CheckedProgram:
 def _check_program(program: ast.Program) -> CheckedProgram:
     reporter = Reporter(program.source, program.filename)
     if program.model is None:
-        reporter.error(Span(program.filename, 1, 1, 1, 2), "the file has no model block",
-                       "start with 'model Name { ... }'")
+        reporter.report(messages.no_model_block(Span(program.filename, 1, 1, 1, 2)))
         reporter.raise_if_any()
     model, scope = _check_model(program.model, reporter)
     data = tuple(_check_data(statement, scope, reporter, program.filename) for statement in program.data)
@@ -143,9 +143,7 @@ def _check_acyclic(declarations: tuple[CheckedDeclaration, ...], reporter: Repor
         return
     names = [edge[0] for edge in cycle] + [cycle[0][0]]
     first = min(names[:-1], key=lambda name: (spans.get(name, Span.unknown()).line, name))
-    reporter.error(spans.get(first, Span.unknown(reporter.filename)),
-                   "the model has a cycle: " + " -> ".join(_rotate(names, first)),
-                   "a structural causal model is acyclic; remove one of these arrows")
+    reporter.report(messages.cycle(spans.get(first, Span.unknown(reporter.filename)), _rotate(names, first)))
 
 
 def _is_acyclic(parents_of: dict[str, tuple[str, ...]]) -> bool:
@@ -183,8 +181,7 @@ def _check_parameter_order(declarations: tuple[CheckedDeclaration, ...], reporte
             continue
         for name in decl.mechanism.parameters if decl.mechanism is not None else ():
             if name not in declared:
-                reporter.error(decl.mechanism.span, f"the prior of '{decl.symbol.name}' uses parameter '{name}' "
-                                                    "before it is declared", f"declare '{name}' above '{decl.symbol.name}'")
+                reporter.report(messages.parameter_before_declaration(decl.mechanism.span, decl.symbol.name, name))
         declared.add(decl.symbol.name)
 
 
@@ -207,9 +204,6 @@ def _check_query_names(queries: tuple[ast.Query, ...], reporter: Reporter) -> No
         if query.name is None:
             continue
         if query.name in seen:
-            reporter.error(query.span, f"two queries are named '{query.name}' (first at line {seen[query.name].line})")
+            reporter.report(messages.query_named_twice(query.span, query.name, seen[query.name].line))
         seen[query.name] = query.span
 
-
-def raise_for(span: Span, message: str, source: str | None = None, hint: str | None = None) -> None:
-    raise CausalPPLError.at(span, message, hint, source)

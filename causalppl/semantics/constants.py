@@ -27,12 +27,12 @@ import math
 from dataclasses import dataclass
 from typing import Iterator
 
-from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx
 from causalppl.ir.constants import fold
 from causalppl.ir.families import FAMILIES
 from causalppl.ir.mechanisms import Deterministic, Parametric
 from causalppl.ir.types import Domain
+from causalppl.semantics import messages
 from causalppl.semantics.scope import Reporter, Scope
 
 #: Arguments that must be whole numbers when constant.
@@ -69,13 +69,13 @@ class ValueChecks:
         """Constants, indices and level labels of one expression (``target``: the domain it defines)."""
         folded = fold(expr)
         for span, message in folded.problems:
-            self.reporter.error(span, message, "a constant expression must have a finite value")
+            self.reporter.report(messages.constant_not_finite(span, message))
         for node in _post_order(expr):
             if isinstance(node, rx.IndexInto):
                 self._index(node, folded.of(node.index))
             elif isinstance(node, rx.Binary) and node.op == "/" and folded.of(node.right) == 0 \
                     and folded.of(node.left) is None:
-                self.reporter.error(node.right.span, "division by zero", "a ratio needs a denominator other than 0")
+                self.reporter.report(messages.division_by_zero(node.right.span))
         self._level_labels(expr, target)
 
     # ------------------------------------------------------------ arguments ----
@@ -88,23 +88,20 @@ class ValueChecks:
             if vector:
                 self._vector_argument(family, name, expr)
             elif not is_parameter and self._is_vector(expr):
-                self.reporter.error(expr.span, f"{family}'s {name} is a number, not a vector",
-                                    "index the vector (b[Region]) or write one number")
+                self.reporter.report(messages.scalar_argument_is_vector(expr.span, family, name))
             if value is None:
                 continue
             if name in WHOLE_ARGUMENTS and not float(value).is_integer():
-                self.reporter.error(expr.span, f"{family}'s {name} must be a whole number, got {value:g}")
+                self.reporter.report(messages.argument_not_whole(expr.span, family, name, value))
             if name in PROBABILITY_ARGUMENTS and not vector and family != "Bernoulli" and not 0 <= value <= 1:
-                self.reporter.error(expr.span, f"a probability must lie in [0, 1], got {value:g}")
+                self.reporter.report(messages.probability_outside_unit(expr.span, value))
         low, high = values.get("low"), values.get("high")
         if family == "Uniform" and low is not None and high is not None and not low < high:
-            self.reporter.error(mechanism.span, f"Uniform needs low < high, got low = {low:g} and high = {high:g}",
-                                "swap the arguments, or give an interval of positive width")
+            self.reporter.report(messages.uniform_bounds(mechanism.span, low, high))
 
     def _vector_argument(self, family: str, name: str, expr: rx.Expr) -> None:
         if not self._is_vector(expr):
-            self.reporter.error(expr.span, f"{family}'s {name} is a vector, not a number",
-                                f"write it as a vector, e.g. {family}({name}=[0.2, 0.8])")
+            self.reporter.report(messages.vector_argument_is_scalar(expr.span, family, name))
             return
         if not isinstance(expr, rx.VectorLiteral):
             return
@@ -113,9 +110,9 @@ class ValueChecks:
             if value is None:
                 continue
             if name == "probs" and value < 0:
-                self.reporter.error(item.span, f"a probability must not be negative, got {value:g}")
+                self.reporter.report(messages.negative_probability(item.span, value))
             if name == "concentration" and value <= 0:
-                self.reporter.error(item.span, f"{family}'s concentration must be positive, got {value:g}")
+                self.reporter.report(messages.argument_not_positive(item.span, family, name, value))
 
     def _is_vector(self, expr: rx.Expr) -> bool:
         return isinstance(expr, rx.VectorLiteral) or (isinstance(expr, rx.ParamRef)
@@ -126,22 +123,17 @@ class ValueChecks:
         length = self._length(node.target)
         if length is None:
             if not self._is_vector(node.target):
-                self.reporter.error(node.span, f"'{rx.to_text(node.target)}' is not a vector; only vectors are indexed",
-                                    "index a vector parameter (param b[3] ~ ...) or a vector [a, b, c]")
+                self.reporter.report(messages.not_a_vector(node.span, rx.to_text(node.target)))
             return
         bounds = _bounds(node.index, self.scope, constant)
         shown = rx.to_text(node.target)
         if isinstance(bounds, str):
-            self.reporter.error(node.index.span, f"the index of '{shown}' must be a whole number from 0 to "
-                                                 f"{length - 1}, but {bounds}",
-                                f"index with a constant or a finite variable (bool or levels), e.g. {shown}[Region]")
+            self.reporter.report(messages.index_not_whole(node.index.span, shown, length, bounds))
             return
         low, high = bounds
         if low < 0 or high > length - 1:
             values = f"is {_n(low)}" if low == high else f"ranges from {_n(low)} to {_n(high)}"
-            self.reporter.error(node.index.span, f"'{shown}' has {length} entries (0 to {length - 1}), "
-                                                 f"but the index {values}",
-                                "entries are numbered from 0; a finite variable indexes by its level position")
+            self.reporter.report(messages.index_out_of_range(node.index.span, shown, length, values))
 
     def _length(self, target: rx.Expr) -> int | None:
         if isinstance(target, rx.VectorLiteral):
@@ -173,11 +165,7 @@ class ValueChecks:
         symbol = self.scope.lookup(node.name)
         if symbol is None or not has_misleading_labels(symbol.domain):
             return
-        positions = ", ".join(str(i) for i in range(symbol.domain.size))
-        self.reporter.error(node.span, f"'{node.name}' has the integer levels {symbol.domain.describe()}: as a "
-                                       f"number it would stand for its level position ({positions}), not its label",
-                            f"compare it ({node.name} == {symbol.domain.levels[-1]}), index a vector with it, "
-                            f"or declare '{node.name}' as int")
+        self.reporter.report(messages.level_label_as_number(node.span, node.name, symbol.domain))
 
 
 def has_misleading_labels(domain: Domain) -> bool:

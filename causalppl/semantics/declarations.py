@@ -25,8 +25,10 @@ from causalppl.ir.mechanisms import (
     parent_configurations,
 )
 from causalppl.ir.types import BOOL, INT, REAL, Domain
-from causalppl.semantics.resolve import ExpressionResolver
-from causalppl.semantics.scope import Reporter, Scope, Symbol, did_you_mean
+from causalppl.ir.values import BadValue, ir_value
+from causalppl.semantics import messages
+from causalppl.semantics.resolve import ExpressionResolver, Target
+from causalppl.semantics.scope import Reporter, Scope, Symbol
 from causalppl.syntax import ast
 
 ROW_SUM_TOLERANCE = 1e-6
@@ -51,8 +53,7 @@ def collect_symbols(model: ast.ModelBlock, reporter: Reporter) -> Scope:
             continue
         if decl.name in scope.symbols:
             first = scope.symbols[decl.name].span
-            reporter.error(decl.name_span, f"'{decl.name}' is declared twice (first at line {first.line})",
-                           "each name is declared once; rename one of them")
+            reporter.report(messages.declared_twice(decl.name_span, decl.name, first.line))
             continue
         scope.symbols[decl.name] = _symbol(decl, reporter)
     return scope
@@ -81,12 +82,10 @@ def _annotated_domain(type_: ast.TypeExpr | None) -> Domain | None:
 def _inferred_domain(decl: ast.VariableDecl, reporter: Reporter) -> Domain:
     mechanism = decl.mechanism
     if mechanism is None:
-        reporter.error(decl.span, f"'{decl.name}' has neither a type nor a mechanism",
-                       f"write '{decl.name} : bool' (unknown distribution) or '{decl.name} ~ Normal(0, 1)'")
+        reporter.report(messages.no_type_nor_mechanism(decl.span, decl.name))
         return REAL
     if isinstance(mechanism, ast.Nonparametric):
-        reporter.error(decl.span, f"the nonparametric mechanism of '{decl.name}' needs a type",
-                       f"write '{decl.name} : bool <- ...' or '{decl.name} : {{low, high}} <- ...'")
+        reporter.report(messages.nonparametric_needs_type(decl.span, decl.name))
         return BOOL
     if isinstance(mechanism, ast.Deterministic):
         return BOOL if _is_logical(mechanism.expr) else REAL
@@ -148,22 +147,20 @@ class MechanismChecker:
             self._fixed_parameter_checks(decl, value)
             return CheckedDeclaration(symbol, None, value)
         if isinstance(decl.prior, ast.Table):
-            self.reporter.error(decl.prior.span, "a parameter's prior must be a distribution, not a table")
+            self.reporter.report(messages.prior_is_table(decl.prior.span))
             return CheckedDeclaration(symbol, None, rx.Const(0.0, decl.span))
         prior = self._parametric(decl.prior, symbol)
         for name in prior.parents:
-            self.reporter.error(prior.span, f"the prior of parameter '{decl.name}' reads the variable '{name}'",
-                                "priors may depend on parameters only")
+            self.reporter.report(messages.prior_reads_variable(prior.span, decl.name, name))
         return CheckedDeclaration(symbol, prior)
 
     def _fixed_parameter_checks(self, decl: ast.ParamDecl, value: rx.Expr) -> None:
         if rx.variables_in(value):
-            self.reporter.error(decl.value.span, f"the value of parameter '{decl.name}' reads model variables")
+            self.reporter.report(messages.fixed_value_reads_variables(decl.value.span, decl.name))
         if decl.size is not None:
             length = len(value.items) if isinstance(value, rx.VectorLiteral) else 1
             if length != decl.size:
-                self.reporter.error(decl.value.span, f"parameter '{decl.name}' has size {decl.size} "
-                                                     f"but its value has {length} element{'s' * (length != 1)}")
+                self.reporter.report(messages.parameter_size_mismatch(decl.value.span, decl.name, decl.size, length))
 
     def _mechanism(self, decl: ast.VariableDecl, symbol: Symbol) -> Mechanism | None:
         mechanism = decl.mechanism
@@ -176,7 +173,8 @@ class MechanismChecker:
         if isinstance(mechanism, ast.Nonparametric):
             return self._nonparametric(mechanism)
         if isinstance(mechanism, ast.Deterministic):
-            return Deterministic(self.resolver.resolve(mechanism.expr, symbol.domain), mechanism.span)
+            return Deterministic(self.resolver.resolve(mechanism.expr, Target(symbol.name, symbol.domain)),
+                                 mechanism.span)
         if isinstance(mechanism.distribution, ast.Table):
             return self._table(mechanism.distribution, symbol)
         return self._parametric(mechanism.distribution, symbol)
@@ -190,8 +188,7 @@ class MechanismChecker:
     def _parametric(self, call: ast.DistributionCall, symbol: Symbol) -> Parametric:
         family = FAMILIES.get(call.family)
         if family is None:
-            self.reporter.error(call.span, f"unknown distribution '{call.family}'" + did_you_mean(call.family, FAMILIES),
-                                "available: " + ", ".join(FAMILIES))
+            self.reporter.report(messages.unknown_distribution(call.span, call.family, FAMILIES))
             return Parametric(call.family, (), call.span)
         arguments = self._arguments(call, family)
         mechanism = Parametric(family.name, arguments, call.span)
@@ -207,7 +204,7 @@ class MechanismChecker:
                 complete = False
                 continue
             if name in named:
-                self.reporter.error(arg.span, f"argument '{name}' of {family.name} is given twice")
+                self.reporter.report(messages.argument_given_twice(arg.span, family.name, name))
             named[name] = self.resolver.resolve(arg.value)
         if complete:
             self._check_required(call, family, named)
@@ -216,14 +213,12 @@ class MechanismChecker:
     def _argument_name(self, arg: ast.Argument, position: int, family: Family, call: ast.DistributionCall) -> str | None:
         if arg.name is None:
             if position >= len(family.arguments) or (family.alternatives and position >= 1):
-                self.reporter.error(arg.span, f"{family.name} takes {_arity_text(family)}, got {len(call.args)}",
-                                    _signature_hint(family))
+                self.reporter.report(messages.too_many_arguments(arg.span, family, len(call.args)))
                 return None
             return family.arguments[position]
         canonical = family.canonical(arg.name)
         if canonical is None:
-            self.reporter.error(arg.span, f"{family.name} has no argument '{arg.name}'"
-                                + did_you_mean(arg.name, family.arguments), _signature_hint(family))
+            self.reporter.report(messages.no_such_argument(arg.span, family, arg.name))
         return canonical
 
     def _check_required(self, call: ast.DistributionCall, family: Family, named: dict[str, rx.Expr]) -> None:
@@ -231,25 +226,22 @@ class MechanismChecker:
             group = family.alternatives[0]
             given = [name for name in group if name in named]
             if len(given) != 1:
-                self.reporter.error(call.span, f"{family.name} needs exactly one of {' or '.join(group)}",
-                                    _signature_hint(family))
+                self.reporter.report(messages.exactly_one_of(call.span, family, group))
             return
         missing = [name for name in family.arguments[: family.required] if name not in named]
         if missing:
-            self.reporter.error(call.span, f"{family.name} is missing argument{'s' * (len(missing) > 1)} "
-                                           f"{', '.join(missing)}", _signature_hint(family))
+            self.reporter.report(messages.missing_arguments(call.span, family, missing))
         for name, expr in named.items():
             value = rx.constant_value(expr)
             if name in POSITIVE_ARGUMENTS and value is not None and value <= 0:
-                self.reporter.error(expr.span, f"{family.name}'s {name} must be positive, got {value:g}")
+                self.reporter.report(messages.argument_not_positive(expr.span, family.name, name, value))
 
     def _check_support(self, call: ast.DistributionCall, family: Family, symbol: Symbol, mechanism: Parametric) -> None:
         if family.support == "categorical" and symbol.domain.kind == "int":
-            self.reporter.error(call.span, f"cannot tell how many levels '{symbol.name}' has",
-                                f"annotate it, e.g. '{symbol.name} : {{a, b, c}} ~ {family.name}(...)'")
+            self.reporter.report(messages.levels_unknown(call.span, symbol.name, family.name))
         elif symbol.domain.kind not in _SUPPORT_KINDS[family.support] and symbol.kind != "parameter":
-            self.reporter.error(call.span, f"'{symbol.name}' is declared {symbol.domain.describe()} but "
-                                           f"{family.name} gives {family.support} values")
+            self.reporter.report(messages.support_mismatch(call.span, symbol.name, symbol.domain, family.name,
+                                                          family.support))
         if family.name == "Categorical":
             self._check_categorical(call, symbol, mechanism)
         if family.name == "Bernoulli":
@@ -260,23 +252,22 @@ class MechanismChecker:
         if not isinstance(probs, rx.VectorLiteral) or not symbol.domain.is_finite:
             return
         if len(probs.items) != symbol.domain.size:
-            self.reporter.error(probs.span, f"'{symbol.name}' has {symbol.domain.size} levels but the "
-                                            f"Categorical has {len(probs.items)} probabilities")
+            self.reporter.report(messages.categorical_size(probs.span, symbol.name, symbol.domain.size,
+                                                          len(probs.items)))
         if mechanism.argument("probs") is not None:
             values = [rx.constant_value(item) for item in probs.items]
             if all(v is not None for v in values) and abs(sum(values) - 1.0) > ROW_SUM_TOLERANCE:
-                self.reporter.error(probs.span, f"the probabilities of '{symbol.name}' sum to {sum(values):.6g}, not 1")
+                self.reporter.report(messages.probabilities_sum(probs.span, symbol.name, sum(values)))
 
     def _check_probability(self, probs: rx.Expr | None) -> None:
         value = rx.constant_value(probs) if probs is not None else None
         if value is not None and not 0.0 <= value <= 1.0:
-            self.reporter.error(probs.span, f"a probability must lie in [0, 1], got {value:g}")
+            self.reporter.report(messages.probability_outside_unit(probs.span, value))
 
     # -------------------------------------------------------------- tables ----
     def _table(self, table: ast.Table, symbol: Symbol) -> TableMechanism | None:
         if not symbol.domain.is_finite:
-            self.reporter.error(table.span, f"'{symbol.name}' is {symbol.domain.describe()}; a table needs a finite type",
-                                f"annotate it, e.g. '{symbol.name} : {{low, high}} ~ table(...)'")
+            self.reporter.report(messages.table_needs_finite_type(table.span, symbol.name, symbol.domain))
             return None
         parent_domains = self._table_parents(table)
         if parent_domains is None:
@@ -294,8 +285,7 @@ class MechanismChecker:
             if parent is None:
                 return None
             if not parent.domain.is_finite:
-                self.reporter.error(table.span, f"table parent '{name}' is {parent.domain.describe()}; "
-                                                "table parents must be bool or have levels")
+                self.reporter.report(messages.table_parent_not_finite(table.span, name, parent.domain))
                 return None
             domains.append(parent.domain)
         return domains
@@ -324,21 +314,18 @@ class MechanismChecker:
             key = self._row_key(row, table, parents)
             ok &= key is not None and self._row_values(row, symbol)
             if key is not None and key in by_configuration:
-                self.reporter.error(row.span, f"duplicate row for {', '.join(row.key)}")
+                self.reporter.report(messages.duplicate_row(row.span, row.key))
                 ok = False
             if key is not None:
                 by_configuration[key] = row.probabilities
         missing = [config for config in expected if config not in by_configuration]
         if not by_configuration and not parents and ok:
-            self.reporter.error(table.span, f"the table of '{symbol.name}' has no row",
-                                "write one row of probabilities, e.g. '[0.5, 0.5]'")
+            self.reporter.report(messages.table_without_rows(table.span, symbol.name))
             ok = False
         elif missing and ok:
             example = ", ".join(domain.labels[i] for domain, i in zip(parents, missing[0])) or "(no parents)"
-            elided = " (rows elided with '...' must be written out)" if table.elided else ""
-            self.reporter.error(table.span, f"the table of '{symbol.name}' has {len(by_configuration)} of "
-                                            f"{len(expected)} rows{elided}; missing e.g. '{example}'",
-                                "write one row per combination of parent values")
+            self.reporter.report(messages.table_rows_missing(table.span, symbol.name, len(by_configuration),
+                                                            len(expected), table.elided, example))
             ok = False
         if not ok:
             return None
@@ -346,31 +333,28 @@ class MechanismChecker:
 
     def _row_key(self, row: ast.TableRow, table: ast.Table, parents: list[Domain]) -> tuple[int, ...] | None:
         if len(row.key) != len(parents):
-            self.reporter.error(row.span, f"this row names {len(row.key)} parent value{'s' * (len(row.key) != 1)} "
-                                          f"but the table has {len(parents)} parent{'s' * (len(parents) != 1)}")
+            self.reporter.report(messages.row_key_width(row.span, len(row.key), len(parents)))
             return None
         positions: list[int] = []
         for label, span, name, domain in zip(row.key, row.key_spans, table.parents, parents):
-            position = domain.position(label)
-            if position is None:
-                self.reporter.error(span, f"'{label}' is not a level of '{name}'" + did_you_mean(label, domain.labels),
-                                    f"the levels of '{name}' are {domain.describe()}")
+            position = ir_value(name, domain, label)
+            if isinstance(position, BadValue):
+                self.reporter.report(messages.bad_value(span, position))
                 return None
-            positions.append(position)
+            positions.append(int(position))
         return tuple(positions)
 
     def _row_values(self, row: ast.TableRow, symbol: Symbol) -> bool:
         size = symbol.domain.size
         if len(row.probabilities) != size:
-            self.reporter.error(row.span, f"this row has {len(row.probabilities)} probabilities but "
-                                          f"'{symbol.name}' has {size} levels")
+            self.reporter.report(messages.row_width(row.span, len(row.probabilities), symbol.name, size))
             return False
         if any(p < 0 or math.isnan(p) for p in row.probabilities):
-            self.reporter.error(row.span, "probabilities must not be negative")
+            self.reporter.report(messages.row_negative(row.span))
             return False
         total = sum(row.probabilities)
         if abs(total - 1.0) > ROW_SUM_TOLERANCE:
-            self.reporter.error(row.span, f"this row sums to {total:.6g}, not 1", "probabilities in a row sum to 1 (±1e-6)")
+            self.reporter.report(messages.row_sum(row.span, total))
             return False
         return True
 
@@ -386,21 +370,6 @@ def _valid_rows(rows: ast.TableRows, size: int) -> bool:
     return bool(np.all(np.abs(values.sum(axis=1) - 1.0) <= ROW_SUM_TOLERANCE))
 
 
-def _arity_text(family: Family) -> str:
-    if family.alternatives:
-        return "1 argument"
-    if family.required == len(family.arguments):
-        return f"{family.required} argument{'s' * (family.required != 1)}"
-    return f"{family.required} to {len(family.arguments)} arguments"
-
-
-def _signature_hint(family: Family) -> str:
-    if family.alternatives:
-        options = " or ".join(f"{family.name}({name}=...)" for name in family.alternatives[0])
-        return f"write {family.name}(p) or {options}"
-    return f"{family.name}({', '.join(family.arguments)})"
-
-
 def confounding_checks(model: ast.ModelBlock, scope: Scope, reporter: Reporter) -> list[tuple[str, str, Span]]:
     arcs: list[tuple[str, str, Span]] = []
     seen: set[frozenset[str]] = set()
@@ -410,9 +379,9 @@ def confounding_checks(model: ast.ModelBlock, scope: Scope, reporter: Reporter) 
         ok = all(_confounding_endpoint(name, span, scope, reporter)
                  for name, span in ((decl.left, decl.left_span), (decl.right, decl.right_span)))
         if ok and decl.left == decl.right:
-            reporter.error(decl.span, f"'{decl.left} <-> {decl.right}' joins a variable to itself")
+            reporter.report(messages.confounding_itself(decl.span, decl.left, decl.right))
         elif ok and frozenset((decl.left, decl.right)) in seen:
-            reporter.error(decl.span, f"'{decl.left} <-> {decl.right}' is declared twice")
+            reporter.report(messages.confounding_twice(decl.span, decl.left, decl.right))
         elif ok:
             seen.add(frozenset((decl.left, decl.right)))
             arcs.append((decl.left, decl.right, decl.span))
@@ -422,9 +391,9 @@ def confounding_checks(model: ast.ModelBlock, scope: Scope, reporter: Reporter) 
 def _confounding_endpoint(name: str, span: Span, scope: Scope, reporter: Reporter) -> bool:
     symbol = scope.lookup(name)
     if symbol is None:
-        reporter.error(span, f"unknown variable '{name}' in '<->'" + did_you_mean(name, scope.symbols))
+        reporter.report(messages.confounding_unknown(span, name, scope.symbols))
         return False
     if not symbol.is_variable:
-        reporter.error(span, f"'{name}' is a parameter; '<->' joins two model variables")
+        reporter.report(messages.confounding_parameter(span, name))
         return False
     return True

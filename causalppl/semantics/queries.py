@@ -17,6 +17,7 @@ from causalppl.ir.queries import (
     QueryTerm,
     leaves,
 )
+from causalppl.semantics import messages
 from causalppl.semantics.resolve import ExpressionResolver
 from causalppl.semantics.scope import Reporter, Scope
 from causalppl.syntax import ast
@@ -34,17 +35,14 @@ class QueryResolver:
     def resolve(self, query: ast.Query) -> QuerySpec:
         term = self._term(query.expr)
         if query.kind != "estimate" and isinstance(term, NumberSpec):
-            self.reporter.error(query.span, f"'{query.kind}' needs a probability or expectation")
+            self.reporter.report(messages.query_needs_probability(query.span, query.kind))
         if query.kind != "estimate" and self.per_row and per_row_evidence(term):
-            self.reporter.error(query.span, f"'{query.kind}' queries take no per-row evidence",
-                                "score estimates such as P(Y[X = 0] = 0 | X, Y) or E[Y | do(X = 1), Age]")
+            self.reporter.report(messages.per_row_evidence_refused(query.span, query.kind))
         if not isinstance(term, ProbabilitySpec):
             for leaf in leaves(term):
                 if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
                     name = leaf.events[0].outcome.variable
-                    self.reporter.error(leaf.span, f"the distribution P({name}) is a table of probabilities, not a "
-                                                   "number: it cannot take part in arithmetic",
-                                        f"ask for one probability, e.g. P({name} = 1)")
+                    self.reporter.report(messages.distribution_in_arithmetic(leaf.span, name))
         return QuerySpec(query.name, query.kind, term, query.text, query.span)
 
     def _term(self, expr: ast.QueryExpr) -> QueryTerm:
@@ -53,7 +51,7 @@ class QueryResolver:
         if isinstance(expr, ast.QueryBinary):
             right = self._term(expr.right)
             if expr.op == "/" and isinstance(right, NumberSpec) and right.value == 0:
-                self.reporter.error(right.span, "division by zero", "a ratio needs a denominator other than 0")
+                self.reporter.report(messages.division_by_zero(right.span))
             return BinarySpec(expr.op, self._term(expr.left), right, expr.span)
         if isinstance(expr, ast.QueryNegation):
             return NegationSpec(self._term(expr.operand), expr.span)
@@ -66,8 +64,7 @@ class QueryResolver:
         events = tuple(self._event(event) for event in expr.events)
         bare = [event for event in events if event.op is None]
         if bare and len(events) > 1:
-            self.reporter.error(bare[0].span, "a distribution P(Y) takes one variable; "
-                                              "write events such as P(Y = 1, Z = 0) for a joint probability")
+            self.reporter.report(messages.distribution_of_several(bare[0].span))
         for event in bare:
             self._require_finite(event)
         return ProbabilitySpec(events, evidence, interventions, expr.span)
@@ -94,28 +91,23 @@ class QueryResolver:
         """``| X``: with rows, X takes each row's value (``X = <row>``); without, a value is missing."""
         name = condition.outcome.variable
         if not self.per_row:
-            self.reporter.error(condition.span, f"evidence needs a value: write '{name} = ...'",
-                                f"evidence without a value ('| {name}') is the per-row form: it takes each row's "
-                                "value in 'causalppl score' (Model.score)")
+            self.reporter.report(messages.evidence_needs_value(condition.span, name))
         elif not event.is_factual:
-            self.reporter.error(condition.span, f"a row holds factual values: '{name}' with a subscript cannot take "
-                                                "a row's value", f"write the factual variable '| {name}'")
+            self.reporter.report(messages.row_value_of_counterfactual(condition.span, name))
         return EventSpec(event.outcome, "=", None, event.span)
 
     def _intervention(self, assignment: ast.Assignment, interventions: dict[str, float]) -> None:
         if isinstance(assignment.value, ast.PotentialOutcome):
-            self.reporter.error(assignment.value.span, "do(...) takes constants; nested potential outcomes "
-                                                       "belong in a subscript such as Y[X = 1, M = M[X = 0]]")
+            self.reporter.report(messages.potential_outcome_in_do(assignment.value.span))
             return
         if assignment.name in interventions:
-            self.reporter.error(assignment.span, f"'{assignment.name}' is intervened on twice")
+            self.reporter.report(messages.intervened_twice(assignment.span, assignment.name))
         interventions[assignment.name] = float(self.resolver.intervention_value(assignment))
 
     def _check_overlap(self, evidence: list[EventSpec], interventions: dict[str, float]) -> None:
         for event in evidence:
             if event.is_factual and event.outcome.variable in interventions:
-                self.reporter.error(event.span, f"'{event.outcome.variable}' is both intervened on and observed",
-                                    "under do(...) the variable is fixed; drop the evidence or the intervention")
+                self.reporter.report(messages.intervened_and_observed(event.span, event.outcome.variable))
 
     def _event(self, event: ast.Event) -> EventSpec:
         outcome = self.resolver.counterfactual(event.outcome.variable, event.outcome.assignments, event.outcome.span)
@@ -131,9 +123,4 @@ class QueryResolver:
     def _require_finite(self, event: EventSpec) -> None:
         symbol = self.scope.lookup(event.outcome.variable)
         if symbol is not None and symbol.is_variable and not symbol.domain.is_finite:
-            kind = symbol.domain.describe()
-            article = "an" if kind[0] in "aeiou" else "a"
-            self.reporter.error(event.span, f"P({event.outcome.variable}) asks for the distribution of {article} "
-                                            f"{kind} variable",
-                                f"ask for E[{event.outcome.variable}] or a probability such as "
-                                f"P({event.outcome.variable} > 0)")
+            self.reporter.report(messages.distribution_of_continuous(event.span, event.outcome.variable, symbol.domain))

@@ -42,8 +42,9 @@ class Reporter:
     filename: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, span: Span, message: str, hint: str | None = None) -> None:
-        self.diagnostics.append(Diagnostic(span, message, "error", hint))
+    def report(self, diagnostic: Diagnostic) -> None:
+        """Add one diagnostic (built by :mod:`causalppl.semantics.messages`)."""
+        self.diagnostics.append(diagnostic)
 
     @property
     def has_errors(self) -> bool:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from causalppl.diagnostics import CausalPPLError, Span
-from causalppl.syntax import ast
+from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
+from causalppl.syntax import ast, messages
 from causalppl.syntax.lexer import LexError, Token, tokenize
 from causalppl.syntax.reserved import RESERVED_WORDS
 
@@ -105,10 +105,10 @@ class _Parser:
             raise self.deferred
         return result
 
-    def defer(self, span: Span, message: str) -> None:
+    def defer(self, diagnostic: Diagnostic) -> None:
         """An error of the AST, raised once the whole text has parsed (syntax errors come first)."""
         if self.deferred is None:
-            self.deferred = CausalPPLError.at(span, message, source=self.source)
+            self.deferred = messages.located(diagnostic, self.source)
 
     def span(self, first: int, last: int) -> Span:
         a, b = self.t[first], self.t[last]
@@ -145,7 +145,7 @@ class _Parser:
         """A declared name; a reserved word is refused (after parsing, like the AST transformer)."""
         text = self.t[index][1]
         if text in RESERVED_WORDS:
-            self.defer(self.tspan(index), f"'{text}' is a reserved word; choose another name")
+            self.defer(messages.reserved_word(self.tspan(index), text))
         return text
 
     def split_arrow(self) -> None:
@@ -185,7 +185,7 @@ class _Parser:
             self.skip_separators()
         models = [item for item in items if isinstance(item, ast.ModelBlock)]
         if len(models) > 1:
-            self.defer(models[1].span, "a file holds one model block; this is the second")
+            self.defer(messages.second_model_block(models[1].span))
         return ast.Program(
             model=models[0] if models else None,
             data=tuple(item for item in items if isinstance(item, ast.DataStatement)),
@@ -260,7 +260,7 @@ class _Parser:
             self.expect("]")
             text = self.t[number][1]
             if not text.isdigit() or int(text) < 1:
-                self.defer(self.tspan(number), "a parameter's size must be a whole number of at least 1")
+                self.defer(messages.bad_parameter_size(self.tspan(number)))
             size = int(text) if text.isdigit() else 0
         type_ = None
         if self.kind() == ":":
@@ -304,7 +304,7 @@ class _Parser:
         counts = Counter(levels)
         duplicates = sorted(level for level, count in counts.items() if count > 1)
         if duplicates:
-            self.defer(span, f"level '{duplicates[0]}' is listed twice")
+            self.defer(messages.level_listed_twice(span, duplicates[0]))
         return ast.LevelsType(tuple(levels), span), last
 
     def level(self) -> str:
@@ -592,7 +592,7 @@ class _Parser:
     def query_function(self, index: int, expected: str, bracket: str) -> None:
         text = self.t[index][1]
         if text != expected:
-            self.defer(self.tspan(index), f"unknown query '{text}{bracket}'; queries are P(...) and E[...]")
+            self.defer(messages.unknown_query(self.tspan(index), text, bracket))
 
     def conditions(self) -> tuple[ast.Condition, ...]:
         conditions = [self.condition()]
@@ -645,10 +645,7 @@ class _Parser:
     # ------------------------------------------------------- expressions ----
     def deeper(self, depth: int, at: int) -> int:
         if depth > MAX_EXPRESSION_DEPTH:
-            raise CausalPPLError.at(
-                self.tspan(at), f"this expression is nested too deeply (more than {MAX_EXPRESSION_DEPTH} levels)",
-                "each operator, call, vector and index is one level, and a sum of N terms is N - 1: "
-                "split it with intermediate variables (S := ...) or queries", self.source)
+            raise messages.located(messages.nested_too_deeply(self.tspan(at), MAX_EXPRESSION_DEPTH), self.source)
         return depth
 
     def expression(self):

@@ -19,9 +19,9 @@ from lark.exceptions import (
     VisitError,
 )
 
-from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
+from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.resources import grammar_text, paused_garbage_collector
-from causalppl.syntax import ast, descent
+from causalppl.syntax import ast, descent, messages
 from causalppl.syntax.reserved import RESERVED_WORDS
 from causalppl.syntax.transformer import ToAst
 
@@ -119,8 +119,8 @@ def _read(read, source: str, filename: str, start: str):
     try:
         return _transform(tree, source, filename)  # only if the two parsers disagree: the grammar decides
     except RecursionError:
-        raise CausalPPLError.at(Span(filename, 1, 1, 1, 2), "an expression is nested too deeply", 
-                                f"expressions nest at most {descent.MAX_EXPRESSION_DEPTH} levels", source) from None
+        raise messages.located(messages.nested_too_deeply(Span(filename, 1, 1, 1, 2), descent.MAX_EXPRESSION_DEPTH),
+                               source) from None
 
 
 def _blanked(source: str, ranges: list[tuple[int, int]]) -> str:
@@ -170,28 +170,33 @@ _TOKEN_WORDS = {
 
 def _translate(error: UnexpectedInput, source: str, filename: str, open_brackets: list[Token],
                open_braces: list[Token]) -> CausalPPLError:
-    line, column = max(error.line, 1), max(error.column, 1)
-    if isinstance(error, UnexpectedCharacters):
-        char = source[error.pos_in_stream] if error.pos_in_stream < len(source) else "?"
-        message = f"unexpected character {char!r}"
-        width = 1
-    elif isinstance(error, UnexpectedToken):
-        message, width, line, column = _unexpected_token(error, line, column)
-    elif isinstance(error, UnexpectedEOF):
-        message, width = "unexpected end of input", 1
-    else:  # pragma: no cover - lark has no other kinds
-        message, width = "syntax error", 1
+    line, column, width = max(error.line, 1), max(error.column, 1), 1
+    if isinstance(error, UnexpectedToken):
+        found, width, line, column = _unexpected_token(error, line, column)
     at_end = isinstance(error, UnexpectedToken) and error.token.type == "$END"
     hint = _unclosed_bracket_hint(open_brackets + (open_braces if at_end else []), line)
     if isinstance(error, UnexpectedToken) and str(error.token) in _COMPARISON_TOKENS:
-        hint = hint or "comparisons cannot be chained; write 'a < b and b < c'"
+        hint = hint or messages.chained_comparison_hint()
     span = Span(filename, line, column, line, column + width)
-    return CausalPPLError([Diagnostic(span, message, "error", hint)], {filename: source})
+    if isinstance(error, UnexpectedCharacters):
+        char = source[error.pos_in_stream] if error.pos_in_stream < len(source) else "?"
+        diagnostic = messages.unexpected_character(span, char, hint)
+    elif isinstance(error, UnexpectedToken):
+        token = error.token
+        if token.type == "NAME" and str(token) in RESERVED_WORDS:
+            diagnostic = messages.reserved_word_here(span, str(token), hint)
+        else:
+            diagnostic = messages.unexpected(span, found, _expected_words(_acceptable(error)), hint)
+    elif isinstance(error, UnexpectedEOF):
+        diagnostic = messages.unexpected_end_of_input(span, hint)
+    else:  # pragma: no cover - lark has no other kinds
+        diagnostic = messages.syntax_error(span, hint)
+    return messages.located(diagnostic, source)
 
 
 def _unexpected_token(error: UnexpectedToken, line: int, column: int) -> tuple[str, int, int, int]:
+    """What was found (in words), its width, and where."""
     token = error.token
-    expected = _expected_words(_acceptable(error))
     if token.type == "$END":
         found, width = "end of input", 1
     elif token.type == "_NL":
@@ -200,12 +205,7 @@ def _unexpected_token(error: UnexpectedToken, line: int, column: int) -> tuple[s
         found, width = repr(str(token)), max(len(str(token)), 1)
     if token.line is not None and token.line > 0:
         line, column = token.line, token.column
-    message = f"unexpected {found}"
-    if token.type == "NAME" and str(token) in RESERVED_WORDS:
-        message = f"'{token}' is a reserved word and cannot be used here"
-    elif expected:
-        message += f"; expected {expected}"
-    return message, width, line, column
+    return found, width, line, column
 
 
 def _acceptable(error: UnexpectedToken) -> set[str]:
@@ -265,5 +265,5 @@ def _terminal_words(name: str, parser: Lark) -> str:
 def _unclosed_bracket_hint(open_brackets: list[Token], error_line: int) -> str | None:
     for bracket in sorted(open_brackets, key=lambda token: token.start_pos or 0, reverse=True):
         if bracket.line < error_line:
-            return f"the {str(bracket)!r} opened at line {bracket.line}, column {bracket.column} is never closed"
+            return messages.unclosed_bracket_hint(str(bracket), bracket.line, bracket.column)
     return None

@@ -8,8 +8,8 @@ from typing import Any
 from lark import Token, Transformer, v_args
 from lark.tree import Meta
 
-from causalppl.diagnostics import CausalPPLError, Span
-from causalppl.syntax import ast
+from causalppl.diagnostics import Span
+from causalppl.syntax import ast, messages
 from causalppl.syntax.reserved import RESERVED_WORDS
 
 
@@ -42,17 +42,14 @@ class ToAst(Transformer):
     def _name(self, token: Token) -> str:
         """A declared name; reserved words are refused."""
         if str(token) in RESERVED_WORDS:
-            raise CausalPPLError.at(self._tspan(token), f"'{token}' is a reserved word; choose another name",
-                                    source=self.source)
+            raise messages.located(messages.reserved_word(self._tspan(token), str(token)), self.source)
         return str(token)
 
     # -------------------------------------------------------------- file ----
     def start(self, meta: Meta, items: list[Any]) -> ast.Program:
         models = [item for item in items if isinstance(item, ast.ModelBlock)]
         if len(models) > 1:
-            raise CausalPPLError.at(
-                models[1].span, "a file holds one model block; this is the second", source=self.source
-            )
+            raise messages.located(messages.second_model_block(models[1].span), self.source)
         return ast.Program(
             model=models[0] if models else None,
             data=tuple(item for item in items if isinstance(item, ast.DataStatement)),
@@ -99,8 +96,7 @@ class ToAst(Transformer):
     def param_size(self, meta: Meta, items: list[Any]) -> int:
         token = items[0]
         if not token.isdigit() or int(token) < 1:
-            raise CausalPPLError.at(self._tspan(token), "a parameter's size must be a whole number of at least 1",
-                                    source=self.source)
+            raise messages.located(messages.bad_parameter_size(self._tspan(token)), self.source)
         return int(token)
 
     def param_prior(self, meta: Meta, items: list[Any]) -> tuple[str, Any]:
@@ -128,7 +124,7 @@ class ToAst(Transformer):
     def levels_type(self, meta: Meta, items: list[Any]) -> ast.LevelsType:
         duplicates = sorted({level for level in items if items.count(level) > 1})
         if duplicates:
-            raise CausalPPLError.at(self._span(meta), f"level '{duplicates[0]}' is listed twice", source=self.source)
+            raise messages.located(messages.level_listed_twice(self._span(meta), duplicates[0]), self.source)
         return ast.LevelsType(tuple(items), self._span(meta))
 
     def level(self, meta: Meta, items: list[Any]) -> str:
@@ -326,8 +322,7 @@ class ToAst(Transformer):
 
     def _query_function(self, token: Token, expected: str, bracket: str) -> None:
         if str(token) != expected:
-            raise CausalPPLError.at(self._tspan(token), f"unknown query '{token}{bracket}'; "
-                                    f"queries are P(...) and E[...]", source=self.source)
+            raise messages.located(messages.unknown_query(self._tspan(token), str(token), bracket), self.source)
 
     def probability(self, meta: Meta, items: list[Any]) -> ast.ProbabilityTerm:
         function, *events, conditions = items

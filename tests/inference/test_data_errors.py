@@ -52,7 +52,7 @@ def test_missing_value_with_missing_error(tmp_path):
 
 def test_wrong_type(tmp_path):
     text = load_error(tmp_path, "Colour,Size\nred,1.0\ngreen,big\n")
-    assert "rows.csv, row 2, column 'Size'" in text and "not a number" in text
+    assert "rows.csv, row 2, column 'Size': 'big' is not a value of 'Size' (real)" in text
 
 
 def test_negative_count(tmp_path):

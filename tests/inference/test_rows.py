@@ -180,7 +180,7 @@ def test_a_missing_or_bad_column_names_the_row_and_column():
     model = cp.loads(TREATMENT)
     with pytest.raises(CausalPPLError, match="no column 'Age'"):
         model.score(pd.DataFrame({"X": [1]}), "E[Y | do(X = 1), Age]")
-    with pytest.raises(CausalPPLError, match=r"row 2, column 'Age': 'middle' is not a value"):
+    with pytest.raises(CausalPPLError, match=r"row 2, column 'Age': 'middle' is not a level of 'Age'"):
         model.score(pd.DataFrame({"Age": ["old", "middle"]}), "E[Y | do(X = 1), Age]")
 
 

@@ -9,7 +9,6 @@ r"""Draws of every variable in the factual world and in intervened worlds, given
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping, Sequence
 
 import torch
@@ -27,6 +26,7 @@ from causalppl.inference.messages import covariate_without_data, query_error
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NoiseSource
 from causalppl.ir.model import CausalModel
+from causalppl.ir.values import BadValue, variable_value
 from causalppl.transforms.do import InterventionError
 from causalppl.transforms.noise import NoiseError
 from causalppl.transforms.worlds import MultiWorldModel, ancestral, build_worlds
@@ -133,29 +133,11 @@ def _exact_distributions(multi: MultiWorldModel, observations) -> dict[str, dict
 
 
 def _position(model: CausalModel, name: str, value: Any) -> float:
-    """The IR value of ``value`` for ``name``: by the one rule for levels (a label first, then a position)."""
-    where = Span.unknown("<counterfactual>")
-    if name not in model:
-        raise query_error(where, f"unknown variable '{name}'")
-    domain = model.variable(name).domain
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        value = value.item()
-    if isinstance(value, str):
-        position = domain.position(value if domain.kind == "levels" else value.lower()) \
-            if domain.is_finite else None
-        if position is None and not domain.is_finite:
-            raise query_error(where, f"'{name}' is {domain.describe()}: give a number, not {value!r}")
-    elif isinstance(value, (bool, int, float)) or hasattr(value, "__float__") and not isinstance(value, complex):
-        number = float(value)
-        if not math.isfinite(number):
-            raise query_error(where, f"{name} = {number}: a value must be finite")
-        position = domain.accepts_number(number) if domain.is_finite else number
-    else:
-        raise TypeError(f"the value of '{name}' must be a number or a level name, not {type(value).__name__}")
-    if position is None:
-        raise query_error(where, f"{value!r} is not a value of '{name}' ({domain.describe()})",
-                          "levels may be given by name or by position (0, 1, ...)")
-    return float(position)
+    """The IR value of ``value`` for ``name`` (:func:`causalppl.ir.values.variable_value`)."""
+    position = variable_value(model, name, value)
+    if isinstance(position, BadValue):
+        raise position.error(Span.unknown("<counterfactual>"))
+    return position
 
 
 def world_label(model: CausalModel, world: Any) -> str:
