@@ -345,6 +345,8 @@ def main() -> None:
             rhat = statistics.median(r[2] for r in runs)
             print(f"  {name:<30} {seconds:8.2f} {cpu:8.2f} {ess:8.0f} {rates[name]:8.2f} {cpu_rates[name]:9.2f} "
                   f"{rhat:9.3f}")
+            print(f"  {'':<30} runs (wall s / CPU s / ESS): "
+                  + ", ".join(f"{r[0]:.1f} / {r[3]:.1f} / {r[1]:.0f}" for r in runs))
         for peer, ours in (("Pyro, hand-written", "causalppl --backend pyro"),
                            ("NumPyro, hand-written", "causalppl --backend numpyro")):
             if peer in rates and ours in rates:

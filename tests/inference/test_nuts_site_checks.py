@@ -56,6 +56,7 @@ def test_a_failing_evaluation_is_re_run_under_the_checks():
     assert likelihood.checks  # the checks are back on for whatever runs next
 
 
+@pytest.mark.filterwarnings("ignore:Encountered NaN")
 def test_a_proposal_on_the_boundary_is_still_left_to_the_sampler():
     likelihood = likelihood_of(SCALE, pd.DataFrame({"Y": [0.3, -1.2]}))
     _, potential, _, _ = initialize_model(likelihood, max_plate_nesting=1)
