@@ -46,9 +46,42 @@ def at(vector, position: int) -> torch.Tensor:
 def dot(vector, positions: tuple[int, ...], items: tuple) -> torch.Tensor:
     """``sum_j vector[positions[j]] * items[j]`` as one matrix product (a linear predictor over columns)."""
     vector = tensor(vector)
-    columns = torch.stack(torch.broadcast_tensors(*[tensor(item) for item in items]), dim=-1)
-    weights = vector[..., list(positions)].to(columns.dtype)
+    columns = _design(items)
+    if tuple(positions) == tuple(range(vector.shape[-1])):
+        weights = vector  # the whole vector, in order (the usual linear predictor): no indexing in the gradient
+    elif tuple(positions) == tuple(range(positions[0], positions[0] + len(positions))):
+        weights = vector[..., positions[0]:positions[0] + len(positions)]
+    else:
+        weights = vector[..., list(positions)]
+    weights = weights.to(columns.dtype)
+    if weights.dim() == 1:
+        return torch.mv(columns, weights) if columns.dim() == 2 else torch.matmul(columns, weights)
     return torch.matmul(columns, weights.unsqueeze(-1)).squeeze(-1)
+
+
+#: Design matrices of ``dot`` over data columns, by the columns they stack (a sampler evaluates the same
+#: columns at every step; stacking them anew each time cost more than the matrix product).
+_designs: dict[tuple[int, ...], tuple[tuple[torch.Tensor, ...], tuple[int, ...], torch.Tensor]] = {}
+DESIGN_CACHE_SIZE = 4
+
+
+def _design(items: tuple) -> torch.Tensor:
+    """The items stacked as the columns of a matrix (broadcast over units); data columns' matrix is reused."""
+    constant = all(isinstance(item, torch.Tensor) and not item.requires_grad for item in items) \
+        and not torch.jit.is_tracing()
+    if not constant:
+        return torch.stack(torch.broadcast_tensors(*[tensor(item) for item in items]), dim=-1)
+    key = tuple(id(item) for item in items)
+    versions = tuple(item._version for item in items)  # an in-place change of a column invalidates its matrix
+    found = _designs.get(key)
+    if found is not None and found[1] == versions and all(a is b for a, b in zip(found[0], items)):
+        return found[2]
+    matrix = torch.stack(torch.broadcast_tensors(*[tensor(item) for item in items]), dim=-1)
+    _designs.pop(key, None)
+    _designs[key] = (tuple(items), versions, matrix)  # the items are kept alive: their ids stay theirs
+    while len(_designs) > DESIGN_CACHE_SIZE:
+        del _designs[next(iter(_designs))]
+    return matrix
 
 
 def vector(*items) -> torch.Tensor:

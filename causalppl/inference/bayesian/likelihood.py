@@ -156,27 +156,63 @@ class Likelihood:
     enumerated: frozenset[str] = frozenset()  # observed variables whose missing cells are summed out (obs_mask)
     held_rows: int | None = None  # the columns hold only this many of the rows (a shard); None: all of them
     observed_checked: bool = field(default=False, compare=False)  # the observed values passed the site checks
+    checks: bool = field(default=True, compare=False)  # run the program under the site checks (see checked_on_failure)
 
     def __call__(self) -> dict[str, torch.Tensor]:
         columns = self._completed() if self.imputed else self.columns
         # Handlers that change values or masks go inside the site checks, so that the checks see what the
         # likelihood sees (never a missing cell's placeholder, never a recorded setting's generated value).
         unchecked = getattr(self.program, "unchecked", None)
+        fast = unchecked is not None and not self.checks
         run = self.program if unchecked is None else unchecked
         if self.experiments is not None and self.experiments.generated:
             run = RecordedSettings(self.experiments, columns)(run)
         if self.masked:
             run = MissingCells(self.masked)(run)
-        if unchecked is not None:
+        if unchecked is not None and not fast:
             run = self.program if run is unchecked else checked_program(run, self.model)
         if self.subsample_size is not None:
             run = RandomRows(self.held_rows)(run)
         if self.row_scale != 1:
             run = ScaledRows(float(self.row_scale), site_names(self.model).plate)(run)
+        if fast:  # torch's own validation raises on an invalid argument (see checked_on_failure)
+            if dist.is_validation_enabled():  # Pyro's default
+                return run(n_units=self.n_units, data=columns, subsample_size=self.subsample_size)
+            with pyro.validation_enabled(True):
+                return run(n_units=self.n_units, data=columns, subsample_size=self.subsample_size)
         with sampler_proposals(check_observed=not self.observed_checked):
             result = run(n_units=self.n_units, data=columns, subsample_size=self.subsample_size)
         self.observed_checked = self.subsample_size is None  # every row was seen (mini-batches see a few)
         return result
+
+    def checked_on_failure(self, potential: Callable[[dict], torch.Tensor]) -> Callable[[dict], torch.Tensor]:
+        """``potential`` (a sampler's potential energy of this likelihood) with the site checks on its slow path.
+
+        Each evaluation first runs the program unchecked, with torch's own
+        argument validation on (what a hand-written Pyro program pays).  Only
+        when that raises, or the potential comes out non-finite, is the same
+        evaluation run again under the site checks, which name the variable,
+        argument and data row of an invalid argument (raising
+        :class:`~causalppl.backends.site_checks.InvalidSite`), or return the
+        potential when the failure was a proposal the sampler must reject (a
+        scale that underflowed to 0, an overflow to ±inf).  A ``:=`` value
+        that no density reads does not enter the potential and is not
+        checked here (queries check it when they compute it).  The first
+        evaluations, where the observed rows are checked, must be run
+        before: this wrapper is for a sampler's steps.
+        """
+        def evaluate(params: dict) -> torch.Tensor:
+            self.checks = False
+            try:
+                value = potential(params)
+            except Exception:  # noqa: BLE001 - re-run under the checks, which raise the located error or the same one
+                value = None
+            finally:
+                self.checks = True
+            if value is None or not bool(torch.isfinite(value)):
+                value = potential(params)
+            return value
+        return evaluate
 
     def _completed(self) -> dict[str, torch.Tensor]:
         """The columns with every missing continuous cell filled by its latent value (sampled here)."""

@@ -5,6 +5,12 @@ and, on a few CPU cores, worker processes cost more to start than they
 save.  Each chain gets its own seed (``seed + chain``), so a run is
 reproducible.  Discrete latent variables (``latent U ~ Bernoulli(...)``, the
 latent classes of ``<->`` arcs) are summed out by enumeration, never sampled.
+
+The sampler's steps run the program without the run-time site checks and
+re-run an evaluation under them only when it fails
+(:meth:`Likelihood.checked_on_failure`): a valid model costs what a
+hand-written Pyro program costs, and an invalid argument is still a located
+error.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import warnings
 
 import numpy as np
 import pyro
-from pyro.infer import MCMC, NUTS, config_enumerate
+from pyro.infer import MCMC, NUTS
 
 from causalppl.inference.bayesian.likelihood import Likelihood
 from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
@@ -36,9 +42,30 @@ def run_nuts(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSettin
     return SamplerRun(stack_chains(chains, sites), np.stack(divergences))
 
 
+class CheckedOnFailureNUTS(NUTS):
+    """Pyro's NUTS whose steps check the sites only on failure (initialisation checks them all, as before).
+
+    Pyro's initialisation (the first evaluations, which check the observed
+    rows, and the search for a valid starting point) runs the likelihood
+    under the checks; the potential it leaves for the steps is wrapped by
+    :meth:`Likelihood.checked_on_failure`.  Under the JIT the potential is
+    traced once, so it keeps the checks throughout.  Discrete latents are
+    enumerated: Pyro's initialisation configures every enumerable site.
+    """
+
+    def __init__(self, likelihood: Likelihood, **options) -> None:
+        super().__init__(likelihood, **options)
+        self.likelihood = likelihood
+
+    def _initialize_model_properties(self, model_args, model_kwargs) -> None:
+        super()._initialize_model_properties(model_args, model_kwargs)
+        if not self._jit_compile:
+            self.potential_fn = self.likelihood.checked_on_failure(self.potential_fn)
+
+
 def _mcmc(likelihood: Likelihood, settings: FitSettings, chain: int) -> MCMC:
-    kernel = NUTS(
-        config_enumerate(likelihood),
+    kernel = CheckedOnFailureNUTS(
+        likelihood,
         max_plate_nesting=MAX_PLATE_NESTING,
         jit_compile=settings.jit_compile,
         ignore_jit_warnings=True,
