@@ -36,6 +36,7 @@ array([0.2, 0.8])
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from dataclasses import dataclass
@@ -320,15 +321,17 @@ class CompiledNetwork:
         return found
 
     def _positive(self, v: int) -> np.ndarray:
-        """For each level of ``v``: whether its table is positive there for every setting of its parents."""
-        found = self._positive_levels.get(v)
-        if found is None:
-            scope, table = self._raw[self._headed[v][0]]
-            axis = scope.index(v)
-            others = tuple(a for a in range(len(scope)) if a != axis)
-            found = (table > 0.0).all(axis=others) if others else table > 0.0
-            self._positive_levels[v] = found
-        return found
+        """For each level of ``v``: whether its table is positive there for every setting of its parents.
+
+        Read for every table on first use (queries draw their evidence anywhere).
+        """
+        if not self._positive_levels:
+            for u in range(len(self.cardinalities)):
+                scope, table = self._raw[self._headed[u][0]]
+                axis = scope.index(u)
+                others = tuple(a for a in range(len(scope)) if a != axis)
+                self._positive_levels[u] = (table > 0.0).all(axis=others) if others else table > 0.0
+        return self._positive_levels[v]
 
     def _pass_cost(self, c: int, fixed) -> int:
         """Work of one message out of clique ``c``: its table (fixed variables sliced) times the products taken."""
@@ -747,16 +750,27 @@ class EliminationRun:
     peak: int
     peak_scope: tuple[int, ...]
     probes: dict = None  # type: ignore[assignment]  # the weight vectors, by variable (batches swap them)
-    order: tuple[int, ...] = ()  # the variables in the order they are summed out
+
+    @functools.cached_property
+    def order(self) -> tuple[int, ...]:
+        """The variables in the order they are summed out."""
+        return tuple(v for step in self.steps for v in _eliminated(step))
 
     def run(self) -> np.ndarray:
         tables: list = [table for _, table in self.operands]
-        scopes = [scope for scope, _ in self.operands]
+        scopes: list = [scope for scope, _ in self.operands]
+        einsum = np.einsum
         for ids, group_scopes, out in self.steps:
-            tables.append(_contract([(group_scopes[k], tables[i]) for k, i in enumerate(ids)], out))
-            for i in ids:
+            labels: dict[int, int] = {}
+            args: list = []
+            for k, i in enumerate(ids):
+                args.append(tables[i])
+                args.append([labels.setdefault(v, len(labels)) for v in group_scopes[k]])
                 tables[i] = None  # consumed: free it
-        final = [(scope, tables[i]) for i, scope in _live(self.steps, scopes)]
+            args.append([labels[v] for v in out])
+            tables.append(einsum(*args))
+            scopes.append(out)
+        final = [(scope, table) for scope, table in zip(scopes, tables) if table is not None]
         if not final:
             return np.ones(tuple(self.cardinalities[v] for v in self.keep))
         return _contract(final, list(self.keep))
@@ -782,9 +796,7 @@ def plan_elimination_run(operands, keep, position, cardinalities, replan: bool =
     cost += final
     if final > peak:
         peak, peak_scope = final, tuple(keep)
-    run = EliminationRun(list(operands), steps, keep, cardinalities, cost, peak, peak_scope)
-    run.order = tuple(v for step in steps for v in _eliminated(step))
-    return run
+    return EliminationRun(list(operands), steps, keep, cardinalities, cost, peak, peak_scope)
 
 
 def _eliminated(step) -> tuple[int, ...]:
