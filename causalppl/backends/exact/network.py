@@ -736,6 +736,7 @@ DIRECT_TREE_COST = 2**15  # a join-tree pass building fewer entries than this ru
 DIRECT_ELIMINATION_COST = 2**15  # an elimination building fewer entries than this runs without walking the tree
 ONE_EINSUM_ENTRIES = 2**12  # requisite tables spanning at most this many joint settings: one einsum call, unplanned
 REPLAN_ABOVE = 2**22  # a plan in the compiled order costing more than this: search an order for this query
+REPLAN_FEW, REPLAN_FEW_ABOVE = 64, 2**15  # the same above this cost when it has at most this many operands
 
 
 @dataclass
@@ -781,16 +782,18 @@ def plan_elimination_run(operands, keep, position, cardinalities, replan: bool =
 
     The order is the compiled one restricted to the operands' variables;
     when that plan costs more than ``REPLAN_ABOVE`` (entries built, times
-    the operands multiplied), a greedy min-fill order of this query's own
-    (evidence removed) is searched too and the cheaper plan kept.
+    the operands multiplied), or more than ``REPLAN_FEW_ABOVE`` with at
+    most ``REPLAN_FEW`` operands (a search that costs little), a greedy
+    min-fill order of this query's own (evidence removed) is searched too
+    and the plan with the smaller largest table (then the cheaper) kept.
     """
     scopes = [scope for scope, _ in operands]
     eliminated = sorted({v for scope in scopes for v in scope if v not in keep}, key=position.__getitem__)
     steps, cost, peak, peak_scope = plan_steps(scopes, eliminated, cardinalities)
-    if replan and cost > REPLAN_ABOVE:
+    if replan and (cost > REPLAN_ABOVE or (cost > REPLAN_FEW_ABOVE and len(scopes) <= REPLAN_FEW)):
         order = elimination_order(scopes, cardinalities, eliminated)
         other = plan_steps(scopes, order, cardinalities)
-        if other[2] < peak:
+        if other[2] < peak or (other[2] == peak and other[1] < cost):
             steps, cost, peak, peak_scope = other
     final = math.prod(cardinalities[v] for v in keep)  # the product of what is left, over ``keep``
     cost += final
