@@ -241,8 +241,7 @@ class Ours:
         hard = {c.index[v]: self.net.states[v].index(s) for v, s in query.evidence.items()}
         do = {c.index[query.intervened]: self.net.states[query.intervened].index(query.setting)} \
             if query.intervened else {}
-        table = c.network.query((c.index[query.target],), hard, {}, do)
-        return table / table.sum()
+        return c.network.posterior((c.index[query.target],), hard, {}, do)
 
 
 def median(values):

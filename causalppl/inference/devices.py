@@ -43,8 +43,18 @@ def running_on(device: torch.device) -> Iterator[None]:
 @contextlib.contextmanager
 def on_cpu() -> Iterator[None]:
     """Run on the CPU even inside :func:`running_on` (the exact engine works in float64 on the CPU)."""
-    if torch.get_default_device().type == "cpu":
+    if not _device_modes() or torch.get_default_device().type == "cpu":
         yield
         return
     with rt.default_device("cpu"):
         yield
+
+
+def _device_modes() -> bool:
+    """Whether some torch function mode (such as a default device other than the CPU's) may be active.
+
+    Asking torch for its default device builds a tensor each time; with no
+    mode on the stack the answer is the CPU, known without asking.
+    """
+    length = getattr(torch._C, "_len_torch_function_stack", None)
+    return length is None or length() > 0

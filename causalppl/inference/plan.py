@@ -173,6 +173,19 @@ class DataFacts:
 
     @staticmethod
     def of(model: CausalModel, options: Options) -> "DataFacts":
+        if options.data is None:  # no data: the facts depend on the model alone (read once per model)
+            key = (id(model), options.fitted is not None, options.posterior.conjugate is not False)
+            cached = _NO_DATA_FACTS.get(key)
+            if cached is not None and cached[0]() is model:
+                return cached[1]
+            facts = DataFacts._read(model, options)
+            _NO_DATA_FACTS[key] = (weakref.ref(model, lambda _, key=key, table=_NO_DATA_FACTS: table.pop(key, None)),
+                                   facts)
+            return facts
+        return DataFacts._read(model, options)
+
+    @staticmethod
+    def _read(model: CausalModel, options: Options) -> "DataFacts":
         data = options.data
         rows = int(data.n_rows) if data is not None else 0
         units = float(sum(block.total_weight for block in data.blocks)) if data is not None else 0.0
@@ -181,6 +194,9 @@ class DataFacts:
         conjugate = options.posterior.conjugate is not False and conjugate_route(model, data if rows else None)
         return DataFacts(rows, units, experimental, observed_in_data(model, data), options.fitted is not None,
                          missing, conjugate, bool(data is not None and data.has_missing))
+
+
+_NO_DATA_FACTS: dict[tuple, tuple[weakref.ref, DataFacts]] = {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -458,6 +474,7 @@ def _has_backdoor(f: Facts) -> str | None:
 
 
 def _aipw_applies(f: Facts) -> str | None:
+    f.__dict__["_read_query"] = True  # the verdict read the query itself, beyond its facts (see plan_query)
     return aipw_applies(f.ir, f.spec)
 
 
@@ -701,10 +718,40 @@ class Plan:
 
 
 def plan_query(model: CausalModel, query: QuerySpec, options: Options) -> Plan:
-    """The engine that answers ``query`` under ``options`` (a user error when the asked method cannot)."""
+    """The engine that answers ``query`` under ``options`` (a user error when the asked method cannot).
+
+    A plan whose verdicts read nothing of the query beyond its
+    :class:`QueryFacts` (no identification, adjustment, plug-in, mediation
+    or bounds analysis of the query itself) is kept for the model and reused
+    by every query with the same facts.
+    """
     asked = options.method
-    facts = Facts(ModelFacts.of(model), QueryFacts.of(query), DataFacts.of(model, options), asked, model, query,
-                  options.estimator)
+    query_facts = QueryFacts.of(query)
+    data_facts = DataFacts.of(model, options)
+    # the query's variables are read only through ``Facts.needed`` (a query reader): not part of the key
+    key = (id(model), replace(query_facts, variables=()), data_facts, asked, options.estimator)
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0]() is model:
+        return cached[1]
+    facts = Facts(ModelFacts.of(model), query_facts, data_facts, asked, model, query, options.estimator)
+    plan = _plan(facts, query)
+    if not _QUERY_READERS.intersection(facts.__dict__):
+        if len(_PLANS) >= PLAN_CACHE_SIZE:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = (weakref.ref(model, lambda _, key=key, table=_PLANS: table.pop(key, None)), plan)
+    return plan
+
+
+PLAN_CACHE_SIZE = 1024
+_PLANS: dict[tuple, tuple[weakref.ref, Plan]] = {}
+#: What a verdict may read of the query beyond its facts (the cached properties of ``Facts`` and a mark): a plan
+#: that read any of them is made afresh for every query.
+_QUERY_READERS = frozenset({"needed", "needs_continuous", "backdoor", "plugin", "mediation", "bounds_refusal",
+                            "identified", "_read_query"})
+
+
+def _plan(facts: Facts, query: QuerySpec) -> Plan:
+    asked = facts.asked
     verdicts = [(engine, engine.verdict(facts)) for engine in TABLE]
     if asked == "auto":
         chosen = next((engine for engine, why in verdicts if why is None and engine.auto), None)

@@ -36,6 +36,7 @@ array([0.2, 0.8])
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ import torch
 from causalppl.backends.exact.elimination import elimination_order
 from causalppl.backends.exact.errors import EnumerationTooLarge
 from causalppl.backends.exact.jointree import JoinTree, build_join_tree
+from causalppl.backends.exact.relevance import Requisite, free_ancestors, requisite
 
 BYTES_PER_ENTRY = 8
 MESSAGE_CACHE_BYTES = 256 * 2**20  # evidence-dependent messages kept across queries (prior ones are always kept)
@@ -101,9 +103,18 @@ class CompiledNetwork:
             self._assigned[home].append(index)
         self._raw = [(scope, np.asarray(table, dtype=np.float64)) for scope, (_, table) in zip(scopes, factors)]
         self._parents: list[tuple[int, ...]] = [() for _ in self.cardinalities]
+        children: list[list[int]] = [[] for _ in self.cardinalities]
         for (scope, _), head in zip(self._raw, self.heads):
             if head is not None:
                 self._parents[head] = tuple(v for v in scope if v != head)
+                for p in self._parents[head]:
+                    children[p].append(head)
+        self._children = tuple(tuple(c) for c in children)
+        # every variable heads exactly one table: a Bayesian network, where relevance reasoning holds
+        self._bayesian = all(len(self._headed.get(v, ())) == 1 for v in range(len(self.cardinalities))) \
+            and all(head is not None for head in self.heads)
+        self._positive_levels: dict[int, np.ndarray] = {}
+        self._positive_everywhere: dict[int, bool] = {}
         self._position = {v: k for k, v in enumerate(self.tree.order)}
         self._bases: dict[tuple[int, frozenset[int]], np.ndarray | None] = {}
         self._edges = {edge: self._edge_layout(*edge) for edge in self.tree.side}
@@ -176,6 +187,152 @@ class CompiledNetwork:
                 return self._propagate(root, keep, known, missing, fixed, soft, dropped)
         return plan.run()
 
+    def posterior(
+        self,
+        keep: Sequence[int],
+        hard: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        soft: Mapping[int, np.ndarray] = _EMPTY,  # type: ignore[assignment]
+        do: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+    ) -> np.ndarray:
+        """The conditional distribution of ``keep`` given the evidence (it sums to one), or zeros when impossible.
+
+        Reads only the requisite tables (:mod:`~causalppl.backends.exact.relevance`):
+        barren variables and evidence separated from ``keep`` are dropped
+        before a plan is chosen, so the answer is that of the network
+        restricted to what the query needs. Evidence outside that part still
+        decides whether the evidence is possible: where its tables cannot
+        tell (an observed level that some parent setting gives probability
+        zero), the groups it lies in are summed to check. The plans compared
+        are variable elimination over the requisite tables and the join tree
+        given only the requisite evidence (so cached messages of sides whose
+        evidence does not matter are reused).
+        """
+        keep = tuple(int(v) for v in keep)
+        shape = tuple(self.cardinalities[v] for v in keep)
+        if not self._bayesian:  # tables without heads: no relevance reasoning
+            return _normalised(self.query(keep, hard, soft, do))
+        fixed = self._levels(hard, do)
+        if fixed is None:
+            return np.zeros(shape)
+        weights = {int(v): np.asarray(w, dtype=np.float64) for v, w in soft.items()} if soft else {}
+        cut = frozenset(int(v) for v in do) if do else frozenset()
+        needed = requisite(keep, fixed, cut, weights, self._parents, self._children)
+        check = self._possibility(needed, fixed, weights)
+        if check is None:
+            return np.zeros(shape)
+        # the possibility check shares no variable with the answer: one contraction does both
+        operands = [_fix(*self._raw[self._headed[h][0]], fixed) for h in needed.heads]
+        operands += [((v,), weights[v]) for v in needed.weighed]
+        operands += check
+        free = {v for scope, _ in operands for v in scope}
+        if len(free) <= 52 and math.prod(self.cardinalities[v] for v in free) <= ONE_EINSUM_ENTRIES:
+            return _normalised(_contract_all(operands, keep))
+        with self._lock:
+            plan = _fitting(lambda: self._checked(plan_elimination_run(operands, keep, self._position,
+                                                                       self.cardinalities), operands))
+            root = self.tree.clique_holding(keep)
+            if root is not None and (plan is None or plan.cost > DIRECT_ELIMINATION_COST):
+                relevant = {int(v): int(x) for v, x in hard.items() if int(v) in needed.evidence}
+                tree_soft = {v: weights[v] for v in needed.weighed}
+                tree_fixed, items, dropped = self._evidence(relevant, tree_soft, do)
+                if plan is None or self._tree_bound(root, tree_fixed, items) <= plan.cost:
+                    known, missing = self._walk(root, items)
+                    tree_cost = self._pass_cost(root, tree_fixed) + sum(self._pass_cost(i, tree_fixed)
+                                                                        for i, _, _ in missing)
+                    if plan is None or tree_cost <= plan.cost:
+                        if check and float(_contract_all(check, ())) <= 0.0:
+                            return np.zeros(shape)
+                        return _normalised(self._propagate(root, keep, known, missing, tree_fixed, tree_soft,
+                                                           dropped))
+            if plan is None:  # neither fits: the elimination's own error
+                self._checked(plan_elimination_run(operands, keep, self._position, self.cardinalities), operands)
+        return _normalised(plan.run())
+
+    def _levels(self, hard, do) -> dict[int, int] | None:
+        """The levels fixed by evidence and interventions (None: a variable observed off its intervened level)."""
+        fixed = {int(v): int(x) for v, x in hard.items()}
+        for v, x in do.items():
+            v, x = int(v), int(x)
+            if fixed.get(v, x) != x:
+                return None
+            fixed[v] = x
+        for v, x in fixed.items():
+            if not 0 <= x < self.cardinalities[v]:
+                raise ValueError(f"level {x} of {self.names[v]!r} is out of range 0..{self.cardinalities[v] - 1}")
+        return fixed
+
+    def _tree_bound(self, root: int, fixed, items) -> int:
+        """A lower bound on the join tree's work: the root, and for each piece of evidence outside it, the
+        cheapest clique holding it (its message must be recomputed)."""
+        bound = self._pass_cost(root, fixed)
+        for v, _, _ in items:
+            if v not in self._axis[root]:
+                bound += min(self._pass_cost(c, fixed) for c in self.tree.variable_cliques[v])
+        return bound
+
+    def _possibility(self, needed: Requisite, fixed, weights) -> list | None:
+        """Tables whose product sums to a positive number iff the evidence left out of ``needed`` is possible.
+
+        None: some observation outside is impossible outright. The dropped
+        groups sum to ``E[product of their observations' likelihoods]`` over
+        their unobserved variables. A likelihood positive for every setting
+        of its parents cannot make that zero, so it is treated as an
+        intervention; the others (*doubtful*) are returned with the tables of
+        their unobserved ancestors (reached through unobserved variables
+        only), which sum to zero iff the evidence is impossible. They share
+        no free variable with the requisite tables.
+        """
+        likelihoods: list = []
+        seeds: list[int] = []  # free variables the doubtful likelihoods depend on
+        for v in needed.outside:
+            if v in weights:
+                w = weights[v]
+                if v in fixed:
+                    if w[fixed[v]] <= 0.0:
+                        return None
+                elif not (w > 0.0).all():
+                    likelihoods.append(((v,), w))
+                    seeds.append(v)
+                continue
+            scope, table = self._raw[self._headed[v][0]]
+            if self._positive(v)[fixed[v]]:
+                continue
+            sliced = _fix(scope, table, fixed)
+            if not sliced[0]:
+                if float(sliced[1]) <= 0.0:
+                    return None
+            elif not (sliced[1] > 0.0).all():
+                likelihoods.append(sliced)
+                seeds.extend(sliced[0])
+        if not seeds:
+            return likelihoods
+        # Only where tables are positive matters: a variable whose table is positive everywhere can take
+        # every level whatever its parents, so it stands in with a uniform table and its ancestors drop out.
+        closure = free_ancestors(seeds, fixed, self._parents, self._everywhere_positive)
+        return likelihoods + [_fix(*self._raw[self._headed[u][0]], fixed) if not self._everywhere_positive(u)
+                              else ((u,), np.full(self.cardinalities[u], 1.0 / self.cardinalities[u]))
+                              for u in closure]
+
+    def _everywhere_positive(self, v: int) -> bool:
+        """Whether the table of ``v`` is positive at every level for every setting of its parents."""
+        found = self._positive_everywhere.get(v)
+        if found is None:
+            found = self._positive_everywhere[v] = bool(self._positive(v).all())
+        return found
+
+    def _positive(self, v: int) -> np.ndarray:
+        """For each level of ``v``: whether its table is positive there for every setting of its parents.
+
+        Read for every table on first use (queries draw their evidence anywhere).
+        """
+        if not self._positive_levels:
+            for u in range(len(self.cardinalities)):
+                scope, table = self._raw[self._headed[u][0]]
+                axis = scope.index(u)
+                others = tuple(a for a in range(len(scope)) if a != axis)
+                self._positive_levels[u] = (table > 0.0).all(axis=others) if others else table > 0.0
+        return self._positive_levels[v]
+
     def _pass_cost(self, c: int, fixed) -> int:
         """Work of one message out of clique ``c``: its table (fixed variables sliced) times the products taken."""
         size = self.tree.clique_elements[c]
@@ -233,6 +390,10 @@ class CompiledNetwork:
                 operands.append(((v,), weights))
         run = plan_elimination_run(operands, keep, self._position, self.cardinalities, replan)
         run.probes = {int(v): w for v, w in soft.items()}
+        return self._checked(run, operands)
+
+    def _checked(self, run: "EliminationRun", operands) -> "EliminationRun":
+        """``run``, refused when its largest table or all its tables together exceed ``max_bytes``."""
         if self.max_bytes is not None:
             scope = tuple(self.names[v] for v in run.peak_scope)
             if run.peak * BYTES_PER_ENTRY > self.max_bytes:
@@ -549,6 +710,14 @@ def _vector(weights: np.ndarray, axis: Mapping[int, int], v: int, ndim: int) -> 
     return weights.reshape(shape)
 
 
+def _normalised(table: np.ndarray) -> np.ndarray:
+    """``table`` divided by its sum; zeros when the sum is not positive."""
+    total = float(table.sum())
+    if total <= 0.0:
+        return np.zeros(np.shape(table))
+    return table / total
+
+
 def entries(shape: Sequence[int]) -> int:
     return math.prod(shape)
 
@@ -564,7 +733,10 @@ def _fix(scope: tuple[int, ...], table: np.ndarray, fixed: Mapping[int, int]) ->
 ROW = -1  # the row axis of a batch, a variable number no network uses
 DEFAULT_BATCH_BYTES = 2**31
 DIRECT_TREE_COST = 2**15  # a join-tree pass building fewer entries than this runs without comparing plans
+DIRECT_ELIMINATION_COST = 2**15  # an elimination building fewer entries than this runs without walking the tree
+ONE_EINSUM_ENTRIES = 2**12  # requisite tables spanning at most this many joint settings: one einsum call, unplanned
 REPLAN_ABOVE = 2**22  # a plan in the compiled order costing more than this: search an order for this query
+REPLAN_FEW, REPLAN_FEW_ABOVE = 64, 2**15  # the same above this cost when it has at most this many operands
 
 
 @dataclass
@@ -579,16 +751,27 @@ class EliminationRun:
     peak: int
     peak_scope: tuple[int, ...]
     probes: dict = None  # type: ignore[assignment]  # the weight vectors, by variable (batches swap them)
-    order: tuple[int, ...] = ()  # the variables in the order they are summed out
+
+    @functools.cached_property
+    def order(self) -> tuple[int, ...]:
+        """The variables in the order they are summed out."""
+        return tuple(v for step in self.steps for v in _eliminated(step))
 
     def run(self) -> np.ndarray:
         tables: list = [table for _, table in self.operands]
-        scopes = [scope for scope, _ in self.operands]
+        scopes: list = [scope for scope, _ in self.operands]
+        einsum = np.einsum
         for ids, group_scopes, out in self.steps:
-            tables.append(_contract([(group_scopes[k], tables[i]) for k, i in enumerate(ids)], out))
-            for i in ids:
+            labels: dict[int, int] = {}
+            args: list = []
+            for k, i in enumerate(ids):
+                args.append(tables[i])
+                args.append([labels.setdefault(v, len(labels)) for v in group_scopes[k]])
                 tables[i] = None  # consumed: free it
-        final = [(scope, tables[i]) for i, scope in _live(self.steps, scopes)]
+            args.append([labels[v] for v in out])
+            tables.append(einsum(*args))
+            scopes.append(out)
+        final = [(scope, table) for scope, table in zip(scopes, tables) if table is not None]
         if not final:
             return np.ones(tuple(self.cardinalities[v] for v in self.keep))
         return _contract(final, list(self.keep))
@@ -599,24 +782,24 @@ def plan_elimination_run(operands, keep, position, cardinalities, replan: bool =
 
     The order is the compiled one restricted to the operands' variables;
     when that plan costs more than ``REPLAN_ABOVE`` (entries built, times
-    the operands multiplied), a greedy min-fill order of this query's own
-    (evidence removed) is searched too and the cheaper plan kept.
+    the operands multiplied), or more than ``REPLAN_FEW_ABOVE`` with at
+    most ``REPLAN_FEW`` operands (a search that costs little), a greedy
+    min-fill order of this query's own (evidence removed) is searched too
+    and the plan with the smaller largest table (then the cheaper) kept.
     """
     scopes = [scope for scope, _ in operands]
     eliminated = sorted({v for scope in scopes for v in scope if v not in keep}, key=position.__getitem__)
     steps, cost, peak, peak_scope = plan_steps(scopes, eliminated, cardinalities)
-    if replan and cost > REPLAN_ABOVE:
+    if replan and (cost > REPLAN_ABOVE or (cost > REPLAN_FEW_ABOVE and len(scopes) <= REPLAN_FEW)):
         order = elimination_order(scopes, cardinalities, eliminated)
         other = plan_steps(scopes, order, cardinalities)
-        if other[2] < peak:
+        if other[2] < peak or (other[2] == peak and other[1] < cost):
             steps, cost, peak, peak_scope = other
     final = math.prod(cardinalities[v] for v in keep)  # the product of what is left, over ``keep``
     cost += final
     if final > peak:
         peak, peak_scope = final, tuple(keep)
-    run = EliminationRun(list(operands), steps, keep, cardinalities, cost, peak, peak_scope)
-    run.order = tuple(v for step in steps for v in _eliminated(step))
-    return run
+    return EliminationRun(list(operands), steps, keep, cardinalities, cost, peak, peak_scope)
 
 
 def _eliminated(step) -> tuple[int, ...]:
@@ -678,6 +861,19 @@ def _contract(group, out) -> np.ndarray:
     args.append([labels.setdefault(v, len(labels)) for v in out])
     if len(group) == 1 and not group[0][0] and not out:
         return group[0][1]
+    return np.einsum(*args)
+
+
+def _contract_all(operands, keep) -> np.ndarray:
+    """The product of ``operands`` summed down to ``keep``, in one einsum call (small joint spaces only)."""
+    if not operands:
+        return np.ones(())
+    labels: dict[int, int] = {}
+    args: list = []
+    for scope, table in operands:
+        args.append(table)
+        args.append([labels.setdefault(v, len(labels)) for v in scope])
+    args.append([labels[v] for v in keep])
     return np.einsum(*args)
 
 

@@ -219,14 +219,15 @@ def _compiled(model: CausalModel, leaf) -> ModelNetwork:
 
 
 def _network_joint(compiled: ModelNetwork, model: CausalModel, leaf, keep, equalities, interventions) -> torch.Tensor:
-    """The joint from the compiled network: interventions by surgery, inequalities as weights."""
+    """The conditional joint from the compiled network (zeros: impossible evidence): interventions by surgery,
+    inequalities as weights."""
     for name, value in interventions.items():
         if not 0 <= value < compiled.cardinalities[compiled.index[name]]:
             raise cannot_enumerate(leaf.span, f"do({name} = {value}) is outside the levels of '{name}'")
     soft = _soft_evidence(compiled, leaf)
     try:
-        joint = compiled.network.query(tuple(compiled.index[name] for name in keep), compiled.levels(equalities),
-                                       soft, compiled.levels(interventions))
+        joint = compiled.network.posterior(tuple(compiled.index[name] for name in keep),
+                                           compiled.levels(equalities), soft, compiled.levels(interventions))
     except EnumerationTooLarge as error:
         raise _too_large(error, leaf) from None
     return joint
