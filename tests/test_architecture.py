@@ -200,8 +200,8 @@ def test_modules_that_run_in_workers_import_first_in_a_fresh_interpreter():
 
 #: Calls that make a user-facing error or warning: their words come from the stage's message catalogue.
 _REPORTING_CALLS = {"error", "warning", "warn", "report", "defer", "at", "Diagnostic", "CausalPPLError",
-                    "CausalPPLWarning"}
-_CATALOGUED_STAGES = ("causalppl.syntax", "causalppl.semantics", "causalppl.data")
+                    "CausalPPLWarning", "InterventionError", "NoiseError"}
+_CATALOGUED_STAGES = ("causalppl.syntax", "causalppl.semantics", "causalppl.data", "causalppl.transforms")
 
 
 def _worded(node: ast.AST) -> bool:
@@ -234,12 +234,12 @@ def test_the_message_check_finds_words_at_a_report_site():
     assert len(worded_reports(ast.parse(snippet))) == 4
 
 
-def test_syntax_semantics_and_data_word_their_errors_in_their_message_catalogues():
+def test_syntax_semantics_data_and_transforms_word_their_errors_in_their_message_catalogues():
     found = []
     for module, path in _modules().items():
         if not module.startswith(_CATALOGUED_STAGES) or module.endswith(".messages"):
             continue
         for call in worded_reports(ast.parse(path.read_text(encoding="utf-8"))):
             found.append(f"{path.relative_to(REPO)}:{call.lineno}: {ast.unparse(call)[:100]}")
-    assert not found, ("errors and warnings of the syntax, semantics and data stages are worded in their messages.py "
+    assert not found, ("errors and warnings of the syntax, semantics, data and transforms stages are worded in their messages.py "
                        "(one function per kind of mistake):\n" + "\n".join(found))

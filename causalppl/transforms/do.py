@@ -18,6 +18,7 @@ from typing import Mapping
 
 from causalppl.diagnostics import Span
 from causalppl.ir.model import CausalModel, constant_variable
+from causalppl.transforms import messages
 
 
 class InterventionError(ValueError):
@@ -41,6 +42,6 @@ def do(model: CausalModel, interventions: Mapping[str, float], span: Span | None
 
 def _check_target(model: CausalModel, name: str) -> None:
     if name not in model:
-        raise InterventionError(f"unknown variable '{name}'")
+        raise InterventionError(messages.unknown_target(model, name))
     if model.variable(name).is_parameter:
-        raise InterventionError(f"'{name}' is a parameter; only model variables can be intervened on")
+        raise InterventionError(messages.parameter_target(name))

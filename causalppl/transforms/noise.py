@@ -47,6 +47,7 @@ from causalppl.ir.mechanisms import (
 )
 from causalppl.ir.model import CausalModel, Variable
 from causalppl.ir.types import REAL
+from causalppl.transforms import messages
 
 LAWS = {
     Noise.LOCATION_SCALE: None,  # the family itself, standardized
@@ -84,25 +85,22 @@ def noise_sites(model: CausalModel) -> tuple[Variable, ...]:
 def _require_known(model: CausalModel) -> None:
     if model.confounders:
         arc = model.confounders[0]
-        raise NoiseError(f"'{arc.a} <-> {arc.b}' is an unknown confounder: counterfactuals need every mechanism "
-                         "known; write the common cause explicitly (latent U ~ ...) or ask for 'bounds'")
+        raise NoiseError(messages.unknown_confounder(arc.a, arc.b))
     for variable in model.model_variables:
         if isinstance(variable.mechanism, NonparametricMechanism):
-            raise NoiseError(f"'{variable.name}' has an unknown mechanism: counterfactuals need every mechanism "
-                             "known (a distribution or a table); ask for 'bounds' instead")
+            raise NoiseError(messages.unknown_mechanism(variable.name))
 
 
 def _site(variable: Variable, name: str) -> Variable:
     mechanism = variable.mechanism
     coupling = mechanism.noise
     if coupling not in LAWS:
-        raise NoiseError(f"'{variable.name}' has no counterfactual noise coupling")
+        raise NoiseError(messages.no_noise_coupling(variable.name))
     law = LAWS[coupling] or mechanism.family
     size = variable.domain.size if coupling is Noise.GUMBEL_MAX else None
     df = mechanism.argument("df") if law == "StudentT" else None
     if df is not None and rx.variables_in(df):
-        raise NoiseError(f"the degrees of freedom of '{variable.name}' depend on other variables; counterfactuals "
-                         "need a standardized noise law, so write df as a constant or a parameter")
+        raise NoiseError(messages.varying_degrees_of_freedom(variable.name))
     source = NoiseSource(law, variable.name, mechanism.span, size, df)
     return Variable(name, "latent", REAL, source, variable.span, size)
 
