@@ -10,11 +10,20 @@
 0.7
 """
 
+import gc
 from typing import TYPE_CHECKING
 
-from causalppl.api import Model, load, loads
-from causalppl.diagnostics import CausalPPLError
-from causalppl.inference.results import Result
+# Importing the package creates thousands of long-lived objects (classes, grammar tables) and no garbage:
+# the cyclic collector is paused meanwhile (it would re-scan them all several times) and restored after.
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    from causalppl.api import Model, load, loads
+    from causalppl.diagnostics import CausalPPLError
+    from causalppl.inference.results import Result
+finally:
+    if _collecting:
+        gc.enable()
 
 if TYPE_CHECKING:
     from causalppl.fitted import FittedModel

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import warnings
@@ -26,6 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_USER_ERROR
+    if args.handler in FRONT_END_COMMANDS and not getattr(args, "data", None):
+        gc.disable()  # a short process building acyclic trees: collections would only re-scan them
     return _guarded(args.handler, args)
 
 
@@ -212,6 +215,10 @@ class _ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {printable(message)}\n")
+
+
+#: Commands that only read, check and translate a model (no inference): their process ends when they are done.
+FRONT_END_COMMANDS = frozenset({_check, _graph, _compile})
 
 
 def _parser() -> argparse.ArgumentParser:
