@@ -49,7 +49,7 @@ import torch
 from causalppl.backends.exact.elimination import elimination_order
 from causalppl.backends.exact.errors import EnumerationTooLarge
 from causalppl.backends.exact.jointree import JoinTree, build_join_tree
-from causalppl.backends.exact.relevance import Requisite, free_ancestors, requisite
+from causalppl.backends.exact.relevance import Requisite, ancestral_set, free_ancestors, requisite
 
 BYTES_PER_ENTRY = 8
 MESSAGE_CACHE_BYTES = 256 * 2**20  # evidence-dependent messages kept across queries (prior ones are always kept)
@@ -491,18 +491,7 @@ class CompiledNetwork:
 
     def _ancestral(self, start: Sequence[int], cut: frozenset[int]) -> list[int]:
         """``start`` and their ancestors, not crossing into intervened variables."""
-        seen = set(start)
-        stack = list(seen)
-        parents = self._parents
-        while stack:
-            v = stack.pop()
-            if v in cut:
-                continue
-            for p in parents[v]:
-                if p not in seen:
-                    seen.add(p)
-                    stack.append(p)
-        return sorted(seen)
+        return sorted(ancestral_set(start, cut, self._parents))
 
     def cached_messages(self) -> int:
         """Messages held (prior ones and evidence-dependent ones)."""
