@@ -7,6 +7,7 @@
 #   nuts.txt      NUTS (Pyro route), 2 chains, confounded linear model (10^4 rows): posterior means on CPU and GPU
 #   numpyro.txt   NUTS (NumPyro route) on the logistic regression of bench.nuts_vs_numpyro: causalppl against
 #                 hand-written NumPyro on the GPU, and causalppl's GPU fit against its CPU fit
+#   queries.txt   Model.query on the GPU against the CPU: exact, Monte Carlo, counterfactual, NUTS and SVI answers
 #   svi.txt       SVI on 10^6 rows (bench.svi_large --device cuda)
 #   summary.txt   one line per check: PASS/FAIL and the CPU/GPU times
 # GPU_CHECKS="score exact" runs only the checks named.
@@ -116,10 +117,46 @@ assert abs(cpu - 1.5) < 0.1 and abs(gpu - 1.5) < 0.1, (cpu, gpu)
 print(f"NUTS 2 chains x ({steps}+{steps}), {rows} rows: cpu {tc:.1f} s ({cpu:.4f}) gpu {tg:.1f} s ({gpu:.4f}) ({tc/tg:.2f}x)")
 '
 
+run queries 150 '
+# Query paths through Model.query on the GPU against the CPU: exact, Monte Carlo, counterfactuals, NUTS and SVI
+# answers (draws stay on the device until the interval is taken). Sampled answers use different random streams
+# on the two devices, so they are compared within a tolerance of the posterior or Monte Carlo spread.
+import time, numpy as np, causalppl as cp
+from bench.gpu_common import DEVICE, SMALL
+from bench.common import CONFOUNDED_LINEAR, simulate_confounded_linear
+steps = 30 if SMALL else 150
+linear = cp.loads(CONFOUNDED_LINEAR); rows = simulate_confounded_linear(2_000, seed=0)
+cases = [
+    ("asia exact", cp.load("stdlib:asia"), "P(dysp = yes | do(smoke = yes))", {}, None, 1e-9),
+    ("asia mc", cp.load("stdlib:asia"), "P(dysp = yes | do(smoke = yes))", dict(method="mc", samples=200_000), None, 0.01),
+    ("mediation nde", cp.load("stdlib:mediation"), "E[Y[X = 1, M = M[X = 0]] - Y[X = 0]]", {}, None, 0.02),
+    ("eight schools nuts", cp.load("stdlib:eight_schools"), "E[mu]", dict(method="nuts", num_chains=1, num_warmup=steps, num_samples=steps), "stdlib", 3.0),
+    ("linear svi", linear, "E[effect]", dict(method="svi", num_steps=10 * steps), rows, 0.1),
+    ("linear cf nuts", linear, "E[Y[X = 1] - Y[X = 0] | X = 0]", dict(method="nuts", num_chains=1, num_warmup=steps, num_samples=steps), rows, 0.1),
+]
+failed = []
+for name, model, query, options, data, tolerance in cases:
+    answers = {}
+    for device in ("cpu", DEVICE):
+        kwargs = dict(options, seed=0, device=device)
+        if data is not None and not isinstance(data, str):
+            kwargs["data"] = data
+        start = time.perf_counter()
+        result = model.query(query, **kwargs)
+        answers[device] = (result.estimate, time.perf_counter() - start, result.method)
+    (cpu, tc, method), (gpu, tg, _) = answers["cpu"], answers[DEVICE]
+    ok = cpu is not None and gpu is not None and np.isfinite(gpu) and abs(cpu - gpu) <= tolerance
+    failed += [] if ok else [name]
+    status = "ok  " if ok else "FAIL"
+    print(f"{status} {name} ({method}): cpu {cpu:.5g} in {tc:.2f} s, gpu {gpu:.5g} in {tg:.2f} s")
+assert not failed, failed
+print(f"{len(cases)} query paths agree on cpu and {DEVICE}")
+'
+
 run svi 120 '
 import subprocess, sys
 from bench.gpu_common import DEVICE, SMALL
-extra = ["--rows", "20000", "--steps", "20", "--fit-steps", "100"] if SMALL else ["--steps", "200", "--fit-steps", "500"]
+extra = ["--rows", "20000", "--steps", "20", "--fit-steps", "100"] if SMALL else ["--steps", "100", "--fit-steps", "500", "--full-batch"]
 for device in ("cpu", DEVICE):
     out = subprocess.run([sys.executable, "-m", "bench.svi_large", "--device", device, *extra], capture_output=True, text=True, timeout=80)
     print(out.stdout[-2000:], out.stderr[-500:]); assert out.returncode == 0

@@ -40,8 +40,7 @@ from causalppl.inference.options import Options
 from causalppl.inference.results import Result
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec, QuerySpec, fold_term
-
-INTERVAL = (0.025, 0.975)
+from causalppl.inference.intervals import central_interval
 
 
 def answer_bayesian(model: CausalModel, query: QuerySpec, options: Options, sampler: str = "nuts",
@@ -94,7 +93,7 @@ def _estimate_result(posterior: Posterior, query: QuerySpec, draw_set: DrawSet, 
         notes.append(f"{values.numel() - kept.numel()} of {values.numel()} posterior draws gave no value "
                      "(evidence never simulated) and were left out")
     posterior.answered.append((query.label, kept))
-    lower, upper = (float(q) for q in torch.quantile(kept, torch.tensor(INTERVAL, dtype=kept.dtype)))
+    lower, upper = central_interval(kept)
     return Result(query.name, query.text, estimate=float(kept.mean()), interval=(lower, upper),
                   method=posterior.method, diagnostics=_diagnostics(posterior, kept, evaluations, settings),
                   notes=tuple(notes), inference_data=posterior.inference_data)
@@ -114,7 +113,7 @@ def _distribution_result(posterior: Posterior, query: QuerySpec, draw_set: DrawS
     variable = posterior.model.variable(leaf.events[0].outcome.variable)
     means = rows.mean(0)
     distribution = {label: float(p) for label, p in zip(variable.domain.labels, means)}
-    intervals = {label: [float(q) for q in torch.quantile(rows[:, k], torch.tensor(INTERVAL, dtype=rows.dtype))]
+    intervals = {label: list(central_interval(rows[:, k]))
                  for k, label in enumerate(variable.domain.labels)}
     diagnostics = _diagnostics(posterior, rows[:, 0], [computed.evaluation], settings)
     diagnostics["intervals"] = intervals

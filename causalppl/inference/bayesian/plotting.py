@@ -7,7 +7,7 @@ from typing import Sequence
 
 import torch
 
-INTERVAL = (0.025, 0.975)
+from causalppl.inference.intervals import central_interval
 
 
 def plot_query_posteriors(answered: Sequence[tuple[str, torch.Tensor]], path: str) -> Path:
@@ -31,7 +31,7 @@ def _panel(axis, label: str, values: torch.Tensor) -> None:
     numbers = values.numpy()
     axis.hist(numbers, bins=min(50, max(10, len(numbers) // 20)), density=True, color="#7a9cc6", alpha=0.85)
     mean = float(values.mean())
-    lower, upper = (float(q) for q in torch.quantile(values, torch.tensor(INTERVAL, dtype=values.dtype)))
+    lower, upper = central_interval(values)
     axis.axvline(mean, color="black", linewidth=1.5, label=f"mean {mean:.4g}")
     axis.axvspan(lower, upper, color="#f0b429", alpha=0.25, label=f"95% [{lower:.4g}, {upper:.4g}]")
     axis.set_title(label, fontsize=9, loc="left")

@@ -23,10 +23,10 @@ from causalppl.inference.options import Options
 from causalppl.inference.results import Result
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import QuerySpec
+from causalppl.inference.intervals import central_interval
 
 MAX_DRAWS = 100
 INNER_SAMPLES = 2000
-INTERVAL = (0.025, 0.975)
 
 
 def answer_learned(model: CausalModel, query: QuerySpec, options: Options, sampler: str = "nuts",
@@ -44,7 +44,7 @@ def answer_learned(model: CausalModel, query: QuerySpec, options: Options, sampl
         return Result(query.name, query.text, distribution=_mean_distribution(results), method=posterior.method,
                       notes=notes)
     values = torch.tensor([r.estimate for r in results], dtype=torch.float64)
-    low, high = torch.quantile(values, torch.tensor(INTERVAL, dtype=torch.float64)).tolist()
+    low, high = central_interval(values)
     return Result(query.name, query.text, estimate=float(values.mean()), interval=(low, high),
                   method=posterior.method, notes=notes, kind="estimate")
 

@@ -37,10 +37,10 @@ from causalppl.inference.rows.leaf import LeafRows, answer_leaf_rows
 from causalppl.inference.rows.values import RowEstimate, RowValues
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import QuerySpec, fold_term
+from causalppl.inference.intervals import central_interval
 
 METHOD_RANK = {"exact": 0, "abduction": 1, "mc": 2}
 MAX_DRAWS = 100  # posterior draws each row is answered under (learned models)
-INTERVAL = (0.025, 0.975)
 
 
 def answer_rows(model: CausalModel, query: QuerySpec, options: Options, mode: str = "auto") -> Result:
@@ -118,8 +118,8 @@ def _over_draws(per_draw: list[RowValues]) -> RowValues:
         return RowValues(None, distribution={label: np.mean([v.distribution[label] for v in per_draw], axis=0)
                                              for label in labels})
     stacked = torch.as_tensor(np.stack([v.estimate for v in per_draw]))
-    low, high = torch.quantile(stacked, torch.tensor(INTERVAL, dtype=stacked.dtype), dim=0).numpy()
-    return RowValues(stacked.mean(dim=0).numpy(), low, high, interval_kind="posterior")
+    low, high = central_interval(stacked, dim=0)
+    return RowValues(stacked.mean(dim=0).numpy(), low.numpy(), high.numpy(), interval_kind="posterior")
 
 
 __all__ = ["answer_rows", "answer_rows_learned"]
