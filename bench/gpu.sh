@@ -101,13 +101,13 @@ for device in ("cpu", DEVICE):
     assert gap < 0.1, gap
 '
 
-run nuts 90 '
+run nuts 150 '
 import time, causalppl as cp
 from bench.gpu_common import DEVICE, SMALL, sync
 from bench.common import CONFOUNDED_LINEAR, simulate_confounded_linear
 rows = 2_000 if SMALL else 10_000
 m = cp.loads(CONFOUNDED_LINEAR); data = simulate_confounded_linear(rows, seed=0)
-steps = 30 if SMALL else 100
+steps = 30 if SMALL else 60
 for device in ("cpu", DEVICE):  # code generation and CUDA start-up, outside the timing
     m.query("E[effect]", data=data, device=device, method="nuts", num_chains=1, num_warmup=5, num_samples=5, seed=0)
 opts = dict(method="nuts", num_chains=2, num_warmup=steps, num_samples=steps, seed=0, workers=1)
