@@ -32,7 +32,7 @@ from causalppl.diagnostics import CausalPPLError, spell_methods, spell_option
 from causalppl.data.covariates import covariate_names
 from causalppl.inference.bayesian import answer_bayesian, fit
 from causalppl.inference.bayesian.fitting import conjugate_route
-from causalppl.inference.bayesian.settings import DEFAULT_BATCH_SIZE, LARGE_DATA_ROWS
+from causalppl.inference.bayesian.settings import LARGE_DATA_ROWS, default_batch_size
 from causalppl.inference.bayesian.weighting import answer_by_weighting
 from causalppl.inference.counterfactual import answer_counterfactual, answer_learned
 from causalppl.inference.data_report import data_report
@@ -208,6 +208,7 @@ class Facts:
     ir: CausalModel
     spec: QuerySpec
     estimator: str = "auto"  # the estimator asked for identified queries on unit-level data
+    device: str = "cpu"  # where sampling runs (the mini-batch of large data depends on it)
 
     @functools.cached_property
     def needed(self) -> tuple[str, ...]:
@@ -374,9 +375,10 @@ def _not_conjugate(f: Facts) -> str | None:
 
 
 def _large_text(f: Facts) -> str:
-    batch = DEFAULT_BATCH_SIZE
-    return (f"more than {LARGE_DATA_ROWS:,} rows: mini-batch SVI ({batch:,} rows per step, drawn at random) "
-            "instead of NUTS, whose every step reads every row")
+    batch = default_batch_size(f.data.rows, None, f.device)
+    fit = "SVI on every row per step (a GPU takes up to 1,000,000)" if batch is None else \
+        f"mini-batch SVI ({batch:,} rows per step, drawn at random)"
+    return f"more than {LARGE_DATA_ROWS:,} rows: {fit} instead of NUTS, whose every step reads every row"
 
 
 def _observational(f: Facts) -> str | None:
@@ -733,7 +735,8 @@ def plan_query(model: CausalModel, query: QuerySpec, options: Options) -> Plan:
     cached = _PLANS.get(key)
     if cached is not None and cached[0]() is model:
         return cached[1]
-    facts = Facts(ModelFacts.of(model), query_facts, data_facts, asked, model, query, options.estimator)
+    facts = Facts(ModelFacts.of(model), query_facts, data_facts, asked, model, query, options.estimator,
+                  options.device)
     plan = _plan(facts, query)
     if not _QUERY_READERS.intersection(facts.__dict__):
         if len(_PLANS) >= PLAN_CACHE_SIZE:

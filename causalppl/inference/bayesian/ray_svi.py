@@ -34,8 +34,8 @@ from pyro.infer.autoguide import AutoMultivariateNormal, AutoNormal
 from causalppl.inference.bayesian.jobs import LikelihoodJob
 from causalppl.inference.bayesian.likelihood import Likelihood
 from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
-from causalppl.inference.bayesian.settings import FitSettings
-from causalppl.inference.bayesian.svi import FINAL_DECAY, MAX_PLATE_NESTING, default_batch_size
+from causalppl.inference.bayesian.settings import FitSettings, default_batch_size
+from causalppl.inference.bayesian.svi import FINAL_DECAY, MAX_PLATE_NESTING
 from causalppl.inference.scale.cluster import cluster_cpus, connect
 
 CLIP_NORM = 10.0  # ClippedAdam's default
@@ -84,7 +84,7 @@ def shard_likelihood(job: SviJob, rank: int, world: int, device: torch.device) -
     worker's ELBO is an unbiased estimate of the full-data ELBO.
     """
     shard = torch.as_tensor(np.array_split(np.arange(job.likelihood.n_units), world)[rank])
-    requested = default_batch_size(job.likelihood.n_units, job.settings.batch_size)
+    requested = default_batch_size(job.likelihood.n_units, job.settings.batch_size, job.settings.device)
     batch = None if requested is None else max(1, requested // job.workers)
     return job.likelihood.rebuild(device, rows=shard, subsample_size=batch)
 

@@ -39,11 +39,7 @@ from rich.progress import (
 
 from causalppl.inference.bayesian.likelihood import Likelihood
 from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
-from causalppl.inference.bayesian.settings import (
-    DEFAULT_BATCH_SIZE,
-    LARGE_DATA_ROWS,
-    FitSettings,
-)
+from causalppl.inference.bayesian.settings import FitSettings, default_batch_size
 
 MAX_PLATE_NESTING = 1
 FINAL_DECAY = 0.1  # the learning rate ends at this fraction of its start
@@ -51,7 +47,7 @@ PROGRESS_UPDATES = 200
 
 
 def run_svi(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSettings) -> SamplerRun:
-    batch_size = default_batch_size(likelihood.n_units, settings.batch_size)
+    batch_size = default_batch_size(likelihood.n_units, settings.batch_size, settings.device)
     model = config_enumerate(likelihood.subsampled(batch_size))
     guide = _guide(model, settings.guide)
     if settings.seed is not None:
@@ -64,13 +60,6 @@ def run_svi(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSetting
     chain = {name: torch.stack([draw[name] for draw in draws]) for name in sites}
     statistics = {"loss": losses, "num_steps": settings.num_steps, "batch_size": batch_size}
     return SamplerRun(stack_chains([chain], sites), None, statistics)
-
-
-def default_batch_size(n_units: int, requested: int | None) -> int | None:
-    """Rows per SVI step: as requested, else all rows, else a mini-batch for large data."""
-    if requested is not None:
-        return min(requested, n_units)
-    return DEFAULT_BATCH_SIZE if n_units > LARGE_DATA_ROWS else None
 
 
 def _guide(model: Callable, kind: str):
