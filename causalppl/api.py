@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import networkx as nx
 
-from causalppl.backends.numpyro_codegen import generate_numpyro
-from causalppl.backends.pyro_codegen import GeneratedProgram, generate
 from causalppl.data import DataCollection, to_dataset
 from causalppl.diagnostics import CausalPPLError, Span, spell_option
 from causalppl.files import decode_source, read_source
@@ -40,6 +38,7 @@ from causalppl.transforms import do as do_transform
 if TYPE_CHECKING:
     import torch
 
+    from causalppl.backends.pyro_codegen import GeneratedProgram
     from causalppl.fitted import FittedModel
     from causalppl.inference.checking import CheckReport
 
@@ -144,6 +143,8 @@ class Model:
     # --------------------------------------------------------------- Pyro ----
     @cached_property
     def generated(self) -> GeneratedProgram:
+        from causalppl.backends.pyro_codegen import generate
+
         return generate(self.ir)
 
     @property
@@ -154,6 +155,8 @@ class Model:
     @property
     def numpyro_source(self) -> str:
         """The generated NumPyro program (Python source; running it needs the ``numpyro`` extra)."""
+        from causalppl.backends.numpyro_codegen import generate_numpyro
+
         return generate_numpyro(self.ir).source
 
     def source(self, backend: str = "pyro") -> str:

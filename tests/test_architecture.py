@@ -11,7 +11,7 @@ import networkx as nx
 from tests.conftest import REPO
 
 STAGES = [
-    {"diagnostics", "resources", "files"},
+    {"diagnostics", "resources", "files", "lazy"},
     {"syntax"},
     {"ir"},
     {"semantics"},
@@ -35,6 +35,9 @@ LOCAL_IMPORT_ALLOWLIST = {
     ("causalppl.api", "causalppl.inference.counterfactual"),
     ("causalppl.api", "causalppl.inference.checking"),  # statistical tests only when checking against data
     ("causalppl.api", "causalppl.backends.site_checks"),  # torch and pyro: Model.sample only
+    # code generation only for `compile` and the engines: `check` and `graph` skip its modules
+    ("causalppl.api", "causalppl.backends.pyro_codegen"),
+    ("causalppl.api", "causalppl.backends.numpyro_codegen"),
     ("causalppl.backends.pyro_codegen", "causalppl.backends.site_checks"),  # compiling, not generating source
     ("causalppl.api", "causalppl.data.rows"),
     ("causalppl.api", "causalppl.data.reading"),  # pandas and rich: only when a model has data

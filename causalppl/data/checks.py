@@ -26,7 +26,7 @@ import warnings
 from collections import Counter
 from typing import Callable, Iterable, Sequence
 
-import numpy as np
+from causalppl.lazy import numpy as np
 
 from causalppl.data import messages
 from causalppl.diagnostics import CausalPPLWarning, Diagnostic, Span, shown_value

@@ -22,7 +22,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-import numpy as np
+from causalppl.lazy import numpy as np
 
 from causalppl.data import messages
 from causalppl.data.checks import check_counts, check_support

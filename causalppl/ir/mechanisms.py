@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import ClassVar, Union
 
-import numpy as np
+from causalppl.lazy import numpy as np
 
 from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx

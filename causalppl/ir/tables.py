@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-import numpy as np
+from causalppl.lazy import numpy as np
 
 
 class ProbabilityRows:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
+from causalppl.lazy import numpy as np
 
 from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence, Union
 
-import numpy as np
+from causalppl.lazy import numpy as np
 
 from causalppl.diagnostics import Span
 
