@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-import numpy as np
+from causalppl.lazy import numpy as np
 
 from causalppl.data.checks import check_columns, check_fixed_column
 from causalppl.data import messages
@@ -203,6 +203,8 @@ class BlockBuilder:
         weights = _joined(self.weight_parts, np.float64) if self.weighted else np.ones(self.rows)
         counts = {name: int(mask.sum()) for name, mask in missing.items()}
         block = Dataset(columns, weights, self.under, self.origin, missing, counts)
+        if not weights.all():  # a row whose count is 0 stands for no unit: no engine reads it
+            block = block.rows(weights != 0)
         return self._leave_out(block)
 
     def _leave_out(self, block: Dataset) -> Dataset:

@@ -111,3 +111,26 @@ def test_a_data_frame_with_missing_cells(tmp_path):
     model = write(tmp_path, data)
     collection = model.load_data(data)
     assert collection.missing_cells == {"Flag": 1} and collection.blocks[0].missing["Flag"][0]
+
+
+ZERO_COUNT_MODEL = """model Zero {
+    V0 : bool ~ table() { [0.47, 0.53] }
+    V1 ~ Poisson(exp(0.1 * (V0 == true)))
+    V2 ~ Poisson(exp(V1 / 4))
+    V3 ~ Normal(-0.4, 1.59)
+    V0 <-> V1
+}
+"""
+
+
+def test_rows_whose_count_is_zero_stand_for_no_unit(tmp_path):
+    """A row of count 0 is kept by no engine (Pyro refuses a likelihood scale of 0: an internal error before)."""
+    model = cp.loads(ZERO_COUNT_MODEL)
+    rows = pd.DataFrame({"V0": [0, 1, 0, 0, 1], "V1": [2, 2, 1, 6, 3], "V2": [2, 1, 4, 6, 1],
+                         "V3": [2.31, 2.14, 2.29, 2.20, 1.9], "count": [5, 0, 0, 3, 2]})
+    data = model.load_data(rows)
+    (block,) = data.blocks
+    assert block.weights.tolist() == [5, 3, 2] and block.columns["V1"].tolist() == [2, 6, 3]
+    answer = model.query("E[V3 | do(V2 = 1), V0 = true]", data=rows, seed=0)
+    # V3's law is known (no parameters), so the adjustment estimate is its mean whatever the rows
+    assert answer.estimate == pytest.approx(-0.4, abs=1e-9)

@@ -123,6 +123,9 @@ class LaplacePosterior:
             init, potential_fn, transforms, _ = initialize_model(program, init_strategy=init_to_median)
             names = tuple(sorted(init))
             shapes = tuple(init[n].shape for n in names)
+            if not names:  # the mechanism has no unknown parameters: its law is known, nothing to fit
+                return LaplacePosterior(outcome, model, (), (), torch.zeros(0, dtype=torch.float64),
+                                        torch.zeros(0, 0, dtype=torch.float64), dict(transforms))
             start = torch.cat([init[n].reshape(-1).to(torch.float64) for n in names])
 
             def potential(flat: torch.Tensor) -> torch.Tensor:
