@@ -55,15 +55,16 @@ def fold(expr: Expr) -> Folded:
     """Every constant sub-expression's value, and the problems of those that have none."""
     values: dict[int, float] = {}
     problems: list[tuple[Span, str]] = []
-    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    stack: list[tuple[Expr, tuple[Expr, ...] | None]] = [(expr, None)]
     while stack:
-        node, visited = stack.pop()
-        if not visited:
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(children(node)))
+        node, kids = stack.pop()
+        if kids is None:  # first visit: the children go first, the node comes back with them
+            kids = children(node)
+            stack.append((node, kids))
+            stack.extend((child, None) for child in reversed(kids))
             continue
         try:
-            value = _value(node, values)
+            value = _value(node, kids, values)
         except _Undefined as problem:
             problems.append((node.span, str(problem)))
             continue
@@ -72,14 +73,16 @@ def fold(expr: Expr) -> Folded:
     return Folded(values.get(id(expr)), tuple(problems), values)
 
 
-def _value(node: Expr, values: dict[int, float]) -> float | None:
+def _value(node: Expr, kids: tuple[Expr, ...], values: dict[int, float]) -> float | None:
     if isinstance(node, Const):
         if not math.isfinite(node.value):
             raise _Undefined("this number is too large for a 64-bit float" if not math.isnan(node.value)
                              else "this is not a number")
         return float(node.value)
-    parts = [values.get(id(child)) for child in children(node)]
-    if not children(node) or any(part is None for part in parts):
+    if not kids:
+        return None
+    parts = [values.get(id(child)) for child in kids]
+    if None in parts:
         return None
     if isinstance(node, Unary):
         return -parts[0] if node.op == "-" else float(parts[0] == 0)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from causalppl.ir import expressions as rx
-from causalppl.ir.constants import fold
+from causalppl.ir.constants import Folded, fold
 from causalppl.ir.families import FAMILIES
 from causalppl.ir.mechanisms import Deterministic, Parametric
 from causalppl.ir.types import Domain
@@ -61,11 +61,10 @@ class ValueChecks:
         if isinstance(mechanism, Deterministic):
             self.expression(mechanism.expr, symbol.domain if symbol is not None else None)
         elif isinstance(mechanism, Parametric) and mechanism.family in FAMILIES:
-            for _, expr in mechanism.arguments:
-                self.expression(expr)
-            self._arguments(mechanism, is_parameter=symbol is not None and not symbol.is_variable)
+            values = {name: self.expression(expr).value for name, expr in mechanism.arguments}
+            self._arguments(mechanism, values, is_parameter=symbol is not None and not symbol.is_variable)
 
-    def expression(self, expr: rx.Expr, target: Domain | None = None) -> None:
+    def expression(self, expr: rx.Expr, target: Domain | None = None) -> Folded:
         """Constants, indices and level labels of one expression (``target``: the domain it defines)."""
         folded = fold(expr)
         for span, message in folded.problems:
@@ -77,11 +76,11 @@ class ValueChecks:
                     and folded.of(node.left) is None:
                 self.reporter.report(messages.division_by_zero(node.right.span))
         self._level_labels(expr, target)
+        return folded
 
     # ------------------------------------------------------------ arguments ----
-    def _arguments(self, mechanism: Parametric, is_parameter: bool) -> None:
+    def _arguments(self, mechanism: Parametric, values: dict[str, float | None], is_parameter: bool) -> None:
         family = mechanism.family
-        values = {name: fold(expr).value for name, expr in mechanism.arguments}
         for name, expr in mechanism.arguments:
             value = values[name]
             vector = (family, name) in VECTOR_ARGUMENTS
