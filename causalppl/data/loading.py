@@ -80,6 +80,8 @@ class Dataset:
 
 @dataclass(frozen=True)
 class DataCollection:
+    """Every block of rows a model is given: the data file's, ``--data``'s and experiments' (``under do``)."""
+
     blocks: tuple[Dataset, ...]
     missing_mode: str = "model"
 

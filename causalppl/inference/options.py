@@ -48,6 +48,8 @@ OPTIONS_SPAN = Span.unknown("<options>")
 
 @dataclass(frozen=True)
 class NutsOptions:
+    """NUTS settings: chains, warm-up, draws per chain, step-size target and tree depth."""
+
     chains: int = 4
     warmup: int = 500
     draws: int = 500  # per chain
@@ -58,6 +60,8 @@ class NutsOptions:
 
 @dataclass(frozen=True)
 class SviOptions:
+    """SVI settings: steps, learning rate, guide and mini-batch size."""
+
     steps: int = 2000
     lr: float = 0.02
     guide: str = "normal"
@@ -77,6 +81,8 @@ class PosteriorOptions:
 
 @dataclass(frozen=True)
 class BoundsOptions:
+    """Settings of bounds: the Bayesian sampler, the Dirichlet prior and the global search's time limit."""
+
     sampler: str | None = None  # gibbs or nuts for the Bayesian mode; None: gibbs for whole counts
     prior: float = 1.0  # Dirichlet concentration over response types
     time_limit: float = 60.0  # seconds of global search (SCIP) per polynomial bounds program
@@ -127,6 +133,8 @@ class Options:
 
 @dataclass(frozen=True)
 class OptionSpec:
+    """One option as the caller spells it: where it lives in :class:`Options` and how its value is checked."""
+
     name: str  # the Python keyword
     group: str | None  # None: a field of Options; else the name of its group field
     attribute: str  # the field inside Options or its group

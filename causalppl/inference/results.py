@@ -67,6 +67,8 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Result:
+    """The answer to one query: an estimate, bounds or a distribution, with its method, plan and diagnostics."""
+
     name: str | None
     text: str
     estimate: float | None = None

@@ -16,24 +16,32 @@ from causalppl.diagnostics import Span
 
 @dataclass(frozen=True)
 class Const:
+    """A number."""
+
     value: float
     span: Span
 
 
 @dataclass(frozen=True)
 class VarRef:
+    """A model variable's value (or a level name, resolved to its position)."""
+
     name: str
     span: Span
 
 
 @dataclass(frozen=True)
 class ParamRef:
+    """A parameter's value."""
+
     name: str
     span: Span
 
 
 @dataclass(frozen=True)
 class Unary:
+    """``-x`` or ``not x``."""
+
     op: str  # "-" or "not"
     operand: "Expr"
     span: Span
@@ -41,6 +49,8 @@ class Unary:
 
 @dataclass(frozen=True)
 class Binary:
+    """An arithmetic, comparison or logical operator on two expressions."""
+
     op: str  # + - * / ^ == != < <= > >= and or
     left: "Expr"
     right: "Expr"
@@ -49,6 +59,8 @@ class Binary:
 
 @dataclass(frozen=True)
 class IfThenElse:
+    """``if c then a else b``."""
+
     condition: "Expr"
     then: "Expr"
     otherwise: "Expr"
@@ -57,6 +69,8 @@ class IfThenElse:
 
 @dataclass(frozen=True)
 class FunctionCall:
+    """A built-in function (``exp``, ``log``, ``sigmoid``, ...) applied to its arguments."""
+
     function: str
     args: tuple["Expr", ...]
     span: Span
@@ -64,12 +78,16 @@ class FunctionCall:
 
 @dataclass(frozen=True)
 class VectorLiteral:
+    """``[a, b, c]``."""
+
     items: tuple["Expr", ...]
     span: Span
 
 
 @dataclass(frozen=True)
 class IndexInto:
+    """``v[i]``: an element of a vector, counted from 0."""
+
     target: "Expr"
     index: "Expr"
     span: Span

@@ -25,6 +25,8 @@ class Noise(Enum):
 
 @dataclass(frozen=True)
 class Family:
+    """A distribution family: its arguments in order, how many are required, its support and noise kind."""
+
     name: str
     arguments: tuple[str, ...]  # canonical names, positional order
     required: int  # how many leading arguments must be given

@@ -25,6 +25,8 @@ VariableKind = Literal["endogenous", "latent", "parameter"]
 
 @dataclass(frozen=True)
 class Variable:
+    """One name of the model: a variable or a parameter, its domain and its mechanism (or fixed value)."""
+
     name: str
     kind: VariableKind
     domain: Domain
@@ -75,6 +77,8 @@ class Confounder:
 
 @dataclass(frozen=True)
 class CausalModel:
+    """The model the later stages read: variables in topological order, confounders, interventions applied."""
+
     name: str
     variables: tuple[Variable, ...]  # parameters first, then variables in topological order
     confounders: tuple[Confounder, ...]

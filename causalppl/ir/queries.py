@@ -60,6 +60,8 @@ class EventSpec:
 
 @dataclass(frozen=True)
 class ProbabilitySpec:
+    """``P(events | evidence, do(...))`` with every name resolved."""
+
     events: tuple[EventSpec, ...]
     evidence: tuple[EventSpec, ...]
     interventions: tuple[tuple[str, float], ...]
@@ -72,6 +74,8 @@ class ProbabilitySpec:
 
 @dataclass(frozen=True)
 class ExpectationSpec:
+    """``E[expr | evidence, do(...)]`` with every name resolved."""
+
     expr: rx.Expr
     evidence: tuple[EventSpec, ...]
     interventions: tuple[tuple[str, float], ...]
@@ -80,12 +84,16 @@ class ExpectationSpec:
 
 @dataclass(frozen=True)
 class NumberSpec:
+    """A number in a query's arithmetic."""
+
     value: float
     span: Span
 
 
 @dataclass(frozen=True)
 class BinarySpec:
+    """``left op right`` in a query's arithmetic (``+ - * /``)."""
+
     op: str
     left: "QueryTerm"
     right: "QueryTerm"
@@ -94,6 +102,8 @@ class BinarySpec:
 
 @dataclass(frozen=True)
 class NegationSpec:
+    """``-term`` in a query's arithmetic."""
+
     operand: "QueryTerm"
     span: Span
 
@@ -103,6 +113,8 @@ QueryTerm = Union[ProbabilitySpec, ExpectationSpec, NumberSpec, BinarySpec, Nega
 
 @dataclass(frozen=True)
 class QuerySpec:
+    """One query: its name, kind (estimate, bounds or identify), resolved term and source text."""
+
     name: str | None
     kind: str  # "estimate", "bounds", "identify"
     term: QueryTerm

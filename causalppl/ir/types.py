@@ -14,6 +14,8 @@ DomainKind = Literal["bool", "levels", "int", "real"]
 
 @dataclass(frozen=True)
 class Domain:
+    """The values a variable takes: bool, a set of levels, int or real."""
+
     kind: DomainKind
     levels: tuple[str, ...] = ()
 

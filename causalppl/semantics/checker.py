@@ -36,6 +36,8 @@ class DataSpec:
 
 @dataclass(frozen=True)
 class CheckedModel:
+    """The model block after name and type checks, before lowering to the IR."""
+
     name: str
     declarations: tuple[CheckedDeclaration, ...]
     confounders: tuple[tuple[str, str, Span], ...]
@@ -44,6 +46,8 @@ class CheckedModel:
 
 @dataclass(frozen=True)
 class CheckedProgram:
+    """A checked program: its model, data statements, queries and scope."""
+
     model: CheckedModel
     data: tuple[DataSpec, ...]
     queries: tuple[QuerySpec, ...]

@@ -127,6 +127,8 @@ def _categorical_size(call: ast.DistributionCall) -> int | None:
 
 @dataclass
 class MechanismChecker:
+    """Checks of mechanisms: families, arguments, tables and parents; problems go to ``reporter``."""
+
     scope: Scope
     reporter: Reporter
 

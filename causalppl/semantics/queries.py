@@ -25,6 +25,8 @@ from causalppl.syntax import ast
 
 @dataclass
 class QueryResolver:
+    """Resolves query text against the model's scope into query specs; problems go to ``reporter``."""
+
     scope: Scope
     reporter: Reporter
     per_row: bool = False  # evidence without a value takes each row's value (``causalppl score``)

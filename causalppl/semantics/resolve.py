@@ -44,6 +44,8 @@ class Target:
 
 @dataclass
 class ExpressionResolver:
+    """Resolves AST expressions into IR expressions: names looked up, types checked."""
+
     scope: Scope
     reporter: Reporter
     allow_counterfactuals: bool = False

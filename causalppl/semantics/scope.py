@@ -23,6 +23,8 @@ SymbolKind = Literal["endogenous", "latent", "parameter"]
 
 @dataclass(frozen=True)
 class Symbol:
+    """A declared name: variable or parameter, its domain, where it was declared."""
+
     name: str
     kind: SymbolKind
     domain: Domain

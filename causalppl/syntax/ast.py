@@ -20,6 +20,8 @@ from causalppl.diagnostics import Span
 
 @dataclass(frozen=True)
 class Number:
+    """A number as written (its text kept, to tell ``2`` from ``2.0``)."""
+
     value: float
     text: str
     span: Span
@@ -31,18 +33,24 @@ class Number:
 
 @dataclass(frozen=True)
 class Name:
+    """A name: a variable, a parameter or a level, told apart by the semantic stage."""
+
     name: str
     span: Span
 
 
 @dataclass(frozen=True)
 class Bool:
+    """``true`` or ``false``."""
+
     value: bool
     span: Span
 
 
 @dataclass(frozen=True)
 class BinaryOp:
+    """An arithmetic, comparison or logical operator on two expressions."""
+
     op: str  # + - * / ^ == != < <= > >= and or
     left: "Expr"
     right: "Expr"
@@ -51,6 +59,8 @@ class BinaryOp:
 
 @dataclass(frozen=True)
 class UnaryOp:
+    """``-x`` or ``not x``."""
+
     op: str  # - not
     operand: "Expr"
     span: Span
@@ -58,6 +68,8 @@ class UnaryOp:
 
 @dataclass(frozen=True)
 class IfElse:
+    """``if c then a else b``."""
+
     condition: "Expr"
     then: "Expr"
     otherwise: "Expr"
@@ -66,6 +78,8 @@ class IfElse:
 
 @dataclass(frozen=True)
 class Call:
+    """``f(a, b)``: a function applied to arguments."""
+
     function: str
     args: tuple["Expr", ...]
     span: Span
@@ -73,12 +87,16 @@ class Call:
 
 @dataclass(frozen=True)
 class Vector:
+    """``[a, b, c]``."""
+
     items: tuple["Expr", ...]
     span: Span
 
 
 @dataclass(frozen=True)
 class Index:
+    """``v[i]``."""
+
     target: "Expr"
     index: "Expr"
     span: Span
@@ -110,21 +128,29 @@ Expr = Union[Number, Name, Bool, BinaryOp, UnaryOp, IfElse, Call, Vector, Index,
 
 @dataclass(frozen=True)
 class BoolType:
+    """The type ``bool``."""
+
     span: Span
 
 
 @dataclass(frozen=True)
 class IntType:
+    """The type ``int``."""
+
     span: Span
 
 
 @dataclass(frozen=True)
 class RealType:
+    """The type ``real``."""
+
     span: Span
 
 
 @dataclass(frozen=True)
 class LevelsType:
+    """A type of named levels: ``{low, medium, high}``."""
+
     levels: tuple[str, ...]
     span: Span
 
@@ -145,6 +171,8 @@ class Argument:
 
 @dataclass(frozen=True)
 class DistributionCall:
+    """``Family(arguments)`` after ``~``."""
+
     family: str
     args: tuple[Argument, ...]
     span: Span
@@ -257,6 +285,8 @@ class TableRows:
 
 @dataclass(frozen=True)
 class Table:
+    """``table(parents) { rows }``: a conditional probability table."""
+
     parents: tuple[str, ...]
     rows: TableRows
     elided: bool  # the rows contain a literal `...`
@@ -268,18 +298,24 @@ Distribution = Union[DistributionCall, Table]
 
 @dataclass(frozen=True)
 class Stochastic:
+    """``X ~ distribution``."""
+
     distribution: Distribution
     span: Span
 
 
 @dataclass(frozen=True)
 class Deterministic:
+    """``X := expression``."""
+
     expr: Expr
     span: Span
 
 
 @dataclass(frozen=True)
 class Nonparametric:
+    """``X : T <- parents``: an unknown function of the parents."""
+
     parents: tuple[str, ...]
     parent_spans: tuple[Span, ...]
     span: Span
@@ -331,6 +367,8 @@ Declaration = Union[VariableDecl, ParamDecl, Confounding]
 
 @dataclass(frozen=True)
 class ModelBlock:
+    """``model Name { declarations }``."""
+
     name: str
     declarations: tuple[Declaration, ...]
     span: Span
@@ -350,6 +388,8 @@ class DoTarget:
 
 @dataclass(frozen=True)
 class DataStatement:
+    """``data "file"`` (optionally ``under do(...)``, for experimental rows)."""
+
     path: str
     under: tuple[DoTarget, ...]
     span: Span
@@ -379,6 +419,8 @@ class Event:
 
 @dataclass(frozen=True)
 class Intervention:
+    """``do(X = x, ...)`` among a query's conditions."""
+
     assignments: tuple[Assignment, ...]
     span: Span
 
@@ -388,6 +430,8 @@ Condition = Union[Event, Intervention]
 
 @dataclass(frozen=True)
 class ProbabilityTerm:
+    """``P(events | conditions)``."""
+
     events: tuple[Event, ...]
     conditions: tuple[Condition, ...]
     span: Span
@@ -395,6 +439,8 @@ class ProbabilityTerm:
 
 @dataclass(frozen=True)
 class ExpectationTerm:
+    """``E[expression | conditions]``."""
+
     expr: Expr
     conditions: tuple[Condition, ...]
     span: Span
@@ -402,12 +448,16 @@ class ExpectationTerm:
 
 @dataclass(frozen=True)
 class QueryNumber:
+    """A number in a query's arithmetic."""
+
     value: float
     span: Span
 
 
 @dataclass(frozen=True)
 class QueryBinary:
+    """``left op right`` in a query's arithmetic."""
+
     op: str  # + - * /
     left: "QueryExpr"
     right: "QueryExpr"
@@ -416,6 +466,8 @@ class QueryBinary:
 
 @dataclass(frozen=True)
 class QueryNegation:
+    """``-term`` in a query's arithmetic."""
+
     operand: "QueryExpr"
     span: Span
 
@@ -436,6 +488,8 @@ class Query:
 
 @dataclass(frozen=True)
 class Program:
+    """A whole ``.scm`` file: the model, its data statements and its queries."""
+
     model: ModelBlock | None
     data: tuple[DataStatement, ...]
     queries: tuple[Query, ...]
