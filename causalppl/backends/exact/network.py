@@ -46,7 +46,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
-from causalppl.backends.exact.elimination import elimination_order
+from causalppl.backends.exact.elimination import numbered_elimination
 from causalppl.backends.exact.errors import EnumerationTooLarge
 from causalppl.backends.exact.jointree import JoinTree, build_join_tree
 from causalppl.backends.exact.relevance import Requisite, ancestral_set, free_ancestors, requisite
@@ -96,8 +96,7 @@ class CompiledNetwork:
                 self._headed.setdefault(head, []).append(index)
         cliques = self.tree.cliques
         self._axis = [{v: a for a, v in enumerate(clique)} for clique in cliques]
-        self._tables = [_broadcast(scope, np.asarray(table, dtype=np.float64), cliques[home], self._axis[home])
-                        for (scope, table), home in zip(zip(scopes, (t for _, t in factors)), self.tree.home)]
+        self._tables: list[np.ndarray | None] = [None] * len(scopes)  # laid out along their cliques on first use
         self._assigned: list[list[int]] = [[] for _ in cliques]
         for index, home in enumerate(self.tree.home):
             self._assigned[home].append(index)
@@ -117,11 +116,12 @@ class CompiledNetwork:
         self._positive_everywhere: dict[int, bool] = {}
         self._position = {v: k for k, v in enumerate(self.tree.order)}
         self._bases: dict[tuple[int, frozenset[int]], np.ndarray | None] = {}
-        self._edges = {edge: self._edge_layout(*edge) for edge in self.tree.side}
+        self._edges: dict[tuple[int, int], tuple] = {}  # each message's layout, on first use
         self._prior: dict[tuple[int, int], np.ndarray] = {}
         self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._cache_bytes = 0
         self._lock = threading.RLock()
+        self._batch_plans: dict[tuple, tuple] = {}  # (keep, columns, strategy, evidence) -> (joint plan, row plan)
 
     # ------------------------------------------------------------------ queries
 
@@ -425,41 +425,74 @@ class CompiledNetwork:
         vectorised contraction with torch there; the default is numpy on
         the CPU. ``strategy`` (``"joint"`` or ``"rows"``) forces one of the two.
         """
+        values, numbers = self.batched_distinct(keep, columns, hard, soft, do, device, strategy)
+        return numbers.spread(values)
+
+    def batched_distinct(
+        self,
+        keep: Sequence[int],
+        columns: Mapping[int, np.ndarray],
+        hard: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        soft: Mapping[int, np.ndarray] = _EMPTY,  # type: ignore[assignment]
+        do: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        device: object = None,
+        strategy: str = "auto",
+    ) -> tuple[np.ndarray, "RowNumbers"]:
+        """:meth:`batched` before spreading: the marginals of the distinct rows, and the rows' numbering.
+
+        ``numbers.spread(values)`` gives :meth:`batched`'s answer; callers that
+        go on computing per row (normalising, weighing) do it once per
+        distinct row and spread only their result. The plans of a batch
+        (per ``keep``, column variables and fixed evidence) are kept, so a
+        second batch of the same query (the next chunk of a file) is not
+        planned again.
+        """
         if strategy not in ("auto", "joint", "rows"):
             raise ValueError(f"unknown batch strategy {strategy!r}")
         keep = tuple(int(v) for v in keep)
         names = tuple(sorted(int(v) for v in columns))
         if not names:
             raise ValueError("batched needs at least one evidence column")
-        rows = _row_matrix(columns, names, self.cardinalities)
-        distinct, inverse = distinct_rows(rows, tuple(self.cardinalities[v] for v in names))
+        numbers = RowNumbers([columns[v] for v in names], [self.cardinalities[v] for v in names],
+                             [f"variable {v}" for v in names])
+        distinct = numbers.distinct
         shape = tuple(self.cardinalities[v] for v in keep)
-        fixed, _, dropped = self._evidence(hard, soft, do)
+        fixed, items, dropped = self._evidence(hard, soft, do)
         if fixed is None or len(distinct) == 0:
-            return np.zeros((len(rows), *shape))
+            return np.zeros((len(distinct), *shape)), numbers
         clash = [v for v in names if v in fixed]
         if clash:
             raise ValueError(f"{self.names[clash[0]]!r} is both a column and fixed for every row")
         joint_keep = keep + tuple(v for v in names if v not in keep)
-        joint_entries = math.prod(self.cardinalities[v] for v in joint_keep)
+        budget = self.max_bytes or DEFAULT_BATCH_BYTES
         with self._lock:
-            joint_plan = row_plan = None
-            budget = self.max_bytes or DEFAULT_BATCH_BYTES
-            if strategy != "rows" and joint_entries * BYTES_PER_ENTRY <= budget:
-                joint_plan = _fitting(lambda: self._elimination_plan(joint_keep, hard, soft, do, fixed, dropped))
-            if strategy != "joint" or joint_plan is None:
-                row_plan = _fitting(lambda: self._row_plan(keep, names, distinct, hard, soft, do, fixed, dropped))
+            key = (keep, names, strategy, items)
+            plans = self._batch_plans.get(key)
+            if plans is None:
+                joint_plan = row_plan = None
+                joint_entries = math.prod(self.cardinalities[v] for v in joint_keep)
+                if strategy != "rows" and joint_entries * BYTES_PER_ENTRY <= budget:
+                    joint_plan = _fitting(lambda: self._elimination_plan(joint_keep, hard, soft, do, fixed, dropped))
+                if strategy != "joint" or joint_plan is None:
+                    row_plan = _fitting(lambda: self._row_plan(keep, names, hard, soft, do, fixed, dropped))
+                plans = self._batch_plans[key] = (joint_plan, row_plan)
+                while len(self._batch_plans) > BATCH_PLANS_KEPT:
+                    del self._batch_plans[next(iter(self._batch_plans))]
+            joint_plan, row_plan = plans
             row_cost = row_plan.cost * len(distinct) if row_plan is not None else math.inf
             if joint_plan is not None and (strategy == "joint" or joint_plan.cost <= row_cost):
-                values = _read_rows(self.query(joint_keep, hard, soft, do), keep, joint_keep, names, distinct)
+                # the query's own choice, without planning the same elimination again when no clique holds it all
+                joint = self.query(joint_keep, hard, soft, do) if self.tree.clique_holding(joint_keep) is not None \
+                    else joint_plan.run()
+                values = _read_rows(joint, keep, joint_keep, names, distinct)
             elif row_plan is not None and row_plan.peak * BYTES_PER_ENTRY <= budget:
                 values = self._run_rows(row_plan, keep, names, distinct, device)
             else:  # one row's elimination does not fit: the join tree, once per distinct row
                 values = np.stack([self.query(keep, {**hard, **dict(zip(names, map(int, row)))}, soft, do)
                                    for row in distinct])
-        return values[inverse]
+        return values, numbers
 
-    def _row_plan(self, keep, names, distinct, hard, soft, do, fixed, dropped) -> "EliminationRun":
+    def _row_plan(self, keep, names, hard, soft, do, fixed, dropped) -> "EliminationRun":
         """The elimination for one row: the column variables weighed by an indicator (sizes per row)."""
         probe = {v: np.asarray(soft[v], dtype=np.float64) if v in soft else np.ones(self.cardinalities[v])
                  for v in names}
@@ -567,7 +600,10 @@ class CompiledNetwork:
         """Compute the missing messages, leaves first, caching each under its key."""
         for i, j, key in reversed(missing):
             belief = self._belief(i, j, fixed, soft, dropped, known)
-            sum_axes, perm, positions, width = self._edges[(i, j)]
+            layout = self._edges.get((i, j))
+            if layout is None:
+                layout = self._edges[(i, j)] = self._edge_layout(i, j)
+            sum_axes, perm, positions, width = layout
             message = belief.sum(axis=sum_axes) if sum_axes else belief
             if perm is not None:
                 message = message.transpose(perm)
@@ -614,6 +650,10 @@ class CompiledNetwork:
             if f in here:
                 continue
             table = self._tables[f]
+            if table is None:
+                scope, raw = self._raw[f]
+                clique = self.tree.home[f]
+                table = self._tables[f] = _broadcast(scope, raw, self.tree.cliques[clique], self._axis[clique])
             product = table if product is None else product * table
         self._bases[key] = product
         return product
@@ -721,6 +761,7 @@ def _fix(scope: tuple[int, ...], table: np.ndarray, fixed: Mapping[int, int]) ->
 
 ROW = -1  # the row axis of a batch, a variable number no network uses
 DEFAULT_BATCH_BYTES = 2**31
+BATCH_PLANS_KEPT = 64  # plans of batches kept per network (a batch of the same query is not planned again)
 DIRECT_TREE_COST = 2**15  # a join-tree pass building fewer entries than this runs without comparing plans
 DIRECT_ELIMINATION_COST = 2**15  # an elimination building fewer entries than this runs without walking the tree
 ONE_EINSUM_ENTRIES = 2**12  # requisite tables spanning at most this many joint settings: one einsum call, unplanned
@@ -780,7 +821,7 @@ def plan_elimination_run(operands, keep, position, cardinalities, replan: bool =
     eliminated = sorted({v for scope in scopes for v in scope if v not in keep}, key=position.__getitem__)
     steps, cost, peak, peak_scope = plan_steps(scopes, eliminated, cardinalities)
     if replan and (cost > REPLAN_ABOVE or (cost > REPLAN_FEW_ABOVE and len(scopes) <= REPLAN_FEW)):
-        order = elimination_order(scopes, cardinalities, eliminated)
+        order, _ = numbered_elimination(scopes, cardinalities, eliminated)
         other = plan_steps(scopes, order, cardinalities)
         if other[2] < peak or (other[2] == peak and other[1] < cost):
             steps, cost, peak, peak_scope = other
@@ -877,43 +918,91 @@ def _fitting(plan):
 def distinct_rows(rows: np.ndarray, cardinalities: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of an ``(N, E)`` level matrix, and for each row the index of its copy.
 
-    Rows are numbered in mixed radix (levels are checked against
-    ``cardinalities`` first); when the numbers fit a small table, presence
-    is marked in it (linear time), else the numbers are sorted.
+    Rows are numbered in mixed radix (see :class:`RowNumbers`).
     """
-    if rows.shape[0] == 0:
-        return rows, np.zeros(0, dtype=np.int64)
-    total = math.prod(cardinalities)
-    if total >= 2**62:
-        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
-        return distinct, inverse.reshape(-1)
-    strides = np.ones(len(cardinalities), dtype=np.int64)
-    for k in range(len(cardinalities) - 2, -1, -1):
-        strides[k] = strides[k + 1] * cardinalities[k + 1]
-    codes = rows @ strides if rows.shape[1] > 1 else rows[:, 0].astype(np.int64)
-    if total <= max(4 * rows.shape[0], 2**16):
-        present = np.zeros(total, dtype=np.int64)
-        present[codes] = 1
-        numbers = np.flatnonzero(present)
-        rank = np.cumsum(present) - 1
-        inverse = rank[codes]
-    else:
-        numbers, inverse = np.unique(codes, return_inverse=True)
-    distinct = (numbers[:, None] // strides) % np.asarray(cardinalities, dtype=np.int64)
-    return distinct, inverse.reshape(-1)
+    numbers = RowNumbers([rows[:, k] for k in range(rows.shape[1])], cardinalities)
+    return numbers.distinct, numbers.inverse
 
 
-def _row_matrix(columns: Mapping[int, np.ndarray], names: Sequence[int], cardinalities: Sequence[int]) -> np.ndarray:
-    arrays = [np.asarray(columns[v]) for v in names]
-    lengths = {a.shape for a in arrays}
-    if len(lengths) != 1 or len(next(iter(lengths))) != 1:
-        raise ValueError(f"evidence columns must be 1-d arrays of one length, got shapes {sorted(lengths)}")
-    for v, a in zip(names, arrays):
-        if a.dtype.kind not in "iu":
-            raise ValueError(f"evidence for variable {v} must hold integer levels, got {a.dtype}")
-        if a.size and (a.min() < 0 or a.max() >= cardinalities[v]):
-            raise ValueError(f"evidence levels for variable {v} must lie in 0..{cardinalities[v] - 1}")
-    return np.stack([a.astype(np.int64) for a in arrays], axis=1)
+DENSE_CODES_PER_ROW = 4  # row numbers below this many per row (or 2**16) are counted in a table, not sorted
+
+
+class RowNumbers:
+    """Rows of level columns numbered in mixed radix: the distinct rows, and how to spread values back to rows.
+
+    Each column is checked once (one integer dtype, one length, levels in
+    range). When the numbers fit a small table (at most
+    ``DENSE_CODES_PER_ROW`` per row, or 2**16) the distinct ones are found
+    by counting (linear time); otherwise the numbers are sorted. Values
+    computed once per distinct row are spread back to the rows by one
+    gather (:meth:`spread`).
+    """
+
+    def __init__(self, columns: Sequence[np.ndarray], cardinalities: Sequence[int],
+                 labels: Sequence[str] | None = None) -> None:
+        arrays = [np.asarray(a) for a in columns]
+        labels = labels or [f"column {k}" for k in range(len(arrays))]
+        cards = [int(c) for c in cardinalities]
+        shapes = {a.shape for a in arrays}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 1:
+            raise ValueError(f"evidence columns must be 1-d arrays of one length, got shapes {sorted(shapes)}")
+        for k, (a, card) in enumerate(zip(arrays, cards)):
+            if a.dtype.kind not in "iu":
+                raise ValueError(f"evidence for {labels[k]} must hold integer levels, got {a.dtype}")
+            # one pass: negative levels read as huge unsigned numbers
+            unsigned = a.view(a.dtype.str.replace("i", "u")) if a.dtype.kind == "i" else a
+            if a.size and int(unsigned.max()) >= card:
+                raise ValueError(f"evidence levels for {labels[k]} must lie in 0..{card - 1}")
+        self.rows = len(arrays[0]) if arrays else 0
+        self.cardinalities = tuple(cards)
+        self._table: np.ndarray | None = None  # per number: its distinct row (dense numbering only)
+        self._inverse: np.ndarray | None = None
+        total = math.prod(cards)
+        if total >= 2**62:
+            distinct, inverse = np.unique(np.stack(arrays, axis=1).astype(np.int64), axis=0, return_inverse=True)
+            self.distinct, self._inverse, self.codes, self.numbers = distinct, inverse.reshape(-1), None, None
+            return
+        codes = arrays[0].astype(np.int64)  # a copy
+        strides = [1] * len(cards)
+        for k in range(1, len(arrays)):
+            codes *= cards[k]
+            codes += arrays[k]
+        for k in range(len(cards) - 2, -1, -1):
+            strides[k] = strides[k + 1] * cards[k + 1]
+        self.codes = codes
+        self.total = total
+        if total <= max(DENSE_CODES_PER_ROW * self.rows, 2**16):
+            present = np.zeros(total, dtype=np.int8)  # a scatter: cheaper than np.bincount's counting
+            present[codes] = 1
+            self.numbers = np.flatnonzero(present)
+        else:
+            self.numbers, inverse = np.unique(codes, return_inverse=True)
+            self._inverse = inverse.reshape(-1)
+        self.distinct = (self.numbers[:, None] // np.asarray(strides, dtype=np.int64)) % np.asarray(cards,
+                                                                                                  dtype=np.int64)
+
+    @property
+    def inverse(self) -> np.ndarray:
+        """For each row, the index of its distinct row."""
+        if self._inverse is None:
+            rank = np.zeros(self.total, dtype=np.int64)
+            rank[self.numbers] = np.arange(len(self.numbers))
+            self._inverse = rank.take(self.codes)
+        return self._inverse
+
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one entry per distinct row, first axis) as one entry per row."""
+        if self._inverse is None and self.total <= 2 * self.rows:
+            table = np.empty((self.total, *values.shape[1:]), dtype=values.dtype)
+            table[self.numbers] = values  # numbers never seen are never read
+            return table.take(self.codes, axis=0)
+        return values.take(self.inverse, axis=0)
+
+    def first(self, which: np.ndarray) -> int:
+        """The first row whose distinct row is one of ``which`` (distinct-row indices)."""
+        marked = np.zeros(len(self.distinct), dtype=bool)
+        marked[which] = True
+        return int(np.argmax(marked.take(self.inverse)))
 
 
 def _read_rows(joint: np.ndarray, keep, joint_keep, names, distinct: np.ndarray) -> np.ndarray:
