@@ -492,6 +492,109 @@ class CompiledNetwork:
                                    for row in distinct])
         return values, numbers
 
+    def batched_posterior(
+        self,
+        keep: Sequence[int],
+        columns: Mapping[int, np.ndarray],
+        hard: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        soft: Mapping[int, np.ndarray] = _EMPTY,  # type: ignore[assignment]
+        do: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        device: object = None,
+    ) -> tuple[np.ndarray, "RowNumbers"]:
+        """:meth:`posterior` for every distinct row of ``columns``, and the rows' numbering.
+
+        Each distinct row's answer sums to one over ``keep``, or is zeros
+        when that row's evidence is impossible. As in :meth:`posterior`, only
+        the requisite part is contracted: every row observes the same
+        variables, so the columns separated from ``keep`` by the rest of the
+        evidence (Lauritzen's criterion, read once on the structure) are
+        left out, and the contraction runs over the distinct rows of the
+        requisite columns only. Whether each row is possible is still
+        decided: a left-out column whose table is positive at every level
+        for every setting of its parents cannot make a row impossible; the
+        other left-out columns, with their unobserved ancestors, are summed
+        into one table over the columns they mention, read at each row.
+        Where this does not apply (tables without heads, left-out evidence
+        fixed for every row, a check that does not fit) the answer is
+        :meth:`batched_distinct`'s, normalised.
+        """
+        keep = tuple(int(v) for v in keep)
+        names = tuple(sorted(int(v) for v in columns))
+        split = self._requisite_split(keep, names, hard, soft, do) if names else None
+        if split is None:
+            values, numbers = self.batched_distinct(keep, columns, hard, soft, do, device)
+            return _normalised_rows(values), numbers
+        requisite_columns, check, check_columns = split
+        numbers = RowNumbers([columns[v] for v in names], [self.cardinalities[v] for v in names],
+                             [f"variable {v}" for v in names])
+        distinct = numbers.distinct
+        shape = tuple(self.cardinalities[v] for v in keep)
+        if len(distinct) == 0:
+            return np.zeros((0, *shape)), numbers
+        position = {v: k for k, v in enumerate(names)}
+        if requisite_columns:
+            values, sub = self.batched_distinct(keep, {v: distinct[:, position[v]] for v in requisite_columns},
+                                                hard, soft, do, device)
+            answers = sub.spread(_normalised_rows(values))
+        else:
+            answers = np.broadcast_to(self.posterior(keep, hard, soft, do), (len(distinct), *shape))
+        if check is not None:
+            with self._lock:
+                table = check.run()
+            mass = table[tuple(distinct[:, position[v]] for v in check_columns)] if check_columns \
+                else np.full(len(distinct), float(table))
+            answers = answers * (mass > 0.0).reshape((-1,) + (1,) * len(shape))
+        return answers, numbers
+
+    def _requisite_split(self, keep, names, hard, soft, do):
+        """For a batch: the requisite columns, and the plan and columns of the possibility check of the others.
+
+        None when relevance reasoning does not apply or leaves out no
+        column (then the whole batch is contracted). Kept per query.
+        """
+        if not self._bayesian:
+            return None
+        fixed, items, _ = self._evidence(hard, soft, do)
+        key = ("split", keep, names, items)
+        with self._lock:
+            if key in self._batch_plans:
+                return self._batch_plans[key]
+        split = None
+        if fixed is not None and not any(v in fixed or v in soft for v in names):
+            split = self._split(keep, names, fixed, soft, do)
+        with self._lock:
+            self._batch_plans[key] = split
+            while len(self._batch_plans) > BATCH_PLANS_KEPT:
+                del self._batch_plans[next(iter(self._batch_plans))]
+        return split
+
+    def _split(self, keep, names, fixed, soft, do):
+        weights = {int(v): np.asarray(w, dtype=np.float64) for v, w in soft.items()}
+        cut = frozenset(int(v) for v in do)
+        structure = dict(fixed)
+        structure.update({v: 0 for v in names})  # every row fixes the columns: their levels do not matter here
+        needed = requisite(keep, structure, cut, weights, self._parents, self._children)
+        requisite_columns = tuple(v for v in names if v in needed.evidence)
+        column = set(names)
+        if len(requisite_columns) == len(names) or any(v not in column for v in needed.outside):
+            return None  # nothing to leave out, or evidence fixed for every row left out: the whole batch
+        doubtful = [v for v in needed.outside if not self._everywhere_positive(v)]
+        if not doubtful:
+            return requisite_columns, None, ()
+        likelihoods = [_fix(*self._raw[self._headed[v][0]], fixed) for v in doubtful]
+        seeds = [u for scope, _ in likelihoods for u in scope if u not in structure]
+        closure = free_ancestors(seeds, structure, self._parents, self._everywhere_positive)
+        operands = likelihoods + [_fix(*self._raw[self._headed[u][0]], fixed) if not self._everywhere_positive(u)
+                                  else ((u,), np.full(self.cardinalities[u], 1.0 / self.cardinalities[u]))
+                                  for u in closure]
+        check_columns = tuple(sorted({v for scope, _ in operands for v in scope if v in column}))
+        try:
+            check = self._checked(plan_elimination_run(operands, check_columns, self._position, self.cardinalities),
+                                  operands)
+        except EnumerationTooLarge:
+            return None
+        return requisite_columns, check, check_columns
+
     def _row_plan(self, keep, names, hard, soft, do, fixed, dropped) -> "EliminationRun":
         """The elimination for one row: the column variables weighed by an indicator (sizes per row)."""
         probe = {v: np.asarray(soft[v], dtype=np.float64) if v in soft else np.ones(self.cardinalities[v])
@@ -737,6 +840,14 @@ def _vector(weights: np.ndarray, axis: Mapping[int, int], v: int, ndim: int) -> 
     shape = [1] * ndim
     shape[axis[v]] = weights.shape[-1]
     return weights.reshape(shape)
+
+
+def _normalised_rows(values: np.ndarray) -> np.ndarray:
+    """Each row of ``values`` (first axis) divided by its sum; zeros where the sum is not positive."""
+    axes = tuple(range(1, values.ndim))
+    mass = values.sum(axis=axes, keepdims=True) if axes else values
+    positive = mass > 0.0
+    return np.where(positive, values / np.where(positive, mass, 1.0), 0.0)
 
 
 def _normalised(table: np.ndarray) -> np.ndarray:

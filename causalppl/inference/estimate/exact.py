@@ -111,7 +111,7 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     columns = {compiled.index[name]: values for name, values in rows.items()}
     soft = _soft_evidence(compiled, leaf)
     try:
-        values, numbers = compiled.network.batched_distinct(
+        values, numbers = compiled.network.batched_posterior(
             tuple(compiled.index[n] for n in keep), columns, compiled.levels(equalities), soft,
             compiled.levels(interventions), device=device)
     except EnumerationTooLarge as error:

@@ -285,3 +285,28 @@ def test_posterior_routes_agree_with_brute_force(route: str) -> None:
                     assert not got.any()
                 else:
                     np.testing.assert_allclose(got, expected / expected.sum(), rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 9), st.integers(1, 30))
+def test_batched_posterior_equals_a_loop_of_posteriors(seed: int, count: int, rows: int) -> None:
+    """Columns left out by relevance reasoning change no answer, nor which rows are impossible."""
+    cards, factors, heads = sparse_network(seed, count)
+    network = CompiledNetwork(cards, factors, heads)
+    rng = np.random.default_rng(seed)
+    order = [int(v) for v in rng.permutation(count)]
+    keep = tuple(order[: int(rng.integers(1, 3))])
+    rest = order[len(keep):]
+    columns = [v for v in rest if rng.random() < 0.6] or rest[:1]
+    if not columns:
+        return
+    others = [v for v in rest if v not in columns]
+    hard = {v: int(rng.integers(cards[v])) for v in others if rng.random() < 0.3}
+    do = {v: int(rng.integers(cards[v])) for v in others if v not in hard and rng.random() < 0.2}
+    data = {v: rng.integers(0, cards[v], size=rows) for v in columns}
+    answers, numbers = network.batched_posterior(keep, data, hard, {}, do)
+    got = numbers.spread(answers)
+    assert got.shape == (rows, *(cards[v] for v in keep))
+    for r in range(rows):
+        expected = network.posterior(keep, {**hard, **{v: int(data[v][r]) for v in columns}}, {}, do)
+        np.testing.assert_allclose(got[r], expected, rtol=1e-10, atol=1e-12)
