@@ -373,6 +373,14 @@ class CompiledNetwork:
         return self._elimination_plan(keep, hard, soft, do, fixed, dropped).run()
 
     def _elimination_plan(self, keep, hard, soft, do, fixed, dropped, replan: bool = True) -> "EliminationRun":
+        operands = self._elimination_operands(keep, hard, soft, do, fixed, dropped)
+        run = plan_elimination_run(operands, keep, self._position, self.cardinalities, replan)
+        run.probes = {int(v): w for v, w in soft.items()}
+        return self._checked(run, operands)
+
+    def _elimination_operands(self, keep, hard, soft, do, fixed, dropped) -> list:
+        """The tables an elimination keeping ``keep`` reads, fixed variables sliced (scopes depend on which
+        variables are fixed, not on their levels)."""
         relevant = self._ancestral(keep + tuple(int(v) for v in hard) + tuple(int(v) for v in soft),
                                    frozenset(int(v) for v in do))
         operands: list[tuple[tuple[int, ...], np.ndarray]] = []
@@ -388,9 +396,7 @@ class CompiledNetwork:
                 operands.append(((), np.asarray(weights, dtype=np.float64)[fixed[v]]))
             else:
                 operands.append(((v,), weights))
-        run = plan_elimination_run(operands, keep, self._position, self.cardinalities, replan)
-        run.probes = {int(v): w for v, w in soft.items()}
-        return self._checked(run, operands)
+        return operands
 
     def _checked(self, run: "EliminationRun", operands) -> "EliminationRun":
         """``run``, refused when its largest table or all its tables together exceed ``max_bytes``."""
@@ -421,9 +427,13 @@ class CompiledNetwork:
         cheaper (counted on scopes) runs: one query keeping the column
         variables too, read at each distinct row; or one vectorised
         elimination over the distinct rows, chunked so that no table exceeds
-        ``max_bytes``. ``device`` (a torch device, e.g. ``"cuda"``) runs the
-        vectorised contraction with torch there; the default is numpy on
-        the CPU. ``strategy`` (``"joint"`` or ``"rows"``) forces one of the two.
+        ``max_bytes``. When both would build more than ``GROUPED_ABOVE``
+        entries, a third is searched: some columns fixed per group of
+        distinct rows, the others kept in one joint per group (see
+        :meth:`_grouped_plan`). ``device`` (a torch device, e.g. ``"cuda"``)
+        runs the vectorised contraction with torch there; the default is
+        numpy on the CPU. ``strategy`` (``"joint"``, ``"rows"`` or
+        ``"grouped"``) forces one of the three.
         """
         values, numbers = self.batched_distinct(keep, columns, hard, soft, do, device, strategy)
         return numbers.spread(values)
@@ -447,7 +457,7 @@ class CompiledNetwork:
         second batch of the same query (the next chunk of a file) is not
         planned again.
         """
-        if strategy not in ("auto", "joint", "rows"):
+        if strategy not in ("auto", "joint", "rows", "grouped"):
             raise ValueError(f"unknown batch strategy {strategy!r}")
         keep = tuple(int(v) for v in keep)
         names = tuple(sorted(int(v) for v in columns))
@@ -480,7 +490,16 @@ class CompiledNetwork:
                     del self._batch_plans[next(iter(self._batch_plans))]
             joint_plan, row_plan = plans
             row_cost = row_plan.cost * len(distinct) if row_plan is not None else math.inf
-            if joint_plan is not None and (strategy == "joint" or joint_plan.cost <= row_cost):
+            if row_plan is not None and row_plan.peak * BYTES_PER_ENTRY > budget:
+                row_cost = math.inf
+            plain = min(row_cost, joint_plan.cost if joint_plan is not None else math.inf)
+            grouped = None
+            if strategy == "grouped" or (strategy == "auto" and plain > GROUPED_ABOVE):
+                grouped = self._grouped_plan(keep, names, distinct, hard, soft, do, fixed, dropped, budget)
+            if grouped is not None and (strategy == "grouped" or grouped[0] < plain):
+                values = self._run_grouped(grouped[1], grouped[2], keep, names, distinct, hard, soft, do, fixed,
+                                           dropped)
+            elif joint_plan is not None and (strategy == "joint" or joint_plan.cost <= row_cost):
                 # the query's own choice, without planning the same elimination again when no clique holds it all
                 joint = self.query(joint_keep, hard, soft, do) if self.tree.clique_holding(joint_keep) is not None \
                     else joint_plan.run()
@@ -491,6 +510,69 @@ class CompiledNetwork:
                 values = np.stack([self.query(keep, {**hard, **dict(zip(names, map(int, row)))}, soft, do)
                                    for row in distinct])
         return values, numbers
+
+    def _grouped_plan(self, keep, names, distinct, hard, soft, do, fixed, dropped, budget):
+        """Columns to fix per group of distinct rows, the others kept in one joint per group: ``(total cost,
+        the fixed columns, the plan of one group)``, or None.
+
+        Between the joint (no column fixed) and one elimination per row
+        (every column fixed): columns are added greedily, the one giving
+        the cheapest total (a group's elimination times the number of
+        groups) first; the cheapest arrangement that fits the budget is kept.
+        """
+        position = {v: k for k, v in enumerate(names)}
+        candidates = [v for v in names if v not in keep]
+        chosen: list[int] = []
+        best = None
+        while len(chosen) < len(candidates) - 1 or (not chosen and candidates):
+            trials = []
+            for v in candidates:
+                if v in chosen:
+                    continue
+                group = (*chosen, v)
+                plan = self._group_plan(keep, names, group, hard, soft, do, fixed, dropped)
+                count = len(RowNumbers([distinct[:, position[u]] for u in group],
+                                       [self.cardinalities[u] for u in group]).distinct)
+                trials.append((plan.cost * count, plan.peak, v, plan))
+            if not trials:
+                break
+            total, peak, v, plan = min(trials, key=lambda trial: trial[:3])
+            chosen.append(v)
+            if peak * BYTES_PER_ENTRY <= budget and (best is None or total < best[0]):
+                best = (total, tuple(chosen), plan)
+            elif best is not None and total > 4 * best[0]:
+                break  # fixing more columns only multiplies the groups now
+        return best
+
+    def _group_plan(self, keep, names, group, hard, soft, do, fixed, dropped) -> "EliminationRun":
+        """The elimination for one group: the ``group`` columns fixed (at stand-in levels), the others kept."""
+        stand_in = {v: 0 for v in group}
+        joint_keep = keep + tuple(v for v in names if v not in group and v not in keep)
+        operands = self._elimination_operands(joint_keep, {**hard, **stand_in}, soft, do, {**fixed, **stand_in},
+                                              dropped)
+        return plan_elimination_run(operands, joint_keep, self._position, self.cardinalities)
+
+    def _run_grouped(self, group, plan, keep, names, distinct, hard, soft, do, fixed, dropped) -> np.ndarray:
+        """Run ``plan`` once per distinct setting of the ``group`` columns and read its rows off each joint."""
+        position = {v: k for k, v in enumerate(names)}
+        rest = tuple(v for v in names if v not in group)
+        joint_keep = keep + tuple(v for v in rest if v not in keep)
+        groups = RowNumbers([distinct[:, position[v]] for v in group], [self.cardinalities[v] for v in group])
+        by_group = np.argsort(groups.inverse, kind="stable")
+        bounds = np.cumsum(np.bincount(groups.inverse, minlength=len(groups.distinct)))
+        values = np.empty((len(distinct), *(self.cardinalities[v] for v in keep)))
+        start = 0
+        for levels, stop in zip(groups.distinct.tolist(), bounds.tolist()):
+            members = by_group[start:stop]
+            start = stop
+            setting = dict(zip(group, levels))
+            operands = self._elimination_operands(joint_keep, {**hard, **setting}, soft, do, {**fixed, **setting},
+                                                  dropped)
+            run = EliminationRun(operands, plan.steps, joint_keep, self.cardinalities, plan.cost, plan.peak,
+                                 plan.peak_scope)
+            rows = distinct[members][:, [position[v] for v in rest]]
+            values[members] = _read_rows(run.run(), keep, joint_keep, rest, rows)
+        return values
 
     def batched_posterior(
         self,
@@ -872,6 +954,7 @@ def _fix(scope: tuple[int, ...], table: np.ndarray, fixed: Mapping[int, int]) ->
 
 ROW = -1  # the row axis of a batch, a variable number no network uses
 DEFAULT_BATCH_BYTES = 2**31
+GROUPED_ABOVE = 2**28  # a batch whose plain plans build more entries than this searches for columns to group by
 BATCH_PLANS_KEPT = 64  # plans of batches kept per network (a batch of the same query is not planned again)
 DIRECT_TREE_COST = 2**15  # a join-tree pass building fewer entries than this runs without comparing plans
 DIRECT_ELIMINATION_COST = 2**15  # an elimination building fewer entries than this runs without walking the tree
