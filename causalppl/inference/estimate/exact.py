@@ -84,16 +84,23 @@ def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, f
 
 def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows: Mapping[str, object],
                device: str | None = None) -> np.ndarray:
-    """One query leaf answered for every row of per-row evidence at once (``causalppl score``'s engine).
+    """One query leaf answered for every row of per-row evidence at once, on the compiled network.
+
+    (``causalppl score`` answers its per-row queries through
+    :mod:`causalppl.inference.rows`, on factor lists, not through this.)
 
     ``rows`` maps variable names to integer arrays of level positions, one
     entry per row (all of one length): row ``r`` adds the evidence
     ``name = rows[name][r]`` to the leaf's own evidence and interventions.
     Returns one value per row (``P(...)`` and ``E[...]`` leaves) or, for a
     distribution ``P(Y)``, one row of probabilities per row (shape
-    ``(rows, levels of Y)``). Rows are de-duplicated and contracted
-    together, chunked to the memory budget (see
-    :meth:`~causalppl.backends.exact.network.CompiledNetwork.batched`).
+    ``(rows, levels of Y)``). Rows are de-duplicated, the columns the
+    answer does not need are left out (their rows still checked for
+    possibility), and the rest contracted together, chunked to the memory
+    budget (see
+    :meth:`~causalppl.backends.exact.network.CompiledNetwork.batched_posterior`);
+    normalising and weighing run once per distinct row, and the answers are
+    spread to the rows at the end.
     ``device="cuda"`` runs the contraction on the GPU when it is vectorised.
 
     Raises a user error when a row's evidence has probability zero (naming
