@@ -27,14 +27,16 @@ sanitised, so that pyAgrum parses them all). Four workloads:
 * **batch**: ``P(T | row)`` for 100,000 rows over eight observed variables
   (simulated from the network), one answer per row. causalppl answers all
   rows with ``exact_rows``; pyAgrum numbers the rows, de-duplicates them
-  with numpy and loops over the distinct ones with ``chgEvidence`` (that
-  time included: both sides go from the columns to per-row answers). When
-  the loop would take long, a prefix of the distinct rows is timed and
-  scaled (said in the output).
+  with ``np.unique`` and loops over the distinct ones with ``chgEvidence``,
+  then spreads the answers back with ``np.take``: that work is timed too,
+  since a user looping over distinct rows must find them, and it is
+  written in the cheapest plain numpy found (see ``bench_batch``; its
+  share is printed). When the loop would take long, a prefix of the
+  distinct rows is timed and scaled (said in the output).
 
 Every answer of causalppl is compared with pyAgrum's (largest difference
 printed; the run stops when it exceeds 1e-9). Repeats are interleaved and
-medians (warm, do, cold) or best times (batch) reported. ``--networks``
+medians reported. ``--networks``
 picks a subset.
 """
 
@@ -325,11 +327,20 @@ def bench_batch(net: Network, ours: Ours, agrum: Agrum, rows: int, observed: int
                 repeats: int):
     """Per-row answers for ``rows`` rows: causalppl's ``exact_rows`` against pyAgrum looping over distinct rows.
 
-    Both sides start from the same level columns and end with one answer
-    per row: pyAgrum's time includes numbering the rows, ``np.unique`` of
-    the numbers and spreading the answers back (the cheapest numpy way;
-    small next to its loop unless distinct rows are few). Best of
-    ``repeats`` for each side.
+    Both sides start from the same integer level columns and end with one
+    answer per row. pyAgrum's side is what a user looping over the distinct
+    rows must write, in the cheapest plain numpy we found: number the rows
+    in mixed radix (in place), ``np.unique(numbers, return_inverse=True)``
+    (asking for ``return_index`` too costs about 4x more, so the distinct
+    rows' levels are decoded from their numbers instead), one
+    ``chgEvidence`` per column with integer levels, ``makeInference`` and
+    ``posterior`` per distinct row, and ``np.take`` to spread the answers
+    back (fancy indexing costs about 10x more). All of it is timed; the
+    numbering, de-duplicating and spreading part is also reported alone.
+    causalppl's time is one ``exact_rows`` call, which does the same work
+    inside. The first call of a query plans it (reported apart); the timed
+    calls reuse the plans, as a second chunk of the same query does. The
+    sides alternate; medians of ``repeats`` (of each part on pyAgrum's side).
     """
     rng = random.Random(seed)
     variables = sorted(net.states)
@@ -337,43 +348,121 @@ def bench_batch(net: Network, ours: Ours, agrum: Agrum, rows: int, observed: int
     target, columns = chosen[0], sorted(chosen[1:])
     data = simulate(net, ours.model, rows, seed, columns)
     leaf = ours.model._check_query_text(f"P({target})").term
-    mine = exact_rows(ours.model.ir, leaf, data)
-    ours_time = min(timed(lambda: exact_rows(ours.model.ir, leaf, data)) for _ in range(repeats))
+    start = time.perf_counter()
+    mine = exact_rows(ours.model.ir, leaf, data)  # the first batch of this query plans it
+    first_call = time.perf_counter() - start
     engine = gum.LazyPropagation(agrum.bn)
     engine.addTarget(target)
     cards = [len(net.states[c]) for c in columns]
+    strides = np.cumprod([1, *cards[:0:-1]])[::-1].astype(np.int64)
+    levels_of_target = len(net.states[target])
 
     def loop(limit: float):
+        """Seconds: de-duplicating by sorting, by counting, the loop (scaled when cut short), spreading back."""
         start = time.perf_counter()
-        codes = np.zeros(rows, dtype=np.int64)
-        for c, card in zip(columns, cards):
-            codes = codes * card + data[c]
-        numbers, first_rows, inverse = np.unique(codes, return_index=True, return_inverse=True)
-        answers = []
-        engine.setEvidence({c: net.states[c][int(data[c][first_rows[0]])] for c in columns})
-        for row in first_rows:
-            for c in columns:
-                engine.chgEvidence(c, net.states[c][int(data[c][row])])
+        numbers, inverse = number_by_sorting(data, columns, cards)
+        sorted_at = time.perf_counter()
+        counted, counted_inverse = number_by_counting(data, columns, cards)
+        counted_at = time.perf_counter()
+        assert np.array_equal(numbers, counted) and np.array_equal(inverse, counted_inverse)
+        levels = (numbers[:, None] // strides) % np.asarray(cards)  # the distinct rows, decoded
+        answers = np.zeros((len(numbers), levels_of_target))
+        engine.setEvidence({c: int(x) for c, x in zip(columns, levels[0])})
+        done = 0
+        for row in levels.tolist():
+            for c, x in zip(columns, row):
+                engine.chgEvidence(c, x)
             engine.makeInference()
-            answers.append(engine.posterior(target).toarray())
-            if time.perf_counter() - start > limit:
+            answers[done] = engine.posterior(target).toarray()
+            done += 1
+            if time.perf_counter() - counted_at > limit:
                 break
-        done = len(answers)
-        if done == len(numbers):
-            spread = np.asarray(answers)[inverse]
-            return time.perf_counter() - start, done, len(numbers), spread, first_rows
-        elapsed = time.perf_counter() - start
-        return elapsed * len(numbers) / done, done, len(numbers), np.asarray(answers), first_rows
+        looped = time.perf_counter()
+        spread = np.take(answers, inverse, axis=0)
+        spread_time = time.perf_counter() - looped
+        looping = (looped - counted_at) * len(numbers) / done
+        return sorted_at - start, counted_at - sorted_at, looping, spread_time, done, len(numbers), spread, answers
 
-    results = [loop(budget) for _ in range(repeats)]
-    theirs, done, distinct, answers, first_rows = min(results, key=lambda r: r[0])
+    ours_times, results = [], []
+    for rep in range(repeats):  # the sides alternate
+        for side in (("ours", "agrum") if rep % 2 == 0 else ("agrum", "ours")):
+            if side == "ours":
+                ours_times.append(timed(lambda: exact_rows(ours.model.ir, leaf, data)))
+            else:
+                results.append(loop(budget))
+    ours_time = median(ours_times)
+    sorting = median([r[0] for r in results])
+    counting = median([r[1] for r in results])
+    looping = median([r[2] for r in results])
+    spreading = median([r[3] for r in results])
+    _, _, _, _, done, distinct, spread, answers = results[-1]
     if done == distinct:
-        worst = float(np.abs(mine - answers).max())
-    else:
-        worst = float(np.abs(mine[first_rows[:done]] - answers).max())
+        worst = float(np.abs(mine - spread).max())
+    else:  # the first ``done`` distinct rows, in the order of their numbers
+        first = first_rows(data, columns, cards)
+        worst = float(np.abs(mine[first[:done]] - answers[:done]).max())
     if worst > TOLERANCE:
         raise AssertionError(f"{net.name} batch: difference {worst}")
-    return target, columns, distinct, ours_time, theirs, done, worst
+    return BatchTimes(target, columns, distinct, done, ours_time, first_call, sorting, counting, looping, spreading,
+                      worst)
+
+
+@dataclass
+class BatchTimes:
+    target: str
+    columns: list
+    distinct: int
+    done: int  # distinct rows pyAgrum's loop answered (all, or a timed prefix)
+    ours: float  # median exact_rows call (plans reused)
+    first_call: float  # exact_rows' first call of this query (planning it)
+    sorting: float  # pyAgrum side: numbering + np.unique(return_inverse=True)
+    counting: float  # pyAgrum side: numbering + counting (linear time, as exact_rows does)
+    looping: float  # pyAgrum side: the loop over distinct rows (scaled when cut short)
+    spreading: float  # pyAgrum side: np.take back to the rows
+
+    worst: float
+
+    @property
+    def theirs(self) -> float:
+        """pyAgrum's whole side with the plain de-duplication (``np.unique``)."""
+        return self.sorting + self.looping + self.spreading
+
+    @property
+    def theirs_counting(self) -> float:
+        """pyAgrum's whole side with the same linear-time de-duplication as causalppl."""
+        return self.counting + self.looping + self.spreading
+
+
+def number_by_sorting(data, columns, cards):
+    """The rows numbered in mixed radix (in place), then ``np.unique``: what a user would write."""
+    codes = data[columns[0]].astype(np.int64)
+    for c, card in zip(columns[1:], cards[1:]):
+        codes *= card
+        codes += data[c]
+    return np.unique(codes, return_inverse=True)
+
+
+def number_by_counting(data, columns, cards):
+    """The same numbers by counting in a table when they are few (linear time), else ``np.unique``."""
+    codes = data[columns[0]].astype(np.int64)
+    for c, card in zip(columns[1:], cards[1:]):
+        codes *= card
+        codes += data[c]
+    total = math.prod(cards)
+    if total > max(4 * len(codes), 2**16):
+        return np.unique(codes, return_inverse=True)
+    numbers = np.flatnonzero(np.bincount(codes, minlength=total))
+    rank = np.zeros(total, dtype=np.int64)
+    rank[numbers] = np.arange(len(numbers))
+    return numbers, rank.take(codes)
+
+
+def first_rows(data, columns, cards) -> np.ndarray:
+    """For each distinct row (in the order of its number), the first row holding it (not timed)."""
+    codes = np.zeros(len(data[columns[0]]), dtype=np.int64)
+    for c, card in zip(columns, cards):
+        codes = codes * card + data[c]
+    return np.unique(codes, return_index=True)[1]
 
 
 # --------------------------------------------------------------------------- main
@@ -439,14 +528,16 @@ def main() -> None:
                       f" pyAgrum (copy + cut + LazyPropagation) {theirs * 1e3:.3f} ms -> {theirs / layer:.2f}x; "
                       f"max diff {worst:.1e}", flush=True)
             if "batch" not in skip:
-                target, columns, distinct, mine, theirs, done, worst = bench_batch(
-                    net, ours, agrum, args.rows, min(args.observed, len(net.states) - 1), args.loop_budget, args.seed,
-                    args.repeats)
-                row.update(batch=(mine, theirs, distinct))
-                scaled = "" if done == distinct else f" (timed {done} of {distinct} distinct rows, scaled)"
-                print(f"  batch {args.rows} rows, {len(columns)} columns, {distinct} distinct: causalppl "
-                      f"{mine * 1e3:.1f} ms, pyAgrum loop {theirs * 1e3:.1f} ms{scaled} -> {theirs / mine:.1f}x; "
-                      f"max diff {worst:.1e}", flush=True)
+                b = bench_batch(net, ours, agrum, args.rows, min(args.observed, len(net.states) - 1),
+                                args.loop_budget, args.seed, args.repeats)
+                row.update(batch=(b.ours, b.theirs, b.distinct, b.theirs_counting))
+                scaled = "" if b.done == b.distinct else f" (loop timed on {b.done} of {b.distinct} distinct rows, scaled)"
+                print(f"  batch {args.rows} rows, {len(b.columns)} columns, {b.distinct} distinct: causalppl "
+                      f"{b.ours * 1e3:.2f} ms (first call, planning, {b.first_call * 1e3:.2f} ms); pyAgrum "
+                      f"{b.theirs * 1e3:.2f} ms = np.unique {b.sorting * 1e3:.2f} + loop {b.looping * 1e3:.2f} + "
+                      f"spread {b.spreading * 1e3:.2f}{scaled} -> {b.theirs / b.ours:.1f}x; with counting instead "
+                      f"of np.unique ({b.counting * 1e3:.2f} ms) {b.theirs_counting / b.ours:.1f}x; max diff "
+                      f"{b.worst:.1e}", flush=True)
             if "cold" not in skip:
                 del ours
                 front, back, theirs = bench_cold(net, args.repeats, args.seed)
@@ -468,8 +559,11 @@ def summarise(rows) -> None:
                   f"(range {min(t / q for q, _, t in found):.2f}-{max(t / q for q, _, t in found):.2f}x)")
     found = [r["batch"] for r in rows if "batch" in r]
     if found:
-        ratios = [t / m for m, t, _ in found]
-        print(f"  batches: {min(ratios):.1f}-{max(ratios):.1f}x, geometric mean {geometric_mean(ratios):.1f}x")
+        ratios = [t / m for m, t, _, _ in found]
+        counted = [t / m for m, _, _, t in found]
+        print(f"  batches: {min(ratios):.1f}-{max(ratios):.1f}x, geometric mean {geometric_mean(ratios):.1f}x; "
+              f"pyAgrum de-duplicating by counting: {min(counted):.1f}-{max(counted):.1f}x, geometric mean "
+              f"{geometric_mean(counted):.1f}x")
     found = [r["cold"] for r in rows if "cold" in r]
     if found:
         print(f"  cold, engine only (causalppl engine / pyAgrum total): "

@@ -43,6 +43,7 @@ from causalppl.backends.factors import (
     untabulable_reason,
     variable_factor,
 )
+from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import ConstantMechanism, Deterministic, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel, Variable
 
@@ -180,7 +181,22 @@ def _evaluated_tables(model: CausalModel, variables: Sequence[Variable]) -> list
         if isinstance(mechanism, TableMechanism):
             shape = mechanism.parent_sizes + (variable.domain.size,)
             tables.append(((*mechanism.parents, variable.name), np.array(mechanism.rows, dtype=np.float64).reshape(shape)))
+        elif (constant := _constant_probabilities(variable)) is not None:
+            tables.append(((variable.name,), constant))
         else:
             factor = variable_factor(model, variable, values)
             tables.append((factor.variables, factor.table.numpy()))
     return tables
+
+
+def _constant_probabilities(variable: Variable) -> np.ndarray | None:
+    """``X ~ Categorical([numbers])`` (what ``import-bif`` writes for roots) read without evaluating; else None."""
+    mechanism = variable.mechanism
+    if not (isinstance(mechanism, Parametric) and mechanism.family == "Categorical"):
+        return None
+    probs = mechanism.argument("probs")
+    if not isinstance(probs, rx.VectorLiteral) or len(probs.items) != variable.domain.size \
+            or not all(isinstance(item, rx.Const) for item in probs.items):
+        return None
+    table = np.array([float(item.value) for item in probs.items], dtype=np.float64)
+    return table if np.isfinite(table).all() else None

@@ -2,10 +2,10 @@
 
 Variables are numbered ``0..n-1``; a factor is given by its scope (variable
 numbers). The interaction graph of the scopes (for conditional tables: the
-moral graph) is triangulated by greedy variable elimination (min-fill, or
-min-weight when that gives smaller cliques); the cliques of the elimination
-form a tree in which every variable's cliques are connected (the running
-intersection property). Each factor is assigned to one clique holding its
+moral graph) is triangulated by greedy variable elimination (min-fill, or,
+for large trees, min-weight when that gives smaller cliques); the cliques of
+the elimination form a tree in which every variable's cliques are connected
+(the running intersection property). Each factor is assigned to one clique holding its
 scope, its *home*.
 
 For every directed edge ``i -> j`` of the tree the join tree records the
@@ -28,7 +28,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from causalppl.backends.exact.elimination import elimination_order, interaction_graph
+from causalppl.backends.exact.elimination import numbered_elimination
+
+SECOND_HEURISTIC_ABOVE = 2**20  # clique entries of the min-fill tree above which a min-weight tree is tried too
 
 
 @dataclass(frozen=True)
@@ -88,17 +90,19 @@ class JoinTree:
 def build_join_tree(scopes: Sequence[Sequence[int]], cardinalities: Sequence[int]) -> JoinTree:
     """Compile the join tree of factors with these scopes over variables ``0..n-1``.
 
-    Both min-fill and min-weight orders are tried and the one whose cliques
-    hold fewer entries in all is kept.
+    A min-fill order is tried first; when its cliques hold more than
+    ``SECOND_HEURISTIC_ABOVE`` entries in all, a min-weight order is tried
+    too and the one whose cliques hold fewer entries is kept.
     """
     cards = tuple(int(c) for c in cardinalities)
     n = len(cards)
     best: tuple[int, tuple[int, ...], list[frozenset[int]], list[int | None]] | None = None
+    every = [tuple(s) for s in scopes] + [(v,) for v in range(n)]
     for heuristic in ("min_fill", "min_weight"):
-        graph = interaction_graph(list(scopes) + [(v,) for v in range(n)])
-        order = elimination_order([tuple(s) for s in scopes] + [(v,) for v in range(n)], cards, range(n),
-                                  heuristic)
-        cliques, parents = _elimination_cliques(graph, order)
+        if best is not None and best[0] <= SECOND_HEURISTIC_ABOVE:
+            break  # a small tree: a smaller one could save little per query, and the search costs a compile's time
+        order, neighbourhoods = numbered_elimination(every, cards, range(n), heuristic)
+        cliques, parents = _elimination_cliques(order, neighbourhoods)
         total = sum(math.prod(cards[v] for v in c) for c in cliques)
         if best is None or total < best[0]:
             best = (total, order, cliques, parents)
@@ -107,23 +111,25 @@ def build_join_tree(scopes: Sequence[Sequence[int]], cardinalities: Sequence[int
     return _assemble(scopes, cards, order, cliques, parents)
 
 
-def _elimination_cliques(
-    graph: dict[int, set[int]], order: Sequence[int]
-) -> tuple[list[frozenset[int]], list[int | None]]:
-    """For each variable (by elimination step): its clique and the step of its parent clique."""
-    graph = {v: set(ns) for v, ns in graph.items()}
+def _elimination_cliques(order: Sequence[int], neighbourhoods: Sequence[int]) -> tuple[list[frozenset[int]],
+                                                                                       list[int | None]]:
+    """For each variable (by elimination step): its clique and the step of its parent clique.
+
+    ``neighbourhoods[k]`` is the bit mask of the neighbours of ``order[k]``
+    when it was eliminated; the parent clique is that of the first of them
+    eliminated after it.
+    """
     position = {v: k for k, v in enumerate(order)}
     cliques: list[frozenset[int]] = []
     parents: list[int | None] = []
-    for v in order:
-        neighbours = graph.pop(v)
-        cliques.append(frozenset(neighbours | {v}))
+    for v, mask in zip(order, neighbourhoods):
+        neighbours = []
+        while mask:
+            low = mask & -mask
+            neighbours.append(low.bit_length() - 1)
+            mask ^= low
+        cliques.append(frozenset((*neighbours, v)))
         parents.append(min((position[u] for u in neighbours), default=None))
-        for u in neighbours:
-            others = graph[u]
-            others.discard(v)
-            others.update(neighbours)
-            others.discard(u)
     return cliques, parents
 
 

@@ -46,7 +46,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
-from causalppl.backends.exact.elimination import elimination_order
+from causalppl.backends.exact.elimination import numbered_elimination
 from causalppl.backends.exact.errors import EnumerationTooLarge
 from causalppl.backends.exact.jointree import JoinTree, build_join_tree
 from causalppl.backends.exact.relevance import Requisite, ancestral_set, free_ancestors, requisite
@@ -96,8 +96,7 @@ class CompiledNetwork:
                 self._headed.setdefault(head, []).append(index)
         cliques = self.tree.cliques
         self._axis = [{v: a for a, v in enumerate(clique)} for clique in cliques]
-        self._tables = [_broadcast(scope, np.asarray(table, dtype=np.float64), cliques[home], self._axis[home])
-                        for (scope, table), home in zip(zip(scopes, (t for _, t in factors)), self.tree.home)]
+        self._tables: list[np.ndarray | None] = [None] * len(scopes)  # laid out along their cliques on first use
         self._assigned: list[list[int]] = [[] for _ in cliques]
         for index, home in enumerate(self.tree.home):
             self._assigned[home].append(index)
@@ -117,11 +116,12 @@ class CompiledNetwork:
         self._positive_everywhere: dict[int, bool] = {}
         self._position = {v: k for k, v in enumerate(self.tree.order)}
         self._bases: dict[tuple[int, frozenset[int]], np.ndarray | None] = {}
-        self._edges = {edge: self._edge_layout(*edge) for edge in self.tree.side}
+        self._edges: dict[tuple[int, int], tuple] = {}  # each message's layout, on first use
         self._prior: dict[tuple[int, int], np.ndarray] = {}
         self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._cache_bytes = 0
         self._lock = threading.RLock()
+        self._batch_plans: dict[tuple, tuple] = {}  # (keep, columns, strategy, evidence) -> (joint plan, row plan)
 
     # ------------------------------------------------------------------ queries
 
@@ -373,6 +373,14 @@ class CompiledNetwork:
         return self._elimination_plan(keep, hard, soft, do, fixed, dropped).run()
 
     def _elimination_plan(self, keep, hard, soft, do, fixed, dropped, replan: bool = True) -> "EliminationRun":
+        operands = self._elimination_operands(keep, hard, soft, do, fixed, dropped)
+        run = plan_elimination_run(operands, keep, self._position, self.cardinalities, replan)
+        run.probes = {int(v): w for v, w in soft.items()}
+        return self._checked(run, operands)
+
+    def _elimination_operands(self, keep, hard, soft, do, fixed, dropped) -> list:
+        """The tables an elimination keeping ``keep`` reads, fixed variables sliced (scopes depend on which
+        variables are fixed, not on their levels)."""
         relevant = self._ancestral(keep + tuple(int(v) for v in hard) + tuple(int(v) for v in soft),
                                    frozenset(int(v) for v in do))
         operands: list[tuple[tuple[int, ...], np.ndarray]] = []
@@ -388,9 +396,7 @@ class CompiledNetwork:
                 operands.append(((), np.asarray(weights, dtype=np.float64)[fixed[v]]))
             else:
                 operands.append(((v,), weights))
-        run = plan_elimination_run(operands, keep, self._position, self.cardinalities, replan)
-        run.probes = {int(v): w for v, w in soft.items()}
-        return self._checked(run, operands)
+        return operands
 
     def _checked(self, run: "EliminationRun", operands) -> "EliminationRun":
         """``run``, refused when its largest table or all its tables together exceed ``max_bytes``."""
@@ -421,45 +427,257 @@ class CompiledNetwork:
         cheaper (counted on scopes) runs: one query keeping the column
         variables too, read at each distinct row; or one vectorised
         elimination over the distinct rows, chunked so that no table exceeds
-        ``max_bytes``. ``device`` (a torch device, e.g. ``"cuda"``) runs the
-        vectorised contraction with torch there; the default is numpy on
-        the CPU. ``strategy`` (``"joint"`` or ``"rows"``) forces one of the two.
+        ``max_bytes``. When both would build more than ``GROUPED_ABOVE``
+        entries, a third is searched: some columns fixed per group of
+        distinct rows, the others kept in one joint per group (see
+        :meth:`_grouped_plan`). ``device`` (a torch device, e.g. ``"cuda"``)
+        runs the vectorised contraction with torch there; the default is
+        numpy on the CPU. ``strategy`` (``"joint"``, ``"rows"`` or
+        ``"grouped"``) forces one of the three.
         """
-        if strategy not in ("auto", "joint", "rows"):
+        values, numbers = self.batched_distinct(keep, columns, hard, soft, do, device, strategy)
+        return numbers.spread(values)
+
+    def batched_distinct(
+        self,
+        keep: Sequence[int],
+        columns: Mapping[int, np.ndarray],
+        hard: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        soft: Mapping[int, np.ndarray] = _EMPTY,  # type: ignore[assignment]
+        do: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        device: object = None,
+        strategy: str = "auto",
+    ) -> tuple[np.ndarray, "RowNumbers"]:
+        """:meth:`batched` before spreading: the marginals of the distinct rows, and the rows' numbering.
+
+        ``numbers.spread(values)`` gives :meth:`batched`'s answer; callers that
+        go on computing per row (normalising, weighing) do it once per
+        distinct row and spread only their result. The plans of a batch
+        (per ``keep``, column variables and fixed evidence) are kept, so a
+        second batch of the same query (the next chunk of a file) is not
+        planned again.
+        """
+        if strategy not in ("auto", "joint", "rows", "grouped"):
             raise ValueError(f"unknown batch strategy {strategy!r}")
         keep = tuple(int(v) for v in keep)
         names = tuple(sorted(int(v) for v in columns))
         if not names:
             raise ValueError("batched needs at least one evidence column")
-        rows = _row_matrix(columns, names, self.cardinalities)
-        distinct, inverse = distinct_rows(rows, tuple(self.cardinalities[v] for v in names))
+        numbers = RowNumbers([columns[v] for v in names], [self.cardinalities[v] for v in names],
+                             [f"variable {v}" for v in names])
+        distinct = numbers.distinct
         shape = tuple(self.cardinalities[v] for v in keep)
-        fixed, _, dropped = self._evidence(hard, soft, do)
+        fixed, items, dropped = self._evidence(hard, soft, do)
         if fixed is None or len(distinct) == 0:
-            return np.zeros((len(rows), *shape))
+            return np.zeros((len(distinct), *shape)), numbers
         clash = [v for v in names if v in fixed]
         if clash:
             raise ValueError(f"{self.names[clash[0]]!r} is both a column and fixed for every row")
         joint_keep = keep + tuple(v for v in names if v not in keep)
-        joint_entries = math.prod(self.cardinalities[v] for v in joint_keep)
+        budget = self.max_bytes or DEFAULT_BATCH_BYTES
         with self._lock:
-            joint_plan = row_plan = None
-            budget = self.max_bytes or DEFAULT_BATCH_BYTES
-            if strategy != "rows" and joint_entries * BYTES_PER_ENTRY <= budget:
-                joint_plan = _fitting(lambda: self._elimination_plan(joint_keep, hard, soft, do, fixed, dropped))
-            if strategy != "joint" or joint_plan is None:
-                row_plan = _fitting(lambda: self._row_plan(keep, names, distinct, hard, soft, do, fixed, dropped))
+            key = (keep, names, strategy, items)
+            plans = self._batch_plans.get(key)
+            if plans is None:
+                joint_plan = row_plan = None
+                joint_entries = math.prod(self.cardinalities[v] for v in joint_keep)
+                if strategy != "rows" and joint_entries * BYTES_PER_ENTRY <= budget:
+                    joint_plan = _fitting(lambda: self._elimination_plan(joint_keep, hard, soft, do, fixed, dropped))
+                if strategy != "joint" or joint_plan is None:
+                    row_plan = _fitting(lambda: self._row_plan(keep, names, hard, soft, do, fixed, dropped))
+                plans = self._batch_plans[key] = (joint_plan, row_plan)
+                while len(self._batch_plans) > BATCH_PLANS_KEPT:
+                    del self._batch_plans[next(iter(self._batch_plans))]
+            joint_plan, row_plan = plans
             row_cost = row_plan.cost * len(distinct) if row_plan is not None else math.inf
-            if joint_plan is not None and (strategy == "joint" or joint_plan.cost <= row_cost):
-                values = _read_rows(self.query(joint_keep, hard, soft, do), keep, joint_keep, names, distinct)
+            if row_plan is not None and row_plan.peak * BYTES_PER_ENTRY > budget:
+                row_cost = math.inf
+            plain = min(row_cost, joint_plan.cost if joint_plan is not None else math.inf)
+            grouped = None
+            if strategy == "grouped" or (strategy == "auto" and plain > GROUPED_ABOVE):
+                grouped = self._grouped_plan(keep, names, distinct, hard, soft, do, fixed, dropped, budget)
+            if grouped is not None and (strategy == "grouped" or grouped[0] < plain):
+                values = self._run_grouped(grouped[1], grouped[2], keep, names, distinct, hard, soft, do, fixed,
+                                           dropped)
+            elif joint_plan is not None and (strategy == "joint" or joint_plan.cost <= row_cost):
+                # the query's own choice, without planning the same elimination again when no clique holds it all
+                joint = self.query(joint_keep, hard, soft, do) if self.tree.clique_holding(joint_keep) is not None \
+                    else joint_plan.run()
+                values = _read_rows(joint, keep, joint_keep, names, distinct)
             elif row_plan is not None and row_plan.peak * BYTES_PER_ENTRY <= budget:
                 values = self._run_rows(row_plan, keep, names, distinct, device)
             else:  # one row's elimination does not fit: the join tree, once per distinct row
                 values = np.stack([self.query(keep, {**hard, **dict(zip(names, map(int, row)))}, soft, do)
                                    for row in distinct])
-        return values[inverse]
+        return values, numbers
 
-    def _row_plan(self, keep, names, distinct, hard, soft, do, fixed, dropped) -> "EliminationRun":
+    def _grouped_plan(self, keep, names, distinct, hard, soft, do, fixed, dropped, budget):
+        """Columns to fix per group of distinct rows, the others kept in one joint per group: ``(total cost,
+        the fixed columns, the plan of one group)``, or None.
+
+        Between the joint (no column fixed) and one elimination per row
+        (every column fixed): columns are added greedily, the one giving
+        the cheapest total (a group's elimination times the number of
+        groups) first; the cheapest arrangement that fits the budget is kept.
+        """
+        position = {v: k for k, v in enumerate(names)}
+        candidates = [v for v in names if v not in keep]
+        chosen: list[int] = []
+        best = None
+        while len(chosen) < len(candidates) - 1 or (not chosen and candidates):
+            trials = []
+            for v in candidates:
+                if v in chosen:
+                    continue
+                group = (*chosen, v)
+                plan = self._group_plan(keep, names, group, hard, soft, do, fixed, dropped)
+                count = len(RowNumbers([distinct[:, position[u]] for u in group],
+                                       [self.cardinalities[u] for u in group]).distinct)
+                trials.append((plan.cost * count, plan.peak, v, plan))
+            if not trials:
+                break
+            total, peak, v, plan = min(trials, key=lambda trial: trial[:3])
+            chosen.append(v)
+            if peak * BYTES_PER_ENTRY <= budget and (best is None or total < best[0]):
+                best = (total, tuple(chosen), plan)
+            elif best is not None and total > 4 * best[0]:
+                break  # fixing more columns only multiplies the groups now
+        return best
+
+    def _group_plan(self, keep, names, group, hard, soft, do, fixed, dropped) -> "EliminationRun":
+        """The elimination for one group: the ``group`` columns fixed (at stand-in levels), the others kept."""
+        stand_in = {v: 0 for v in group}
+        joint_keep = keep + tuple(v for v in names if v not in group and v not in keep)
+        operands = self._elimination_operands(joint_keep, {**hard, **stand_in}, soft, do, {**fixed, **stand_in},
+                                              dropped)
+        return plan_elimination_run(operands, joint_keep, self._position, self.cardinalities)
+
+    def _run_grouped(self, group, plan, keep, names, distinct, hard, soft, do, fixed, dropped) -> np.ndarray:
+        """Run ``plan`` once per distinct setting of the ``group`` columns and read its rows off each joint."""
+        position = {v: k for k, v in enumerate(names)}
+        rest = tuple(v for v in names if v not in group)
+        joint_keep = keep + tuple(v for v in rest if v not in keep)
+        groups = RowNumbers([distinct[:, position[v]] for v in group], [self.cardinalities[v] for v in group])
+        by_group = np.argsort(groups.inverse, kind="stable")
+        bounds = np.cumsum(np.bincount(groups.inverse, minlength=len(groups.distinct)))
+        values = np.empty((len(distinct), *(self.cardinalities[v] for v in keep)))
+        start = 0
+        for levels, stop in zip(groups.distinct.tolist(), bounds.tolist()):
+            members = by_group[start:stop]
+            start = stop
+            setting = dict(zip(group, levels))
+            operands = self._elimination_operands(joint_keep, {**hard, **setting}, soft, do, {**fixed, **setting},
+                                                  dropped)
+            run = EliminationRun(operands, plan.steps, joint_keep, self.cardinalities, plan.cost, plan.peak,
+                                 plan.peak_scope)
+            rows = distinct[members][:, [position[v] for v in rest]]
+            values[members] = _read_rows(run.run(), keep, joint_keep, rest, rows)
+        return values
+
+    def batched_posterior(
+        self,
+        keep: Sequence[int],
+        columns: Mapping[int, np.ndarray],
+        hard: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        soft: Mapping[int, np.ndarray] = _EMPTY,  # type: ignore[assignment]
+        do: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
+        device: object = None,
+    ) -> tuple[np.ndarray, "RowNumbers"]:
+        """:meth:`posterior` for every distinct row of ``columns``, and the rows' numbering.
+
+        Each distinct row's answer sums to one over ``keep``, or is zeros
+        when that row's evidence is impossible. As in :meth:`posterior`, only
+        the requisite part is contracted: every row observes the same
+        variables, so the columns separated from ``keep`` by the rest of the
+        evidence (Lauritzen's criterion, read once on the structure) are
+        left out, and the contraction runs over the distinct rows of the
+        requisite columns only. Whether each row is possible is still
+        decided: a left-out column whose table is positive at every level
+        for every setting of its parents cannot make a row impossible; the
+        other left-out columns, with their unobserved ancestors, are summed
+        into one table over the columns they mention, read at each row.
+        Where this does not apply (tables without heads, left-out evidence
+        fixed for every row, a check that does not fit) the answer is
+        :meth:`batched_distinct`'s, normalised.
+        """
+        keep = tuple(int(v) for v in keep)
+        names = tuple(sorted(int(v) for v in columns))
+        split = self._requisite_split(keep, names, hard, soft, do) if names else None
+        if split is None:
+            values, numbers = self.batched_distinct(keep, columns, hard, soft, do, device)
+            return _normalised_rows(values), numbers
+        requisite_columns, check, check_columns = split
+        numbers = RowNumbers([columns[v] for v in names], [self.cardinalities[v] for v in names],
+                             [f"variable {v}" for v in names])
+        distinct = numbers.distinct
+        shape = tuple(self.cardinalities[v] for v in keep)
+        if len(distinct) == 0:
+            return np.zeros((0, *shape)), numbers
+        position = {v: k for k, v in enumerate(names)}
+        if requisite_columns:
+            values, sub = self.batched_distinct(keep, {v: distinct[:, position[v]] for v in requisite_columns},
+                                                hard, soft, do, device)
+            answers = sub.spread(_normalised_rows(values))
+        else:
+            answers = np.broadcast_to(self.posterior(keep, hard, soft, do), (len(distinct), *shape))
+        if check is not None:
+            with self._lock:
+                table = check.run()
+            mass = table[tuple(distinct[:, position[v]] for v in check_columns)] if check_columns \
+                else np.full(len(distinct), float(table))
+            answers = answers * (mass > 0.0).reshape((-1,) + (1,) * len(shape))
+        return answers, numbers
+
+    def _requisite_split(self, keep, names, hard, soft, do):
+        """For a batch: the requisite columns, and the plan and columns of the possibility check of the others.
+
+        None when relevance reasoning does not apply or leaves out no
+        column (then the whole batch is contracted). Kept per query.
+        """
+        if not self._bayesian:
+            return None
+        fixed, items, _ = self._evidence(hard, soft, do)
+        key = ("split", keep, names, items)
+        with self._lock:
+            if key in self._batch_plans:
+                return self._batch_plans[key]
+        split = None
+        if fixed is not None and not any(v in fixed or v in soft for v in names):
+            split = self._split(keep, names, fixed, soft, do)
+        with self._lock:
+            self._batch_plans[key] = split
+            while len(self._batch_plans) > BATCH_PLANS_KEPT:
+                del self._batch_plans[next(iter(self._batch_plans))]
+        return split
+
+    def _split(self, keep, names, fixed, soft, do):
+        weights = {int(v): np.asarray(w, dtype=np.float64) for v, w in soft.items()}
+        cut = frozenset(int(v) for v in do)
+        structure = dict(fixed)
+        structure.update({v: 0 for v in names})  # every row fixes the columns: their levels do not matter here
+        needed = requisite(keep, structure, cut, weights, self._parents, self._children)
+        requisite_columns = tuple(v for v in names if v in needed.evidence)
+        column = set(names)
+        if len(requisite_columns) == len(names) or any(v not in column for v in needed.outside):
+            return None  # nothing to leave out, or evidence fixed for every row left out: the whole batch
+        doubtful = [v for v in needed.outside if not self._everywhere_positive(v)]
+        if not doubtful:
+            return requisite_columns, None, ()
+        likelihoods = [_fix(*self._raw[self._headed[v][0]], fixed) for v in doubtful]
+        seeds = [u for scope, _ in likelihoods for u in scope if u not in structure]
+        closure = free_ancestors(seeds, structure, self._parents, self._everywhere_positive)
+        operands = likelihoods + [_fix(*self._raw[self._headed[u][0]], fixed) if not self._everywhere_positive(u)
+                                  else ((u,), np.full(self.cardinalities[u], 1.0 / self.cardinalities[u]))
+                                  for u in closure]
+        check_columns = tuple(sorted({v for scope, _ in operands for v in scope if v in column}))
+        try:
+            check = self._checked(plan_elimination_run(operands, check_columns, self._position, self.cardinalities),
+                                  operands)
+        except EnumerationTooLarge:
+            return None
+        return requisite_columns, check, check_columns
+
+    def _row_plan(self, keep, names, hard, soft, do, fixed, dropped) -> "EliminationRun":
         """The elimination for one row: the column variables weighed by an indicator (sizes per row)."""
         probe = {v: np.asarray(soft[v], dtype=np.float64) if v in soft else np.ones(self.cardinalities[v])
                  for v in names}
@@ -567,7 +785,10 @@ class CompiledNetwork:
         """Compute the missing messages, leaves first, caching each under its key."""
         for i, j, key in reversed(missing):
             belief = self._belief(i, j, fixed, soft, dropped, known)
-            sum_axes, perm, positions, width = self._edges[(i, j)]
+            layout = self._edges.get((i, j))
+            if layout is None:
+                layout = self._edges[(i, j)] = self._edge_layout(i, j)
+            sum_axes, perm, positions, width = layout
             message = belief.sum(axis=sum_axes) if sum_axes else belief
             if perm is not None:
                 message = message.transpose(perm)
@@ -614,6 +835,10 @@ class CompiledNetwork:
             if f in here:
                 continue
             table = self._tables[f]
+            if table is None:
+                scope, raw = self._raw[f]
+                clique = self.tree.home[f]
+                table = self._tables[f] = _broadcast(scope, raw, self.tree.cliques[clique], self._axis[clique])
             product = table if product is None else product * table
         self._bases[key] = product
         return product
@@ -699,6 +924,14 @@ def _vector(weights: np.ndarray, axis: Mapping[int, int], v: int, ndim: int) -> 
     return weights.reshape(shape)
 
 
+def _normalised_rows(values: np.ndarray) -> np.ndarray:
+    """Each row of ``values`` (first axis) divided by its sum; zeros where the sum is not positive."""
+    axes = tuple(range(1, values.ndim))
+    mass = values.sum(axis=axes, keepdims=True) if axes else values
+    positive = mass > 0.0
+    return np.where(positive, values / np.where(positive, mass, 1.0), 0.0)
+
+
 def _normalised(table: np.ndarray) -> np.ndarray:
     """``table`` divided by its sum; zeros when the sum is not positive."""
     total = float(table.sum())
@@ -721,6 +954,8 @@ def _fix(scope: tuple[int, ...], table: np.ndarray, fixed: Mapping[int, int]) ->
 
 ROW = -1  # the row axis of a batch, a variable number no network uses
 DEFAULT_BATCH_BYTES = 2**31
+GROUPED_ABOVE = 2**28  # a batch whose plain plans build more entries than this searches for columns to group by
+BATCH_PLANS_KEPT = 64  # plans of batches kept per network (a batch of the same query is not planned again)
 DIRECT_TREE_COST = 2**15  # a join-tree pass building fewer entries than this runs without comparing plans
 DIRECT_ELIMINATION_COST = 2**15  # an elimination building fewer entries than this runs without walking the tree
 ONE_EINSUM_ENTRIES = 2**12  # requisite tables spanning at most this many joint settings: one einsum call, unplanned
@@ -780,7 +1015,7 @@ def plan_elimination_run(operands, keep, position, cardinalities, replan: bool =
     eliminated = sorted({v for scope in scopes for v in scope if v not in keep}, key=position.__getitem__)
     steps, cost, peak, peak_scope = plan_steps(scopes, eliminated, cardinalities)
     if replan and (cost > REPLAN_ABOVE or (cost > REPLAN_FEW_ABOVE and len(scopes) <= REPLAN_FEW)):
-        order = elimination_order(scopes, cardinalities, eliminated)
+        order, _ = numbered_elimination(scopes, cardinalities, eliminated)
         other = plan_steps(scopes, order, cardinalities)
         if other[2] < peak or (other[2] == peak and other[1] < cost):
             steps, cost, peak, peak_scope = other
@@ -877,43 +1112,91 @@ def _fitting(plan):
 def distinct_rows(rows: np.ndarray, cardinalities: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of an ``(N, E)`` level matrix, and for each row the index of its copy.
 
-    Rows are numbered in mixed radix (levels are checked against
-    ``cardinalities`` first); when the numbers fit a small table, presence
-    is marked in it (linear time), else the numbers are sorted.
+    Rows are numbered in mixed radix (see :class:`RowNumbers`).
     """
-    if rows.shape[0] == 0:
-        return rows, np.zeros(0, dtype=np.int64)
-    total = math.prod(cardinalities)
-    if total >= 2**62:
-        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
-        return distinct, inverse.reshape(-1)
-    strides = np.ones(len(cardinalities), dtype=np.int64)
-    for k in range(len(cardinalities) - 2, -1, -1):
-        strides[k] = strides[k + 1] * cardinalities[k + 1]
-    codes = rows @ strides if rows.shape[1] > 1 else rows[:, 0].astype(np.int64)
-    if total <= max(4 * rows.shape[0], 2**16):
-        present = np.zeros(total, dtype=np.int64)
-        present[codes] = 1
-        numbers = np.flatnonzero(present)
-        rank = np.cumsum(present) - 1
-        inverse = rank[codes]
-    else:
-        numbers, inverse = np.unique(codes, return_inverse=True)
-    distinct = (numbers[:, None] // strides) % np.asarray(cardinalities, dtype=np.int64)
-    return distinct, inverse.reshape(-1)
+    numbers = RowNumbers([rows[:, k] for k in range(rows.shape[1])], cardinalities)
+    return numbers.distinct, numbers.inverse
 
 
-def _row_matrix(columns: Mapping[int, np.ndarray], names: Sequence[int], cardinalities: Sequence[int]) -> np.ndarray:
-    arrays = [np.asarray(columns[v]) for v in names]
-    lengths = {a.shape for a in arrays}
-    if len(lengths) != 1 or len(next(iter(lengths))) != 1:
-        raise ValueError(f"evidence columns must be 1-d arrays of one length, got shapes {sorted(lengths)}")
-    for v, a in zip(names, arrays):
-        if a.dtype.kind not in "iu":
-            raise ValueError(f"evidence for variable {v} must hold integer levels, got {a.dtype}")
-        if a.size and (a.min() < 0 or a.max() >= cardinalities[v]):
-            raise ValueError(f"evidence levels for variable {v} must lie in 0..{cardinalities[v] - 1}")
-    return np.stack([a.astype(np.int64) for a in arrays], axis=1)
+DENSE_CODES_PER_ROW = 4  # row numbers below this many per row (or 2**16) are counted in a table, not sorted
+
+
+class RowNumbers:
+    """Rows of level columns numbered in mixed radix: the distinct rows, and how to spread values back to rows.
+
+    Each column is checked once (one integer dtype, one length, levels in
+    range). When the numbers fit a small table (at most
+    ``DENSE_CODES_PER_ROW`` per row, or 2**16) the distinct ones are found
+    by counting (linear time); otherwise the numbers are sorted. Values
+    computed once per distinct row are spread back to the rows by one
+    gather (:meth:`spread`).
+    """
+
+    def __init__(self, columns: Sequence[np.ndarray], cardinalities: Sequence[int],
+                 labels: Sequence[str] | None = None) -> None:
+        arrays = [np.asarray(a) for a in columns]
+        labels = labels or [f"column {k}" for k in range(len(arrays))]
+        cards = [int(c) for c in cardinalities]
+        shapes = {a.shape for a in arrays}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 1:
+            raise ValueError(f"evidence columns must be 1-d arrays of one length, got shapes {sorted(shapes)}")
+        for k, (a, card) in enumerate(zip(arrays, cards)):
+            if a.dtype.kind not in "iu":
+                raise ValueError(f"evidence for {labels[k]} must hold integer levels, got {a.dtype}")
+            # one pass: negative levels read as huge unsigned numbers
+            unsigned = a.view(a.dtype.str.replace("i", "u")) if a.dtype.kind == "i" else a
+            if a.size and int(unsigned.max()) >= card:
+                raise ValueError(f"evidence levels for {labels[k]} must lie in 0..{card - 1}")
+        self.rows = len(arrays[0]) if arrays else 0
+        self.cardinalities = tuple(cards)
+        self._table: np.ndarray | None = None  # per number: its distinct row (dense numbering only)
+        self._inverse: np.ndarray | None = None
+        total = math.prod(cards)
+        if total >= 2**62:
+            distinct, inverse = np.unique(np.stack(arrays, axis=1).astype(np.int64), axis=0, return_inverse=True)
+            self.distinct, self._inverse, self.codes, self.numbers = distinct, inverse.reshape(-1), None, None
+            return
+        codes = arrays[0].astype(np.int64)  # a copy
+        strides = [1] * len(cards)
+        for k in range(1, len(arrays)):
+            codes *= cards[k]
+            codes += arrays[k]
+        for k in range(len(cards) - 2, -1, -1):
+            strides[k] = strides[k + 1] * cards[k + 1]
+        self.codes = codes
+        self.total = total
+        if total <= max(DENSE_CODES_PER_ROW * self.rows, 2**16):
+            present = np.zeros(total, dtype=np.int8)  # a scatter: cheaper than np.bincount's counting
+            present[codes] = 1
+            self.numbers = np.flatnonzero(present)
+        else:
+            self.numbers, inverse = np.unique(codes, return_inverse=True)
+            self._inverse = inverse.reshape(-1)
+        self.distinct = (self.numbers[:, None] // np.asarray(strides, dtype=np.int64)) % np.asarray(cards,
+                                                                                                  dtype=np.int64)
+
+    @property
+    def inverse(self) -> np.ndarray:
+        """For each row, the index of its distinct row."""
+        if self._inverse is None:
+            rank = np.zeros(self.total, dtype=np.int64)
+            rank[self.numbers] = np.arange(len(self.numbers))
+            self._inverse = rank.take(self.codes)
+        return self._inverse
+
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one entry per distinct row, first axis) as one entry per row."""
+        if self._inverse is None and self.total <= 2 * self.rows:
+            table = np.empty((self.total, *values.shape[1:]), dtype=values.dtype)
+            table[self.numbers] = values  # numbers never seen are never read
+            return table.take(self.codes, axis=0)
+        return values.take(self.inverse, axis=0)
+
+    def first(self, which: np.ndarray) -> int:
+        """The first row whose distinct row is one of ``which`` (distinct-row indices)."""
+        marked = np.zeros(len(self.distinct), dtype=bool)
+        marked[which] = True
+        return int(np.argmax(marked.take(self.inverse)))
 
 
 def _read_rows(joint: np.ndarray, keep, joint_keep, names, distinct: np.ndarray) -> np.ndarray:

@@ -84,16 +84,23 @@ def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, f
 
 def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows: Mapping[str, object],
                device: str | None = None) -> np.ndarray:
-    """One query leaf answered for every row of per-row evidence at once (``causalppl score``'s engine).
+    """One query leaf answered for every row of per-row evidence at once, on the compiled network.
+
+    (``causalppl score`` answers its per-row queries through
+    :mod:`causalppl.inference.rows`, on factor lists, not through this.)
 
     ``rows`` maps variable names to integer arrays of level positions, one
     entry per row (all of one length): row ``r`` adds the evidence
     ``name = rows[name][r]`` to the leaf's own evidence and interventions.
     Returns one value per row (``P(...)`` and ``E[...]`` leaves) or, for a
     distribution ``P(Y)``, one row of probabilities per row (shape
-    ``(rows, levels of Y)``). Rows are de-duplicated and contracted
-    together, chunked to the memory budget (see
-    :meth:`~causalppl.backends.exact.network.CompiledNetwork.batched`).
+    ``(rows, levels of Y)``). Rows are de-duplicated, the columns the
+    answer does not need are left out (their rows still checked for
+    possibility), and the rest contracted together, chunked to the memory
+    budget (see
+    :meth:`~causalppl.backends.exact.network.CompiledNetwork.batched_posterior`);
+    normalising and weighing run once per distinct row, and the answers are
+    spread to the rows at the end.
     ``device="cuda"`` runs the contraction on the GPU when it is vectorised.
 
     Raises a user error when a row's evidence has probability zero (naming
@@ -108,25 +115,25 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     fixed = dict(equalities)
     fixed.update({name: value for name, value in interventions.items() if name in names})
     keep = tuple(name for name in names if name not in fixed)
-    columns = {compiled.index[name]: np.asarray(values) for name, values in rows.items()}
+    columns = {compiled.index[name]: values for name, values in rows.items()}
     soft = _soft_evidence(compiled, leaf)
     try:
-        values = compiled.network.batched(tuple(compiled.index[n] for n in keep), columns,
-                                          compiled.levels(equalities), soft, compiled.levels(interventions),
-                                          device=device)
+        values, numbers = compiled.network.batched_posterior(
+            tuple(compiled.index[n] for n in keep), columns, compiled.levels(equalities), soft,
+            compiled.levels(interventions), device=device)
     except EnumerationTooLarge as error:
         raise _too_large(error, leaf) from None
+    # everything below runs once per distinct row; the answers are spread to the rows at the end
     axes = tuple(range(1, values.ndim))
     mass = values.sum(axis=axes) if axes else values
     if values.shape[0] and float(mass.min()) <= 0.0:
-        row = int(np.argmax(mass <= 0.0))
-        raise impossible_evidence(leaf.span, f"in row {row}")
-    joint = torch.from_numpy(values / mass.reshape((-1,) + (1,) * len(axes)))
+        raise impossible_evidence(leaf.span, f"in row {numbers.first(np.flatnonzero(mass <= 0.0))}")
+    joint = values / mass.reshape((-1,) + (1,) * len(axes))
     if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
         name = leaf.events[0].outcome.variable
         if name in fixed:
-            return np.tile(_fixed_distribution(model, leaf, name).numpy(), (joint.shape[0], 1))
-        return joint.numpy()
+            return np.tile(_fixed_distribution(model, leaf, name).numpy(), (numbers.rows, 1))
+        return numbers.spread(joint)
     shape = tuple(joint.shape[1:])
     if isinstance(leaf, ExpectationSpec):
         weights = _expression_values(model, leaf, keep, fixed, shape).numpy()
@@ -134,8 +141,8 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
         weights = np.ones(shape, dtype=bool)
         for event in leaf.events:
             weights = weights & _event_holds(event, keep, fixed, shape)
-    weighted = joint.numpy() * weights
-    return weighted.reshape(len(weighted), -1).sum(axis=1)
+    weighted = joint * weights
+    return numbers.spread(weighted.reshape(len(weighted), -1).sum(axis=1))
 
 
 def _leaf_variables(leaf) -> tuple[str, ...]:

@@ -142,7 +142,8 @@ def test_join_tree_has_the_running_intersection_property() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(2, 7), st.integers(1, 40), st.sampled_from(["joint", "rows", "auto"]))
+@given(st.integers(0, 2**32 - 1), st.integers(2, 7), st.integers(1, 40),
+       st.sampled_from(["joint", "rows", "auto", "grouped"]))
 def test_batches_equal_a_loop_of_queries(seed: int, count: int, rows: int, strategy: str) -> None:
     cards, factors, heads = random_network(seed, count)
     network = CompiledNetwork(cards, factors, heads)
@@ -285,3 +286,44 @@ def test_posterior_routes_agree_with_brute_force(route: str) -> None:
                     assert not got.any()
                 else:
                     np.testing.assert_allclose(got, expected / expected.sum(), rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 9), st.integers(1, 30))
+def test_batched_posterior_equals_a_loop_of_posteriors(seed: int, count: int, rows: int) -> None:
+    """Columns left out by relevance reasoning change no answer, nor which rows are impossible."""
+    cards, factors, heads = sparse_network(seed, count)
+    network = CompiledNetwork(cards, factors, heads)
+    rng = np.random.default_rng(seed)
+    order = [int(v) for v in rng.permutation(count)]
+    keep = tuple(order[: int(rng.integers(1, 3))])
+    rest = order[len(keep):]
+    columns = [v for v in rest if rng.random() < 0.6] or rest[:1]
+    if not columns:
+        return
+    others = [v for v in rest if v not in columns]
+    hard = {v: int(rng.integers(cards[v])) for v in others if rng.random() < 0.3}
+    do = {v: int(rng.integers(cards[v])) for v in others if v not in hard and rng.random() < 0.2}
+    data = {v: rng.integers(0, cards[v], size=rows) for v in columns}
+    answers, numbers = network.batched_posterior(keep, data, hard, {}, do)
+    got = numbers.spread(answers)
+    assert got.shape == (rows, *(cards[v] for v in keep))
+    for r in range(rows):
+        expected = network.posterior(keep, {**hard, **{v: int(data[v][r]) for v in columns}}, {}, do)
+        np.testing.assert_allclose(got[r], expected, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(3, 7), st.integers(1, 40))
+def test_batches_grouped_by_some_columns_equal_a_loop_of_queries(seed: int, count: int, rows: int) -> None:
+    """The grouped strategy (some columns fixed per group, the others kept in a joint) changes no answer."""
+    cards, factors, heads = random_network(seed, count)
+    network = CompiledNetwork(cards, factors, heads)
+    rng = np.random.default_rng(seed)
+    target = int(rng.integers(count))
+    columns = [int(v) for v in rng.permutation(count) if v != target][: int(rng.integers(2, count))]
+    data = {v: rng.integers(0, cards[v], size=rows) for v in columns}
+    got = network.batched((target,), data, strategy="grouped")
+    for r in range(rows):
+        expected = brute_force(cards, factors, (target,), {v: int(data[v][r]) for v in columns})
+        np.testing.assert_allclose(got[r], expected, rtol=1e-10, atol=1e-12)
