@@ -14,6 +14,7 @@ column is reported before the cluster starts.
 
 from __future__ import annotations
 
+import inspect
 import pickle
 from dataclasses import replace
 from pathlib import Path
@@ -66,10 +67,11 @@ def score_on_ray(model: CausalModel, specs: Sequence[QuerySpec], source: Path | 
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = not options.quiet
+    actors, actor_cpus = actor_pool(cluster_cpus(ray), reading=not isinstance(source, pd.DataFrame))
     dataset = _dataset(ray, source)
     scored = dataset.map_batches(ScoreActor, fn_constructor_args=(model, tuple(specs), local, origin),
                                  batch_format="pandas", batch_size=options.scale.chunk_size,
-                                 concurrency=cluster_cpus(ray), num_cpus=1)
+                                 concurrency=actors, num_cpus=actor_cpus)
     try:
         for batch in scored.iter_batches(batch_format="pandas", batch_size=None):
             if ERROR in batch.columns:
@@ -86,6 +88,25 @@ def score_on_ray(model: CausalModel, specs: Sequence[QuerySpec], source: Path | 
         raise cause from None
 
 
+READ_CPUS = 0.5  # what each file-reading task of Ray Data asks for
+
+
+def actor_pool(cpus: int, reading: bool) -> tuple[int, float]:
+    """How many scoring actors, and the CPUs each asks for, on a cluster of ``cpus`` CPUs.
+
+    Actors hold their CPUs for the whole run. When the rows come from a file,
+    Ray Data's reading tasks need CPUs beside them: an actor on every CPU left
+    the reads unscheduled and the run waited forever. So one CPU is left to the
+    reads (half of the only one, on a one-CPU cluster).
+
+    >>> actor_pool(8, reading=False), actor_pool(8, reading=True), actor_pool(1, reading=True)
+    ((8, 1), (7, 1), (1, 0.5))
+    """
+    if not reading:
+        return cpus, 1
+    return (cpus - 1, 1) if cpus >= 2 else (1, 1 - READ_CPUS)
+
+
 def _numpy_columns(batch: pd.DataFrame) -> pd.DataFrame:
     """Columns as the local route gives them (numpy dtypes, not Arrow-backed ones)."""
     for name in batch.columns:
@@ -100,9 +121,11 @@ def _dataset(ray: Any, source: Path | pd.DataFrame) -> Any:
     if isinstance(source, pd.DataFrame):
         numbered = source.assign(**{ROW_NUMBER: np.arange(1, len(source) + 1)})
         return ray.data.from_pandas(numbered)
-    if source.suffix.lower() in (".parquet", ".pq"):
-        return ray.data.read_parquet(str(source.resolve()))
-    return ray.data.read_csv(str(source.resolve()))
+    reader = ray.data.read_parquet if source.suffix.lower() in (".parquet", ".pq") else ray.data.read_csv
+    # newer Ray names the reading tasks' resources directly (ray_remote_args is deprecated from 2.60)
+    named = "num_cpus" in inspect.signature(reader).parameters
+    read = {"num_cpus": READ_CPUS} if named else {"ray_remote_args": {"num_cpus": READ_CPUS}}
+    return reader(str(source.resolve()), **read)
 
 
 def _probe(model, specs, source, options: Options, origin: str, summary: ScoreSummary) -> None:

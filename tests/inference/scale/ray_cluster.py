@@ -54,7 +54,8 @@ def _node_args(ports: list[int], host: str = HOST) -> list[str]:
 @contextmanager
 def two_node_cluster(cpus_per_node: int = 1, timeout: float = 120.0) -> Iterator[str]:
     """Start a head and a worker node on this machine; yield the head's address; stop both."""
-    ray_bin = str(Path(sys.executable).with_name("ray"))
+    beside = Path(sys.executable).with_name("ray")  # the environment's own, else the one on PATH
+    ray_bin = str(beside) if beside.exists() else (shutil.which("ray") or str(beside))
     temp = tempfile.mkdtemp(prefix="cppl-ray-", dir="/tmp")
     env = dict(os.environ, **QUIET)
     processes: list[subprocess.Popen] = []
