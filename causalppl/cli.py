@@ -18,7 +18,13 @@ EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL = 0, 1, 2
 EXIT_CONTRADICTED = 3  # check --data: the data reject an implication of the model
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run() -> None:
+    """The ``causalppl`` command (and ``python -m causalppl.cli``): :func:`main` on the process's arguments."""
+    sys.exit(main(sys.argv[1:], owns_process=True))
+
+
+def main(argv: Sequence[str] | None = None, owns_process: bool = False) -> int:
+    """Run one command; its exit code. ``owns_process``: the process ends with the command (see :func:`run`)."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -27,9 +33,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_USER_ERROR
-    if args.handler in FRONT_END_COMMANDS and not getattr(args, "data", None):
-        gc.disable()  # a short process building acyclic trees: collections would only re-scan them
-    return _guarded(args.handler, args)
+    short = owns_process and args.handler in FRONT_END_COMMANDS and not getattr(args, "data", None)
+    if not short:
+        return _guarded(args.handler, args)
+    # A front-end command is a short process building acyclic trees: collections would only re-scan them, and
+    # tearing the interpreter down at exit (every module and object freed one by one) costs more than the
+    # check of a model. Its output is written and closed by the time the handler returns.
+    gc.disable()
+    code = _guarded(args.handler, args)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (causalppl compile | head): nothing more can be said
+            pass
+    os._exit(code)
 
 
 def _guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -348,4 +365,4 @@ def _version() -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

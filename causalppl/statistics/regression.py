@@ -91,10 +91,15 @@ class Design:
         other = main - inter
         return 1 + main + inter * other
 
-    def matrix(self, columns: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        """``(n, width)`` features of the rows in ``columns`` (which may set a treatment to one value)."""
+    def matrix(self, columns: Mapping[str, torch.Tensor], rows: int | None = None) -> torch.Tensor:
+        """``(n, width)`` features of the rows in ``columns`` (which may set a treatment to one value).
+
+        ``rows`` gives ``n`` where no column does (a design of the intercept alone, over no columns).
+        """
         blocks = {f.name: f.columns(columns[f.name]) for f in self.features}
-        n = next(iter(blocks.values())).shape[0] if blocks else _rows(columns)
+        n = next(iter(blocks.values())).shape[0] if blocks else (_rows(columns) if columns else rows)
+        if n is None:
+            raise ValueError("a design over no columns needs the number of rows")
         parts = [torch.ones(n, 1, dtype=DTYPE)] + [blocks[f.name] for f in self.features]
         others = [blocks[f.name] for f in self.features if f.name not in self.interact]
         for name in self.interact:

@@ -181,3 +181,22 @@ def test_front_door_with_a_continuous_mediator_by_plug_in():
     assert naive > 2.0  # confounded: the plug-in undoes it
     with pytest.raises(cp.CausalPPLError, match="adjustment: no back-door adjustment set"):
         model.query("E[Y | do(X = 1)]", data=data, estimator="gformula")
+
+
+def test_plug_in_answers_an_effect_whose_outcome_has_no_adjustment_columns():
+    """P(V3 | do(V2)) where V2 does not reach V3: the estimand is P(V3), a regression on no columns."""
+    model = cp.loads("""model Unreached {
+        V0 : {lo, mid, hi} ~ Categorical([0.46, 0.43, 0.11])
+        V2 ~ Poisson(2)
+        V3 : bool ~ table(V0) {
+            lo : [0.85, 0.15]
+            mid : [0.41, 0.59]
+            hi : [0.59, 0.41]
+        }
+        V4 : bool <- V0
+        V3 <-> V2
+    }""")
+    rows = pd.DataFrame({"V0": ["hi", "mid", "lo", "mid"], "V2": [5, 6, 2, 1], "V3": [0, 1, 1, 0],
+                         "V4": [1, 1, 0, 0], "count": [3, 4, 2, 3]})
+    answer = model.query("P(V3 = true | do(V2 = 5))", data=rows, seed=0)
+    assert answer.estimate == pytest.approx(6 / 12, abs=0.02)

@@ -88,3 +88,11 @@ def test_dirichlet_weights_sum_to_one_and_skip_empty_rows(counts, draws, chunk):
     assert weights.shape == (draws, len(counts))
     assert torch.allclose(weights.sum(-1), torch.ones(draws, dtype=torch.float64))
     assert bool((weights[:, torch.tensor(counts) == 0] == 0).all())
+
+
+def test_a_design_of_the_intercept_alone_takes_its_rows_from_the_caller():
+    """An outcome regressed on nothing (P(Y | do(X)) where X does not reach Y) crashed on an empty column set."""
+    design = Design((), ())
+    assert design.matrix({}, rows=3).tolist() == [[1.0], [1.0], [1.0]]
+    with pytest.raises(ValueError):
+        design.matrix({})

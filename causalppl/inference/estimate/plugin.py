@@ -204,7 +204,7 @@ class _Sampler:
         levels = units.levels[base]
         design, fit = self._fit(plan, base, levels, given, W, cache)
         b = W.shape[0]
-        X = design.matrix(self._columns(plan, given, values)).reshape(b, K, -1)
+        X = design.matrix(self._columns(plan, given, values), rows=b * K).reshape(b, K, -1)
         if levels:
             logits = torch.einsum("bkp,bpc->bkc", X, fit)
             logits = torch.cat([torch.zeros_like(logits[..., :1]), logits], dim=-1)
@@ -230,7 +230,8 @@ class _Sampler:
             cache[key] = multinomial_logit(X, g, 2, W) if binary else least_squares(X, g, W)
         fit = cache[key]
         b = W.shape[0]
-        X = design.matrix(self._columns(plan, given, values))
+        points = next(iter(values.values())).numel() if values else b  # b x (points per draw)
+        X = design.matrix(self._columns(plan, given, values), rows=points)
         X = X.reshape(b, -1, X.shape[-1])
         if binary:
             return torch.sigmoid(torch.einsum("bkp,bp->bk", X, fit[..., 0]))
