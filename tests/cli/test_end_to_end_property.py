@@ -246,7 +246,9 @@ def _run(tmp_path, seed: int, method: str) -> tuple[int, str]:
     return code, f"{source}\nquery: {query}\nmethod: {method}\ndata:\n{data}"
 
 
-@settings(max_examples=300 if SLOW else 25, deadline=None,
+# The everyday suite runs a fixed set of examples (a red CI run is then a change's doing, not a new draw);
+# CAUSALPPL_SLOW_TESTS=1 explores new random ones.
+@settings(max_examples=300 if SLOW else 25, deadline=None, derandomize=not SLOW,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=2**31), st.sampled_from(["auto", "auto", "mc", "exact", "svi"]))
 def test_every_run_answers_or_gives_a_user_error(tmp_path_factory, capsys, seed, method):
