@@ -8,6 +8,7 @@ the device and dtype contexts the inference code runs them under.
 from __future__ import annotations
 
 import contextlib
+import operator
 from typing import Iterator, Mapping
 
 import torch
@@ -63,19 +64,23 @@ def dot(vector, positions: tuple[int, ...], items: tuple) -> torch.Tensor:
 #: columns at every step; stacking them anew each time cost more than the matrix product).
 _designs: dict[tuple[int, ...], tuple[tuple[torch.Tensor, ...], tuple[int, ...], torch.Tensor]] = {}
 DESIGN_CACHE_SIZE = 4
+_VERSION = operator.attrgetter("_version")
+_REQUIRES_GRAD = operator.attrgetter("requires_grad")
 
 
 def _design(items: tuple) -> torch.Tensor:
     """The items stacked as the columns of a matrix (broadcast over units); data columns' matrix is reused."""
-    constant = all(isinstance(item, torch.Tensor) and not item.requires_grad for item in items) \
-        and not torch.jit.is_tracing()
+    tracing = torch.jit.is_tracing()
+    # the lookup first, in C loops (map): a sampler asks for the same columns at every evaluation
+    found = None if tracing else _designs.get(tuple(map(id, items)))
+    if found is not None and all(map(operator.is_, found[0], items)) and found[1] == tuple(map(_VERSION, items)) \
+            and not any(map(_REQUIRES_GRAD, items)):  # the same tensors, unchanged since (in place) and constant
+        return found[2]
+    constant = not tracing and all(isinstance(item, torch.Tensor) and not item.requires_grad for item in items)
     if not constant:
         return torch.stack(torch.broadcast_tensors(*[tensor(item) for item in items]), dim=-1)
     key = tuple(id(item) for item in items)
     versions = tuple(item._version for item in items)  # an in-place change of a column invalidates its matrix
-    found = _designs.get(key)
-    if found is not None and found[1] == versions and all(a is b for a, b in zip(found[0], items)):
-        return found[2]
     matrix = torch.stack(torch.broadcast_tensors(*[tensor(item) for item in items]), dim=-1)
     _designs.pop(key, None)
     _designs[key] = (tuple(items), versions, matrix)  # the items are kept alive: their ids stay theirs
@@ -188,8 +193,9 @@ def column(data: Mapping[str, torch.Tensor] | None, name: str, units: torch.Tens
     if data is None or name not in data:
         return None
     values = data[name]
-    # a plate over every unit yields 0..n-1 (subsampling always draws fewer than n)
-    return values if units is None or len(units) == len(values) else values[units]
+    # a plate over every unit yields 0..n-1 (subsampling always draws fewer than n); shapes, not len(): a
+    # sampler reads every column at every step, and Tensor.__len__ is a Python method
+    return values if units is None or units.shape[0] == values.shape[0] else values[units]
 
 
 #: ``data[OBSERVED + name]`` marks the observed cells of ``name`` (True) when some are missing.
@@ -214,15 +220,17 @@ def observed(data: Mapping[str, torch.Tensor] | None, name: str, units: torch.Te
     return column(data, OBSERVED + name, units)
 
 
-@contextlib.contextmanager
-def row_weights(data: Mapping[str, torch.Tensor] | None, units: torch.Tensor | None) -> Iterator[None]:
-    """Weight each unit's log-density by its ``count`` column, when the data has one."""
+def row_weights(data: Mapping[str, torch.Tensor] | None,
+                units: torch.Tensor | None) -> contextlib.AbstractContextManager:
+    """Weight each unit's log-density by its ``count`` column, when the data has one (a context manager).
+
+    Without a ``count`` column it is a shared do-nothing context: a sampler enters it at every evaluation.
+    """
     weights = column(data, "count", units) if data is not None else None
-    if weights is None:
-        yield
-        return
-    with poutine.scale(scale=tensor(weights)):
-        yield
+    return _UNWEIGHTED if weights is None else poutine.scale(scale=tensor(weights))
+
+
+_UNWEIGHTED = contextlib.nullcontext()
 
 
 @contextlib.contextmanager

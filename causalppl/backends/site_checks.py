@@ -38,6 +38,29 @@ from torch.distributions.utils import lazy_property
 
 UNITS_PLATE = "units"
 
+#: Per family, the arguments any invalid value of which (nan, or outside the family's constraint) makes the
+#: log density non-finite at every value, with torch's validation off and the other arguments valid.  An
+#: unchecked evaluation that gives one of them an invalid value has a non-finite potential, so the test of
+#: finiteness that sends an evaluation to the checks (``Likelihood.checked_on_failure``) catches it without
+#: torch's validation.  The others do not: a Bernoulli's or a Categorical's probs are clamped into (0, 1), a
+#: Gamma's, a Beta's or a Dirichlet's concentration goes through ``lgamma`` (finite for negative numbers), a
+#: Poisson's rate through ``xlogy`` (0 at a count of 0), a Binomial's counts likewise; only torch's
+#: validation (or the checks) refuses those.  ``tests/backends/test_site_checks.py`` verifies every entry.
+NONFINITE_WHEN_INVALID: dict[str, frozenset[str]] = {
+    "Normal": frozenset({"loc", "scale"}),
+    "LogNormal": frozenset({"loc", "scale"}),
+    "StudentT": frozenset({"df", "loc", "scale"}),
+    "Cauchy": frozenset({"loc", "scale"}),
+    "Laplace": frozenset({"loc", "scale"}),
+    "Uniform": frozenset({"low", "high"}),
+    "Gamma": frozenset({"rate"}),
+    "Exponential": frozenset({"rate"}),
+    "HalfNormal": frozenset({"scale"}),
+    "HalfCauchy": frozenset({"scale"}),
+    "Bernoulli": frozenset({"logits"}),
+    "Categorical": frozenset({"logits"}),
+}
+
 
 @dataclass
 class InvalidSite(Exception):

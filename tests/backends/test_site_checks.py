@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+import pyro
+import pyro.distributions as dist
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import causalppl as cp
 from causalppl.backends.pyro_codegen import compiled_program
-from causalppl.backends.site_checks import InvalidSite
+from causalppl.backends.site_checks import NONFINITE_WHEN_INVALID, InvalidSite
 from causalppl.diagnostics import CausalPPLError
+from causalppl.inference.bayesian.likelihood import needs_argument_validation
+from causalppl.ir.families import FAMILIES
 
 
 def error_of(source: str, query: str, **options) -> str:
@@ -111,3 +118,52 @@ def test_a_sampler_checks_the_observed_rows_once_not_at_every_step():
             model(outside)
     with sampler_proposals(check_observed=False):  # its later ones do not
         model(outside)
+
+
+#: Invalid values of each kind of argument (an infinite one is allowed, as torch and the checks allow it).
+INVALID = {"real": [float("nan")], "positive": [float("nan"), 0.0, -0.5, -1.0, -2.5]}
+VALID = {"loc": 0.3, "scale": 1.5, "df": 3.0, "low": -1.0, "high": 2.0, "rate": 1.2, "concentration": 2.0,
+         "logits": 0.4}
+SUPPORT = {"real": [-1.0, 0.0, 1.5], "positive": [0.5, 1.0, 2.0], "bool": [0.0, 1.0], "categorical": [0.0, 1.0, 2.0]}
+
+
+@pytest.mark.parametrize("family", sorted(NONFINITE_WHEN_INVALID))
+def test_the_arguments_said_to_fail_unvalidated_make_the_density_non_finite_for_every_invalid_value(family):
+    """NUTS's unchecked steps skip torch's validation where the finiteness test catches every invalid argument."""
+    info = FAMILIES[family]
+    for argument in sorted(NONFINITE_WHEN_INVALID[family]):
+        given_together = [argument] if info.alternatives else list(info.arguments)
+        kind = "real" if argument in ("loc", "logits", "low", "high") else "positive"
+        bad_values = INVALID[kind] + ([3.0, 2.0] if family == "Uniform" else [])  # low >= high
+        for bad in bad_values:
+            values = {name: torch.tensor(VALID[name]) for name in given_together}
+            if family == "Uniform" and bad in (3.0, 2.0):
+                values = {"low": torch.tensor(bad), "high": torch.tensor(2.0)} if argument == "low" else \
+                    {"low": torch.tensor(bad), "high": torch.tensor(1.0)}
+            elif family == "Categorical":
+                values = {argument: torch.tensor([bad, 0.5, 0.2])}
+            else:
+                values[argument] = torch.tensor(bad)
+            with pyro.validation_enabled(False):
+                density = getattr(dist, family)(**values)
+                points = [-0.5, 0.5, 1.5, 2.5] if family == "Uniform" else SUPPORT[info.support]
+                for point in points:
+                    log_p = float(density.log_prob(torch.tensor(point)))
+                    assert not math.isfinite(log_p), (family, argument, bad, point, log_p)
+
+
+@pytest.mark.parametrize("source,validated", [
+    ("model M {\n  param b ~ Normal(0, 1)\n  param s ~ HalfNormal(1)\n  X ~ Normal(0, 1)\n"
+     "  Y ~ Normal(b * X, s)\n}\n", False),
+    ("model M {\n  param a ~ Normal(0, 1)\n  X ~ Normal(0, 1)\n  Y : bool ~ Bernoulli(logits = a * X)\n}\n", False),
+    ("model M {\n  param p ~ Beta(1, 1)\n  Y : bool ~ Bernoulli(p)\n}\n", True),  # probs: clamped, not nan
+    ("model M {\n  X ~ Normal(0, 1)\n  param b ~ Normal(0, 1)\n  Y ~ Poisson(exp(b * X) - 1)\n}\n", True),
+    ("model M {\n  X ~ Uniform(0, 1)\n  param k ~ Normal(0, 1)\n  Y ~ Gamma(k, 1)\n}\n", True),
+    ("model M {\n  X ~ Uniform(0.1, 1)\n  Y ~ Gamma(X, 1)\n  param b ~ Normal(0, 1)\n  Z ~ Normal(b * Y, 1)\n}\n",
+     False),  # Gamma's concentration reads only data: checked on the first evaluation
+    ("model M {\n  param b ~ Normal(0, 1)\n  X ~ Normal(0, 1)\n  D := b * X\n  Y : bool ~ Bernoulli(D)\n}\n", True),
+    ("model M {\n  X : bool\n  param b ~ Normal(0, 1)\n  Y ~ Normal(b * X, 1)\n}\n", True),  # an unknown table
+], ids=["normal", "logits", "probs", "poisson", "gamma", "data-only-argument", "deterministic", "table"])
+def test_steps_need_torch_validation_only_where_a_varying_argument_can_be_invalid_with_a_finite_density(
+        source, validated):
+    assert needs_argument_validation(cp.loads(source).ir) is validated

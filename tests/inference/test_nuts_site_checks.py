@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyro
 import pytest
 import torch
 from pyro.infer.autoguide import init_to_value
@@ -69,3 +70,38 @@ def test_a_proposal_on_the_boundary_is_still_left_to_the_sampler():
         finally:
             likelihood.checks = True
     assert not torch.isfinite(guarded(underflow))  # a divergence for NUTS, not an error
+
+
+NEGATIVE_SCALE = "model M {\n  param b ~ Normal(0, 1)\n  Y ~ Normal(0, b)\n}\n"
+
+
+def test_the_steps_of_a_valid_model_skip_torch_validation_as_a_hand_written_program_under_mcmc(monkeypatch):
+    # Pyro's MCMC runs a hand-written model with torch's validation off; validating every argument and observed
+    # row at every step cost causalppl's NUTS 10-30% of each gradient (bench/RESULTS.md)
+    validated = []
+    original = torch.distributions.Distribution._validate_sample
+    monkeypatch.setattr(torch.distributions.Distribution, "_validate_sample",
+                        lambda self, value: (validated.append(type(self).__name__), original(self, value))[1])
+    data = pd.DataFrame({"Y": [0.3, -1.2, 0.8, 2.0]})
+    model = cp.loads(SCALE)
+    assert not build_likelihood(model.ir, model.load_data(data), torch.device("cpu")).validated_steps
+    model.fit(data=data, method="nuts", num_chains=1, num_warmup=30, num_samples=30, seed=0)
+    assert len(validated) < 10  # 60 NUTS steps take many more gradients
+
+
+def test_steps_with_an_argument_that_can_be_invalid_with_a_finite_density_keep_torch_validation():
+    likelihood = likelihood_of(RATE, pd.DataFrame({"X": [1.0, 2.0, 3.0], "Y": [1, 0, 2]}))
+    assert likelihood.validated_steps  # a Poisson's rate below 0 at a count of 0 has a finite density
+
+
+def test_an_invalid_argument_on_an_unvalidated_step_is_still_a_located_error():
+    likelihood = likelihood_of(NEGATIVE_SCALE, pd.DataFrame({"Y": [0.3, -1.2, 0.8]}))
+    assert not likelihood.validated_steps
+    start = init_to_value(values={"b": torch.tensor(0.5)})
+    _, potential, _, _ = initialize_model(likelihood, max_plate_nesting=1, init_strategy=start)
+    guarded = likelihood.checked_on_failure(potential)
+    with pyro.validation_enabled(False):  # as under Pyro's MCMC
+        assert torch.isfinite(guarded({"b": torch.tensor(0.5)}))
+        with pytest.raises(InvalidSite) as caught:  # a negative scale: nan, re-run under the checks
+            guarded({"b": torch.tensor(-0.5)})
+    assert (caught.value.site, caught.value.what, caught.value.bad) == ("Y", "scale", 3)

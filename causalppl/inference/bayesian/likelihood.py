@@ -31,7 +31,7 @@ from pyro.poutine.subsample_messenger import _Subsample
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.pyro_codegen import compiled_program
-from causalppl.backends.site_checks import checked_program, sampler_proposals
+from causalppl.backends.site_checks import NONFINITE_WHEN_INVALID, checked_program, sampler_proposals
 from causalppl.backends.symbols import site_names
 from causalppl.data import DataCollection
 from causalppl.data.tensors import (
@@ -157,6 +157,7 @@ class Likelihood:
     held_rows: int | None = None  # the columns hold only this many of the rows (a shard); None: all of them
     observed_checked: bool = field(default=False, compare=False)  # the observed values passed the site checks
     checks: bool = field(default=True, compare=False)  # run the program under the site checks (see checked_on_failure)
+    _validated_steps: bool | None = field(default=None, compare=False, repr=False)  # see validated_steps
 
     def __call__(self) -> dict[str, torch.Tensor]:
         columns = self._completed() if self.imputed else self.columns
@@ -175,10 +176,10 @@ class Likelihood:
             run = RandomRows(self.held_rows)(run)
         if self.row_scale != 1:
             run = ScaledRows(float(self.row_scale), site_names(self.model).plate)(run)
-        if fast:  # torch's own validation raises on an invalid argument (see checked_on_failure)
-            if dist.is_validation_enabled():  # Pyro's default
+        if fast:  # see checked_on_failure: a failure must raise or make the potential non-finite
+            if not self.validated_steps or dist.is_validation_enabled():  # Pyro's MCMC turns validation off
                 return run(n_units=self.n_units, data=columns, subsample_size=self.subsample_size)
-            with pyro.validation_enabled(True):
+            with pyro.validation_enabled(True):  # torch's own validation raises on an invalid argument
                 return run(n_units=self.n_units, data=columns, subsample_size=self.subsample_size)
         with sampler_proposals(check_observed=not self.observed_checked):
             result = run(n_units=self.n_units, data=columns, subsample_size=self.subsample_size)
@@ -188,10 +189,16 @@ class Likelihood:
     def checked_on_failure(self, potential: Callable[[dict], torch.Tensor]) -> Callable[[dict], torch.Tensor]:
         """``potential`` (a sampler's potential energy of this likelihood) with the site checks on its slow path.
 
-        Each evaluation first runs the program unchecked, with torch's own
-        argument validation on (what a hand-written Pyro program pays).  Only
-        when that raises, or the potential comes out non-finite, is the same
-        evaluation run again under the site checks, which name the variable,
+        Each evaluation first runs the program unchecked.  Where every
+        argument that changes between evaluations is one whose invalid values
+        make the density non-finite (:attr:`validated_steps` is False: a
+        Normal's loc and scale, a Bernoulli's logits, ...; arguments that read
+        only data were checked on the first evaluations), it runs as a
+        hand-written Pyro program runs under Pyro's MCMC, without torch's
+        argument validation (MCMC turns it off); otherwise torch's validation
+        is on, so that an invalid argument raises.  Only when that raises, or
+        the potential comes out non-finite, is the same evaluation run again
+        under the site checks, which name the variable,
         argument and data row of an invalid argument (raising
         :class:`~causalppl.backends.site_checks.InvalidSite`), or return the
         potential when the failure was a proposal the sampler must reject (a
@@ -213,6 +220,24 @@ class Likelihood:
                 value = potential(params)
             return value
         return evaluate
+
+    @property
+    def validated_steps(self) -> bool:
+        """Unchecked evaluations need torch's argument validation to fail on an invalid argument.
+
+        False when every argument that can change between a sampler's
+        evaluations makes the density non-finite whenever it is invalid
+        (:data:`~causalppl.backends.site_checks.NONFINITE_WHEN_INVALID`): the
+        test of finiteness in :meth:`checked_on_failure` then catches every
+        invalid argument, and the steps need not pay for torch's validation.
+        True (validation on, as before) for any other varying argument, for
+        unknown tables and ``<->`` latent classes, and with missing cells
+        (their latent values and masks are not analysed here).
+        """
+        if self._validated_steps is None:
+            missing = bool(self.masked or self.imputed or self.enumerated)
+            self._validated_steps = missing or needs_argument_validation(self.model, self.data_only)
+        return self._validated_steps
 
     def _completed(self) -> dict[str, torch.Tensor]:
         """The columns with every missing continuous cell filled by its latent value (sampled here)."""
@@ -291,6 +316,50 @@ class ScaledRows(Messenger):
             msg["scale"] = msg["scale"] * self.scale
 
 
+def needs_argument_validation(model: CausalModel, data_only: frozenset[str] = frozenset()) -> bool:
+    """Some site's argument can change between evaluations and be invalid with a finite density.
+
+    An argument that reads an unknown (a parameter with a prior, a latent
+    variable, or a ``:=`` of them) is varying; one that reads only data and
+    constants is the same at every evaluation and is checked once.  A varying
+    argument not in :data:`NONFINITE_WHEN_INVALID` (a Bernoulli's probs, a
+    Poisson's rate, ...) needs torch's validation on the sampler's unchecked
+    steps.  Unknown tables and latent classes are counted as needing it.
+    Variables in ``data_only`` have no site.
+    """
+    if model.confounders:
+        return True
+    varying = _varying(model)
+    for variable in model.variables:
+        mechanism = variable.mechanism
+        if variable.name in data_only:
+            continue
+        if isinstance(mechanism, NonparametricMechanism):
+            return True
+        if isinstance(mechanism, Parametric):
+            safe = NONFINITE_WHEN_INVALID.get(mechanism.family, frozenset())
+            for name, expr in mechanism.arguments:
+                if name not in safe and set(rx.variables_in(expr) + rx.parameters_in(expr)) & varying:
+                    return True
+    return False
+
+
+def _varying(model: CausalModel) -> set[str]:
+    """Names whose values can change between a sampler's evaluations: unknowns and what reads them."""
+    varying = {p.name for p in model.parameters if p.mechanism is not None}
+    varying |= {c.name for c in model.confounders}
+    for parameter in model.parameters:
+        if parameter.mechanism is None and set(rx.parameters_in(parameter.fixed_value)) & varying:
+            varying.add(parameter.name)
+    for variable in model.model_variables:
+        mechanism = variable.mechanism
+        if variable.kind == "latent" or isinstance(mechanism, NonparametricMechanism):
+            varying.add(variable.name)
+        elif isinstance(mechanism, Deterministic) and (set(variable.parents) | _names_read(mechanism)) & varying:
+            varying.add(variable.name)
+    return varying
+
+
 def constant_factors(model: CausalModel) -> frozenset[str]:
     """Observed variables whose factor does not depend on any unknown: a constant of the posterior density.
 
@@ -300,23 +369,11 @@ def constant_factors(model: CausalModel) -> frozenset[str]:
     unknowns; a sampler can leave it out (``X1 ~ Normal(0, 1)`` beside a
     regression on X1).
     """
-    varying = {p.name for p in model.parameters if p.mechanism is not None}
-    varying |= {c.name for c in model.confounders}
-    for parameter in model.parameters:
-        if parameter.mechanism is None and set(rx.parameters_in(parameter.fixed_value)) & varying:
-            varying.add(parameter.name)
-    constant = set()
-    for variable in model.model_variables:
-        mechanism = variable.mechanism
-        reads = set(variable.parents) | _names_read(mechanism)
-        if variable.kind == "latent" or isinstance(mechanism, NonparametricMechanism):
-            varying.add(variable.name)
-        elif isinstance(mechanism, Deterministic):
-            if reads & varying:
-                varying.add(variable.name)
-        elif isinstance(mechanism, (Parametric, TableMechanism)) and not reads & varying:
-            constant.add(variable.name)
-    return frozenset(constant)
+    varying = _varying(model)
+    return frozenset(variable.name for variable in model.model_variables
+                     if isinstance(variable.mechanism, (Parametric, TableMechanism))
+                     and variable.name not in varying
+                     and not (set(variable.parents) | _names_read(variable.mechanism)) & varying)
 
 
 def _names_read(mechanism) -> set[str]:

@@ -10,7 +10,9 @@ The sampler's steps run the program without the run-time site checks and
 re-run an evaluation under them only when it fails
 (:meth:`Likelihood.checked_on_failure`): a valid model costs what a
 hand-written Pyro program costs, and an invalid argument is still a located
-error.
+error.  Like a hand-written program under Pyro's MCMC, the steps run without
+torch's argument validation, unless an argument that changes between steps
+can be invalid with a finite density (``Likelihood.validated_steps``).
 """
 
 from __future__ import annotations
