@@ -4,12 +4,15 @@ Each command runs in a fresh interpreter (a subprocess), which then reports the
 heavy libraries found in ``sys.modules``.
 """
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
 
 import pytest
 
+from causalppl.cli import main
 from tests.conftest import REPO
 
 HEAVY = ("torch", "pyro", "pandas", "arviz")
@@ -65,3 +68,25 @@ def test_fitted_model_is_still_exported():
     assert causalppl.FittedModel.__name__ == "FittedModel"
     with pytest.raises(AttributeError):
         causalppl.no_such_name  # noqa: B018
+
+
+def test_the_command_ends_front_end_runs_without_losing_output_or_exit_codes(tmp_path):
+    """`check`, `graph` and `compile` end the process at once (no interpreter teardown): the output is whole,
+    written files are complete, and user errors keep exit code 1 with their message."""
+    def cli(*argv):
+        return subprocess.run([sys.executable, "-m", "causalppl.cli", *argv], capture_output=True, text=True,
+                              cwd=REPO, timeout=300)
+
+    compiled = cli("compile", ALARM)
+    assert compiled.returncode == 0 and compiled.stdout == cli("compile", ALARM).stdout
+    buffer = io.StringIO()  # the same program text from a function call in this process
+    with contextlib.redirect_stdout(buffer):
+        assert main(["compile", ALARM]) == 0
+    assert compiled.stdout == buffer.getvalue()
+    dot = tmp_path / "alarm.dot"
+    drawn = cli("graph", ALARM, "-o", str(dot))
+    assert drawn.returncode == 0 and dot.read_text().rstrip().endswith("}")
+    bad = tmp_path / "bad.scm"
+    bad.write_text("model X { A ~ Normal(0 }\n")
+    refused = cli("check", str(bad))
+    assert refused.returncode == 1 and "error:" in refused.stderr
