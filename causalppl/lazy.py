@@ -21,9 +21,6 @@ import types
 class LazyModule(types.ModuleType):
     """A module imported on its first attribute lookup."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-
     def __getattr__(self, attribute: str):
         module = importlib.import_module(self.__name__)
         self.__dict__.update(module.__dict__)  # later lookups hit the instance dict, not this method
