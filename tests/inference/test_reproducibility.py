@@ -60,3 +60,16 @@ def test_cuda_answers_match_the_cpu(confounded_data):
     on_gpu = model.query(ATE, device="cuda", **settings)
     on_cpu = model.query(ATE, device="cpu", **settings)
     assert on_gpu.estimate == pytest.approx(on_cpu.estimate, abs=0.1)
+
+
+@pytest.mark.parametrize("draws", [1, 2, 3])
+def test_nuts_with_fewer_than_four_draws_answers(draws):
+    """Pyro's MCMC.diagnostics() asserts 4 draws (split R-hat): reading divergences there was an internal error."""
+    import pandas as pd
+
+    model = cp.loads("model Few {\n param b ~ Normal(0, 1)\n X ~ Normal(0, 1)\n Y ~ Normal(b * X, 1)\n}")
+    rows = pd.DataFrame({"X": [0.1, 0.5, -1.0], "Y": [0.2, 0.4, -0.7]})
+    clear_fit_cache()
+    result = model.query("E[b]", data=rows, method="nuts", num_chains=1, num_warmup=3, num_samples=draws, seed=0,
+                         workers=1)
+    assert result.method == "nuts" and -3 < result.estimate < 3

@@ -78,8 +78,14 @@ def _mcmc(likelihood: Likelihood, settings: FitSettings, chain: int) -> MCMC:
                 disable_progbar=settings.quiet)
 
 
+SPLIT_RHAT_DRAWS = 4  # the fewest draws pyro's MCMC.diagnostics() accepts
+
+
 def _divergent_draws(mcmc: MCMC, num_samples: int) -> np.ndarray:
     flags = np.zeros(num_samples, dtype=bool)
-    indices = mcmc.diagnostics().get("divergences", {}).get("chain 0", [])
+    if num_samples >= SPLIT_RHAT_DRAWS:
+        indices = mcmc.diagnostics().get("divergences", {}).get("chain 0", [])
+    else:  # Pyro's diagnostics() asserts 4 draws for its split R-hat; the divergences are recorded all the same
+        indices = (getattr(mcmc, "_diagnostics", [None])[0] or {}).get("divergences", [])
     flags[[i for i in indices if 0 <= i < num_samples]] = True
     return flags
