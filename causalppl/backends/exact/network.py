@@ -463,8 +463,7 @@ class CompiledNetwork:
         names = tuple(sorted(int(v) for v in columns))
         if not names:
             raise ValueError("batched needs at least one evidence column")
-        numbers = RowNumbers([columns[v] for v in names], [self.cardinalities[v] for v in names],
-                             [f"variable {v}" for v in names])
+        numbers = self._row_numbers(columns, names)
         distinct = numbers.distinct
         shape = tuple(self.cardinalities[v] for v in keep)
         fixed, items, dropped = self._evidence(hard, soft, do)
@@ -607,8 +606,7 @@ class CompiledNetwork:
             values, numbers = self.batched_distinct(keep, columns, hard, soft, do, device)
             return _normalised_rows(values), numbers
         requisite_columns, check, check_columns = split
-        numbers = RowNumbers([columns[v] for v in names], [self.cardinalities[v] for v in names],
-                             [f"variable {v}" for v in names])
+        numbers = self._row_numbers(columns, names)
         distinct = numbers.distinct
         shape = tuple(self.cardinalities[v] for v in keep)
         if len(distinct) == 0:
@@ -627,6 +625,11 @@ class CompiledNetwork:
                 else np.full(len(distinct), float(table))
             answers = answers * (mass > 0.0).reshape((-1,) + (1,) * len(shape))
         return answers, numbers
+
+    def _row_numbers(self, columns: Mapping[int, np.ndarray], names: tuple[int, ...]) -> "RowNumbers":
+        """The evidence rows of ``columns`` (in the order of ``names``) numbered, and their distinct rows."""
+        return RowNumbers([columns[v] for v in names], [self.cardinalities[v] for v in names],
+                          [f"variable {v}" for v in names])
 
     def _requisite_split(self, keep, names, hard, soft, do):
         """For a batch: the requisite columns, and the plan and columns of the possibility check of the others.
