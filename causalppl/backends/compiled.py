@@ -36,13 +36,8 @@ from causalppl.backends.exact import DEFAULT_MAX_BYTES, EnumerationTooLarge
 from causalppl.backends.exact.jointree import JoinTree, build_join_tree
 from causalppl.backends.exact.network import BYTES_PER_ENTRY, CompiledNetwork, check_tree_budget
 from causalppl.backends import runtime as rt
-from causalppl.backends.factors import (
-    DTYPE,
-    NotTabulable,
-    fixed_parameter_values,
-    untabulable_reason,
-    variable_factor,
-)
+from causalppl.backends.factors import DTYPE, fixed_parameter_values, variable_factor
+from causalppl.backends.tabulable import NotTabulable, untabulable_reason
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import ConstantMechanism, Deterministic, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel, Variable

@@ -15,6 +15,7 @@ import torch
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.exact import Factor
+from causalppl.backends.tabulable import NotTabulable
 from causalppl.backends.tensor_eval import evaluate
 from causalppl.ir.mechanisms import (
     ConstantMechanism,
@@ -28,39 +29,10 @@ from causalppl.ir.model import CausalModel, Variable
 DTYPE = torch.float64
 
 
-class NotTabulable(ValueError):
-    """The model (or one variable) has no finite table; the message says why."""
-
-
 @dataclass(frozen=True)
 class FactorGraph:
     factors: tuple[Factor, ...]
     heads: tuple[str, ...]  # factors[i] is the conditional table of heads[i]
-
-
-TABULATED_FAMILIES = ("Bernoulli", "Categorical")
-
-
-def untabulable_reason(model: CausalModel) -> str | None:
-    """Why the model has no finite tables for exact enumeration, read from its structure alone (None: it has).
-
-    The same rules :func:`model_factors` applies, without building a table.
-    """
-    if model.confounders:
-        arc = model.confounders[0]
-        return f"'{arc.a} <-> {arc.b}' is an unknown confounder"
-    for parameter in model.parameters:
-        if parameter.mechanism is not None:
-            return f"parameter '{parameter.name}' has a prior"
-    for variable in model.model_variables:
-        mechanism = variable.mechanism
-        if not variable.domain.is_finite:
-            return f"'{variable.name}' is {variable.domain.describe()}"
-        if isinstance(mechanism, NonparametricMechanism) or mechanism is None:
-            return f"'{variable.name}' has an unknown mechanism"
-        if isinstance(mechanism, Parametric) and mechanism.family not in TABULATED_FAMILIES:
-            return f"'{variable.name}' ~ {mechanism.family} has no finite table"
-    return None
 
 
 def model_factors(model: CausalModel) -> FactorGraph:

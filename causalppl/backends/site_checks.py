@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import functools
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import pyro
@@ -35,6 +34,8 @@ from pyro.poutine.messenger import Messenger
 from pyro.poutine.subsample_messenger import _Subsample
 from torch.distributions import constraints as c
 from torch.distributions.utils import lazy_property
+
+from causalppl.backends.invalid_site import InvalidSite
 
 UNITS_PLATE = "units"
 
@@ -60,27 +61,6 @@ NONFINITE_WHEN_INVALID: dict[str, frozenset[str]] = {
     "Bernoulli": frozenset({"logits"}),
     "Categorical": frozenset({"logits"}),
 }
-
-
-@dataclass
-class InvalidSite(Exception):
-    """A site got an invalid argument or value for some units."""
-
-    site: str
-    what: str  # the argument's name, or "value"
-    family: str
-    requirement: str  # what the constraint asks, in words ("positive", "between 0 and 1", ...)
-    bad: int  # units (or elements) that broke it
-    total: int
-    example: str
-    unit: int | None = None  # the first unit that broke it: a position in the units plate (a data row)
-    observed: bool = False  # the value was given (data or evidence), not generated
-    model: Any = None  # the CausalModel whose program ran (attached by checked_program)
-    row: str | None = None  # "row R of FILE" for ``unit``, when the program ran over data rows in order
-
-    def __post_init__(self) -> None:
-        super().__init__(f"site '{self.site}': {self.what} of {self.family} must be {self.requirement} "
-                         f"({self.bad} of {self.total}, e.g. {self.example})")
 
 
 def checked_program(program: Callable, model: Any = None) -> Callable:

@@ -26,6 +26,7 @@ from causalppl.lazy import numpy as np
 
 from causalppl.data import messages
 from causalppl.data.checks import check_counts, check_support
+from causalppl.data.text import TextColumn
 from causalppl.diagnostics import Span
 from causalppl.ir.model import Variable
 from causalppl.ir.types import Domain
@@ -47,14 +48,19 @@ def convert_column(series: pd.Series, variable: Variable, origin: str, span: Spa
     return numeric_column(series, variable, origin, span, first_row)
 
 
-def finite_column(series: pd.Series, domain: Domain, name: str, origin: str, span: Span,
+def finite_column(series: pd.Series | TextColumn, domain: Domain, name: str, origin: str, span: Span,
                   first_row: int) -> tuple[np.ndarray, np.ndarray | None]:
-    import pandas as pd
+    if isinstance(series, TextColumn):
+        missing = series.missing
+        codes, uniques = series.factorize()
+    else:
+        import pandas as pd
 
-    missing = series.isna().to_numpy()
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        missing = series.isna().to_numpy()
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        uniques = uniques.tolist()
     lookup = np.empty(len(uniques), dtype=np.int64)
-    for index, value in enumerate(uniques.tolist()):
+    for index, value in enumerate(uniques):
         position = level_position(domain, value)
         if position is None:
             row = int(np.argmax(codes == index))
@@ -83,21 +89,18 @@ def level_position(domain: Domain, value: Any) -> int | None:
     return position
 
 
-def numeric_column(series: pd.Series, variable: Variable, origin: str, span: Span,
+def numeric_column(series: pd.Series | TextColumn, variable: Variable, origin: str, span: Span,
                    first_row: int) -> tuple[np.ndarray, np.ndarray | None]:
-    import pandas as pd
-
-    if pd.api.types.is_complex_dtype(series.dtype):
-        raise messages.complex_column(span, origin, variable.name)
-    missing = series.isna().to_numpy()
-    numbers = series if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype) \
-        else pd.to_numeric(series, errors="coerce")
-    values = np.array(numbers.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64, copy=True)
+    if isinstance(series, TextColumn):
+        missing, values, shown = series.missing, series.numbers(), series.shown
+    else:
+        missing, values = _pandas_numbers(series, variable, origin, span)
+        shown = lambda row: series.iloc[row]  # noqa: E731
     bad = np.isnan(values) & ~missing  # infinite values are refused with the support, below
     if bad.any():
         row = int(np.argmax(bad))
         raise messages.bad_cell(span, messages.cell(origin, first_row + row + 1, variable.name), variable.name,
-                                variable.domain, series.iloc[row])
+                                variable.domain, shown(row))
     values[missing] = 0.0
     check_support(values, variable, origin, span, first_row + 1, skip=missing if missing.any() else None)
     if variable.domain.kind == "int":
@@ -109,11 +112,26 @@ def numeric_column(series: pd.Series, variable: Variable, origin: str, span: Spa
     return values, (missing if missing.any() else None)
 
 
-def weight_column(series: pd.Series, origin: str, span: Span, first_row: int) -> np.ndarray:
-    """The ``count`` column: finite numbers, not negative, never missing."""
+def _pandas_numbers(series: pd.Series, variable: Variable, origin: str, span: Span) -> tuple[np.ndarray, np.ndarray]:
+    """The missing mask and the column as float64 (nan where missing or not a number) of a pandas column."""
     import pandas as pd
 
-    counts = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.api.types.is_complex_dtype(series.dtype):
+        raise messages.complex_column(span, origin, variable.name)
+    missing = series.isna().to_numpy()
+    numbers = series if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype) \
+        else pd.to_numeric(series, errors="coerce")
+    return missing, np.array(numbers.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64, copy=True)
+
+
+def weight_column(series: pd.Series | TextColumn, origin: str, span: Span, first_row: int) -> np.ndarray:
+    """The ``count`` column: finite numbers, not negative, never missing."""
+    if isinstance(series, TextColumn):
+        counts = series.numbers()
+    else:
+        import pandas as pd
+
+        counts = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     check_counts(counts, origin, span, first_row + 1)
     return counts
 

@@ -31,17 +31,11 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from causalppl.data.loading import DataCollection
-from causalppl.ir.mechanisms import Covariate
+from causalppl.data.loading import DataCollection, covariate_names
 from causalppl.ir.model import CausalModel
 
 EQUALITY_TOLERANCE = 1e-9
 _OPERATORS = {"=": None, "!=": None, "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
-
-
-def covariate_names(model: CausalModel) -> tuple[str, ...]:
-    """The model's covariates, in model order."""
-    return tuple(v.name for v in model.model_variables if isinstance(v.mechanism, Covariate))
 
 
 @dataclass(frozen=True)

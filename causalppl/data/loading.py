@@ -29,6 +29,7 @@ from causalppl.lazy import numpy as np
 from causalppl.data.checks import check_columns, check_fixed_column
 from causalppl.data import messages
 from causalppl.data.columns import COUNT_COLUMN, convert_column, weight_column
+from causalppl.data.text import TextChunk
 from causalppl.diagnostics import Span
 from causalppl.ir.mechanisms import Covariate
 from causalppl.ir.model import CausalModel, Variable
@@ -134,10 +135,10 @@ def to_dataset(frame: pd.DataFrame, model: CausalModel, under: tuple[tuple[str, 
     return builder.finish()
 
 
-def chunked_dataset(chunks: Iterator[pd.DataFrame], header: list[str], model: CausalModel,
+def chunked_dataset(chunks: Iterator[pd.DataFrame | TextChunk], header: list[str], model: CausalModel,
                     under: tuple[tuple[str, float | None], ...], origin: str, span: Span,
                     missing: str = "model") -> Dataset:
-    """One block from DataFrame chunks read one after another (only the model's columns are kept)."""
+    """One block from chunks (DataFrames or text columns) read one after another (only the model's columns are kept)."""
     check_columns(header, model, origin, span)
     builder = BlockBuilder(model, under, origin, span, missing)
     builder.require_columns([str(c).strip() for c in header])
@@ -149,6 +150,11 @@ def chunked_dataset(chunks: Iterator[pd.DataFrame], header: list[str], model: Ca
 def wanted_columns(model: CausalModel) -> set[str]:
     """The columns a data file is read for: the observed variables and ``count``."""
     return {v.name for v in model.observables} | {COUNT_COLUMN}
+
+
+def covariate_names(model: CausalModel) -> tuple[str, ...]:
+    """The model's covariates (root variables read from the rows, never generated), in model order."""
+    return tuple(v.name for v in model.model_variables if isinstance(v.mechanism, Covariate))
 
 
 class BlockBuilder:
@@ -174,26 +180,30 @@ class BlockBuilder:
                 raise messages.no_column_for_variable(self.span, self.origin, variable.name)
         self.weighted = COUNT_COLUMN in present
 
-    def add(self, frame: pd.DataFrame) -> None:
-        frame = frame.rename(columns=lambda c: str(c).strip())
+    def add(self, frame: pd.DataFrame | TextChunk) -> None:
+        """Validate one chunk of rows: a DataFrame, or the text columns of a small CSV file."""
+        if isinstance(frame, TextChunk):
+            columns, rows = frame.columns, frame.rows
+        else:
+            columns, rows = {str(c).strip(): frame[c] for c in frame.columns}, len(frame)
         for name, value in self.fixed.items():  # the file also records it: it must agree with the data line
-            if name in frame.columns:
+            if name in columns:
                 variable = self.model.variable(name)
-                recorded, absent = convert_column(frame[name], variable, self.origin, self.span, self.rows)
+                recorded, absent = convert_column(columns[name], variable, self.origin, self.span, self.rows)
                 if absent is not None:
                     recorded = np.where(absent, value, recorded)
                 check_fixed_column(recorded, name, value, _label(variable, value), self.origin, self.span,
                                    self.rows + 1)
         for variable in self.read:
-            values, missing = convert_column(frame[variable.name], variable, self.origin, self.span, self.rows)
+            values, missing = convert_column(columns[variable.name], variable, self.origin, self.span, self.rows)
             if missing is not None and self.mode == "error":
                 row = self.rows + int(np.argmax(missing)) + 1
                 raise messages.missing_value(self.span, messages.cell(self.origin, row, variable.name))
             self.parts[variable.name].append(values)
-            self.missing_parts[variable.name].append(missing if missing is not None else np.zeros(len(frame), bool))
+            self.missing_parts[variable.name].append(missing if missing is not None else np.zeros(rows, bool))
         if self.weighted:
-            self.weight_parts.append(weight_column(frame[COUNT_COLUMN], self.origin, self.span, self.rows))
-        self.rows += len(frame)
+            self.weight_parts.append(weight_column(columns[COUNT_COLUMN], self.origin, self.span, self.rows))
+        self.rows += rows
 
     def finish(self) -> Dataset:
         columns = {name: _joined(parts, np.int64 if self.model.variable(name).domain.is_finite else np.float64)
@@ -216,7 +226,7 @@ class BlockBuilder:
             if keep is not None:
                 reasons.append((int((~keep).sum()), "a missing value; missing=drop keeps complete rows only"))
                 block = block.rows(keep)
-        covariates = [v.name for v in self.model.observables if isinstance(v.mechanism, Covariate)]
+        covariates = covariate_names(self.model)
         keep = block.complete(covariates)
         if keep is not None:
             names = ", ".join(f"'{n}'" for n in covariates if n in block.missing)
@@ -246,5 +256,5 @@ def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts).astype(dtype, copy=False)
 
 
-__all__ = ["Dataset", "DataCollection", "BlockBuilder", "to_dataset", "chunked_dataset", "wanted_columns",
+__all__ = ["Dataset", "DataCollection", "BlockBuilder", "covariate_names", "to_dataset", "chunked_dataset", "wanted_columns",
            "MISSING_MODES", "COUNT_COLUMN"]

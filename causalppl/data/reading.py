@@ -5,23 +5,31 @@ time; each chunk is validated into numeric columns and dropped before the
 next is read, so memory grows with the numbers kept (8 bytes per cell), not
 with the text of the file.  A progress bar on stderr shows the rows read
 (unless ``quiet``; the command line is quiet when stderr is not a terminal).
+
+CSV files up to :data:`~causalppl.data.text.SMALL_CSV_BYTES` are read whole
+by Python's csv module with pandas' meaning of every cell
+(:mod:`causalppl.data.text`), so a run on a small table never imports
+pandas; larger ones by pandas' C reader, in chunks.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 from pathlib import Path
 from typing import Callable, Iterator
 
-import pandas as pd
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING
 
 from causalppl.data import messages
 from causalppl.data.loading import Dataset, chunked_dataset, wanted_columns
+from causalppl.data.text import SMALL_CSV_BYTES, read_text_csv, read_text_header
 from causalppl.diagnostics import Span
 from causalppl.files import require_regular_file
 from causalppl.ir.model import CausalModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CHUNK_ROWS = 200_000
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -36,11 +44,15 @@ def read_dataset(path: Path, model: CausalModel, under: tuple[tuple[str, float |
     wanted = wanted_columns(model)
     parquet = path.suffix.lower() in PARQUET_SUFFIXES
     try:
-        header = _parquet_header(path) if parquet else _csv_header(path)
+        size = path.stat().st_size
+        header = _parquet_header(path) if parquet else read_text_header(path)
+        if not parquet and size <= SMALL_CSV_BYTES:
+            return chunked_dataset(iter((read_text_csv(path, wanted),)), header, model, under, origin, span, missing)
         chunks = _parquet_chunks(path, wanted) if parquet else _csv_chunks(path, wanted)
-        with _progress(quiet, origin, path.stat().st_size) as advance:
+        with _progress(quiet, origin, size) as advance:
             return chunked_dataset(_counted(chunks, advance), header, model, under, origin, span, missing)
-    except (OSError, ValueError, pd.errors.ParserError, ImportError) as error:  # malformed files
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error, ImportError) as error:  # malformed files
+        # (pandas' ParserError is a ValueError)
         raise messages.unreadable_data_file(span, path, error) from None
 
 
@@ -49,11 +61,13 @@ def read_table(path: Path, span: Span) -> pd.DataFrame:
     if not path.exists():
         raise messages.no_data_file(span, path)
     require_regular_file(path, "data file", span)
+    import pandas as pd
+
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
             return pd.read_parquet(path)
         frame = pd.read_csv(path, skipinitialspace=True, encoding="utf-8-sig")
-        frame.attrs["header"] = _csv_header(path)  # read_csv renames a repeated 'A' to 'A.1'
+        frame.attrs["header"] = read_text_header(path)  # read_csv renames a repeated 'A' to 'A.1'
         return frame
     except Exception as error:  # pandas raises many kinds for malformed files
         raise messages.unreadable_data_file(span, path, error) from None
@@ -62,14 +76,9 @@ def read_table(path: Path, span: Span) -> pd.DataFrame:
 # ------------------------------------------------------------------ CSV ----
 
 
-def _csv_header(path: Path) -> list[str]:
-    """The names as written (read_csv would rename a repeated 'A' to 'A.1')."""
-    row = pd.read_csv(path, nrows=1, header=None, dtype=str, encoding="utf-8-sig", skipinitialspace=True,
-                      keep_default_na=False)
-    return [str(c).strip() for c in row.iloc[0].tolist()] if len(row) else []
-
-
 def _csv_chunks(path: Path, wanted: set[str]) -> Iterator[tuple[pd.DataFrame, int]]:
+    import pandas as pd
+
     with open(path, "rb") as handle:
         reader = pd.read_csv(handle, usecols=lambda c: str(c).strip() in wanted, chunksize=CHUNK_ROWS,
                              skipinitialspace=True, low_memory=True, encoding="utf-8-sig")
@@ -115,9 +124,12 @@ def _progress(quiet: bool, origin: str, size: int) -> Iterator[Callable[[int, in
     if quiet:
         yield lambda rows, position: None
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn(f"reading {origin}"), BarColumn(), TextColumn("{task.fields[rows]} rows"),
                TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:  # rich, only for large files
         task = progress.add_task("read", total=max(size, 1), rows="0")
         yield lambda rows, position: progress.update(task, completed=min(position, size), rows=f"{rows:,}")
         progress.update(task, completed=max(size, 1))

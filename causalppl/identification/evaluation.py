@@ -1,4 +1,4 @@
-"""Numerical evaluation of estimands on a discrete joint distribution, batched.
+"""Numerical evaluation of estimands on a discrete joint distribution, batched, with numpy.
 
 The observational distribution is a tensor whose trailing axes follow
 ``variables`` (one axis per variable, sized by its number of levels); any
@@ -20,24 +20,26 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import torch
+from causalppl.lazy import numpy as np
 
 from causalppl.identification.estimand import Estimand, Fraction, Prob, Product, Sum
 
 
 def evaluate(
     estimand: Estimand,
-    joint: torch.Tensor,
+    joint: np.ndarray,
     variables: tuple[str, ...],
     assignment: Mapping[str, int],
-) -> torch.Tensor:
+) -> np.ndarray:
     """The value of ``estimand`` with its free variables set by ``assignment``.
 
     ``joint`` has shape ``(*batch, k_1, ..., k_n)`` for ``variables`` of length n;
     the result has shape ``batch``.  ``assignment`` maps every free variable of
     the estimand to a level index; entries for other variables are ignored.
+    ``joint`` may be anything numpy reads as an array (a CPU torch tensor too);
+    the result is a numpy array.
     """
-    table = _JointTable.of(joint, tuple(variables))
+    table = _JointTable.of(np.asarray(joint), tuple(variables))
     fixed = _fixed_values(estimand, table, assignment)
     return _evaluate(estimand, fixed, table).values
 
@@ -46,7 +48,7 @@ def evaluate(
 class _Factor:
     """Values over the batch axes followed by one axis per entry of ``axes``."""
 
-    values: torch.Tensor
+    values: np.ndarray
     axes: tuple[str, ...]
 
 
@@ -54,19 +56,19 @@ class _Factor:
 class _JointTable:
     """The joint tensor, its layout, and a cache of its marginals for one evaluation."""
 
-    joint: torch.Tensor
+    joint: np.ndarray
     variables: tuple[str, ...]
     batch_rank: int
     levels: Mapping[str, int]
     marginals: dict[frozenset[str], _Factor] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, joint: torch.Tensor, variables: tuple[str, ...]) -> _JointTable:
+    def of(cls, joint: np.ndarray, variables: tuple[str, ...]) -> _JointTable:
         if len(set(variables)) != len(variables):
             raise ValueError(f"repeated variable names in {variables}")
-        batch_rank = joint.dim() - len(variables)
+        batch_rank = joint.ndim - len(variables)
         if batch_rank < 0:
-            raise ValueError(f"joint has {joint.dim()} axes, fewer than the {len(variables)} variables")
+            raise ValueError(f"joint has {joint.ndim} axes, fewer than the {len(variables)} variables")
         levels = dict(zip(variables, joint.shape[batch_rank:]))
         return cls(joint, variables, batch_rank, levels)
 
@@ -77,7 +79,7 @@ class _JointTable:
             if unknown:
                 raise KeyError(f"the joint has no axis for {sorted(unknown)}")
             dropped = [self.batch_rank + i for i, v in enumerate(self.variables) if v not in keep]
-            values = self.joint.sum(dim=dropped) if dropped else self.joint
+            values = self.joint.sum(axis=tuple(dropped)) if dropped else self.joint
             self.marginals[keep] = _Factor(values, tuple(v for v in self.variables if v in keep))
         return self.marginals[keep]
 
@@ -139,15 +141,15 @@ def _contract(factors: list[_Factor], keep: tuple[str, ...], table: _JointTable)
     """Multiply factors and sum out every axis not in ``keep``, in one ``einsum``."""
     batch_shape = table.joint.shape[: table.batch_rank]
     if not factors:
-        return _Factor(torch.ones(batch_shape, dtype=table.joint.dtype, device=table.joint.device), ())
+        return _Factor(np.ones(batch_shape, dtype=table.joint.dtype), ())
     axes = _union_axes(factors)
     if len(axes) > len(string.ascii_letters):
         raise ValueError(f"cannot contract over {len(axes)} free variables at once (at most 52)")
     letter = {axis: string.ascii_letters[i] for i, axis in enumerate(axes)}
     inputs = ",".join("..." + "".join(letter[a] for a in f.axes) for f in factors)
     output = "..." + "".join(letter[a] for a in keep)
-    values = torch.einsum(f"{inputs}->{output}", *(f.values for f in factors))
-    return _Factor(values.expand((*batch_shape, *values.shape[table.batch_rank :])), keep)
+    values = np.einsum(f"{inputs}->{output}", *(f.values for f in factors), optimize=len(factors) > 2)
+    return _Factor(np.broadcast_to(values, (*batch_shape, *values.shape[table.batch_rank :])), keep)
 
 
 def _divide(numerator: _Factor, denominator: _Factor, table: _JointTable) -> _Factor:
@@ -155,7 +157,7 @@ def _divide(numerator: _Factor, denominator: _Factor, table: _JointTable) -> _Fa
     top = _aligned(numerator, axes, table)
     bottom = _aligned(denominator, axes, table)
     zero = bottom == 0
-    quotient = torch.where(zero, torch.zeros_like(top), top / torch.where(zero, torch.ones_like(bottom), bottom))
+    quotient = np.where(zero, 0.0, top / np.where(zero, 1.0, bottom))
     return _Factor(quotient, axes)
 
 
@@ -166,7 +168,7 @@ def _select(factor: _Factor, fixed: Mapping[str, int], table: _JointTable) -> _F
     for axis in reversed(factor.axes):  # right to left keeps earlier positions valid
         position = table.batch_rank + factor.axes.index(axis)
         if axis in fixed:
-            values = values.select(position, fixed[axis])
+            values = np.take(values, fixed[axis], axis=position)
         else:
             kept.append(axis)
     return _Factor(values, tuple(reversed(kept)))
@@ -176,11 +178,11 @@ def _union_axes(factors: list[_Factor]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(axis for f in factors for axis in f.axes))
 
 
-def _aligned(factor: _Factor, axes: tuple[str, ...], table: _JointTable) -> torch.Tensor:
+def _aligned(factor: _Factor, axes: tuple[str, ...], table: _JointTable) -> np.ndarray:
     """Permute and unsqueeze a factor so it broadcasts over ``axes`` (a superset of its own)."""
     batch = list(range(table.batch_rank))
     order = [table.batch_rank + factor.axes.index(a) for a in axes if a in factor.axes]
-    values = factor.values.permute((*batch, *order))
+    values = np.transpose(factor.values, (*batch, *order))
     shape = list(values.shape[: table.batch_rank])
     present = iter(values.shape[table.batch_rank :])
     shape += [next(present) if a in factor.axes else 1 for a in axes]

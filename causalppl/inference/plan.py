@@ -26,33 +26,22 @@ import weakref
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from causalppl.backends.factors import untabulable_reason
-from causalppl.backends.site_checks import InvalidSite
+from causalppl.backends.invalid_site import InvalidSite
+from causalppl.backends.tabulable import untabulable_reason
 from causalppl.diagnostics import CausalPPLError, spell_methods, spell_option
-from causalppl.data.covariates import covariate_names
-from causalppl.inference.bayesian import answer_bayesian, fit
-from causalppl.inference.bayesian.fitting import conjugate_route
+from causalppl.data.loading import covariate_names
 from causalppl.inference.bayesian.settings import LARGE_DATA_ROWS, default_batch_size
-from causalppl.inference.bayesian.weighting import answer_by_weighting
-from causalppl.inference.counterfactual import answer_counterfactual, answer_learned
+from causalppl.inference.bayesian.structure import conjugate_route
 from causalppl.inference.data_report import data_report
-from causalppl.inference.devices import resolve_device
-from causalppl.inference.estimate.adjustment import adjustment_plan, aipw_applies, answer_adjustment
-from causalppl.inference.estimate.exact import answer_exact
 from causalppl.inference.estimate.identify import (
     answer_identify,
     estimand_variables,
     identify_leaves,
     observed_in_data,
 )
-from causalppl.inference.estimate.mediation import NotMediation, answer_mediation, mediation_plan
-from causalppl.inference.estimate.montecarlo import answer_mc
-from causalppl.inference.estimate.plugin import NotPlugin, answer_plugin, plugin_plans
 from causalppl.inference.messages import invalid_site, method_cannot_answer, no_engine
 from causalppl.inference.options import METHODS, Options
-from causalppl.inference.partial.bounds import LinearTranslator, answer_bounds
 from causalppl.inference.results import Result
-from causalppl.inference.rows import answer_rows, answer_rows_learned
 from causalppl.inference.undefined import require_defined_means, require_finite
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NonparametricMechanism
@@ -229,16 +218,17 @@ class Facts:
     def backdoor(self) -> bool:
         """Every leaf has a back-door admissible set among the observed variables."""
         try:
-            return adjustment_plan(self.ir, self.spec, self.data.observed) is not None
+            return _engines().adjustment_plan(self.ir, self.spec, self.data.observed) is not None
         except (ValueError, KeyError):
             return False
 
     @functools.cached_property
     def plugin(self) -> str | None:
         """None when the plug-in estimator can sample every leaf's estimand; else why not."""
+        engines = _engines()
         try:
-            plugin_plans(self.ir, self.spec, self.data.observed)
-        except NotPlugin as error:
+            engines.plugin_plans(self.ir, self.spec, self.data.observed)
+        except engines.NotPlugin as error:
             return str(error)
         except (ValueError, KeyError, CausalPPLError):
             return "the query is not identified"
@@ -247,9 +237,10 @@ class Facts:
     @functools.cached_property
     def mediation(self) -> str | None:
         """None when the mediation formula identifies the counterfactual query; else why not."""
+        engines = _engines()
         try:
-            mediation_plan(self.ir, self.spec, self.data.observed)
-        except NotMediation as error:
+            engines.mediation_plan(self.ir, self.spec, self.data.observed)
+        except engines.NotMediation as error:
             return str(error)
         return None
 
@@ -259,7 +250,7 @@ class Facts:
         if not _nested(self.spec):
             return None
         try:
-            LinearTranslator(self.ir, self.spec).translate()
+            _engines().LinearTranslator(self.ir, self.spec).translate()
         except CausalPPLError as error:
             return error.diagnostics[0].message
         return None
@@ -477,7 +468,7 @@ def _has_backdoor(f: Facts) -> str | None:
 
 def _aipw_applies(f: Facts) -> str | None:
     f.__dict__["_read_query"] = True  # the verdict read the query itself, beyond its facts (see plan_query)
-    return aipw_applies(f.ir, f.spec)
+    return _engines().aipw_applies(f.ir, f.spec)
 
 
 def _plugin(f: Facts) -> str | None:
@@ -536,8 +527,16 @@ def _data_text(f: Facts) -> str:
     return f"{f.data.rows} data rows{units}"
 
 
-def _fixed(answerer: Answerer) -> Callable[[str], Answerer]:
-    return lambda method: answerer
+def _engines():
+    """The engines' module, loaded on first use (torch, pyro and scipy come with it; see its docstring)."""
+    from causalppl.inference import engines
+
+    return engines
+
+
+def _fixed(name: str) -> Callable[[str], Answerer]:
+    """The answerer of that name in :mod:`causalppl.inference.engines`, whatever the method."""
+    return lambda method: getattr(_engines(), name)
 
 
 def _identification(method: str) -> Answerer:
@@ -546,40 +545,40 @@ def _identification(method: str) -> Answerer:
 
 def _bayesian(method: str) -> Answerer:
     sampler = "nuts" if method in ("auto", "mc") else method
-    return functools.partial(answer_bayesian, sampler=sampler, conjugate=method == "auto")
+    return functools.partial(_engines().answer_bayesian, sampler=sampler, conjugate=method == "auto")
 
 
 def _learned(method: str) -> Answerer:
-    return functools.partial(answer_learned, sampler="nuts" if method == "auto" else method,
+    return functools.partial(_engines().answer_learned, sampler="nuts" if method == "auto" else method,
                              conjugate=method == "auto")
 
 
 def _large_bayesian(method: str) -> Answerer:
-    return functools.partial(answer_bayesian, sampler="svi", conjugate=method == "auto")
+    return functools.partial(_engines().answer_bayesian, sampler="svi", conjugate=method == "auto")
 
 
 def _large_learned(method: str) -> Answerer:
-    return functools.partial(answer_learned, sampler="svi", conjugate=method == "auto")
+    return functools.partial(_engines().answer_learned, sampler="svi", conjugate=method == "auto")
 
 
 def _counterfactual_mode(method: str) -> Answerer:
-    return functools.partial(answer_counterfactual, mode=method)
+    return functools.partial(_engines().answer_counterfactual, mode=method)
 
 
 def _adjustment(estimator: str) -> Callable[[str], Answerer]:
-    return lambda method: functools.partial(answer_adjustment, estimator=estimator)
+    return lambda method: functools.partial(_engines().answer_adjustment, estimator=estimator)
 
 
 def _bounds(method: str) -> Answerer:
-    return functools.partial(answer_bounds, bayesian=method if method in ("nuts", "svi") else None)
+    return functools.partial(_engines().answer_bounds, bayesian=method if method in ("nuts", "svi") else None)
 
 
 def _row_mode(method: str) -> Answerer:
-    return functools.partial(answer_rows, mode=method)
+    return functools.partial(_engines().answer_rows, mode=method)
 
 
 def _rows_learned(method: str) -> Answerer:
-    return functools.partial(answer_rows_learned, sampler="nuts" if method == "auto" else method,
+    return functools.partial(_engines().answer_rows_learned, sampler="nuts" if method == "auto" else method,
                              conjugate=method == "auto")
 
 
@@ -619,7 +618,7 @@ TABLE: tuple[Engine, ...] = (
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "the query is identified (ID/IDC): its estimand by plug-in -- regressions for its "
                                  "conditionals, ancestral sampling -- with a Bayesian-bootstrap interval"),
-           _fixed(answer_plugin)),
+           _fixed("answer_plugin")),
     Engine("identification", ("identification",), True, _kind("identify"), lambda f: None,
            lambda f: ("an identify query: the ID/IDC estimand, estimated on "
                       + ("the data" if f.data.present else "the model's own distribution where it is known"),),
@@ -657,7 +656,7 @@ TABLE: tuple[Engine, ...] = (
            _facts_text(_unknowns_text, _data_text,
                        lambda f: "the potential outcomes are identified by the mediation formula (no mediator-outcome "
                                  "confounding): estimated from the data with a posterior interval"),
-           _fixed(answer_mediation)),
+           _fixed("answer_mediation")),
     Engine("bounds-estimate", ("bounds",), True, _ANY_ESTIMATE,
            _all(_unknown, _data_rows, _not_identified, _causal, _observed_finite, _not_distribution, _bounds_take),
            _facts_text(_unknowns_text, _data_text,
@@ -666,7 +665,7 @@ TABLE: tuple[Engine, ...] = (
            _bounds),
     Engine("exact", ("exact",), True, _ESTIMATE, _tabulable,
            lambda f: ("every variable is finite and every mechanism is known",),
-           _fixed(answer_exact)),
+           _fixed("answer_exact")),
     Engine("bayesian-large", ("svi",), True, _ESTIMATE, _all(_has_unknowns, _data, _large, _not_conjugate),
            _facts_text(_unknowns_text, _data_text, _large_text,
                        lambda f: "their posterior by mini-batch SVI is pushed through the query"),
@@ -683,11 +682,11 @@ TABLE: tuple[Engine, ...] = (
            _bayesian),
     Engine("monte-carlo", ("mc",), True, _ESTIMATE, _all(_known, _no_priors, _no_evidence, _auto_not_tabulable),
            _facts_text(lambda f: f.model.untabulable, lambda f: "no evidence: forward simulation of the model"),
-           _fixed(answer_mc)),
+           _fixed("answer_mc")),
     Engine("weighting", ("mc",), True, _ESTIMATE, _all(_known, _no_priors, _evidence, _auto_not_tabulable),
            _facts_text(lambda f: f.model.untabulable,
                        lambda f: "evidence on a known model: simulated units weighted by its likelihood"),
-           _fixed(answer_by_weighting)),
+           _fixed("answer_by_weighting")),
 )
 
 
@@ -770,7 +769,8 @@ def _plan(facts: Facts, query: QuerySpec) -> Plan:
 
 def answer(model: CausalModel, query: QuerySpec, options: Options) -> Result:
     """Plan the query, run the chosen answerer, and attach the plan to the result."""
-    resolve_device(options.device, query.span)  # a clear error when CUDA is asked for but absent
+    if options.device != "cpu":  # a clear error when CUDA is asked for but absent (the CPU needs no torch here)
+        _engines().resolve_device(options.device, query.span)
     require_defined_means(model, query)
     plan = plan_query(model, query, options)
     try:
@@ -796,7 +796,7 @@ def fit_posterior(model: CausalModel, options: Options) -> Any:
     if sampler == "auto":
         sampler = "svi" if DataFacts.of(model, options).large else "nuts"
     try:
-        return fit(model, options.data, sampler, options, conjugate=options.method == "auto")
+        return _engines().fit(model, options.data, sampler, options, conjugate=options.method == "auto")
     except InvalidSite as problem:
         raise invalid_site(problem, model.span) from None
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from causalppl.diagnostics import Span
 from causalppl.ir.expressions import (
@@ -30,6 +30,7 @@ from causalppl.ir.expressions import (
     FunctionCall,
     IfThenElse,
     Unary,
+    VarRef,
     children,
 )
 
@@ -51,8 +52,12 @@ class _Undefined(Exception):
     """A constant computation without a finite value; the message says why."""
 
 
-def fold(expr: Expr) -> Folded:
-    """Every constant sub-expression's value, and the problems of those that have none."""
+def fold(expr: Expr, env: Mapping[str, float] | None = None) -> Folded:
+    """Every constant sub-expression's value, and the problems of those that have none.
+
+    ``env`` gives variables values (a variable it names is a constant here): an expression over finite
+    variables is evaluated at one assignment of their values without torch.
+    """
     values: dict[int, float] = {}
     problems: list[tuple[Span, str]] = []
     stack: list[tuple[Expr, tuple[Expr, ...] | None]] = [(expr, None)]
@@ -64,7 +69,7 @@ def fold(expr: Expr) -> Folded:
             stack.extend((child, None) for child in reversed(kids))
             continue
         try:
-            value = _value(node, kids, values)
+            value = _value(node, kids, values, env)
         except _Undefined as problem:
             problems.append((node.span, str(problem)))
             continue
@@ -73,7 +78,11 @@ def fold(expr: Expr) -> Folded:
     return Folded(values.get(id(expr)), tuple(problems), values)
 
 
-def _value(node: Expr, kids: tuple[Expr, ...], values: dict[int, float]) -> float | None:
+def _value(node: Expr, kids: tuple[Expr, ...], values: dict[int, float],
+           env: Mapping[str, float] | None = None) -> float | None:
+    if env is not None and isinstance(node, VarRef):
+        value = env.get(node.name)
+        return None if value is None else float(value)
     if isinstance(node, Const):
         if not math.isfinite(node.value):
             raise _Undefined("this number is too large for a 64-bit float" if not math.isnan(node.value)

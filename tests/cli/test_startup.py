@@ -49,10 +49,37 @@ def test_commands_without_inference_import_no_heavy_library(argv):
     assert modules == [], f"causalppl {argv[0]} imported {modules}"
 
 
-def test_check_reads_data_lines_with_pandas_only():
+def test_check_reads_a_small_data_file_without_pandas():
     code, modules = _imported("check", WITH_DATA)
     assert code == 0
-    assert modules == ["pandas"]
+    assert modules == []
+
+
+FRONT_DOOR = """model FrontDoor { Smoking : bool; Tar : bool <- Smoking; Cancer : bool <- Tar; Smoking <-> Cancer }
+data "smoking.csv"
+query P(Cancer = 1 | Smoking = 1)
+"""
+
+
+def test_an_identified_query_on_a_table_of_counts_runs_without_torch_pyro_scipy_or_pandas(tmp_path):
+    """The front-door model on Pearl's 800 units: identification on the counts needs none of the engines."""
+    (tmp_path / "front_door.scm").write_text(FRONT_DOOR)
+    (tmp_path / "smoking.csv").write_text((REPO / "examples" / "front_door_smoking" / "smoking.csv").read_text())
+    script = ("import contextlib, io, json, sys\n"
+              "from causalppl.cli import main\n"
+              "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+              f"    code = main(['run', {str(tmp_path / 'front_door.scm')!r}, '--format', 'json', '--explain'])\n"
+              "print(json.dumps({'code': code, 'out': out.getvalue(), 'modules': [m for m in "
+              f"{HEAVY + ('scipy',)!r} if m in sys.modules]}}))")
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
+                               timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0 and report["modules"] == []
+    answer = json.loads(report["out"])["queries"][0]
+    assert answer["estimate"] == pytest.approx(0.8525) and answer["plan"]["engine"] == "identification-estimate"
+    low, high = answer["interval"]
+    assert low < 0.8525 < high
 
 
 def test_importing_the_package_imports_no_heavy_library():

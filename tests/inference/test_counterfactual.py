@@ -402,7 +402,7 @@ def test_compile_prints_the_multiworld_program(capsys):
 def test_learned_parameters_answer_inside_each_posterior_draw(monkeypatch):
     import torch
 
-    from causalppl.inference.bayesian import instantiate
+    from causalppl.inference.bayesian.instantiate import instantiate
     from causalppl.inference.counterfactual import learned as cf_learned
 
     model = cp.loads("model L {\n param b ~ Normal(0, 1)\n X ~ Normal(0, 1)\n Z ~ Normal(b * X, 1)\n"

@@ -49,25 +49,6 @@ class _Group:
     counts: np.ndarray  # (G,) whole numbers of rows
 
 
-def needs_augmentation(model: CausalModel, data: DataCollection | None) -> bool:
-    """Some kept row misses a cell of a finite variable that a table counts."""
-    if data is None or not data.has_missing:
-        return False
-    counted = _counted_names(model)
-    return any(name in block.missing for block in data.blocks for name in counted)
-
-
-def augmentable(model: CausalModel) -> str | None:
-    """Why data augmentation cannot complete this model's rows (None: it can): every mechanism that a missing
-    cell could touch must be finite and tabulable."""
-    for variable in model.model_variables:
-        if not variable.domain.is_finite:
-            return f"'{variable.name}' is {variable.domain.describe()}"
-        if variable.kind == "latent":
-            return f"'{variable.name}' is latent"
-    return None
-
-
 def augmented_draws(model: CausalModel, data: DataCollection, chains: int, warmup: int, draws: int,
                     seed: int | None) -> dict[str, torch.Tensor]:
     """Per table, draws of shape (chains, draws, *parent sizes, levels), keyed ``probs_X``."""
@@ -94,14 +75,6 @@ def augmented_draws(model: CausalModel, data: DataCollection, chains: int, warmu
 
 
 # ------------------------------------------------------------------ setup ----
-
-
-def _counted_names(model: CausalModel) -> set[str]:
-    names: set[str] = set()
-    for variable in model.model_variables:
-        if isinstance(variable.mechanism, NonparametricMechanism):
-            names |= {variable.name, *variable.parents}
-    return names
 
 
 def _known_tables(model: CausalModel, tables: tuple[Variable, ...]) -> dict[str, np.ndarray]:
@@ -209,4 +182,4 @@ def _dirichlet(rng: np.random.Generator, concentration: np.ndarray) -> np.ndarra
     return gammas / gammas.sum(axis=-1, keepdims=True)
 
 
-__all__ = ["needs_augmentation", "augmentable", "augmented_draws", "AugmentationError"]
+__all__ = ["augmented_draws", "AugmentationError"]

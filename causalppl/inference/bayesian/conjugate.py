@@ -16,38 +16,8 @@ import torch
 from causalppl.backends.symbols import site_names
 from causalppl.data import DataCollection
 from causalppl.data.distributions import joint_counts
-from causalppl.ir.mechanisms import NonparametricMechanism
+from causalppl.inference.bayesian.structure import nonparametric_variables
 from causalppl.ir.model import CausalModel, Variable
-
-
-def nonparametric_variables(model: CausalModel) -> tuple[Variable, ...]:
-    return tuple(v for v in model.model_variables if isinstance(v.mechanism, NonparametricMechanism))
-
-
-def is_conjugate(model: CausalModel) -> bool:
-    """Every unknown is a table whose variable and parents are observed, and no ``<->`` arc."""
-    if model.confounders or any(p.mechanism is not None for p in model.parameters):
-        return False
-    tables = nonparametric_variables(model)
-    return bool(tables) and len(separable_tables(model)) == len(tables)
-
-
-def separable_tables(model: CausalModel) -> tuple[Variable, ...]:
-    """Tables whose posterior is an exact Dirichlet independent of every other unknown.
-
-    A table whose variable and parents are observed in every row, and that no
-    ``<->`` arc touches, enters the likelihood only through its own factor
-    (children read the observed value, not the table): its posterior
-    factorises from the rest, so it is drawn exactly and the sampler runs
-    on the remaining unknowns.
-    """
-    separable = []
-    for variable in nonparametric_variables(model):
-        names = (variable.name,) + tuple(variable.parents)
-        observed = all(model.variable(name).is_observable and model.variable(name).domain.is_finite for name in names)
-        if observed and not any(c.touches([variable.name]) for c in model.confounders):
-            separable.append(variable)
-    return tuple(separable)
 
 
 def conjugate_draws(model: CausalModel, data: DataCollection | None, num_draws: int,

@@ -22,8 +22,9 @@ from causalppl.data import DataCollection
 from causalppl.data.checks import row_of
 from causalppl.diagnostics import Span, spell_option
 from causalppl.data.covariates import covariate_names, covariate_rows
-from causalppl.inference.bayesian.augmentation import augmentable, augmented_draws, needs_augmentation
-from causalppl.inference.bayesian.conjugate import conjugate_draws, is_conjugate, separable_tables
+from causalppl.inference.bayesian.augmentation import augmented_draws
+from causalppl.inference.bayesian.conjugate import conjugate_draws
+from causalppl.inference.bayesian.structure import conjugate_route, needs_augmentation, separable_tables
 from causalppl.inference.bayesian.diagnostics import (
     independent_summary,
     inference_data,
@@ -110,13 +111,6 @@ def _fit(model: CausalModel, data: DataCollection | None, settings: FitSettings,
         notes += (TABLES_NOTE.format(", ".join(run.statistics["exact_tables"])),)
     covariates = covariate_rows(model, data if has_data else None)
     return _posterior(model, run, method, device, notes, independent, covariates)
-
-
-def conjugate_route(model: CausalModel, data: DataCollection | None) -> bool:
-    """Exact conjugate updates apply (with data augmentation where table cells are missing)."""
-    if not is_conjugate(model):
-        return False
-    return not needs_augmentation(model, data) or augmentable(model) is None
 
 
 def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...], settings: FitSettings,

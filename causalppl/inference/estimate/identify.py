@@ -19,9 +19,8 @@ from __future__ import annotations
 import itertools
 import math
 
-import torch
+import numpy as np
 
-from causalppl.backends.tensor_eval import evaluate as evaluate_expr
 from causalppl.identification import (
     Estimand,
     Fraction,
@@ -38,6 +37,7 @@ from causalppl.inference.observed import NotTabulable, ObservedJoint, observed_j
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
 from causalppl.ir import expressions as rx
+from causalppl.ir.constants import fold
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import (
     COMPARISONS,
@@ -73,9 +73,10 @@ def answer_identify(model: CausalModel, query: QuerySpec, options: Options) -> R
     if joint is None:
         return Result(query.name, query.text, identifiable=True, estimand=formula, method="identification",
                       kind=query.kind, notes=("no data: give data (a data line or --data) to estimate it",))
-    stacked = joint.point.unsqueeze(0) if joint.draws is None else torch.cat([joint.point.unsqueeze(0), joint.draws])
-    values = fold_term(query.term, lambda leaf: estimand_leaf_values(model, leaf, identified[id(leaf)], stacked,
-                                                                     joint.variables))
+    stacked = joint.point[None] if joint.draws is None else np.concatenate([joint.point[None], joint.draws])
+    with np.errstate(divide="ignore", invalid="ignore"):  # a quotient of zero is not finite: refused below
+        values = fold_term(query.term, lambda leaf: estimand_leaf_values(model, leaf, identified[id(leaf)], stacked,
+                                                                         joint.variables))
     return _estimate_result(query, formula, values, joint)
 
 
@@ -205,8 +206,8 @@ def _joint_or_none(model: CausalModel, options: Options, names: tuple[str, ...])
         return None
 
 
-def estimand_leaf_values(model: CausalModel, leaf, identification: Identification, stacked: torch.Tensor,
-                         variables: tuple[str, ...]) -> torch.Tensor:
+def estimand_leaf_values(model: CausalModel, leaf, identification: Identification, stacked: np.ndarray,
+                         variables: tuple[str, ...]) -> np.ndarray:
     """An identified leaf's value under each table of ``stacked`` (shape (T, ...) over ``variables``): one value
     per table, nan where the leaf's evidence has probability zero under that table.
 
@@ -217,8 +218,8 @@ def estimand_leaf_values(model: CausalModel, leaf, identification: Identificatio
     outcomes = sorted(_plain_outcomes(leaf))
     free = outcomes + sorted(set(evidence) - set(outcomes))
     fixed = {name: int(value) for name, value in leaf.interventions}
-    numerator = torch.zeros(stacked.shape[0], dtype=torch.float64)
-    normalizer = torch.zeros_like(numerator)
+    numerator = np.zeros(stacked.shape[0], dtype=np.float64)
+    normalizer = np.zeros_like(numerator)
     for values in itertools.product(*(range(model.variable(n).domain.size) for n in free)):
         assignment = dict(zip(free, values))
         if not all(COMPARISONS[e.op](assignment[name], e.value) for name, e in evidence.items()):
@@ -228,26 +229,26 @@ def estimand_leaf_values(model: CausalModel, leaf, identification: Identificatio
         normalizer += probability
     if not evidence:
         return numerator
-    return torch.where(normalizer > 0, numerator / torch.where(normalizer > 0, normalizer, 1.0), torch.nan)
+    return np.where(normalizer > 0, numerator / np.where(normalizer > 0, normalizer, 1.0), np.nan)
 
 
 def _leaf_weight(leaf, assignment: dict[str, int]) -> float:
     """The leaf's quantity at one assignment of level positions: its expression, or whether its events hold."""
     if isinstance(leaf, ExpectationSpec):
-        env = {name: torch.tensor(float(value)) for name, value in assignment.items()}
-        return float(evaluate_expr(leaf.expr, env))
+        value = fold(leaf.expr, {name: float(level) for name, level in assignment.items()}).value
+        return math.nan if value is None else value  # undefined at this assignment (1/0): not a finite answer
     return float(all(COMPARISONS[e.op](assignment[e.outcome.variable], e.value) for e in leaf.events))
 
 
-def _estimate_result(query: QuerySpec, formula: str, values: torch.Tensor, joint: ObservedJoint) -> Result:
-    values = torch.as_tensor(values, dtype=torch.float64).reshape(-1)
+def _estimate_result(query: QuerySpec, formula: str, values: np.ndarray, joint: ObservedJoint) -> Result:
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
     estimate = float(values[0])
     if not math.isfinite(estimate):
         raise condition_not_in_data(query.span)
     interval = None
-    draws = values[1:][torch.isfinite(values[1:])]
-    if joint.draws is not None and draws.numel() > 0:
-        interval = (float(torch.quantile(draws, 0.025)), float(torch.quantile(draws, 0.975)))
+    draws = values[1:][np.isfinite(values[1:])]
+    if joint.draws is not None and draws.size > 0:
+        interval = (float(np.quantile(draws, 0.025)), float(np.quantile(draws, 0.975)))
     method = "identification" if joint.source == "data" else "identification+exact"
     return Result(query.name, query.text, estimate=estimate, interval=interval, identifiable=True,
                   estimand=formula, method=method, kind=query.kind)

@@ -313,7 +313,7 @@ def _finite_values(model: CausalModel, query: QuerySpec, terms: dict[int, Mediat
     counts = sum(joint_counts(block, model, needed) for block in options.data.observational)
     total = counts.sum()
     point = torch.from_numpy(counts / total).unsqueeze(0)
-    stacked = torch.cat([point, dirichlet_draws(counts, options.draws, options.seed)]).double()
+    stacked = torch.cat([point, torch.from_numpy(dirichlet_draws(counts, options.draws, options.seed))]).double()
 
     def leaf_value(leaf) -> torch.Tensor:
         term = terms[id(leaf)]

@@ -39,7 +39,6 @@ import functools
 import itertools
 
 import numpy as np
-import torch
 
 from causalppl.backends.bounds import (
     CfAtom,
@@ -145,8 +144,7 @@ def _identified_leaves(model: CausalModel, query: QuerySpec, options: Options, o
     if bayesian is not None or experiments or observational is None:
         return None
     observed = observed_in_data(model, options.data)
-    stacked = torch.from_numpy(np.concatenate([observational[None], draws]) if draws is not None
-                               else observational[None])
+    stacked = np.concatenate([observational[None], draws]) if draws is not None else observational[None]
     variables = _graph_order(model)
     known = {}
     for leaf in leaves(query.term):
@@ -157,7 +155,7 @@ def _identified_leaves(model: CausalModel, query: QuerySpec, options: Options, o
         except Exception:
             continue
         if result.identifiable:
-            known[id(leaf)] = (estimand_leaf_values(model, leaf, result, stacked, variables).numpy(),
+            known[id(leaf)] = (estimand_leaf_values(model, leaf, result, stacked, variables),
                                result.estimand.to_text())
     return known
 
@@ -220,8 +218,7 @@ def _observational(model: CausalModel, options, graph: DiscreteGraph, query: Que
     except NotTabulable:
         raise query_error(query.span, "bounds need the observed distribution, and the model does not fix it",
                           f"add a data line (or --data) with columns {', '.join(names)}") from None
-    draws = joint.draws.numpy() if joint.draws is not None else None
-    return joint.point.numpy(), draws, joint.counts
+    return joint.point, joint.draws, joint.counts
 
 
 def _draw_count(asked: int, size: int) -> int:
