@@ -20,8 +20,8 @@ would silently take the first cell as a row label and shift the rest).
 
 >>> chunk = read_text_csv_lines(["A, B", "1, east", "NA, west"], {"A", "B"})
 >>> codes, uniques = chunk.columns["A"].factorize()
->>> chunk.rows, codes.tolist(), uniques, chunk.columns["B"].kind()
-(2, [0, -1], [1], 'text')
+>>> chunk.rows, codes.tolist(), uniques, chunk.columns["B"].kind()  # whole numbers with a gap: floats
+(2, [0, -1], [1.0], 'text')
 """
 
 from __future__ import annotations
