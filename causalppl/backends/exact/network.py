@@ -964,6 +964,11 @@ DIRECT_ELIMINATION_COST = 2**15  # an elimination building fewer entries than th
 ONE_EINSUM_ENTRIES = 2**12  # requisite tables spanning at most this many joint settings: one einsum call, unplanned
 REPLAN_ABOVE = 2**22  # a plan in the compiled order costing more than this: search an order for this query
 REPLAN_FEW, REPLAN_FEW_ABOVE = 64, 2**15  # the same above this cost when it has at most this many operands
+#: A step of an elimination iterating over more joint settings than this (its result's entries times the levels
+#: summed out) runs through numpy's contraction-path search (pairwise products, BLAS where the layout allows)
+#: instead of one pass over every setting: a 14.7M-setting step of munin4's batch took 63 ms as one pass, 3 ms
+#: so; the search costs about 20 us, which small steps do not repay.
+OPTIMIZED_STEP_ABOVE = 2**16
 
 
 @dataclass
@@ -984,11 +989,22 @@ class EliminationRun:
         """The variables in the order they are summed out."""
         return tuple(v for step in self.steps for v in _eliminated(step))
 
+    @functools.cached_property
+    def large_steps(self) -> frozenset[int]:
+        """The steps over more than ``OPTIMIZED_STEP_ABOVE`` joint settings (with two operands or more)."""
+        large = set()
+        for number, (ids, group_scopes, out) in enumerate(self.steps):
+            labels = {v for scope in group_scopes for v in scope}
+            if len(ids) > 1 and math.prod(self.cardinalities[v] for v in labels) > OPTIMIZED_STEP_ABOVE:
+                large.add(number)
+        return frozenset(large)
+
     def run(self) -> np.ndarray:
         tables: list = [table for _, table in self.operands]
         scopes: list = [scope for scope, _ in self.operands]
         einsum = np.einsum
-        for ids, group_scopes, out in self.steps:
+        large = self.large_steps
+        for number, (ids, group_scopes, out) in enumerate(self.steps):
             labels: dict[int, int] = {}
             args: list = []
             for k, i in enumerate(ids):
@@ -996,7 +1012,7 @@ class EliminationRun:
                 args.append([labels.setdefault(v, len(labels)) for v in group_scopes[k]])
                 tables[i] = None  # consumed: free it
             args.append([labels[v] for v in out])
-            tables.append(einsum(*args))
+            tables.append(einsum(*args, optimize="greedy") if number in large else einsum(*args))
             scopes.append(out)
         final = [(scope, table) for scope, table in zip(scopes, tables) if table is not None]
         if not final:
