@@ -54,11 +54,17 @@ class ExpressionWriter:
     ``name_of`` maps variable and parameter names to locals; ``temporary``
     returns a fresh local (None: never spill).  Callers write the pending
     ``statements`` (see :meth:`take_statements`) before the line using the expression.
+    ``float_parameters`` names parameters whose values are always floating-point
+    arrays (sampled from a continuous prior, or fixed through ``rt.tensor``): a
+    constant position into one is written as plain indexing, ``b[..., 0]``, with
+    no helper call (a sampler runs it at every step, once per site that reads it).
     """
 
-    def __init__(self, name_of: Callable[[str], str], temporary: Callable[[], str] | None) -> None:
+    def __init__(self, name_of: Callable[[str], str], temporary: Callable[[], str] | None,
+                 float_parameters: frozenset[str] = frozenset()) -> None:
         self.name_of = name_of
         self.temporary = temporary
+        self.float_parameters = float_parameters
         self.statements: list[str] = []
 
     def emit(self, expr: rx.Expr) -> str:
@@ -110,6 +116,8 @@ class ExpressionWriter:
         if isinstance(expr, rx.IndexInto):
             if isinstance(expr.index, rx.Const) and float(expr.index.value).is_integer() and expr.index.value >= 0:
                 target, depth = self._emit(expr.target)  # a constant position: plain indexing
+                if isinstance(expr.target, rx.ParamRef) and expr.target.name in self.float_parameters:
+                    return f"{target}[..., {int(expr.index.value)}]", depth + 1  # batched over leading axes
                 return f"rt.at({target}, {int(expr.index.value)})", depth + 1
             return self._call("rt.index", (expr.target, expr.index))
         raise TypeError(f"cannot generate code for {type(expr).__name__}")

@@ -27,6 +27,7 @@ from typing import Callable
 from causalppl.backends.expr_source import ExpressionWriter, number
 from causalppl.backends.symbols import Symbols, quoted, site_names
 from causalppl.ir import expressions as rx
+from causalppl.ir.families import FAMILIES
 from causalppl.ir.mechanisms import (
     ConstantMechanism,
     Covariate,
@@ -39,6 +40,7 @@ from causalppl.ir.model import CausalModel, Confounder, Variable
 
 LATENT_CLASSES = 4  # states of the latent class that stands for a `<->` arc
 UNITS_PLATE = "units"  # the plate over units (data rows), unless a model variable has that name
+FLOAT_SUPPORTS = frozenset({"real", "positive", "unit", "simplex"})  # families whose draws are float arrays
 
 
 class CodegenError(ValueError):
@@ -126,7 +128,7 @@ class _Writer:
         self.masked = masked  # observed variables with missing cells: their sites take obs_mask
         self.symbols = Symbols.of(model)
         self.sites = site_names(model)
-        self.expressions = ExpressionWriter(self._local, self.symbols.temporary)
+        self.expressions = ExpressionWriter(self._local, self.symbols.temporary, _float_parameters(model))
         self.constants: list[str] = []
 
     def _local(self, name: str) -> str:
@@ -310,6 +312,13 @@ def _value_text(model: CausalModel, name: str, value: float) -> str:
     if domain.kind == "levels":
         return domain.levels[int(value)]
     return number(value).removesuffix(".0") if float(value).is_integer() else number(value)
+
+
+def _float_parameters(model: CausalModel) -> frozenset[str]:
+    """Parameters whose values are floating-point arrays: fixed (``rt.tensor``) or with a continuous prior."""
+    return frozenset(p.name for p in model.parameters
+                     if p.mechanism is None or (isinstance(p.mechanism, Parametric) and p.mechanism.family in FAMILIES
+                                                and FAMILIES[p.mechanism.family].support in FLOAT_SUPPORTS))
 
 
 def _confounders_of(model: CausalModel, name: str) -> list[Confounder]:

@@ -141,3 +141,30 @@ model Linear {
     draws = model.sample(50, seed=0)
     expected = draws["X1"] + 2 * draws["X2"] + 3 * draws["X3"] + 0.5
     assert torch.allclose(draws["Y"], expected, atol=1e-5)
+
+
+def test_a_constant_position_into_a_float_parameter_is_plain_indexing():
+    # No helper call per site (a sampler runs each at every step): b[..., k] indexes draws batched on leading axes.
+    model = cp.loads("""
+model Chain {
+    param b[2] ~ Normal(0, 1)
+    param c = [0.5, -1]
+    X1 ~ Normal(0, 1)
+    X2 ~ Normal(b[0] * X1 + c[1], 1)
+    X3 ~ Normal(b[1] * X2, c[0])
+}
+""")
+    source = model.pyro_source
+    assert "(b[..., 0] * X1)" in source and "(b[..., 1] * X2)" in source
+    assert "c[..., 1]" in source and "scale=c[..., 0]" in source
+    assert "rt.at(" not in source
+    assert "b[..., 0]" in model.numpyro_source
+    draws = model.pyro_model(n_units=5)
+    assert draws["X2"].shape == (5,)
+    from causalppl.backends.expr_source import ExpressionWriter
+    from causalppl.ir import expressions as rx
+    from causalppl.diagnostics import Span
+    span = Span.unknown("<test>")
+    at = rx.IndexInto(rx.ParamRef("k", span), rx.Const(1.0, span), span)
+    assert ExpressionWriter(str, None).emit(at) == "rt.at(k, 1)"  # not known to be float: the helper converts it
+    assert ExpressionWriter(str, None, frozenset({"k"})).emit(at) == "k[..., 1]"

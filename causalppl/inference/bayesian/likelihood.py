@@ -19,6 +19,7 @@ mechanism's own density as its prior).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -216,7 +217,7 @@ class Likelihood:
                 value = None
             finally:
                 self.checks = True
-            if value is None or not bool(torch.isfinite(value)):
+            if value is None or not math.isfinite(value.item()):  # a scalar: one read, no tensor ops
                 value = potential(params)
             return value
         return evaluate
