@@ -122,6 +122,7 @@ class CompiledNetwork:
         self._cache_bytes = 0
         self._lock = threading.RLock()
         self._batch_plans: dict[tuple, tuple] = {}  # (keep, columns, strategy, evidence) -> (joint plan, row plan)
+        self._check_tables: OrderedDict[int, tuple] = OrderedDict()  # id(check plan) -> (plan, its table)
 
     # ------------------------------------------------------------------ queries
 
@@ -619,12 +620,27 @@ class CompiledNetwork:
         else:
             answers = np.broadcast_to(self.posterior(keep, hard, soft, do), (len(distinct), *shape))
         if check is not None:
-            with self._lock:
-                table = check.run()
+            table = self._check_table(check)
             mass = table[tuple(distinct[:, position[v]] for v in check_columns)] if check_columns \
                 else np.full(len(distinct), float(table))
             answers = answers * (mass > 0.0).reshape((-1,) + (1,) * len(shape))
         return answers, numbers
+
+    def _check_table(self, check: "EliminationRun") -> np.ndarray:
+        """The possibility check's table of a batch's query: it depends on the query alone (its evidence fixed
+        for every row), so it is computed once and kept for the next batch of the query (the tables kept hold
+        at most ``CHECK_TABLES_BYTES``, the oldest dropped first)."""
+        with self._lock:
+            kept = self._check_tables.get(id(check))
+            if kept is not None and kept[0] is check:
+                self._check_tables.move_to_end(id(check))
+                return kept[1]
+            table = check.run()
+            if table.nbytes <= CHECK_TABLES_BYTES:
+                self._check_tables[id(check)] = (check, table)
+                while sum(t.nbytes for _, t in self._check_tables.values()) > CHECK_TABLES_BYTES:
+                    self._check_tables.popitem(last=False)
+            return table
 
     def _row_numbers(self, columns: Mapping[int, np.ndarray], names: tuple[int, ...]) -> "RowNumbers":
         """The evidence rows of ``columns`` (in the order of ``names``) numbered, and their distinct rows."""
@@ -719,10 +735,11 @@ class CompiledNetwork:
         return len(self._prior) + len(self._cache)
 
     def clear_cache(self) -> None:
-        """Forget every cached message."""
+        """Forget every cached message (and the possibility-check tables of batches)."""
         with self._lock:
             self._prior.clear()
             self._cache.clear()
+            self._check_tables.clear()
             self._cache_bytes = 0
 
     # ------------------------------------------------------------------ internals
@@ -959,6 +976,7 @@ ROW = -1  # the row axis of a batch, a variable number no network uses
 DEFAULT_BATCH_BYTES = 2**31
 GROUPED_ABOVE = 2**28  # a batch whose plain plans build more entries than this searches for columns to group by
 BATCH_PLANS_KEPT = 64  # plans of batches kept per network (a batch of the same query is not planned again)
+CHECK_TABLES_BYTES = 64 * 2**20  # possibility-check tables of batch queries kept per network, all together
 DIRECT_TREE_COST = 2**15  # a join-tree pass building fewer entries than this runs without comparing plans
 DIRECT_ELIMINATION_COST = 2**15  # an elimination building fewer entries than this runs without walking the tree
 ONE_EINSUM_ENTRIES = 2**12  # requisite tables spanning at most this many joint settings: one einsum call, unplanned
@@ -1095,7 +1113,8 @@ def _live(steps, scopes):
     return list(live.items())
 
 
-def _contract(group, out) -> np.ndarray:
+def _contract(group, out, optimize: bool = False) -> np.ndarray:
+    """The product of ``group``'s tables summed down to ``out`` (``optimize``: numpy's path search, for large steps)."""
     labels: dict[int, int] = {}
     args: list = []
     for scope, table in group:
@@ -1104,7 +1123,7 @@ def _contract(group, out) -> np.ndarray:
     args.append([labels.setdefault(v, len(labels)) for v in out])
     if len(group) == 1 and not group[0][0] and not out:
         return group[0][1]
-    return np.einsum(*args)
+    return np.einsum(*args, optimize="greedy") if optimize else np.einsum(*args)
 
 
 def _contract_all(operands, keep) -> np.ndarray:
@@ -1248,7 +1267,9 @@ def run_batched(operands, plan, keep, rows: int, cardinalities, device) -> np.nd
     if device is not None and str(device) != "cpu":
         return _run_torch(steps, scopes, tables, (ROW, *keep), device)
     for ids, group_scopes, out in steps:
-        tables.append(_contract([(group_scopes[k], tables[i]) for k, i in enumerate(ids)], out))
+        large = len(ids) > 1 and math.prod(sizes[v] for v in {v for scope in group_scopes for v in scope}) \
+            > OPTIMIZED_STEP_ABOVE
+        tables.append(_contract([(group_scopes[k], tables[i]) for k, i in enumerate(ids)], out, optimize=large))
     final = [(scope, tables[i]) for i, scope in _live(steps, scopes)]
     result = _contract(final, [ROW, *keep])
     return result
