@@ -561,7 +561,19 @@ class CompiledNetwork:
         by_group = np.argsort(groups.inverse, kind="stable")
         bounds = np.cumsum(np.bincount(groups.inverse, minlength=len(groups.distinct)))
         values = np.empty((len(distinct), *(self.cardinalities[v] for v in keep)))
-        start = 0
+        budget = self.max_bytes or DEFAULT_BATCH_BYTES
+        vectorised = _fitting(lambda: self._row_plan(joint_keep, group, hard, soft, do, fixed, dropped))
+        if vectorised is not None and vectorised.peak * BYTES_PER_ENTRY <= budget:
+            # every group at once: the group columns weighed by indicators with a row axis (one per group),
+            # the joint of each group read at its rows, chunk by chunk
+            rest_position = [position[v] for v in rest]
+            for first, joints in self._row_chunks(vectorised, joint_keep, group, groups.distinct, None):
+                last = first + len(joints)
+                members = by_group[(bounds[first - 1] if first else 0):bounds[last - 1]]
+                rows = np.column_stack([groups.inverse[members] - first, distinct[members][:, rest_position]])
+                values[members] = _read_rows(joints, keep, (ROW, *joint_keep), (ROW, *rest), rows)
+            return values
+        start = 0  # one group's elimination at a time (its tables, with the group's columns not fixed, do not fit)
         for levels, stop in zip(groups.distinct.tolist(), bounds.tolist()):
             members = by_group[start:stop]
             start = stop
@@ -705,13 +717,16 @@ class CompiledNetwork:
 
     def _run_rows(self, plan: "EliminationRun", keep, names, distinct: np.ndarray, device) -> np.ndarray:
         """Run ``plan`` for all distinct rows at once: indicators gain a row axis, as does every table they reach."""
+        return np.concatenate([part for _, part in self._row_chunks(plan, keep, names, distinct, device)])
+
+    def _row_chunks(self, plan: "EliminationRun", keep, names, distinct: np.ndarray, device):
+        """:meth:`_run_rows` chunk by chunk (no chunk's tables above the budget): ``(first row, values)`` pairs."""
         budget = self.max_bytes or DEFAULT_BATCH_BYTES
         per_row = max(plan.peak, 1) * BYTES_PER_ENTRY
         if per_row > budget:
             raise EnumerationTooLarge(per_row, tuple(self.names[v] for v in plan.peak_scope), budget)
         chunk = max(1, budget // per_row)
         position = {v: k for k, v in enumerate(names)}
-        parts = []
         for start in range(0, len(distinct), chunk):
             part = distinct[start:start + chunk]
             operands = []
@@ -723,8 +738,7 @@ class CompiledNetwork:
                     operands.append(((ROW, scope[0]), indicator * table))
                 else:
                     operands.append((scope, table))
-            parts.append(run_batched(operands, plan, keep, len(part), self.cardinalities, device))
-        return np.concatenate(parts)
+            yield start, run_batched(operands, plan, keep, len(part), self.cardinalities, device)
 
     def _ancestral(self, start: Sequence[int], cut: frozenset[int]) -> list[int]:
         """``start`` and their ancestors, not crossing into intervened variables."""
@@ -986,7 +1000,7 @@ REPLAN_FEW, REPLAN_FEW_ABOVE = 64, 2**15  # the same above this cost when it has
 #: summed out) runs through numpy's contraction-path search (pairwise products, BLAS where the layout allows)
 #: instead of one pass over every setting: a 14.7M-setting step of munin4's batch took 63 ms as one pass, 3 ms
 #: so; the search costs about 20 us, which small steps do not repay.
-OPTIMIZED_STEP_ABOVE = 2**16
+OPTIMIZED_STEP_ABOVE = 2**18
 
 
 @dataclass
