@@ -581,7 +581,7 @@ class CompiledNetwork:
             operands = self._elimination_operands(joint_keep, {**hard, **setting}, soft, do, {**fixed, **setting},
                                                   dropped)
             run = EliminationRun(operands, plan.steps, joint_keep, self.cardinalities, plan.cost, plan.peak,
-                                 plan.peak_scope)
+                                 plan.peak_scope, large_steps=plan.large_steps)
             rows = distinct[members][:, [position[v] for v in rest]]
             values[members] = _read_rows(run.run(), keep, joint_keep, rest, rows)
         return values
@@ -1015,21 +1015,12 @@ class EliminationRun:
     peak: int
     peak_scope: tuple[int, ...]
     probes: dict = None  # type: ignore[assignment]  # the weight vectors, by variable (batches swap them)
+    large_steps: frozenset = frozenset()  # steps over more than OPTIMIZED_STEP_ABOVE settings (see plan_steps)
 
     @functools.cached_property
     def order(self) -> tuple[int, ...]:
         """The variables in the order they are summed out."""
         return tuple(v for step in self.steps for v in _eliminated(step))
-
-    @functools.cached_property
-    def large_steps(self) -> frozenset[int]:
-        """The steps over more than ``OPTIMIZED_STEP_ABOVE`` joint settings (with two operands or more)."""
-        large = set()
-        for number, (ids, group_scopes, out) in enumerate(self.steps):
-            labels = {v for scope in group_scopes for v in scope}
-            if len(ids) > 1 and math.prod(self.cardinalities[v] for v in labels) > OPTIMIZED_STEP_ABOVE:
-                large.add(number)
-        return frozenset(large)
 
     def run(self) -> np.ndarray:
         tables: list = [table for _, table in self.operands]
@@ -1064,17 +1055,17 @@ def plan_elimination_run(operands, keep, position, cardinalities, replan: bool =
     """
     scopes = [scope for scope, _ in operands]
     eliminated = sorted({v for scope in scopes for v in scope if v not in keep}, key=position.__getitem__)
-    steps, cost, peak, peak_scope = plan_steps(scopes, eliminated, cardinalities)
+    steps, cost, peak, peak_scope, large = plan_steps(scopes, eliminated, cardinalities)
     if replan and (cost > REPLAN_ABOVE or (cost > REPLAN_FEW_ABOVE and len(scopes) <= REPLAN_FEW)):
         order, _ = numbered_elimination(scopes, cardinalities, eliminated)
         other = plan_steps(scopes, order, cardinalities)
         if other[2] < peak or (other[2] == peak and other[1] < cost):
-            steps, cost, peak, peak_scope = other
+            steps, cost, peak, peak_scope, large = other
     final = math.prod(cardinalities[v] for v in keep)  # the product of what is left, over ``keep``
     cost += final
     if final > peak:
         peak, peak_scope = final, tuple(keep)
-    return EliminationRun(list(operands), steps, keep, cardinalities, cost, peak, peak_scope)
+    return EliminationRun(list(operands), steps, keep, cardinalities, cost, peak, peak_scope, large_steps=large)
 
 
 def _eliminated(step) -> tuple[int, ...]:
@@ -1083,7 +1074,9 @@ def _eliminated(step) -> tuple[int, ...]:
 
 
 def plan_steps(scopes, order, cardinalities):
-    """Symbolic variable elimination: the steps ``(operand ids, their scopes, result scope)`` and the largest result."""
+    """Symbolic variable elimination: the steps ``(operand ids, their scopes, result scope)``, their cost, the
+    largest result and its scope, and the numbers of the steps over more than ``OPTIMIZED_STEP_ABOVE`` joint
+    settings with two operands or more (run with numpy's contraction-path search)."""
     holders: dict[int, list[int]] = {}
     live: dict[int, tuple[int, ...]] = {}
     for k, scope in enumerate(scopes):
@@ -1092,6 +1085,7 @@ def plan_steps(scopes, order, cardinalities):
             holders.setdefault(v, []).append(k)
     steps = []
     peak, cost, peak_scope = 0, 0, ()
+    large: set[int] = set()
     next_id = len(scopes)
     for v in order:
         ids = [k for k in holders.pop(v, ()) if k in live]
@@ -1105,6 +1099,8 @@ def plan_steps(scopes, order, cardinalities):
                     out.append(u)
         size = math.prod(cardinalities[u] for u in out) * cardinalities[v]
         cost += size * len(group)
+        if size > OPTIMIZED_STEP_ABOVE and len(group) > 1:
+            large.add(len(steps))
         if size > peak:
             peak, peak_scope = size, (*out, v)
         steps.append((tuple(ids), tuple(group), tuple(out)))
@@ -1112,7 +1108,7 @@ def plan_steps(scopes, order, cardinalities):
         for u in out:
             holders[u].append(next_id)
         next_id += 1
-    return steps, cost, peak, peak_scope
+    return steps, cost, peak, peak_scope, frozenset(large)
 
 
 def _live(steps, scopes):
@@ -1277,13 +1273,12 @@ def run_batched(operands, plan, keep, rows: int, cardinalities, device) -> np.nd
     scopes = [scope for scope, _ in operands]
     tables = [table for _, table in operands]
     order = [v for v in plan.order if v != ROW]
-    steps, _, _, _ = plan_steps(scopes, order, sizes)
+    steps, _, _, _, large = plan_steps(scopes, order, sizes)
     if device is not None and str(device) != "cpu":
         return _run_torch(steps, scopes, tables, (ROW, *keep), device)
-    for ids, group_scopes, out in steps:
-        large = len(ids) > 1 and math.prod(sizes[v] for v in {v for scope in group_scopes for v in scope}) \
-            > OPTIMIZED_STEP_ABOVE
-        tables.append(_contract([(group_scopes[k], tables[i]) for k, i in enumerate(ids)], out, optimize=large))
+    for number, (ids, group_scopes, out) in enumerate(steps):
+        tables.append(_contract([(group_scopes[k], tables[i]) for k, i in enumerate(ids)], out,
+                                optimize=number in large))
     final = [(scope, tables[i]) for i, scope in _live(steps, scopes)]
     result = _contract(final, [ROW, *keep])
     return result
