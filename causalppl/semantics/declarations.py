@@ -363,13 +363,12 @@ class MechanismChecker:
 
 def _valid_rows(rows: ast.TableRows, size: int) -> bool:
     """Every row has ``size`` probabilities, none negative or NaN, summing to 1 (±ROW_SUM_TOLERANCE)."""
-    widths = rows.widths
-    if not bool(np.all(widths == size)):
+    if rows.offsets[-1] != size * len(rows) or not (rows.widths == size).all():
         return False
     values = rows.values.reshape(len(rows), size)
-    if not bool(np.all(values >= 0)):  # also false for NaN
+    if not values.min(initial=0.0) >= 0:  # also false for NaN
         return False
-    return bool(np.all(np.abs(values.sum(axis=1) - 1.0) <= ROW_SUM_TOLERANCE))
+    return bool(np.abs(values.sum(axis=1) - 1.0).max(initial=0.0) <= ROW_SUM_TOLERANCE)
 
 
 def confounding_checks(model: ast.ModelBlock, scope: Scope, reporter: Reporter) -> list[tuple[str, str, Span]]:
