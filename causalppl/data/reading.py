@@ -17,9 +17,7 @@ from __future__ import annotations
 import contextlib
 import csv
 from pathlib import Path
-from typing import Callable, Iterator
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from causalppl.data import messages
 from causalppl.data.loading import Dataset, chunked_dataset, wanted_columns

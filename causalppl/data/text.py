@@ -20,13 +20,14 @@ would silently take the first cell as a row label and shift the rest).
 
 >>> chunk = read_text_csv_lines(["A, B", "1, east", "NA, west"], {"A", "B"})
 >>> codes, uniques = chunk.columns["A"].factorize()
->>> chunk.rows, codes.tolist(), uniques, chunk.columns["B"].kind()  # whole numbers with a gap: floats
+>>> chunk.rows, codes.tolist(), uniques, chunk.columns["B"].kind  # whole numbers with a gap: floats
 (2, [0, -1], [1.0], 'text')
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,7 @@ class TextColumn:
     def __len__(self) -> int:
         return len(self.cells)
 
+    @functools.cached_property
     def kind(self) -> str:
         """What pandas would read the column as: ``int``, ``float``, ``bool`` or ``text`` (all missing: float)."""
         present = set(self.cells[~self.missing].tolist())
@@ -70,7 +72,7 @@ class TextColumn:
     def factorize(self) -> tuple[np.ndarray, list[Any]]:
         """Codes per cell (int64, -1 where missing) and the distinct values, typed as pandas types them."""
         uniques, inverse = np.unique(self.cells, return_inverse=True)
-        kind = self.kind()
+        kind = self.kind
         codes = np.where(self.missing, -1, inverse.reshape(-1))
         kept = codes >= 0
         present, first = np.unique(codes[kept], return_index=True)  # distinct values some present cell holds
@@ -82,7 +84,7 @@ class TextColumn:
     def numbers(self) -> np.ndarray:
         """Every cell as pandas' ``to_numeric(errors="coerce")`` reads it: float64, nan where missing or not a
         number (booleans count 1 and 0 only when the whole column is boolean, as pandas reads it)."""
-        kind = self.kind()
+        kind = self.kind
         uniques, inverse = np.unique(self.cells, return_inverse=True)
         values = np.array([_number(cell, kind) for cell in uniques.tolist()], dtype=np.float64)
         out = values[inverse.reshape(-1)] if len(uniques) else np.zeros(0)
@@ -91,7 +93,7 @@ class TextColumn:
 
     def shown(self, row: int) -> Any:
         """The cell of ``row`` as an error shows it (typed as pandas types it)."""
-        return _typed(self.cells[row], self.kind())
+        return _typed(self.cells[row], self.kind)
 
 
 @dataclass(frozen=True)
