@@ -32,7 +32,10 @@ sanitised, so that pyAgrum parses them all). Four workloads:
   since a user looping over distinct rows must find them, and it is
   written in the cheapest plain numpy found (see ``bench_batch``; its
   share is printed). When the loop would take long, a prefix of the
-  distinct rows is timed and scaled (said in the output).
+  distinct rows is timed and scaled (said in the output). The user's path
+  is timed beside it: ``Model.score`` of the per-row query
+  ``P(T | columns)`` on a DataFrame of the same level columns (validating
+  the columns and building the scored frame included).
 
 Every answer of causalppl is compared with pyAgrum's (largest difference
 printed; the run stops when it exceeds 1e-9). Repeats are interleaved and
@@ -56,6 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -383,11 +387,18 @@ def bench_batch(net: Network, ours: Ours, agrum: Agrum, rows: int, observed: int
         looping = (looped - counted_at) * len(numbers) / done
         return sorted_at - start, counted_at - sorted_at, looping, spread_time, done, len(numbers), spread, answers
 
-    ours_times, results = [], []
+    frame = pd.DataFrame(data)  # the user's rows: one column of level positions per observed variable
+    per_row = f"P({target} | {', '.join(columns)})"
+    scored = ours.model.score(frame, per_row)
+    labels = [f"q1[{level}]" for level in net.states[target]]
+    if np.abs(scored[labels].to_numpy() - mine).max() > TOLERANCE:
+        raise AssertionError(f"{net.name} batch: Model.score differs from exact_rows")
+    ours_times, score_times, results = [], [], []
     for rep in range(repeats):  # the sides alternate
         for side in (("ours", "agrum") if rep % 2 == 0 else ("agrum", "ours")):
             if side == "ours":
                 ours_times.append(timed(lambda: exact_rows(ours.model.ir, leaf, data)))
+                score_times.append(timed(lambda: ours.model.score(frame, per_row)))
             else:
                 results.append(loop(budget))
     ours_time = median(ours_times)
@@ -404,7 +415,7 @@ def bench_batch(net: Network, ours: Ours, agrum: Agrum, rows: int, observed: int
     if worst > TOLERANCE:
         raise AssertionError(f"{net.name} batch: difference {worst}")
     return BatchTimes(target, columns, distinct, done, ours_time, first_call, sorting, counting, looping, spreading,
-                      worst)
+                      worst, median(score_times))
 
 
 @dataclass
@@ -421,6 +432,7 @@ class BatchTimes:
     spreading: float  # pyAgrum side: np.take back to the rows
 
     worst: float
+    score: float  # median Model.score of the per-row query on a DataFrame (the user's path)
 
     @property
     def theirs(self) -> float:
@@ -530,7 +542,7 @@ def main() -> None:
             if "batch" not in skip:
                 b = bench_batch(net, ours, agrum, args.rows, min(args.observed, len(net.states) - 1),
                                 args.loop_budget, args.seed, args.repeats)
-                row.update(batch=(b.ours, b.theirs, b.distinct, b.theirs_counting))
+                row.update(batch=(b.ours, b.theirs, b.distinct, b.theirs_counting), score=(b.score, b.theirs))
                 scaled = "" if b.done == b.distinct else f" (loop timed on {b.done} of {b.distinct} distinct rows, scaled)"
                 print(f"  batch {args.rows} rows, {len(b.columns)} columns, {b.distinct} distinct: causalppl "
                       f"{b.ours * 1e3:.2f} ms (first call, planning, {b.first_call * 1e3:.2f} ms); pyAgrum "
@@ -538,6 +550,8 @@ def main() -> None:
                       f"spread {b.spreading * 1e3:.2f}{scaled} -> {b.theirs / b.ours:.1f}x; with counting instead "
                       f"of np.unique ({b.counting * 1e3:.2f} ms) {b.theirs_counting / b.ours:.1f}x; max diff "
                       f"{b.worst:.1e}", flush=True)
+                print(f"  batch through Model.score on a DataFrame: {b.score * 1e3:.2f} ms -> "
+                      f"{b.theirs / b.score:.1f}x", flush=True)
             if "cold" not in skip:
                 del ours
                 front, back, theirs = bench_cold(net, args.repeats, args.seed)
@@ -564,6 +578,9 @@ def summarise(rows) -> None:
         print(f"  batches: {min(ratios):.1f}-{max(ratios):.1f}x, geometric mean {geometric_mean(ratios):.1f}x; "
               f"pyAgrum de-duplicating by counting: {min(counted):.1f}-{max(counted):.1f}x, geometric mean "
               f"{geometric_mean(counted):.1f}x")
+        scored = [t / s for s, t in (r["score"] for r in rows if "score" in r)]
+        print(f"  batches through Model.score (DataFrame in, scored DataFrame out): {min(scored):.1f}-"
+              f"{max(scored):.1f}x, geometric mean {geometric_mean(scored):.1f}x")
     found = [r["cold"] for r in rows if "cold" in r]
     if found:
         print(f"  cold, engine only (causalppl engine / pyAgrum total): "

@@ -82,17 +82,58 @@ class _Where:
 
 
 def _finite(series: pd.Series, domain: Domain, where: _Where) -> np.ndarray:
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    missing = codes < 0
-    if missing.any():
-        raise messages.missing_value(where.span, where.cell(int(np.argmax(missing))), scoring=True)
-    positions = np.empty(len(uniques), dtype=np.int64)
-    for k, value in enumerate(uniques.tolist()):
-        position = _level_position(domain, value)
-        if position is None:
-            raise messages.bad_cell(where.span, where.cell(int(np.argmax(codes == k))), where.column, domain, value)
-        positions[k] = position
-    return positions[codes]
+    """Level positions of a column: each distinct value is read once, then every row by one lookup.
+
+    A categorical column already holds codes and its categories; a column of
+    integers spanning a small range is looked up in a table of that range (a
+    column already holding positions is returned as it is); anything else is
+    factorised.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = np.asarray(series.array.codes)
+        uniques = series.cat.categories.tolist()
+    else:
+        values = series.to_numpy()
+        looked_up = _integer_positions(values, domain, where)
+        if looked_up is not None:
+            return looked_up
+        codes, found = pd.factorize(series, use_na_sentinel=True)
+        uniques = found.tolist()
+    if codes.size and int(codes.min()) < 0:
+        raise messages.missing_value(where.span, where.cell(int(np.argmax(codes < 0))), scoring=True)
+    positions = np.array([_position_or_missing(domain, value) for value in uniques], dtype=np.int64)
+    return _looked_up(positions, codes, lambda row: uniques[int(codes[row])], domain, where)
+
+
+#: An integer column whose values span at most this many numbers is looked up in a table of the span.
+INTEGER_TABLE_SPAN = 4096
+
+
+def _integer_positions(values: np.ndarray, domain: Domain, where: _Where) -> np.ndarray | None:
+    """The positions of an integer column spanning few numbers, or None (then the column is factorised)."""
+    if values.dtype.kind not in "iu" or not values.size:
+        return None
+    low, high = int(values.min()), int(values.max())
+    if high - low >= min(INTEGER_TABLE_SPAN, 2 * values.size + 64):
+        return None
+    positions = np.array([_position_or_missing(domain, number) for number in range(low, high + 1)], dtype=np.int64)
+    if low == 0 and np.array_equal(positions, np.arange(high + 1)):
+        return values.astype(np.int64, copy=False)  # the column holds level positions already
+    return _looked_up(positions, values - low if low else values, lambda row: values[row].item(), domain, where)
+
+
+def _position_or_missing(domain: Domain, value) -> int:
+    position = _level_position(domain, value)
+    return -1 if position is None else position
+
+
+def _looked_up(positions: np.ndarray, codes: np.ndarray, value_at, domain: Domain, where: _Where) -> np.ndarray:
+    """``positions[codes]``; a code whose value is no level of the domain is a user error naming its row."""
+    result = positions.take(codes)
+    if int(positions.min(initial=0)) < 0 and int(result.min(initial=0)) < 0:
+        row = int(np.argmax(result < 0))
+        raise messages.bad_cell(where.span, where.cell(row), where.column, domain, value_at(row))
+    return result
 
 
 def _numeric(series: pd.Series, domain: Domain, where: _Where) -> np.ndarray:

@@ -14,7 +14,7 @@ are contracted (barren tables are pruned).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
@@ -83,7 +83,7 @@ def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, f
 
 
 def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows: Mapping[str, object],
-               device: str | None = None) -> np.ndarray:
+               device: str | None = None, impossible: Callable[[int], Exception] | None = None) -> np.ndarray:
     """One query leaf answered for every row of per-row evidence at once, on the compiled network.
 
     (``causalppl score`` answers its per-row queries through
@@ -104,7 +104,8 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     ``device="cuda"`` runs the contraction on the GPU when it is vectorised.
 
     Raises a user error when a row's evidence has probability zero (naming
-    the row), or when the model is too large to compile.
+    the row: ``impossible(row)`` when given, the row's position otherwise),
+    or when the model is too large to compile.
     """
     compiled = _compiled(model, leaf)
     if compiled.network is None:
@@ -127,7 +128,8 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     axes = tuple(range(1, values.ndim))
     mass = values.sum(axis=axes) if axes else values
     if values.shape[0] and float(mass.min()) <= 0.0:
-        raise impossible_evidence(leaf.span, f"in row {numbers.first(np.flatnonzero(mass <= 0.0))}")
+        row = numbers.first(np.flatnonzero(mass <= 0.0))
+        raise impossible(row) if impossible is not None else impossible_evidence(leaf.span, f"in row {row}")
     joint = values / mass.reshape((-1,) + (1,) * len(axes))
     if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
         name = leaf.events[0].outcome.variable

@@ -49,6 +49,7 @@ from causalppl.inference.counterfactual.gaussian import (
 )
 from causalppl.inference.counterfactual.leaves import LeafPlan, plan_leaf
 from causalppl.inference.messages import query_error, too_large_for_exact
+from causalppl.inference.rows.compiled import compiled_rows
 from causalppl.inference.rows.evidence import batched_evidence
 from causalppl.inference.rows.values import RowEstimate
 from causalppl.ir.mechanisms import NoiseSource
@@ -99,6 +100,11 @@ def plan_rows(model: CausalModel, leaf: Leaf) -> RowPlan:
 def answer_leaf_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, mode: str, draws: int,
                      device: torch.device) -> LeafRows:
     """The leaf for every row of ``rows``; ``mode``: auto, exact (or an error) or mc (sampling)."""
+    if mode in ("auto", "exact"):  # a factual leaf on a finite model: the compiled network, one world
+        compiled = compiled_rows(model, leaf, rows, device, lambda row: _impossible(rows, row, leaf))
+        if compiled is not None:
+            estimate, distribution, labels = compiled
+            return LeafRows(estimate, "exact", distribution, labels)
     row_plan = plan_rows(model, leaf)
     params = _fixed_parameters(row_plan.plan.model)
     if mode in ("auto", "exact"):

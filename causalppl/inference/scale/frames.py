@@ -92,9 +92,8 @@ def score_frame(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFr
         result = answer(model, spec, options.with_context(data=options.data, fitted=options.fitted, rows=rows))
         _remember(summary, name, result)
         columns.update(result.rows.columns(name))
-    scored = frame.copy()
-    for key, values in columns.items():
-        scored[key] = values
+    # one concatenation, not a column inserted at a time (the input's columns are not copied: copy-on-write)
+    scored = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1) if columns else frame.copy()
     if summary is not None:
         summary.rows += len(frame)
     return scored
