@@ -84,3 +84,17 @@ def test_many_rows_are_answered_once_per_distinct_row(model):
     assert len(np.unique(values)) == 6  # one answer per (Z, X) pattern
     expected = looped(model, "P(Y = hi)", {"Z": np.array([1]), "X": np.array([0])})[0]
     assert values[(rows["Z"] == 1) & (rows["X"] == 0)][0] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("rows_count", [3, 2000])  # few rows: the settings present; many: every setting answered
+def test_only_impossible_settings_some_row_holds_are_errors(model, rows_count):
+    leaf = model._check_query_text("P(X = 1)").term
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 3, size=rows_count)
+    w = np.where(y == 0, 0, rng.integers(0, 2, size=rows_count))  # (Y = lo, W = 1), impossible, in no row
+    values = exact_rows(model.ir, leaf, {"Y": y, "W": w})
+    assert np.isfinite(values).all()
+    np.testing.assert_allclose(values[:3], looped(model, "P(X = 1)", {"Y": y[:3], "W": w[:3]}), rtol=1e-12)
+    y[-1], w[-1] = 0, 1  # now the last row holds it
+    with pytest.raises(CausalPPLError, match=f"probability zero.*row {rows_count - 1}"):
+        exact_rows(model.ir, leaf, {"Y": y, "W": w})

@@ -619,12 +619,19 @@ class CompiledNetwork:
             values, numbers = self.batched_distinct(keep, columns, hard, soft, do, device)
             return _normalised_rows(values), numbers
         requisite_columns, check, check_columns = split
-        numbers = self._row_numbers(columns, names)
+        # every column is checked, but only those the answer or the possibility check reads are numbered
+        check_level_columns([columns[v] for v in names], [self.cardinalities[v] for v in names],
+                            [f"variable {v}" for v in names])
+        read = set(requisite_columns) | set(check_columns)
+        used = tuple(v for v in names if v in read)
+        rows = len(columns[names[0]])
+        numbers = RowNumbers([columns[v] for v in used], [self.cardinalities[v] for v in used], rows=rows,
+                             checked=True, complete_up_to=min(COMPLETE_SETTINGS, rows // 16))
         distinct = numbers.distinct
         shape = tuple(self.cardinalities[v] for v in keep)
         if len(distinct) == 0:
             return np.zeros((0, *shape)), numbers
-        position = {v: k for k, v in enumerate(names)}
+        position = {v: k for k, v in enumerate(used)}
         if requisite_columns:
             values, sub = self.batched_distinct(keep, {v: distinct[:, position[v]] for v in requisite_columns},
                                                 hard, soft, do, device)
@@ -1166,7 +1173,28 @@ def distinct_rows(rows: np.ndarray, cardinalities: Sequence[int]) -> tuple[np.nd
     return numbers.distinct, numbers.inverse
 
 
+#: A batch whose read columns have at most this many settings (and 16 rows per setting) is answered for every
+#: setting: cheaper than finding the settings present (a pass over the rows); absent ones are never read.
+COMPLETE_SETTINGS = 64
 DENSE_CODES_PER_ROW = 4  # row numbers below this many per row (or 2**16) are counted in a table, not sorted
+
+
+def check_level_columns(columns: Sequence[np.ndarray], cardinalities: Sequence[int],
+                        labels: Sequence[str] | None = None) -> None:
+    """Evidence columns of level positions: 1-d integer arrays of one length, each level in ``0..cardinality-1``
+    (one pass over each column); raises ValueError naming the column otherwise."""
+    labels = labels or [f"column {k}" for k in range(len(columns))]
+    shapes = {np.shape(a) for a in columns}
+    if len(shapes) > 1 or any(len(shape) != 1 for shape in shapes):
+        raise ValueError(f"evidence columns must be 1-d arrays of one length, got shapes {sorted(shapes)}")
+    for k, (a, card) in enumerate(zip(columns, cardinalities)):
+        a = np.asarray(a)
+        if a.dtype.kind not in "iu":
+            raise ValueError(f"evidence for {labels[k]} must hold integer levels, got {a.dtype}")
+        # one pass: negative levels read as huge unsigned numbers
+        unsigned = a.view(a.dtype.str.replace("i", "u")) if a.dtype.kind == "i" else a
+        if a.size and int(unsigned.max()) >= card:
+            raise ValueError(f"evidence levels for {labels[k]} must lie in 0..{card - 1}")
 
 
 class RowNumbers:
@@ -1181,39 +1209,42 @@ class RowNumbers:
     """
 
     def __init__(self, columns: Sequence[np.ndarray], cardinalities: Sequence[int],
-                 labels: Sequence[str] | None = None) -> None:
+                 labels: Sequence[str] | None = None, rows: int = 0, checked: bool = False,
+                 complete_up_to: int = 0) -> None:
         arrays = [np.asarray(a) for a in columns]
-        labels = labels or [f"column {k}" for k in range(len(arrays))]
         cards = [int(c) for c in cardinalities]
-        shapes = {a.shape for a in arrays}
-        if len(shapes) != 1 or len(next(iter(shapes))) != 1:
-            raise ValueError(f"evidence columns must be 1-d arrays of one length, got shapes {sorted(shapes)}")
-        for k, (a, card) in enumerate(zip(arrays, cards)):
-            if a.dtype.kind not in "iu":
-                raise ValueError(f"evidence for {labels[k]} must hold integer levels, got {a.dtype}")
-            # one pass: negative levels read as huge unsigned numbers
-            unsigned = a.view(a.dtype.str.replace("i", "u")) if a.dtype.kind == "i" else a
-            if a.size and int(unsigned.max()) >= card:
-                raise ValueError(f"evidence levels for {labels[k]} must lie in 0..{card - 1}")
-        self.rows = len(arrays[0]) if arrays else 0
+        if not checked:
+            check_level_columns(arrays, cards, labels)
+        self.rows = len(arrays[0]) if arrays else rows  # no column: every one of ``rows`` rows is the same
         self.cardinalities = tuple(cards)
-        self._table: np.ndarray | None = None  # per number: its distinct row (dense numbering only)
         self._inverse: np.ndarray | None = None
+        self.complete = False  # every setting of the columns is a "distinct row", held by some row or not
         total = math.prod(cards)
         if total >= 2**62:
             distinct, inverse = np.unique(np.stack(arrays, axis=1).astype(np.int64), axis=0, return_inverse=True)
             self.distinct, self._inverse, self.codes, self.numbers = distinct, inverse.reshape(-1), None, None
             return
-        codes = arrays[0].astype(np.int64)  # a copy
+        if not arrays:
+            codes = np.zeros(self.rows, dtype=np.int64)
+            self.codes, self.total, self.numbers = codes, 1, np.arange(min(1, self.rows), dtype=np.int64)
+            self.distinct = np.zeros((len(self.numbers), 0), dtype=np.int64)
+            return
+        if len(arrays) == 1:
+            codes = arrays[0].astype(np.int64, copy=False)  # never written to
+        else:
+            codes = arrays[0].astype(np.int64)  # a copy: the numbers are accumulated in it
+            for k in range(1, len(arrays)):
+                codes *= cards[k]
+                codes += arrays[k]
         strides = [1] * len(cards)
-        for k in range(1, len(arrays)):
-            codes *= cards[k]
-            codes += arrays[k]
         for k in range(len(cards) - 2, -1, -1):
             strides[k] = strides[k + 1] * cards[k + 1]
         self.codes = codes
         self.total = total
-        if total <= max(DENSE_CODES_PER_ROW * self.rows, 2**16):
+        if total <= complete_up_to:  # few settings: every one is answered, and no pass finds those present
+            self.complete = True
+            self.numbers = np.arange(total, dtype=np.int64)
+        elif total <= max(DENSE_CODES_PER_ROW * self.rows, 2**16):
             present = np.zeros(total, dtype=np.int8)  # a scatter: cheaper than np.bincount's counting
             present[codes] = 1
             self.numbers = np.flatnonzero(present)
@@ -1226,6 +1257,8 @@ class RowNumbers:
     @property
     def inverse(self) -> np.ndarray:
         """For each row, the index of its distinct row."""
+        if self.complete:
+            return self.codes
         if self._inverse is None:
             rank = np.zeros(self.total, dtype=np.int64)
             rank[self.numbers] = np.arange(len(self.numbers))
@@ -1234,17 +1267,24 @@ class RowNumbers:
 
     def spread(self, values: np.ndarray) -> np.ndarray:
         """``values`` (one entry per distinct row, first axis) as one entry per row."""
+        if self.complete:
+            return values.take(self.codes, axis=0)
         if self._inverse is None and self.total <= 2 * self.rows:
             table = np.empty((self.total, *values.shape[1:]), dtype=values.dtype)
             table[self.numbers] = values  # numbers never seen are never read
             return table.take(self.codes, axis=0)
         return values.take(self.inverse, axis=0)
 
-    def first(self, which: np.ndarray) -> int:
-        """The first row whose distinct row is one of ``which`` (distinct-row indices)."""
+    def first(self, which: np.ndarray) -> int | None:
+        """The first row whose distinct row is one of ``which`` (distinct-row indices); None when no row holds
+        one of them (which only a complete numbering can say: its settings need not occur)."""
         marked = np.zeros(len(self.distinct), dtype=bool)
         marked[which] = True
-        return int(np.argmax(marked.take(self.inverse)))
+        hits = marked.take(self.inverse)
+        row = int(np.argmax(hits)) if len(hits) else 0
+        if self.complete and not (len(hits) and hits[row]):
+            return None
+        return row
 
 
 def _read_rows(joint: np.ndarray, keep, joint_keep, names, distinct: np.ndarray) -> np.ndarray:

@@ -129,7 +129,9 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     mass = values.sum(axis=axes) if axes else values
     if values.shape[0] and float(mass.min()) <= 0.0:
         row = numbers.first(np.flatnonzero(mass <= 0.0))
-        raise impossible(row) if impossible is not None else impossible_evidence(leaf.span, f"in row {row}")
+        if row is not None:  # (None: only settings no row holds are impossible)
+            raise impossible(row) if impossible is not None else impossible_evidence(leaf.span, f"in row {row}")
+        mass = np.where(mass > 0.0, mass, 1.0)
     joint = values / mass.reshape((-1,) + (1,) * len(axes))
     if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
         name = leaf.events[0].outcome.variable
