@@ -24,10 +24,11 @@ array([0.3, 0.7])
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,8 +104,11 @@ def _compile(model: CausalModel, max_bytes: int) -> ModelNetwork:
     parents = tuple(tuple(index[p] for p in v.parents) for v in variables)
     try:
         check_tabulation(model, names, max_bytes)
-        tree = _join_tree(parents, cards)
-        check_tree_budget(tree, max_bytes, names)
+        if math.prod(cards) * BYTES_PER_ENTRY <= max_bytes:  # no clique can exceed the budget: built on first need
+            tree: JoinTree | Callable[[], JoinTree] = functools.partial(_join_tree, parents, cards)
+        else:  # sized before any table is built
+            tree = _join_tree(parents, cards)
+            check_tree_budget(tree, max_bytes, names)
         factors = [(tuple(index[v] for v in scope), table) for scope, table in _tables(model, variables)]
         network = CompiledNetwork(cards, factors, heads=range(len(names)), max_bytes=max_bytes, names=names,
                                   tree=tree)

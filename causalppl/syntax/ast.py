@@ -7,9 +7,10 @@ that).  Expressions are shared by mechanisms and by queries.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
-from typing import Iterator, Sequence, Union
+from typing import Iterator, NamedTuple, Sequence, Union
 
 from causalppl.diagnostics import Span
 from causalppl.lazy import numpy as np
@@ -219,11 +220,11 @@ class TableRow(Node):
 KEY_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|(?:-[ \t]*)?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-@dataclass(frozen=True, eq=False)
-class RowPlace(Node):
+class RowPlace(NamedTuple):
     """Where a table row is written: its first and last character, and its key's text and column.
 
-    The row and key spans of :class:`TableRows` are made from these only when a message needs them.
+    The row and key spans of :class:`TableRows` are made from these only when a message needs them. A
+    named tuple, not a node: a table holds one per row, and the lexer makes them as plain tuples.
     """
 
     line: int
@@ -261,8 +262,7 @@ class TableRows:
               places: Sequence[RowPlace], filename: str) -> "TableRows":
         array = np.array(values, dtype=np.float64).reshape(-1)
         array.flags.writeable = False
-        offsets = np.zeros(len(widths) + 1, dtype=np.int64)
-        np.cumsum(np.asarray(widths, dtype=np.int64), out=offsets[1:])
+        offsets = np.fromiter(itertools.accumulate(widths, initial=0), dtype=np.int64, count=len(widths) + 1)
         offsets.flags.writeable = False
         return TableRows(tuple(keys), array, offsets, tuple(places), filename)
 
@@ -277,12 +277,15 @@ class TableRows:
     def probabilities(self, index: int) -> tuple[float, ...]:
         return tuple(self.values[self.offsets[index]:self.offsets[index + 1]].tolist())
 
+    def place(self, index: int) -> RowPlace:
+        return RowPlace(*self.places[index])
+
     def span(self, index: int) -> Span:
-        place = self.places[index]
+        place = self.place(index)
         return Span(self.filename, place.line, place.column, place.end_line, place.end_column)
 
     def key_spans(self, index: int) -> tuple[Span, ...]:
-        place = self.places[index]
+        place = self.place(index)
         return tuple(Span(self.filename, place.line, place.key_column + match.start(), place.line,
                           place.key_column + match.end()) for match in KEY_PART.finditer(place.key_text))
 

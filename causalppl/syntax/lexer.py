@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from causalppl.syntax.ast import RowPlace, TableRows
+from causalppl.syntax.ast import TableRows
 
 #: A token: (kind, text, line, column, end_line, end_column, start offset, end offset).
 #: ``kind`` is NAME, NUMBER, STRING, NL, EOF, ROWS (a table body read whole: ``text`` is its TableRows)
@@ -29,22 +29,26 @@ from causalppl.syntax.ast import RowPlace, TableRows
 Token = tuple
 
 _NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_SPACE = r"[\t \f\r]*"
+# A token with the spaces before it (one match each, not two); END: only spaces were left.
 _TOKEN = re.compile(
-    r"(?P<WS>[\t \f\r]+)|(?P<NL>\n)|(?P<COMMENT>#[^\n]*)|(?P<NAME>[A-Za-z_][A-Za-z0-9_]*)"
+    _SPACE + r"(?:(?P<NL>\n)|(?P<COMMENT>#[^\n]*)|(?P<NAME>[A-Za-z_][A-Za-z0-9_]*)"
     rf"|(?P<NUMBER>{_NUMBER})|(?P<STRING>\"[^\"\n]*\")"
-    r"|(?P<OP><->|\.\.\.|<-|:=|==|!=|<=|>=|[-+*/^<>=(){}\[\],;:|~])")
+    r"|(?P<OP><->|\.\.\.|<-|:=|==|!=|<=|>=|[-+*/^<>=(){}\[\],;:|~])|(?P<END>\Z))")
+_SPACES = re.compile(_SPACE)
 _OPENERS = frozenset("([")
 _CLOSERS = frozenset(")]")
 
 _PART = rf"(?:[A-Za-z_][A-Za-z0-9_]*|(?:-[ \t]*)?{_NUMBER})"
 _SIGNED = rf"(?:-[ \t]*)?{_NUMBER}"
-_ROW = re.compile(  # (words that are keywords where a statement starts cannot start a key)
-    r"[ \t\r]*(?!(?:model|data|query|latent|param|bounds|identify)(?![A-Za-z0-9_]))"
-    rf"(?:(?P<key>{_PART}(?:[ \t]*,[ \t]*{_PART})*)[ \t]*:[ \t]*)?"
-    rf"(?P<open>\[)[ \t]*(?P<values>{_SIGNED}(?:[ \t]*,[ \t]*{_SIGNED})*)[ \t]*\]"
-    r"[ \t\r]*(?:#[^\n]*)?\n")
-_BLANK = re.compile(r"[ \t\r]*(?:#[^\n]*)?\n")
-_CLOSE = re.compile(r"[ \t\r]*\}")
+_KEYWORD = r"(?!(?:model|data|query|latent|param|bounds|identify)(?![A-Za-z0-9_]))"
+# One line of a table body: a row (``KEY : [VALUES]``, the key optional) or a blank line, a comment allowed at
+# the end. Groups: the whole line, indent, key, the colon with its spaces, the opening bracket with its spaces, the values, the
+# closing bracket with its spaces (all empty on a blank line). Words that are keywords where a statement starts
+# cannot start a key.
+_LINE = (r"(([ \t\r]*)(?:" + _KEYWORD + rf"(?:({_PART}(?:[ \t]*,[ \t]*{_PART})*)([ \t]*:[ \t]*))?"
+         rf"(\[[ \t]*)({_SIGNED}(?:[ \t]*,[ \t]*{_SIGNED})*)([ \t]*\]))?[ \t\r]*(?:#[^\n]*)?\n)")
+_LINES = re.compile(_LINE)
 _SPACE_AFTER_MINUS = re.compile(r"-[ \t]+")
 
 
@@ -65,20 +69,25 @@ def tokenize(source: str, filename: str = "<input>") -> list[Token]:
     while pos < size:
         found = match(source, pos)
         if found is None:
-            raise LexError(pos)
+            raise LexError(_SPACES.match(source, pos).end())
         kind = found.lastgroup
         end = found.end()
-        if kind == "WS" or kind == "COMMENT":
+        if kind == "COMMENT":
             pos = end
             continue
         if kind == "NL":
             if not brackets and last != "NL":
-                append(("NL", "\n", line, pos - line_start + 1, line, pos - line_start + 2, pos, end))
+                column = end - line_start
+                append(("NL", "\n", line, column, line, column + 1, end - 1, end))
                 last = "NL"
             line += 1
             line_start = pos = end
             continue
-        text = found.group()
+        if kind == "END":
+            pos = end
+            break
+        text = found[kind]
+        pos = end - len(text)
         if kind == "OP":
             kind = text
             if text in _OPENERS:
@@ -117,47 +126,49 @@ def scan_table(source: str, pos: int, line: int, line_start: int, filename: str)
 
     Returns ``(TableRows, position of the '}', line, line start)``, or None when the body is laid out
     otherwise (several rows on a line, a row across lines, ``...``, ``;``): the caller then reads it
-    token by token, which gives the same rows.
+    token by token, which gives the same rows. The lines are read by one ``findall``, whose matches must
+    cover the body up to the ``}`` (one row or blank line each): what is left per row is its key and places.
     """
+    close = source.find("}", pos)
+    if close < 0:
+        return None
+    end = max(source.rfind("\n", pos, close) + 1, pos)  # where the closing brace's line starts
+    if source[end:close].strip(" \t\r"):
+        return None  # something before the `}` on its line
+    lines = _LINES.findall(source, pos, end)
+    if sum(len(found[0]) for found in lines) != end - pos:
+        return None  # a line that is not one row (or a `}` in a comment): token by token
     keys: list[tuple[str, ...]] = []
     texts: list[str] = []
     widths: list[int] = []
-    places: list[RowPlace] = []
-    row, blank, close = _ROW.match, _BLANK.match, _CLOSE.match
-    while True:
-        found = row(source, pos)
-        if found is not None:
-            key = found.group("key")
-            values = found.group("values")
+    places: list[tuple] = []
+    offset = pos - line_start  # columns of the first line count from its start, before the `{`
+    row_line = line
+    for _, indent, key, colon, opener, values, closer in lines:
+        if opener:
+            column = offset + len(indent) + 1
             texts.append(values)
             widths.append(values.count(",") + 1)
-            start = found.start("key") if key is not None else found.start("open")
-            if key is None:
-                keys.append(())
-                key_column, key = start - line_start + 1, ""
-            else:
-                keys.append(tuple(_key_value(part) for part in key.split(",")))
-                key_column = start - line_start + 1
-            end_column = source.index("]", found.end("values")) - line_start + 2
-            places.append(RowPlace(line, start - line_start + 1, line, end_column, key_column, key))
-            pos = line_start = found.end()
-            line += 1
-            continue
-        found = blank(source, pos)
-        if found is not None:
-            pos = line_start = found.end()
-            line += 1
-            continue
-        found = close(source, pos)
-        if found is None:
-            return None
-        pos = found.end() - 1
-        break
+            keys.append(_key(key) if key else ())
+            places.append((row_line, column, row_line,
+                           column + len(key) + len(colon) + len(opener) + len(values) + len(closer), column, key))
+        offset = 0
+        row_line += 1
     joined = ",".join(texts)
     if "- " in joined or "-\t" in joined:
         joined = _SPACE_AFTER_MINUS.sub("-", joined)
-    values = list(map(float, joined.split(","))) if texts else []
-    return TableRows.build(keys, values, widths, places, filename), pos, line, line_start
+    numbers = list(map(float, joined.split(","))) if texts else []
+    if end > pos:
+        line, line_start = row_line, end
+    return TableRows.build(keys, numbers, widths, places, filename), close, line, line_start
+
+
+def _key(text: str) -> tuple[str, ...]:
+    """A row's key as the AST holds it (see :func:`_key_value`); plain names are only stripped."""
+    parts = text.split(",")
+    if "-" in text or "true" in text or "false" in text:
+        return tuple(_key_value(part) for part in parts)
+    return tuple(map(str.strip, parts))
 
 
 def _key_value(part: str) -> str:

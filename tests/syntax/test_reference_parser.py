@@ -162,6 +162,15 @@ def test_expressions(text):
     "model M {\n X : bool; true : bool\n}\n",
     "model M {\n A : bool\n X ~ table(A) {\n 0 : [0.5, 0.5]\n model : [0.5, 0.5]\n true : [0.5, 0.5]\n }\n}\n",
     "model M {\n A : {model, x}\n X ~ table(A) {\n x : [0.5, 0.5]; model : [0.5, 0.5]\n }\n}\n",
+    # table bodies read whole by the lexer (one row per line) or, laid out otherwise, token by token
+    "model M {\n B ~ table(A) {\n a : [0.5, 0.5] # a } in a comment\n b : [0.5, 0.5]\n}\n}",
+    "model M {\n B ~ table(A) { a : [0.5, 0.5]\n b : [0.5, 0.5]\n\t}\n}",
+    "model M {\n B ~ table(A) {   # rows below\n\n\t a ,b:[ 0.5,0.5 ]\n   # between\n c : [1e-1, .9]\n \t }\n}",
+    "model M {\n B ~ table(A) { }\n}",
+    "model M {\n B ~ table(A) {\n}\n}",
+    "model M {\n B ~ table(A) {\n a : [0.5, 0.5]\n} X : bool\n}",
+    "model M {\n B ~ table(A) {\n - 1, true : [0.5, 0.5]\n false,-2:[0.5,0.5]\n}\n}",
+    "model M {\n B ~ table(A) {\n a : [0.5, 0.5]\n b : [0.5, 0.5]",
 ])
 def test_chosen_texts(text):
     assert_same_as_reference(text)

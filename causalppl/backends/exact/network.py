@@ -41,7 +41,7 @@ import math
 import threading
 from dataclasses import dataclass
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -71,6 +71,9 @@ class CompiledNetwork:
             the intervened variables.
         max_bytes: refuse (:class:`EnumerationTooLarge`) when the join tree's
             largest clique table would exceed this.
+        tree: the join tree of these scopes, or a function making it (on
+            first need: when the whole joint fits ``max_bytes``, no clique
+            can exceed it, so nothing is refused by building it later).
     """
 
     def __init__(
@@ -80,26 +83,27 @@ class CompiledNetwork:
         heads: Sequence[int | None],
         max_bytes: int | None = None,
         names: Sequence[str] | None = None,
-        tree: JoinTree | None = None,
+        tree: JoinTree | Callable[[], JoinTree] | None = None,
     ) -> None:
         self.cardinalities = tuple(int(c) for c in cardinalities)
         self.names = tuple(names) if names is not None else tuple(f"v{i}" for i in range(len(cardinalities)))
         scopes = [tuple(int(v) for v in scope) for scope, _ in factors]
-        self.tree = tree or build_join_tree(scopes, self.cardinalities)
+        self._scopes = scopes
         self.max_bytes = max_bytes
-        if max_bytes is not None:
-            check_tree_budget(self.tree, max_bytes, self.names)
+        self._lock = threading.RLock()
+        self._tree: JoinTree | None = None
+        self._tree_source = tree if callable(tree) else None
+        if isinstance(tree, JoinTree):
+            self._set_tree(tree)
+        elif max_bytes is not None and math.prod(self.cardinalities) * BYTES_PER_ENTRY > max_bytes:
+            self._set_tree(self._make_tree())  # sized now: refused before any table is laid out
+        # else no clique can exceed the budget (none is larger than the whole joint): built on first need
         self.heads = tuple(heads)
         self._headed: dict[int, list[int]] = {}
         for index, head in enumerate(self.heads):
             if head is not None:
                 self._headed.setdefault(head, []).append(index)
-        cliques = self.tree.cliques
-        self._axis = [{v: a for a, v in enumerate(clique)} for clique in cliques]
         self._tables: list[np.ndarray | None] = [None] * len(scopes)  # laid out along their cliques on first use
-        self._assigned: list[list[int]] = [[] for _ in cliques]
-        for index, home in enumerate(self.tree.home):
-            self._assigned[home].append(index)
         self._raw = [(scope, np.asarray(table, dtype=np.float64)) for scope, (_, table) in zip(scopes, factors)]
         self._parents: list[tuple[int, ...]] = [() for _ in self.cardinalities]
         children: list[list[int]] = [[] for _ in self.cardinalities]
@@ -114,15 +118,59 @@ class CompiledNetwork:
             and all(head is not None for head in self.heads)
         self._positive_levels: dict[int, np.ndarray] = {}
         self._positive_everywhere: dict[int, bool] = {}
-        self._position = {v: k for k, v in enumerate(self.tree.order)}
         self._bases: dict[tuple[int, frozenset[int]], np.ndarray | None] = {}
         self._edges: dict[tuple[int, int], tuple] = {}  # each message's layout, on first use
         self._prior: dict[tuple[int, int], np.ndarray] = {}
         self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._cache_bytes = 0
-        self._lock = threading.RLock()
         self._batch_plans: dict[tuple, tuple] = {}  # (keep, columns, strategy, evidence) -> (joint plan, row plan)
         self._check_tables: OrderedDict[int, tuple] = OrderedDict()  # id(check plan) -> (plan, its table)
+
+    # --------------------------------------------------------------- join tree
+
+    @property
+    def tree(self) -> JoinTree:
+        """The join tree (triangulated on first need when the whole joint fits the budget)."""
+        if self._tree is None:
+            with self._lock:
+                if self._tree is None:
+                    self._set_tree(self._make_tree())
+        return self._tree  # type: ignore[return-value]
+
+    def _make_tree(self) -> JoinTree:
+        tree = self._tree_source() if self._tree_source is not None else build_join_tree(self._scopes,
+                                                                                         self.cardinalities)
+        if self.max_bytes is not None:
+            check_tree_budget(tree, self.max_bytes, self.names)
+        return tree
+
+    def _set_tree(self, tree: JoinTree) -> None:
+        axis = [{v: a for a, v in enumerate(clique)} for clique in tree.cliques]
+        assigned: list[list[int]] = [[] for _ in tree.cliques]
+        for index, home in enumerate(tree.home):
+            assigned[home].append(index)
+        self._layout = (axis, assigned, {v: k for k, v in enumerate(tree.order)})
+        self._tree = tree
+
+    def _laid_out(self) -> tuple:
+        if self._tree is None:
+            _ = self.tree  # triangulated now
+        return self._layout
+
+    @property
+    def _axis(self) -> list[dict[int, int]]:
+        """For each clique, each variable's axis in the clique's tables."""
+        return self._laid_out()[0]
+
+    @property
+    def _assigned(self) -> list[list[int]]:
+        """For each clique, the tables laid out along it."""
+        return self._laid_out()[1]
+
+    @property
+    def _position(self) -> dict[int, int]:
+        """Each variable's place in the join tree's elimination order (plans break ties by it)."""
+        return self._laid_out()[2]
 
     # ------------------------------------------------------------------ queries
 

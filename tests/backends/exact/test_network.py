@@ -332,3 +332,22 @@ def test_batches_grouped_by_some_columns_equal_a_loop_of_queries(seed: int, coun
     for r in range(rows):
         expected = brute_force(cards, factors, (target,), {v: int(data[v][r]) for v in columns})
         np.testing.assert_allclose(got[r], expected, rtol=1e-10, atol=1e-12)
+
+
+def test_a_join_tree_given_as_a_function_is_built_on_first_need() -> None:
+    """Within the budget (no clique can exceed a whole joint that fits) the tree waits for a query needing it."""
+    cards, factors, heads = random_network(7, 6)
+    built = []
+
+    def tree():
+        built.append(1)
+        return build_join_tree([scope for scope, _ in factors], cards)
+
+    lazy = CompiledNetwork(cards, factors, heads, max_bytes=1 << 20, tree=tree)
+    eager = CompiledNetwork(cards, factors, heads, max_bytes=1 << 20)
+    np.testing.assert_allclose(lazy.posterior((5,), {0: 0}), eager.posterior((5,), {0: 0}), rtol=1e-12)
+    assert not built  # a small query is one contraction
+    np.testing.assert_allclose(lazy.marginal((5,), {0: 0}), eager.marginal((5,), {0: 0}), rtol=1e-12)
+    assert built == [1]
+    lazy.marginal((4,), {1: 0})
+    assert built == [1]
