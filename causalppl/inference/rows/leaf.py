@@ -5,9 +5,10 @@ multi-world model (:func:`causalppl.inference.counterfactual.leaves.plan_leaf`)
 whose observed variables take, row by row, the row's values.  Then, as for
 one unit (:mod:`causalppl.inference.counterfactual.leaf`), in order:
 
-* **exact** (finite models): the twin-network factors are contracted once
-  per *distinct* evidence row (:func:`.evidence.batched_evidence`), and the
-  answers expanded to every row;
+* **exact** (finite models): a factual leaf goes to the model's compiled
+  network (:mod:`.compiled`); otherwise the twin-network factors are
+  contracted once per *distinct* evidence row
+  (:func:`.evidence.batched_evidence`), and the answers expanded to every row;
 * **abduction** (linear-Gaussian models, ``=`` evidence): the noise
   posterior of every row from one SVD (:func:`~causalppl.inference.counterfactual.gaussian.condition_rows`):
   the means are one matrix product, the covariance is shared, so affine
