@@ -247,15 +247,16 @@ class TableRows:
     (2, (0.1, 0.9), 5)
     """
 
-    __slots__ = ("keys", "values", "offsets", "places", "filename")
+    __slots__ = ("keys", "values", "offsets", "places", "filename", "width")
 
     def __init__(self, keys: tuple[tuple[str, ...], ...], values: np.ndarray, offsets: np.ndarray,
-                 places: tuple[RowPlace, ...], filename: str) -> None:
+                 places: tuple[RowPlace, ...], filename: str, width: int | None = None) -> None:
         self.keys = keys
         self.values = values
         self.offsets = offsets
         self.places = places
         self.filename = filename
+        self.width = width  # the number of probabilities of every row, when all rows have the same (else None)
 
     @staticmethod
     def build(keys: Sequence[tuple[str, ...]], values: Sequence[float] | np.ndarray, widths: Sequence[int],
@@ -264,7 +265,8 @@ class TableRows:
         array.flags.writeable = False
         offsets = np.fromiter(itertools.accumulate(widths, initial=0), dtype=np.int64, count=len(widths) + 1)
         offsets.flags.writeable = False
-        return TableRows(tuple(keys), array, offsets, tuple(places), filename)
+        width = widths[0] if widths and min(widths) == max(widths) else None
+        return TableRows(tuple(keys), array, offsets, tuple(places), filename, width)
 
     def __len__(self) -> int:
         return len(self.keys)
