@@ -125,6 +125,7 @@ class CompiledNetwork:
         self._cache_bytes = 0
         self._batch_plans: dict[tuple, tuple] = {}  # (keep, columns, strategy, evidence) -> (joint plan, row plan)
         self._check_tables: OrderedDict[int, tuple] = OrderedDict()  # id(check plan) -> (plan, its table)
+        self._setting_answers: OrderedDict[tuple, np.ndarray] = OrderedDict()  # batch query -> every setting's answer
 
     # --------------------------------------------------------------- join tree
 
@@ -657,16 +658,23 @@ class CompiledNetwork:
         other left-out columns, with their unobserved ancestors, are summed
         into one table over the columns they mention, read at each row.
         Where this does not apply (tables without heads, left-out evidence
-        fixed for every row, a check that does not fit) the answer is
-        :meth:`batched_distinct`'s, normalised.
+        fixed for every row, a check that does not fit) every column is
+        requisite and the answer is :meth:`batched_distinct`'s, normalised.
+
+        Only the read columns are numbered (every column is still checked).
+        When they have at most ``COMPLETE_SETTINGS`` settings (and 16 rows
+        per setting), every setting is answered (the numbering is
+        ``complete``: settings no row holds are answered too, and never
+        read); those answers depend on the query alone, so they are kept
+        for the query's next batch.
         """
         keep = tuple(int(v) for v in keep)
         names = tuple(sorted(int(v) for v in columns))
-        split = self._requisite_split(keep, names, hard, soft, do) if names else None
-        if split is None:
-            values, numbers = self.batched_distinct(keep, columns, hard, soft, do, device)
-            return _normalised_rows(values), numbers
-        requisite_columns, check, check_columns = split
+        if not names:
+            return self.batched_distinct(keep, columns, hard, soft, do, device)  # (refused: no column)
+        split = self._requisite_split(keep, names, hard, soft, do)
+        # without relevance reasoning every column is requisite and none is checked apart
+        requisite_columns, check, check_columns = split if split is not None else (names, None, ())
         # every column is checked, but only those the answer or the possibility check reads are numbered
         check_level_columns([columns[v] for v in names], [self.cardinalities[v] for v in names],
                             [f"variable {v}" for v in names])
@@ -679,6 +687,14 @@ class CompiledNetwork:
         shape = tuple(self.cardinalities[v] for v in keep)
         if len(distinct) == 0:
             return np.zeros((0, *shape)), numbers
+        key = None
+        if numbers.complete:  # the answer of every setting depends on the query alone: kept for its next batch
+            fixed, items, _ = self._evidence(hard, soft, do)
+            key = (keep, names, items) if fixed is not None else None
+            with self._lock:
+                kept = self._setting_answers.get(key)
+            if kept is not None:
+                return kept, numbers
         position = {v: k for k, v in enumerate(used)}
         if requisite_columns:
             values, sub = self.batched_distinct(keep, {v: distinct[:, position[v]] for v in requisite_columns},
@@ -691,6 +707,13 @@ class CompiledNetwork:
             mass = table[tuple(distinct[:, position[v]] for v in check_columns)] if check_columns \
                 else np.full(len(distinct), float(table))
             answers = answers * (mass > 0.0).reshape((-1,) + (1,) * len(shape))
+        if key is not None and answers.nbytes <= SETTING_ANSWERS_BYTES // 64:
+            answers = np.array(answers)  # its own (a broadcast view holds the posterior)
+            answers.flags.writeable = False
+            with self._lock:
+                self._setting_answers[key] = answers
+                while len(self._setting_answers) > 64:
+                    self._setting_answers.popitem(last=False)
         return answers, numbers
 
     def _check_table(self, check: "EliminationRun") -> np.ndarray:
@@ -1046,6 +1069,7 @@ DEFAULT_BATCH_BYTES = 2**31
 GROUPED_ABOVE = 2**28  # a batch whose plain plans build more entries than this searches for columns to group by
 BATCH_PLANS_KEPT = 64  # plans of batches kept per network (a batch of the same query is not planned again)
 CHECK_TABLES_BYTES = 64 * 2**20  # possibility-check tables of batch queries kept per network, all together
+SETTING_ANSWERS_BYTES = 16 * 2**20  # answers of every setting of few-setting batch queries, per network (64 kept)
 DIRECT_TREE_COST = 2**15  # a join-tree pass building fewer entries than this runs without comparing plans
 DIRECT_ELIMINATION_COST = 2**15  # an elimination building fewer entries than this runs without walking the tree
 ONE_EINSUM_ENTRIES = 2**12  # requisite tables spanning at most this many joint settings: one einsum call, unplanned
