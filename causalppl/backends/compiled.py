@@ -117,6 +117,14 @@ def _compile(model: CausalModel, max_bytes: int) -> ModelNetwork:
     return ModelNetwork(names, index, cards, parents, network, None)
 
 
+def forget_compiled(model: CausalModel) -> None:
+    """Drop ``model``'s compiled network now (a posterior draw's model, answered once: at most one is held)."""
+    with _lock:
+        cached = _compiled.get(id(model))
+        if cached is not None and cached[0]() is model:
+            del _compiled[id(model)]
+
+
 def clear_compiled_cache() -> None:
     """Forget every compiled network and join tree (the next query compiles afresh)."""
     with _lock:

@@ -137,3 +137,25 @@ def test_a_bad_integer_cell_names_its_row(values, where):
                      " Y ~ Bernoulli(0.1 * N + 0.05) }")
     with pytest.raises(CausalPPLError, match=where):
         model.score(pd.DataFrame({"N": values}), "P(Y = 1 | N)")
+
+
+def test_a_learned_model_holds_one_compiled_network_at_a_time(monkeypatch):
+    """Each posterior draw's model is compiled for its batch and dropped after it (never 100 held at once)."""
+    from causalppl.backends import compiled as compiled_module
+
+    model = cp.loads("model L {\n A : {lo, hi}\n Y : bool <- A\n}")
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 2, 300)
+    data = pd.DataFrame({"A": np.where(a == 1, "hi", "lo"), "Y": (rng.random(300) < 0.2 + 0.6 * a).astype(int)})
+    held = []
+    original = compiled_module.compiled_network
+
+    def counting(ir, *args, **kwargs):
+        held.append(len(compiled_module._compiled))
+        return original(ir, *args, **kwargs)
+
+    monkeypatch.setattr("causalppl.inference.rows.compiled.compiled_network", counting)
+    scored = model.score(pd.DataFrame({"A": ["lo", "hi"]}), "p = P(Y = 1 | A)", data=data, seed=1)
+    assert len(held) > 1 and max(held) <= min(held) + 1  # draws compiled one after another, none kept
+    assert scored["p"][0] < 0.35 < 0.65 < scored["p"][1]
+    assert (scored["p_lo"] < scored["p"]).all() and (scored["p"] < scored["p_hi"]).all()

@@ -12,7 +12,8 @@ tensor).  Both return a :class:`~causalppl.inference.results.Result` whose
 ``rows`` holds the per-row values (:class:`.values.RowValues`).
 
 >>> import numpy as np, causalppl as cp
->>> from causalppl.data.rows import RowBatch
+>>> from causalppl.backends.compiled import forget_compiled
+from causalppl.data.rows import RowBatch
 >>> m = cp.loads("model M { X ~ Bernoulli(0.5)\\n Y ~ Bernoulli(if X then 0.9 else 0.2) }")
 >>> rows = RowBatch({"X": np.array([1, 1, 0]), "Y": np.array([1, 0, 1])}, 3, "<rows>")
 >>> query = m._check_query_text("P(Y[X = 0] = 1 | X, Y)", per_row=True)  # X and Y: each row's values
@@ -26,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from causalppl.backends.compiled import forget_compiled
 from causalppl.data.rows import RowBatch
 from causalppl.inference.bayesian import fit
 from causalppl.inference.counterfactual.answer import numerics
@@ -67,6 +69,7 @@ def answer_rows_learned(model: CausalModel, query: QuerySpec, options: Options, 
         seed = None if options.seed is None else options.seed * 1000 + index
         with numerics(seed), running_on(device):
             values, method, _ = _answer_known(known, query, rows, "auto", options.scale.draws_per_row, device)
+        forget_compiled(known)  # each draw's network is used once: never more than one held
         per_draw.append(values)
         methods.add(method)
     notes = (f"each row answered under each of {len(known_models)} posterior draws of the unknowns "
