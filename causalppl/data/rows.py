@@ -57,7 +57,8 @@ def row_batch(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, f
               span: Span | None = None, numbers: np.ndarray | None = None) -> RowBatch:
     """Validated evidence columns for the variables in ``domains`` (a user error names file, column, row)."""
     span = span or Span.unknown(origin)
-    frame = frame.rename(columns=lambda c: str(c).strip())
+    if not all(isinstance(c, str) and c == c.strip() for c in frame.columns):
+        frame = frame.rename(columns=lambda c: str(c).strip())
     columns: dict[str, np.ndarray] = {}
     for name, domain in domains.items():
         if name not in frame.columns:
