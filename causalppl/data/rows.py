@@ -120,7 +120,8 @@ def _integer_positions(values: np.ndarray, domain: Domain, where: _Where) -> np.
     positions = np.array([_position_or_missing(domain, number) for number in range(low, high + 1)], dtype=np.int64)
     if low == 0 and np.array_equal(positions, np.arange(high + 1)):
         return values.astype(np.int64, copy=False)  # the column holds level positions already
-    return _looked_up(positions, values - low if low else values, lambda row: values[row].item(), domain, where)
+    shifted = np.subtract(values, low, dtype=np.int64) if low else values  # (int8 - low would wrap)
+    return _looked_up(positions, shifted, lambda row: values[row].item(), domain, where)
 
 
 def _position_or_missing(domain: Domain, value) -> int:

@@ -159,3 +159,21 @@ def test_a_learned_model_holds_one_compiled_network_at_a_time(monkeypatch):
     assert len(held) > 1 and max(held) <= min(held) + 1  # draws compiled one after another, none kept
     assert scored["p"][0] < 0.35 < 0.65 < scored["p"][1]
     assert (scored["p_lo"] < scored["p"]).all() and (scored["p"] < scored["p_hi"]).all()
+
+
+@pytest.mark.parametrize("query", ["P(Y | X)", "P(Y = 1 | X)", "E[Y | X]", "P(Y = 1 | do(Y = 1), X)"])
+def test_no_rows_give_an_empty_column(query):
+    model = cp.loads("model M {\n X ~ Bernoulli(0.5)\n Y ~ Bernoulli(if X then 0.7 else 0.4)\n}")
+    scored = model.score(pd.DataFrame({"X": np.array([], dtype=np.int64)}), query)
+    assert len(scored) == 0 and len(scored.columns) > 1
+
+
+def test_narrow_integer_columns_spanning_past_their_type_are_read_right():
+    """int8 values -100 and 100: their offsets from the smallest exceed int8 (they must not wrap)."""
+    model = cp.loads("model M {\n D : {-100, 45, 100} ~ Categorical([0.2, 0.3, 0.5])\n"
+                     " Y ~ Bernoulli(if D == 100 then 0.9 else (if D == 45 then 0.5 else 0.1))\n}")
+    values = np.array([-100] + [100] * 79, dtype=np.int8)
+    narrow = model.score(pd.DataFrame({"D": values}), "P(Y = 1 | D)")["q1"]
+    wide = model.score(pd.DataFrame({"D": values.astype(np.int64)}), "P(Y = 1 | D)")["q1"]
+    np.testing.assert_allclose(narrow, wide, atol=0)
+    np.testing.assert_allclose(narrow[:2], [0.1, 0.9], atol=1e-12)

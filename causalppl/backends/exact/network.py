@@ -827,11 +827,12 @@ class CompiledNetwork:
         return len(self._prior) + len(self._cache)
 
     def clear_cache(self) -> None:
-        """Forget every cached message (and the possibility-check tables of batches)."""
+        """Forget every cached message (and the possibility-check tables and setting answers of batches)."""
         with self._lock:
             self._prior.clear()
             self._cache.clear()
             self._check_tables.clear()
+            self._setting_answers.clear()
             self._cache_bytes = 0
 
     # ------------------------------------------------------------------ internals

@@ -14,6 +14,7 @@ are contracted (barren tables are pruned).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -146,7 +147,7 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
         for event in leaf.events:
             weights = weights & _event_holds(event, keep, fixed, shape)
     weighted = joint * weights
-    return numbers.spread(weighted.reshape(len(weighted), -1).sum(axis=1))
+    return numbers.spread(weighted.reshape(len(weighted), math.prod(shape)).sum(axis=1))
 
 
 def _leaf_variables(leaf) -> tuple[str, ...]:

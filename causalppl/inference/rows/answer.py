@@ -12,8 +12,7 @@ tensor).  Both return a :class:`~causalppl.inference.results.Result` whose
 ``rows`` holds the per-row values (:class:`.values.RowValues`).
 
 >>> import numpy as np, causalppl as cp
->>> from causalppl.backends.compiled import forget_compiled
-from causalppl.data.rows import RowBatch
+>>> from causalppl.data.rows import RowBatch
 >>> m = cp.loads("model M { X ~ Bernoulli(0.5)\\n Y ~ Bernoulli(if X then 0.9 else 0.2) }")
 >>> rows = RowBatch({"X": np.array([1, 1, 0]), "Y": np.array([1, 0, 1])}, 3, "<rows>")
 >>> query = m._check_query_text("P(Y[X = 0] = 1 | X, Y)", per_row=True)  # X and Y: each row's values
