@@ -43,9 +43,9 @@ _PART = rf"(?:[A-Za-z_][A-Za-z0-9_]*|(?:-[ \t]*)?{_NUMBER})"
 _SIGNED = rf"(?:-[ \t]*)?{_NUMBER}"
 _KEYWORD = r"(?!(?:model|data|query|latent|param|bounds|identify)(?![A-Za-z0-9_]))"
 # One line of a table body: a row (``KEY : [VALUES]``, the key optional) or a blank line, a comment allowed at
-# the end. Groups: the whole line, indent, key, the colon with its spaces, the opening bracket with its spaces, the values, the
-# closing bracket with its spaces (all empty on a blank line). Words that are keywords where a statement starts
-# cannot start a key.
+# the end. Groups: the whole line, the indent, the key, the colon with its spaces, the opening bracket with its
+# spaces, the values, the closing bracket with its spaces (all but the first two empty on a blank line). Words
+# that are keywords where a statement starts cannot start a key.
 _LINE = (r"(([ \t\r]*)(?:" + _KEYWORD + rf"(?:({_PART}(?:[ \t]*,[ \t]*{_PART})*)([ \t]*:[ \t]*))?"
          rf"(\[[ \t]*)({_SIGNED}(?:[ \t]*,[ \t]*{_SIGNED})*)([ \t]*\]))?[ \t\r]*(?:#[^\n]*)?\n)")
 _LINES = re.compile(_LINE)

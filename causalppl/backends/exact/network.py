@@ -91,7 +91,6 @@ class CompiledNetwork:
         self._scopes = scopes
         self.max_bytes = max_bytes
         self._lock = threading.RLock()
-        self._tree: JoinTree | None = None
         self._tree_source = tree if callable(tree) else None
         if isinstance(tree, JoinTree):
             self._set_tree(tree)
@@ -129,14 +128,15 @@ class CompiledNetwork:
 
     # --------------------------------------------------------------- join tree
 
-    @property
-    def tree(self) -> JoinTree:
-        """The join tree (triangulated on first need when the whole joint fits the budget)."""
-        if self._tree is None:
+    def __getattr__(self, name: str):
+        """The join tree and its layout (``tree``, ``_axis``, ``_assigned``, ``_position``), triangulated on the
+        first access when the whole joint fits the budget; plain attributes from then on."""
+        if name in _TREE_ATTRIBUTES:
             with self._lock:
-                if self._tree is None:
+                if "tree" not in self.__dict__:
                     self._set_tree(self._make_tree())
-        return self._tree  # type: ignore[return-value]
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _make_tree(self) -> JoinTree:
         tree = self._tree_source() if self._tree_source is not None else build_join_tree(self._scopes,
@@ -146,32 +146,15 @@ class CompiledNetwork:
         return tree
 
     def _set_tree(self, tree: JoinTree) -> None:
-        axis = [{v: a for a, v in enumerate(clique)} for clique in tree.cliques]
+        # for each clique, each variable's axis in its tables, and the tables laid out along it; each variable's
+        # place in the tree's elimination order (plans break ties by it)
+        self._axis = [{v: a for a, v in enumerate(clique)} for clique in tree.cliques]
         assigned: list[list[int]] = [[] for _ in tree.cliques]
         for index, home in enumerate(tree.home):
             assigned[home].append(index)
-        self._layout = (axis, assigned, {v: k for k, v in enumerate(tree.order)})
-        self._tree = tree
-
-    def _laid_out(self) -> tuple:
-        if self._tree is None:
-            _ = self.tree  # triangulated now
-        return self._layout
-
-    @property
-    def _axis(self) -> list[dict[int, int]]:
-        """For each clique, each variable's axis in the clique's tables."""
-        return self._laid_out()[0]
-
-    @property
-    def _assigned(self) -> list[list[int]]:
-        """For each clique, the tables laid out along it."""
-        return self._laid_out()[1]
-
-    @property
-    def _position(self) -> dict[int, int]:
-        """Each variable's place in the join tree's elimination order (plans break ties by it)."""
-        return self._laid_out()[2]
+        self._assigned = assigned
+        self._position = {v: k for k, v in enumerate(tree.order)}
+        self.tree = tree  # last: its presence says the layout is complete
 
     # ------------------------------------------------------------------ queries
 
@@ -1245,6 +1228,9 @@ def distinct_rows(rows: np.ndarray, cardinalities: Sequence[int]) -> tuple[np.nd
     numbers = RowNumbers([rows[:, k] for k in range(rows.shape[1])], cardinalities)
     return numbers.distinct, numbers.inverse
 
+
+#: Attributes of a compiled network made with its join tree (see ``CompiledNetwork.__getattr__``).
+_TREE_ATTRIBUTES = frozenset(("tree", "_axis", "_assigned", "_position"))
 
 #: A batch whose read columns have at most this many settings (and 16 rows per setting) is answered for every
 #: setting: cheaper than finding the settings present (a pass over the rows); absent ones are never read.
