@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
 
 from causalppl.backends.invalid_site import InvalidSite
@@ -730,7 +730,8 @@ def plan_query(model: CausalModel, query: QuerySpec, options: Options) -> Plan:
     query_facts = QueryFacts.of(query)
     data_facts = DataFacts.of(model, options)
     # the query's variables are read only through ``Facts.needed`` (a query reader): not part of the key
-    key = (id(model), replace(query_facts, variables=()), data_facts, asked, options.estimator)
+    key = (id(model), *(getattr(query_facts, name) for name in _KEYED_QUERY_FACTS), data_facts, asked,
+           options.estimator)
     cached = _PLANS.get(key)
     if cached is not None and cached[0]() is model:
         return cached[1]
@@ -745,6 +746,8 @@ def plan_query(model: CausalModel, query: QuerySpec, options: Options) -> Plan:
 
 
 PLAN_CACHE_SIZE = 1024
+#: The query facts a cached plan is keyed by: all but the variables (a tuple, not ``dataclasses.replace``: per query)
+_KEYED_QUERY_FACTS = tuple(f.name for f in fields(QueryFacts) if f.name != "variables")
 _PLANS: dict[tuple, tuple[weakref.ref, Plan]] = {}
 #: What a verdict may read of the query beyond its facts (the cached properties of ``Facts`` and a mark): a plan
 #: that read any of them is made afresh for every query.
