@@ -85,6 +85,10 @@ def loads(source: str | bytes, filename: str = "<string>") -> "Model":
     return Model(program, build_model(program.model, source))
 
 
+#: Query texts a model keeps checked (``Model.score`` on chunk after chunk checks the same texts again).
+CHECKED_QUERIES_KEPT = 256
+
+
 @dataclass(frozen=True)
 class Model:
     """A checked causal model; every transformation returns a new Model."""
@@ -92,6 +96,8 @@ class Model:
     program: CheckedProgram
     ir: CausalModel
     data_override: tuple[DataSpec, ...] | None = field(default=None)
+    # query texts checked against ``program`` (a checked query depends on the text and the program alone)
+    _checked_queries: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     # ----------------------------------------------------------- structure ----
     @property
@@ -350,8 +356,14 @@ class Model:
     def _check_query_text(self, text: str, per_row: bool = False) -> QuerySpec:
         if not isinstance(text, str):
             raise TypeError(f"a query is a string such as \"P(Y = 1 | do(X = 1))\", not {type(text).__name__}")
-        query = parse_query(text)
-        return check_query(query, self.program, per_row=per_row)
+        key = (text, per_row)
+        spec = self._checked_queries.get(key)
+        if spec is None:
+            spec = check_query(parse_query(text), self.program, per_row=per_row)
+            if len(self._checked_queries) >= CHECKED_QUERIES_KEPT:
+                self._checked_queries.clear()
+            self._checked_queries[key] = spec
+        return spec
 
     def _with_sources(self, error: CausalPPLError, spec: QuerySpec) -> CausalPPLError:
         sources = dict(error.sources)

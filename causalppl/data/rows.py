@@ -36,7 +36,11 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 
 @dataclass(frozen=True)
 class RowBatch:
-    """The per-row evidence of a chunk of units: one array per variable, and where the rows came from."""
+    """The per-row evidence of a chunk of units: one array per variable, and where the rows came from.
+
+    A finite variable's column holds level positions in ``0..levels-1`` (:func:`row_batch` checks them; the
+    engines rely on it and do not check them again).
+    """
 
     columns: Mapping[str, np.ndarray]  # int64 level positions (finite) or float64 values, shape (n,)
     n_rows: int
@@ -114,8 +118,15 @@ def _integer_positions(values: np.ndarray, domain: Domain, where: _Where) -> np.
     """The positions of an integer column spanning few numbers, or None (then the column is factorised)."""
     if values.dtype.kind not in "iu" or not values.size:
         return None
+    span = min(INTEGER_TABLE_SPAN, 2 * values.size + 64)
+    # one pass first: the largest value read unsigned (a negative one reads as huge), so every value is in 0..top
+    top = int((values.view(values.dtype.str.replace("i", "u")) if values.dtype.kind == "i" else values).max())
+    if top < domain.size:
+        positions = np.array([_position_or_missing(domain, number) for number in range(top + 1)], dtype=np.int64)
+        if np.array_equal(positions, np.arange(top + 1)):
+            return values.astype(np.int64, copy=False)  # the column holds level positions already
     low, high = int(values.min()), int(values.max())
-    if high - low >= min(INTEGER_TABLE_SPAN, 2 * values.size + 64):
+    if high - low >= span:
         return None
     positions = np.array([_position_or_missing(domain, number) for number in range(low, high + 1)], dtype=np.int64)
     if low == 0 and np.array_equal(positions, np.arange(high + 1)):

@@ -626,6 +626,7 @@ class CompiledNetwork:
         soft: Mapping[int, np.ndarray] = _EMPTY,  # type: ignore[assignment]
         do: Mapping[int, int] = _EMPTY,  # type: ignore[assignment]
         device: object = None,
+        checked: bool = False,
     ) -> tuple[np.ndarray, "RowNumbers"]:
         """:meth:`posterior` for every distinct row of ``columns``, and the rows' numbering.
 
@@ -644,7 +645,8 @@ class CompiledNetwork:
         fixed for every row, a check that does not fit) every column is
         requisite and the answer is :meth:`batched_distinct`'s, normalised.
 
-        Only the read columns are numbered (every column is still checked).
+        Only the read columns are numbered (every column is still checked, unless ``checked`` says the caller
+        has: 1-d integer columns of one length, each level in range).
         When they have at most ``COMPLETE_SETTINGS`` settings (and 16 rows
         per setting), every setting is answered (the numbering is
         ``complete``: settings no row holds are answered too, and never
@@ -659,8 +661,9 @@ class CompiledNetwork:
         # without relevance reasoning every column is requisite and none is checked apart
         requisite_columns, check, check_columns = split if split is not None else (names, None, ())
         # every column is checked, but only those the answer or the possibility check reads are numbered
-        check_level_columns([columns[v] for v in names], [self.cardinalities[v] for v in names],
-                            [f"variable {v}" for v in names])
+        if not checked:
+            check_level_columns([columns[v] for v in names], [self.cardinalities[v] for v in names],
+                                [f"variable {v}" for v in names])
         read = set(requisite_columns) | set(check_columns)
         used = tuple(v for v in names if v in read)
         rows = len(columns[names[0]])
@@ -1324,15 +1327,17 @@ class RowNumbers:
             self._inverse = rank.take(self.codes)
         return self._inverse
 
-    def spread(self, values: np.ndarray) -> np.ndarray:
-        """``values`` (one entry per distinct row, first axis) as one entry per row."""
+    def spread(self, values: np.ndarray, axis: int = 0) -> np.ndarray:
+        """``values`` (one entry per distinct row along ``axis``) as one entry per row."""
         if self.complete:
-            return values.take(self.codes, axis=0)
+            return values.take(self.codes, axis=axis)
         if self._inverse is None and self.total <= 2 * self.rows:
-            table = np.empty((self.total, *values.shape[1:]), dtype=values.dtype)
-            table[self.numbers] = values  # numbers never seen are never read
-            return table.take(self.codes, axis=0)
-        return values.take(self.inverse, axis=0)
+            shape = list(values.shape)
+            shape[axis] = self.total
+            table = np.empty(shape, dtype=values.dtype)
+            np.moveaxis(table, axis, 0)[self.numbers] = np.moveaxis(values, axis, 0)  # numbers never seen: never read
+            return table.take(self.codes, axis=axis)
+        return values.take(self.inverse, axis=axis)
 
     def first(self, which: np.ndarray) -> int | None:
         """The first row whose distinct row is one of ``which`` (distinct-row indices); None when no row holds

@@ -84,7 +84,8 @@ def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, f
 
 
 def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows: Mapping[str, object],
-               device: str | None = None, impossible: Callable[[int], Exception] | None = None) -> np.ndarray:
+               device: str | None = None, impossible: Callable[[int], Exception] | None = None,
+               checked: bool = False) -> np.ndarray:
     """One query leaf answered for every row of per-row evidence at once, on the compiled network.
 
     (``causalppl score`` answers its per-row queries through
@@ -104,6 +105,11 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     spread to the rows at the end.
     ``device="cuda"`` runs the contraction on the GPU when it is vectorised.
 
+    ``checked=True`` says the columns were validated already (1-d integer
+    arrays of one length, each a level position of its variable, as a
+    :class:`~causalppl.data.rows.RowBatch` holds them): they are not read
+    again to check them.
+
     Raises a user error when a row's evidence has probability zero (naming
     the row: ``impossible(row)`` when given, the row's position otherwise),
     or when the model is too large to compile.
@@ -122,7 +128,7 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     try:
         values, numbers = compiled.network.batched_posterior(
             tuple(compiled.index[n] for n in keep), columns, compiled.levels(equalities), soft,
-            compiled.levels(interventions), device=device)
+            compiled.levels(interventions), device=device, checked=checked)
     except EnumerationTooLarge as error:
         raise _too_large(error, leaf) from None
     # everything below runs once per distinct row; the answers are spread to the rows at the end
@@ -138,7 +144,8 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
         name = leaf.events[0].outcome.variable
         if name in fixed:
             return np.tile(_fixed_distribution(model, leaf, name).numpy(), (numbers.rows, 1))
-        return numbers.spread(joint)
+        # spread as levels × rows (each level's column contiguous), returned as its transpose: rows × levels
+        return numbers.spread(np.ascontiguousarray(joint.T), axis=1).T
     shape = tuple(joint.shape[1:])
     if isinstance(leaf, ExpectationSpec):
         weights = _expression_values(model, leaf, keep, fixed, shape).numpy()

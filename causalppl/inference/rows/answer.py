@@ -96,9 +96,10 @@ def _answer_known(model: CausalModel, query: QuerySpec, rows: RowBatch, mode: st
     method = max((a.method for a in answers), key=METHOD_RANK.__getitem__) if answers else "exact"
     notes = tuple(dict.fromkeys(note for a in answers for note in a.notes))
     if len(answers) == 1 and answers[0].distribution is not None:
-        distribution = answers[0].distribution.detach().to("cpu", torch.float64).numpy()
-        columns = {label: distribution[:, k] for k, label in enumerate(answers[0].labels)}
-        return RowValues(None, distribution=columns), method, notes
+        distribution = answers[0].distribution.detach().to("cpu", torch.float64).numpy()  # (rows, levels)
+        # levels × rows in C order (the compiled network's answers already are: their transpose is no copy)
+        block = np.ascontiguousarray(distribution.T)
+        return RowValues(None, probabilities=block, labels=tuple(answers[0].labels)), method, notes
     values = RowValues.from_estimate(estimate, rows.n_rows)
     _require_defined(values.estimate, rows, query)
     return values, method, notes
@@ -115,10 +116,12 @@ def _require_defined(values: np.ndarray, rows: RowBatch, query: QuerySpec) -> No
 
 def _over_draws(per_draw: list[RowValues]) -> RowValues:
     """Posterior mean and 95% credible interval of each row (draws × rows)."""
-    if per_draw[0].distribution is not None:
-        labels = list(per_draw[0].distribution)
-        return RowValues(None, distribution={label: np.mean([v.distribution[label] for v in per_draw], axis=0)
-                                             for label in labels})
+    if per_draw[0].probabilities is not None:
+        mean = np.array(per_draw[0].probabilities, dtype=np.float64)  # summed in place: no draws × rows stack
+        for values in per_draw[1:]:
+            mean += values.probabilities
+        mean /= len(per_draw)
+        return RowValues(None, probabilities=mean, labels=per_draw[0].labels)
     stacked = torch.as_tensor(np.stack([v.estimate for v in per_draw]))
     low, high = central_interval(stacked, dim=0)
     return RowValues(stacked.mean(dim=0).numpy(), low.numpy(), high.numpy(), interval_kind="posterior")

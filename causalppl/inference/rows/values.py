@@ -77,19 +77,33 @@ class RowEstimate:
 @dataclass(frozen=True)
 class RowValues:
     """The answer for every row: ``estimate`` (n,), a 95% ``lower``/``upper`` where the method gives one,
-    or for a distribution ``P(Y | ...)`` one column per level."""
+    or for a distribution ``P(Y | ...)`` one row of ``probabilities`` per level (shape ``(levels, n)``, C order:
+    each level's column is contiguous, and the block becomes the output frame's columns without a copy).
+
+    >>> values = RowValues(None, probabilities=np.array([[0.25, 1.0], [0.75, 0.0]]), labels=("no", "yes"))
+    >>> values.n_rows, {k: v.tolist() for k, v in values.columns("p").items()}
+    (2, {'p[no]': [0.25, 1.0], 'p[yes]': [0.75, 0.0]})
+    """
 
     estimate: np.ndarray | None
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
-    distribution: dict[str, np.ndarray] | None = None
+    probabilities: np.ndarray | None = None  # (levels, n), for a distribution
+    labels: tuple[str, ...] = ()  # the levels of ``probabilities``
     interval_kind: str | None = None  # "monte carlo" or "posterior"
 
     @property
     def n_rows(self) -> int:
         if self.estimate is not None:
             return len(self.estimate)
-        return len(next(iter(self.distribution.values())))
+        return self.probabilities.shape[1]
+
+    @property
+    def distribution(self) -> dict[str, np.ndarray] | None:
+        """For a distribution, each level's probabilities (views of ``probabilities``); None otherwise."""
+        if self.probabilities is None:
+            return None
+        return dict(zip(self.labels, self.probabilities))
 
     @staticmethod
     def from_estimate(estimate: RowEstimate, n: int) -> "RowValues":
@@ -102,10 +116,20 @@ class RowValues:
 
     def columns(self, name: str) -> dict[str, np.ndarray]:
         """Output columns named after the query: ``name``, ``name_lo``, ``name_hi``; ``name[level]``."""
-        if self.distribution is not None:
-            return {f"{name}[{label}]": values for label, values in self.distribution.items()}
+        if self.probabilities is not None:
+            return {f"{name}[{label}]": values for label, values in zip(self.labels, self.probabilities)}
         columns = {name: self.estimate}
         if self.lower is not None:
             columns[f"{name}_lo"] = self.lower
             columns[f"{name}_hi"] = self.upper
         return columns
+
+    def block(self, name: str) -> tuple[list[str], np.ndarray]:
+        """The output columns' names and their values as one ``(columns, n)`` block in C order (a distribution's
+        own ``probabilities``, not copied; an estimate with its interval stacked once)."""
+        columns = self.columns(name)
+        if self.probabilities is not None:
+            return list(columns), np.ascontiguousarray(self.probabilities)
+        if len(columns) == 1:
+            return list(columns), np.ascontiguousarray(self.estimate)[None, :]
+        return list(columns), np.stack(list(columns.values()))

@@ -77,7 +77,7 @@ def score_frame(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFr
     domains = {name: model.variable(name).domain for spec in specs for name in per_row_evidence(spec.term)}
     rows = row_batch(frame, domains, origin, first_row, numbers=numbers)
     options = _chunk_seed(options, first_row, numbers)
-    columns: dict[str, np.ndarray] = {}
+    parts: list[pd.DataFrame] = []
     constants = {} if constants is None else constants
     names = column_names(specs)
     _refuse_collisions(specs, names, frame)
@@ -87,16 +87,26 @@ def score_frame(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFr
                 result = answer(model, spec, options.with_context(data=options.data, fitted=options.fitted))
                 constants[name] = _constant_columns(name, result)
                 _remember(summary, name, result)
-            columns.update({key: np.full(len(frame), value) for key, value in constants[name].items()})
+            labels = list(constants[name])
+            block = np.empty((len(labels), len(frame)))
+            block[...] = np.asarray(list(constants[name].values()), dtype=np.float64)[:, None]
+            parts.append(_part(labels, block, frame.index))
             continue
         result = answer(model, spec, options.with_context(data=options.data, fitted=options.fitted, rows=rows))
         _remember(summary, name, result)
-        columns.update(result.rows.columns(name))
-    # one concatenation, not a column inserted at a time (the input's columns are not copied: copy-on-write)
-    scored = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1) if columns else frame.copy()
+        parts.append(_part(*result.rows.block(name), frame.index))
+    # one concatenation, not a column inserted at a time; neither the input's columns nor the answers' blocks
+    # are copied (copy-on-write)
+    scored = pd.concat([frame, *parts], axis=1) if parts else frame.copy()
     if summary is not None:
         summary.rows += len(frame)
     return scored
+
+
+def _part(labels: list[str], block: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """A query's output columns from its ``(columns, rows)`` block in C order, without copying it (the frame's
+    block is the transpose of the array it is given); each column stays contiguous."""
+    return pd.DataFrame(block.T, columns=labels, index=index, copy=False)
 
 
 def _chunk_seed(options: Options, first_row: int | None, numbers: np.ndarray | None) -> Options:
