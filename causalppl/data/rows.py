@@ -63,6 +63,10 @@ def row_batch(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, f
     span = span or Span.unknown(origin)
     if not all(isinstance(c, str) and c == c.strip() for c in frame.columns):
         frame = frame.rename(columns=lambda c: str(c).strip())
+    if not frame.columns.is_unique:  # a DataFrame may repeat a name (a CSV file's reader renames repeats)
+        repeated = [name for name in frame.columns[frame.columns.duplicated()] if name in domains]
+        if repeated:  # (other repeated columns are only carried to the output)
+            raise messages.column_twice(span, origin, str(repeated[0]))
     columns: dict[str, np.ndarray] = {}
     for name, domain in domains.items():
         if name not in frame.columns:

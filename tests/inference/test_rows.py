@@ -176,12 +176,31 @@ def test_rows_must_hold_factual_values():
         model.score(pd.DataFrame({"Y": [1]}), "P(Y = 1 | Y[X = 0])")
 
 
+@pytest.mark.parametrize("query", ["P(C | A, B)", "P(C[A = hi] = yes | A, B)"])
+def test_impossible_evidence_shows_the_rows_levels_by_label(query):
+    model = cp.loads("model L {\n A : {lo, hi} ~ Categorical([0.5, 0.5])\n B : {no, yes} ~ table(A) {\n"
+                     "  lo : [1, 0]\n  hi : [0.5, 0.5]\n }\n C : {no, yes} ~ table(B) {\n  no : [0.9, 0.1]\n"
+                     "  yes : [0.2, 0.8]\n }\n}")
+    rows = pd.DataFrame({"A": ["hi", "lo", "lo"], "B": ["yes", "no", "yes"]})
+    with pytest.raises(CausalPPLError, match=r"row 3: the evidence \(A = lo, B = yes\) has probability zero"):
+        model.score(rows, query)
+
+
 def test_a_missing_or_bad_column_names_the_row_and_column():
     model = cp.loads(TREATMENT)
     with pytest.raises(CausalPPLError, match="no column 'Age'"):
         model.score(pd.DataFrame({"X": [1]}), "E[Y | do(X = 1), Age]")
     with pytest.raises(CausalPPLError, match=r"row 2, column 'Age': 'middle' is not a level of 'Age'"):
         model.score(pd.DataFrame({"Age": ["old", "middle"]}), "E[Y | do(X = 1), Age]")
+
+
+def test_a_repeated_evidence_column_is_a_user_error_and_other_repeats_are_carried():
+    model = cp.loads(MEDIATION)
+    with pytest.raises(CausalPPLError, match="the column 'X' appears more than once"):
+        model.score(pd.DataFrame([[0, 1]], columns=["X", "X"]), "P(Y = 1 | X)")
+    scored = model.score(pd.DataFrame([[0, "a", "b"]], columns=["X", "note", "note"]), "P(Y = 1 | X)")
+    assert list(scored.columns) == ["X", "note", "note", "q1"]
+    assert scored["q1"].tolist() == pytest.approx([model.query("P(Y = 1 | X = 0)").estimate])
 
 
 def test_columns_are_named_q1_q2_by_position_without_a_name():

@@ -102,7 +102,7 @@ def answer_leaf_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, mode: str, 
                      device: torch.device) -> LeafRows:
     """The leaf for every row of ``rows``; ``mode``: auto, exact (or an error) or mc (sampling)."""
     if mode in ("auto", "exact"):  # a factual leaf on a finite model: the compiled network, one world
-        compiled = compiled_rows(model, leaf, rows, device, lambda row: _impossible(rows, row, leaf))
+        compiled = compiled_rows(model, leaf, rows, device, lambda row: _impossible(rows, row, leaf, model))
         if compiled is not None:
             estimate, distribution, labels = compiled
             return LeafRows(estimate, "exact", distribution, labels)
@@ -153,7 +153,7 @@ def _exact(row_plan: RowPlan, rows: RowBatch, params, device: torch.device) -> L
     axes = tuple(range(1, joint.dim()))
     mass = joint.sum(dim=axes) if axes else joint
     inverse = marginals.inverse if columns else torch.zeros(rows.n_rows, dtype=torch.long, device=joint.device)
-    _require_possible(mass > 0, inverse.to(mass.device), rows, plan.leaf)
+    _require_possible(mass > 0, inverse.to(mass.device), rows, plan.leaf, model=plan.model)
     joint = joint / mass.reshape((-1,) + (1,) * len(axes)).clamp_min(torch.finfo(DTYPE).tiny)
     shape = (1,) + tuple(joint.shape[1:])
     env: dict[str, torch.Tensor] = {k: v.to(device) for k, v in params.items()}
@@ -220,7 +220,7 @@ def _gaussian(row_plan: RowPlan, rows: RowBatch, params, draws: int, device: tor
         else torch.zeros(rows.n_rows, 0, dtype=DTYPE)
     system = replace(system, offset=system.offset.to(device), matrix=system.matrix.to(device))
     conditioned = condition_rows(system, values.to(device))
-    _require_possible(conditioned.consistent, None, rows, plan.leaf)
+    _require_possible(conditioned.consistent, None, rows, plan.leaf, model=plan.model)
     env_params = {k: v.to(device) for k, v in params.items()}
     leaf = plan.leaf
     if isinstance(leaf, ExpectationSpec) and is_affine(leaf.expr):
@@ -305,10 +305,10 @@ def _sampled(row_plan: RowPlan, rows: RowBatch, params, draws: int, pinned: bool
         try:
             sampled = abduction_draws(plan.model, observations, dict(params), (stop - start) * draws)
         except ImpossibleEvidence:
-            raise _impossible(rows, start, plan.leaf) from None
+            raise _impossible(rows, start, plan.leaf, plan.model) from None
         log_weights = sampled.log_weights.reshape(stop - start, draws)
         possible = torch.isfinite(log_weights).any(dim=1)
-        _require_possible(possible, None, rows, plan.leaf, offset=start)
+        _require_possible(possible, None, rows, plan.leaf, offset=start, model=plan.model)
         weights = torch.softmax(log_weights, dim=1)
         if plan.is_distribution:
             domain = plan.model.variable(plan.distribution_name).domain
@@ -343,23 +343,28 @@ def _repeated(observation: Observation, row_plan: RowPlan, rows: RowBatch, start
 
 
 def _require_possible(possible: torch.Tensor, inverse: torch.Tensor | None, rows: RowBatch, leaf: Leaf,
-                      offset: int = 0) -> None:
+                      offset: int = 0, model: CausalModel | None = None) -> None:
     """A user error naming the first row whose evidence has probability zero."""
     flags = possible if inverse is None else possible[inverse]
     if bool(flags.all()):
         return
-    raise _impossible(rows, offset + int(torch.nonzero(~flags)[0]), leaf)
+    raise _impossible(rows, offset + int(torch.nonzero(~flags)[0]), leaf, model)
 
 
-def _impossible(rows: RowBatch, index: int, leaf: Leaf):
+def _impossible(rows: RowBatch, index: int, leaf: Leaf, model: CausalModel | None = None):
     names = [e.outcome.variable for e in leaf.evidence if e.per_row]
-    shown = ", ".join(f"{name} = {_shown(rows.columns[name][index])}" for name in names)
+    shown = ", ".join(f"{name} = {_shown(rows.columns[name][index], name, model)}" for name in names)
     return query_error(leaf.span, f"{rows.where(index)}: the evidence ({shown}) has probability zero under the "
                                   "model, so the query is undefined for this row",
                        "remove the row, or check its values against the model")
 
 
-def _shown(value) -> str:
+def _shown(value, name: str, model: CausalModel | None) -> str:
+    """A row's value as the user wrote it: a finite variable's level by its label (the row holds its position)."""
+    if model is not None and name in model and model.variable(name).domain.is_finite:
+        labels = model.variable(name).domain.labels
+        if 0 <= int(value) < len(labels):
+            return labels[int(value)]
     number = float(value)
     return str(int(number)) if number.is_integer() else repr(number)
 
