@@ -28,6 +28,7 @@ import pandas as pd
 
 from causalppl.data import messages
 from causalppl.data.columns import level_position as _level_position
+from causalppl.data.text import read_text_header
 from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.ir.types import Domain
 
@@ -63,10 +64,14 @@ def row_batch(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, f
     span = span or Span.unknown(origin)
     if not all(isinstance(c, str) and c == c.strip() for c in frame.columns):
         frame = frame.rename(columns=lambda c: str(c).strip())
-    if not frame.columns.is_unique:  # a DataFrame may repeat a name (a CSV file's reader renames repeats)
-        repeated = [name for name in frame.columns[frame.columns.duplicated()] if name in domains]
-        if repeated:  # (other repeated columns are only carried to the output)
-            raise messages.column_twice(span, origin, str(repeated[0]))
+    # a DataFrame may repeat a name; a CSV file's header as written is in attrs (its reader renames repeats)
+    header = frame.attrs.get("header") or list(frame.columns)
+    if len(set(header)) < len(header):
+        seen: set = set()
+        repeated = [name for name in header if name in seen or seen.add(name)]
+        read = [name for name in repeated if str(name).strip() in domains]
+        if read:  # (other repeated columns are only carried to the output)
+            raise messages.column_twice(span, origin, str(read[0]).strip())
     columns: dict[str, np.ndarray] = {}
     for name, domain in domains.items():
         if name not in frame.columns:
@@ -180,7 +185,10 @@ def read_chunks(path: Path, chunk_size: int, span: Span | None = None) -> Iterat
             for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
                 yield batch.to_pandas()
             return
-        yield from pd.read_csv(path, skipinitialspace=True, chunksize=chunk_size)
+        header = read_text_header(path)  # as written: the reader renames a repeated 'A' to 'A.1'
+        for chunk in pd.read_csv(path, skipinitialspace=True, chunksize=chunk_size):
+            chunk.attrs["header"] = header
+            yield chunk
     except CausalPPLError:
         raise
     except Exception as error:  # pandas and pyarrow raise many kinds for malformed files

@@ -58,6 +58,17 @@ def test_score_errors_name_the_file_row_and_column(files, tmp_path, capsys):
     assert "bad.csv, row 3, column 'X': 2 is not a value of 'X'" in capsys.readouterr().err
 
 
+def test_a_repeated_evidence_column_in_a_csv_header_is_refused(files, tmp_path, capsys):
+    model, _ = files
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text("X,Y,X\n1,0,0\n")  # the CSV reader would rename the second X to X.1
+    assert main(["score", str(model), "--data", str(repeated), "--query", "P(Y = 1 | X)", "--quiet"]) == 1
+    assert "repeated.csv: the column 'X' appears more than once" in capsys.readouterr().err
+    with pytest.raises(cp.CausalPPLError, match="the column 'X' appears more than once"):
+        cp.loads(MEDIATION).score(str(repeated), "P(Y = 1 | X)")
+    assert main(["score", str(model), "--data", str(repeated), "--query", "P(M = 1 | Y)", "--quiet"]) == 0
+
+
 def test_run_refuses_per_row_evidence_and_points_to_score(files, capsys):
     model, _ = files
     assert main(["run", str(model), "--query", "P(Y = 1 | X)"]) == 1
