@@ -239,7 +239,14 @@ class Model:
         from causalppl.data.rows import RowWriter
         from causalppl.inference.scale.score import score_dataframe, score_path
 
+        if not isinstance(queries, str) and not (isinstance(queries, Iterable) and not isinstance(queries, bytes)):
+            raise TypeError(f"score takes a query text or a list of them, not {type(queries).__name__}")
         texts = [queries] if isinstance(queries, str) else list(queries)
+        if not isinstance(rows, (pd.DataFrame, str, Path)):
+            raise TypeError(f"score takes the rows as a pandas DataFrame or a CSV/Parquet path, not "
+                            f"{type(rows).__name__}")
+        if output is not None and not isinstance(output, (str, Path)):
+            raise TypeError(f"output is a .csv or .parquet path (or \"-\"), not {type(output).__name__}")
         specs = [self._check_query_text(text, per_row=True) for text in texts]
         settings = parse_options(options).with_context(data=self.load_data(data))
         try:
@@ -259,7 +266,7 @@ class Model:
                 from causalppl.data.reading import read_table
 
                 frame = read_table(path, Span.unknown(str(path)))
-                return score_dataframe(self.ir, specs, frame, settings)[0]
+                return score_dataframe(self.ir, specs, frame, settings, path.name)[0]
             target = None if str(output) == "-" else Path(output)
             return score_path(self.ir, specs, path, target, settings, Span.unknown(str(path)))
         except CausalPPLError as error:

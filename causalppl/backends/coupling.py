@@ -97,9 +97,39 @@ def continuous_cdf(family: str, args: dict, x) -> torch.Tensor:
     return continuous_distribution(family, args).cdf(x)
 
 
-def continuous_distribution(family: str, args: dict) -> D.Distribution:
+def continuous_abduction(family: str, args: dict, x) -> tuple[torch.Tensor, torch.Tensor]:
+    """The noise ``u = F(x)`` and the density's log at ``x``; a value outside the family's support has weight 0
+    (log -inf; its noise is a stand-in, never used), not an error of the distribution's argument checks."""
+    x = _t(x)
+    distribution = continuous_distribution(family, args, validate=False)
+    inside = distribution.support.check(x)
+    if bool(inside.all()):
+        return continuous_cdf(family, args, x), distribution.log_prob(x)
+    stand_in = torch.where(inside, x, _inside_point(distribution, x))
+    u = torch.where(inside, continuous_cdf(family, args, stand_in), torch.full_like(stand_in, 0.5))
+    log_weight = torch.where(inside, distribution.log_prob(stand_in), torch.full_like(stand_in, -torch.inf))
+    return u, log_weight
+
+
+def _inside_point(distribution: D.Distribution, like: torch.Tensor) -> torch.Tensor:
+    """A value inside the support (its median where defined, else inside its bounds)."""
+    support = distribution.support
+    low = getattr(support, "lower_bound", None)
+    high = getattr(support, "upper_bound", None)
+    if low is not None and high is not None:
+        point = (_t(low) + _t(high)) / 2
+    elif low is not None:
+        point = _t(low) + 1.0
+    elif high is not None:
+        point = _t(high) - 1.0
+    else:
+        point = torch.zeros(())
+    return torch.broadcast_to(point.to(like.dtype), torch.broadcast_shapes(point.shape, like.shape))
+
+
+def continuous_distribution(family: str, args: dict, validate: bool | None = None) -> D.Distribution:
     tensors = {name: _t(value) for name, value in args.items()}
-    return getattr(D, family)(**tensors)
+    return getattr(D, family)(**tensors, validate_args=validate)
 
 
 def discrete_cumulative(probs) -> tuple[torch.Tensor, torch.Tensor]:
@@ -122,7 +152,9 @@ def level_interval(probs, x) -> tuple[torch.Tensor, torch.Tensor]:
     lower, upper = discrete_cumulative(probs)
     index = _t(x).long().unsqueeze(-1)
     lower, upper = torch.broadcast_tensors(lower, upper)
-    index = index.expand(lower.shape[:-1] + (1,))
+    batch = torch.broadcast_shapes(lower.shape[:-1], index.shape[:-1])  # (a root's table has no batch axes)
+    lower, upper = lower.expand(batch + lower.shape[-1:]), upper.expand(batch + upper.shape[-1:])
+    index = index.expand(batch + (1,))
     return lower.gather(-1, index).squeeze(-1), upper.gather(-1, index).squeeze(-1)
 
 

@@ -128,8 +128,7 @@ def abduce(variable: Variable, site: Variable, env: Env, x: torch.Tensor, draw: 
     if family == "table" or family in COUNT_FAMILIES:
         probs = args["probs"] if family == "table" else cf.count_probs(family, args)
         return _discrete(probs, x, draw)
-    u = cf.continuous_cdf(family, args, x)
-    return Abduced(u, cf.continuous_distribution(family, args).log_prob(x))
+    return Abduced(*cf.continuous_abduction(family, args, x))
 
 
 def _discrete(probs: torch.Tensor, x: torch.Tensor, draw: bool) -> Abduced:

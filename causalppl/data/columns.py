@@ -18,6 +18,8 @@ the file, the column and the row (rows count from 1, after the header).
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from typing import TYPE_CHECKING
@@ -77,7 +79,11 @@ def level_position(domain: Domain, value: Any) -> int | None:
     if isinstance(value, (complex, np.complexfloating)):
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return domain.accepts_number(float(value)) if np.isfinite(value) else None
+        try:
+            number = float(value)  # (an integer beyond 64 bits is a Python int: np.isfinite refuses it)
+        except OverflowError:
+            return None
+        return domain.accepts_number(number) if math.isfinite(number) else None
     text = str(value).strip()
     position = domain.position(text) if domain.kind == "levels" else domain.position(text.lower())
     if position is None:

@@ -55,6 +55,16 @@ def cannot_write(span: Span, path: Any, reason: object) -> CausalPPLError:
     return error(span, f"cannot write '{path}': {reason}")
 
 
+def more_cells_than_header(span: Span, path: Any) -> CausalPPLError:
+    return error(span, f"'{path}': a row has more cells than the header has names (its cells would shift or be "
+                       "dropped)", "give every row one cell per column of the header (a trailing comma is a cell)")
+
+
+def output_is_input(span: Span, path: Any) -> CausalPPLError:
+    return error(span, f"the output '{path}' is the file the rows are read from: writing it would destroy them "
+                       "while they are read", "write the scored rows to another file (-o)")
+
+
 # ---------------------------------------------------------------- columns ----
 
 

@@ -19,6 +19,8 @@ row (counted from 1 in the whole file).
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -62,6 +64,8 @@ def row_batch(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, f
               span: Span | None = None, numbers: np.ndarray | None = None) -> RowBatch:
     """Validated evidence columns for the variables in ``domains`` (a user error names file, column, row)."""
     span = span or Span.unknown(origin)
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise messages.multiindex_columns(span, origin)
     if not all(isinstance(c, str) and c == c.strip() for c in frame.columns):
         frame = frame.rename(columns=lambda c: str(c).strip())
     # a DataFrame may repeat a name; a CSV file's header as written is in attrs (its reader renames repeats)
@@ -111,7 +115,11 @@ def _finite(series: pd.Series, domain: Domain, where: _Where) -> np.ndarray:
         looked_up = _integer_positions(values, domain, where)
         if looked_up is not None:
             return looked_up
-        codes, found = pd.factorize(series, use_na_sentinel=True)
+        try:
+            codes, found = pd.factorize(series, use_na_sentinel=True)
+        except TypeError:  # unhashable cells (lists, dicts: a Parquet file's nested columns) are no levels
+            row = next(k for k, value in enumerate(values) if not isinstance(value, (str, int, float, bool)))
+            raise messages.bad_cell(where.span, where.cell(row), where.column, domain, values[row]) from None
         uniques = found.tolist()
     if codes.size and int(codes.min()) < 0:
         raise messages.missing_value(where.span, where.cell(int(np.argmax(codes < 0))), scoring=True)
@@ -186,13 +194,30 @@ def read_chunks(path: Path, chunk_size: int, span: Span | None = None) -> Iterat
                 yield batch.to_pandas()
             return
         header = read_text_header(path)  # as written: the reader renames a repeated 'A' to 'A.1'
-        for chunk in pd.read_csv(path, skipinitialspace=True, chunksize=chunk_size):
-            chunk.attrs["header"] = header
-            yield chunk
+        with pd.read_csv(path, skipinitialspace=True, chunksize=chunk_size, index_col=False) as reader:
+            while True:
+                with strict_rows(path, span):
+                    chunk = next(reader, None)
+                if chunk is None:
+                    return
+                chunk.attrs["header"] = header
+                yield chunk
     except CausalPPLError:
         raise
     except Exception as error:  # pandas and pyarrow raise many kinds for malformed files
         raise messages.unreadable_data_file(span, path, error) from None
+
+
+@contextlib.contextmanager
+def strict_rows(path: Path, span: Span) -> Iterator[None]:
+    """Reading CSV rows, a row with more cells than the header is an error (the reader would drop the extra
+    cells, or take the first column as the index and shift every other column)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            yield
+        except pd.errors.ParserWarning:
+            raise messages.more_cells_than_header(span, path) from None
 
 
 def count_rows(path: Path) -> int | None:
@@ -205,8 +230,12 @@ def count_rows(path: Path) -> int | None:
         with path.open("rb") as handle:
             lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
         return max(lines - 1, 0)
-    except OSError:
+    except Exception:  # (a file that is no Parquet file: reading it says so, with the file's name)
         return None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 class RowWriter:
@@ -233,6 +262,9 @@ class RowWriter:
                 frame.to_csv(self.path, mode="a" if self._started else "w", header=not self._started, index=False)
         except OSError as error:
             raise messages.cannot_write(self.span, self.path, error.strerror or error) from None
+        except (ValueError, TypeError, OverflowError) as error:  # pyarrow's: a column Parquet cannot hold as typed
+            raise messages.cannot_write(self.span, self.path, f"{_first_line(error)} (a Parquet column holds one "
+                                        "type in every chunk: write CSV, or give the column one type)") from None
         self._started = True
 
     def close(self) -> None:

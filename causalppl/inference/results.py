@@ -46,14 +46,16 @@ class Estimate:
     def __mul__(self, other: Any) -> "Estimate":
         other = Estimate.of(other)
         return Estimate(self.value * other.value,
-                        other.value**2 * self.variance + self.value**2 * other.variance)
+                        _square(other.value) * self.variance + _square(self.value) * other.variance)
 
     def __truediv__(self, other: Any) -> "Estimate":
         other = Estimate.of(other)
         if other.value == 0:
             return Estimate(math.nan, math.nan)
-        ratio = self.value / other.value
-        return Estimate(ratio, self.variance / other.value**2 + self.value**2 * other.variance / other.value**4)
+        ratio = _divide(self.value, other.value)
+        square = _square(other.value)
+        return Estimate(ratio, _divide(self.variance, square) + _divide(_square(self.value) * other.variance,
+                                                                        _square(square)))
 
     __radd__ = __add__
     __rmul__ = __mul__
@@ -63,6 +65,19 @@ class Estimate:
 
     def __rtruediv__(self, other: Any) -> "Estimate":
         return Estimate.of(other) / self
+
+
+def _square(number: float) -> float:
+    """``number ** 2``, overflowing to inf as IEEE arithmetic does (``**`` raises OverflowError)."""
+    return number * number
+
+
+def _divide(numerator: float, denominator: float) -> float:
+    """``numerator / denominator`` as IEEE arithmetic has it: a denominator that underflowed to 0 gives inf or nan
+    (the query's answer is then undefined, which is reported as an error), not ZeroDivisionError."""
+    if denominator != 0:
+        return numerator / denominator
+    return math.nan if numerator == 0 or math.isnan(numerator) else math.copysign(math.inf, numerator)
 
 
 @dataclass(frozen=True)

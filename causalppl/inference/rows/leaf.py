@@ -297,6 +297,10 @@ def _stand_in_observations(row_plan: RowPlan) -> tuple[Observation, ...]:
 def _sampled(row_plan: RowPlan, rows: RowBatch, params, draws: int, pinned: bool, device) -> LeafRows:
     plan = row_plan.plan
     n = rows.n_rows
+    if draws > MAX_ELEMENTS:  # sized before anything is drawn: one row's draws must fit one pass
+        raise query_error(plan.leaf.span, f"{draws:,} draws per row would take {describe_bytes(draws * 8 * 4)} or "
+                                          "more for each row's draws alone",
+                          f"use at most {MAX_ELEMENTS:,} draws per row (--draws-per-row)")
     per_pass = max(1, MAX_ELEMENTS // draws)
     values, variances, distributions = [], [], []
     for start in range(0, n, per_pass):
@@ -326,7 +330,10 @@ def _sampled(row_plan: RowPlan, rows: RowBatch, params, draws: int, pinned: bool
     notes = () if pinned else (f"abduction by sampling: {draws} noise draws per row, weighted by the evidence",)
     if plan.is_distribution:
         domain = plan.model.variable(plan.distribution_name).domain
-        return LeafRows(None, method, torch.cat(distributions), domain.labels, notes)
+        found = torch.cat(distributions) if distributions else torch.zeros((0, domain.size), dtype=DTYPE)
+        return LeafRows(None, method, found, domain.labels, notes)
+    if not values:  # no rows
+        values, variances = [torch.zeros(0, dtype=DTYPE)], [torch.zeros(0, dtype=DTYPE)]
     return LeafRows(RowEstimate(torch.cat(values), torch.cat(variances)), method, notes=notes)
 
 

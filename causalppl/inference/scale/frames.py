@@ -48,10 +48,25 @@ def column_names(specs: Sequence[QuerySpec]) -> list[str]:
 
 
 def _refuse_collisions(specs: Sequence[QuerySpec], names: list[str], frame: pd.DataFrame) -> None:
+    seen: set[str] = set()
     for spec, name in zip(specs, names):
         if name in frame.columns:
             raise CausalPPLError.at(spec.span, f"the score column '{name}' would overwrite a column of the data",
                                     "name the query differently (query NAME = ...)")
+        if name in seen:
+            raise CausalPPLError.at(spec.span, f"two queries are named '{name}': their score columns would clash",
+                                    "give each query its own name (query NAME = ...)")
+        seen.add(name)
+
+
+def _refuse_column_clashes(spec: QuerySpec, labels: list[str], taken: set) -> None:
+    """A query's output columns (``NAME[level]``, ``NAME_lo``, ...) must be new: not a data column, not another
+    query's."""
+    for label in labels:
+        if label in taken:
+            raise CausalPPLError.at(spec.span, f"the score column '{label}' would overwrite a column of the data "
+                                               "or of another query", "name the query differently (query NAME = ...)")
+        taken.add(label)
 
 
 def prepare(model: CausalModel, specs: Sequence[QuerySpec], options: Options) -> Options:
@@ -81,6 +96,7 @@ def score_frame(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFr
     constants = {} if constants is None else constants
     names = column_names(specs)
     _refuse_collisions(specs, names, frame)
+    taken = set(frame.columns)
     for spec, name in zip(specs, names):
         if not per_row_evidence(spec.term):
             if name not in constants:
@@ -88,13 +104,16 @@ def score_frame(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFr
                 constants[name] = _constant_columns(name, result)
                 _remember(summary, name, result)
             labels = list(constants[name])
+            _refuse_column_clashes(spec, labels, taken)
             block = np.empty((len(labels), len(frame)))
             block[...] = np.asarray(list(constants[name].values()), dtype=np.float64)[:, None]
             parts.append(_part(labels, block, frame.index))
             continue
         result = answer(model, spec, options.with_context(data=options.data, fitted=options.fitted, rows=rows))
         _remember(summary, name, result)
-        parts.append(_part(*result.rows.block(name), frame.index))
+        labels, block = result.rows.block(name)
+        _refuse_column_clashes(spec, labels, taken)
+        parts.append(_part(labels, block, frame.index))
     # one concatenation, not a column inserted at a time; neither the input's columns nor the answers' blocks
     # are copied (copy-on-write)
     scored = pd.concat([frame, *parts], axis=1) if parts else frame.copy()

@@ -19,6 +19,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from causalppl.data import messages as data_messages
 from causalppl.data.rows import RowWriter, count_rows, read_chunks
 from causalppl.diagnostics import Span
 from causalppl.inference.options import Options
@@ -31,6 +32,8 @@ from causalppl.ir.queries import QuerySpec
 def score_path(model: CausalModel, specs: Sequence[QuerySpec], path: Path, output: Path | None, options: Options,
                span: Span | None = None) -> ScoreSummary:
     """Score a CSV or Parquet file chunk by chunk into ``output`` (CSV on stdout when None)."""
+    if output is not None and _same_file(path, output):
+        raise data_messages.output_is_input(span or Span.unknown(str(output)), output)
     options = prepare(model, specs, options)
     summary = ScoreSummary(output=str(output) if output is not None else None)
     total = count_rows(path)
@@ -41,9 +44,17 @@ def score_path(model: CausalModel, specs: Sequence[QuerySpec], path: Path, outpu
     return summary
 
 
+def _same_file(path: Path, output: Path) -> bool:
+    """Whether writing ``output`` would overwrite ``path`` (the same file, by any name)."""
+    try:
+        return output.resolve() == path.resolve() or (output.exists() and output.samefile(path))
+    except OSError:
+        return False
+
+
 def score_dataframe(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFrame,
-                    options: Options) -> tuple[pd.DataFrame, ScoreSummary]:
-    """Score a DataFrame in chunks of ``chunk_size`` rows (locally, or on Ray)."""
+                    options: Options, origin: str = "<DataFrame>") -> tuple[pd.DataFrame, ScoreSummary]:
+    """Score a DataFrame in chunks of ``chunk_size`` rows (locally, or on Ray); errors name rows of ``origin``."""
     options = prepare(model, specs, options)
     summary = ScoreSummary()
     if options.scale.ray_address is not None:
@@ -54,7 +65,7 @@ def score_dataframe(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.Da
         with _progress(options.quiet or len(frame) <= size, len(frame)) as advance:
             parts = []
             for start in range(0, max(len(frame), 1), size):
-                part = score_frame(model, specs, frame.iloc[start:start + size], options, "<DataFrame>",
+                part = score_frame(model, specs, frame.iloc[start:start + size], options, origin,
                                    start + 1, summary, constants)
                 parts.append(part)
                 advance(len(part))
