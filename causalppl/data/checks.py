@@ -83,6 +83,10 @@ def check_counts(counts: np.ndarray, origin: str, span: Span, first_row: int = 1
     row = first_bad(counts, lambda c: np.isfinite(c) & (c >= 0))
     if row is not None:
         raise messages.bad_count(span, messages.cell(origin, row + first_row, COUNT_COLUMN), counts[row])
+    with np.errstate(over="ignore"):
+        if len(counts) and not np.isfinite(counts.sum(dtype=np.float64)):
+            row = int(np.argmax(~np.isfinite(np.cumsum(counts, dtype=np.float64))))
+            raise messages.counts_overflow(span, messages.cell(origin, row + first_row, COUNT_COLUMN))
 
 
 # ------------------------------------------------------------- experiments ----

@@ -143,6 +143,11 @@ def bad_count(span: Span, where: str, value: float) -> CausalPPLError:
                  "a count says how many units the row stands for")
 
 
+def counts_overflow(span: Span, where: str) -> CausalPPLError:
+    return error(span, f"{where}: the counts up to this row add up to more than a number can hold (about 1.8e308)",
+                 "a count says how many units the row stands for: scale the counts down")
+
+
 def count_not_whole(where: str, value: float) -> ValueError:
     """A fractional count where discrete latent variables need whole units."""
     return ValueError(f"{where}: {value!r} is not a whole number; models with discrete latent variables need "

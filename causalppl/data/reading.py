@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from causalppl.data import messages
 from causalppl.data.loading import Dataset, chunked_dataset, wanted_columns
-from causalppl.data.text import SMALL_CSV_BYTES, read_text_csv, read_text_header
+from causalppl.data.text import SMALL_CSV_BYTES, read_text_csv, read_text_header, strict_rows
 from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.files import require_regular_file
 from causalppl.ir.model import CausalModel
@@ -64,8 +64,6 @@ def read_table(path: Path, span: Span) -> pd.DataFrame:
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
             return pd.read_parquet(path)
-        from causalppl.data.rows import strict_rows  # (pandas: imported on first use)
-
         with strict_rows(path, span):
             frame = pd.read_csv(path, skipinitialspace=True, encoding="utf-8-sig", index_col=False)
         frame.attrs["header"] = read_text_header(path)  # read_csv renames a repeated 'A' to 'A.1'

@@ -19,8 +19,6 @@ row (counted from 1 in the whole file).
 
 from __future__ import annotations
 
-import contextlib
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -30,7 +28,7 @@ import pandas as pd
 
 from causalppl.data import messages
 from causalppl.data.columns import level_position as _level_position
-from causalppl.data.text import read_text_header
+from causalppl.data.text import read_text_header, strict_rows
 from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.ir.types import Domain
 
@@ -206,18 +204,6 @@ def read_chunks(path: Path, chunk_size: int, span: Span | None = None) -> Iterat
         raise
     except Exception as error:  # pandas and pyarrow raise many kinds for malformed files
         raise messages.unreadable_data_file(span, path, error) from None
-
-
-@contextlib.contextmanager
-def strict_rows(path: Path, span: Span) -> Iterator[None]:
-    """Reading CSV rows, a row with more cells than the header is an error (the reader would drop the extra
-    cells, or take the first column as the index and shift every other column)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", pd.errors.ParserWarning)
-        try:
-            yield
-        except pd.errors.ParserWarning:
-            raise messages.more_cells_than_header(span, path) from None
 
 
 def count_rows(path: Path) -> int | None:

@@ -26,13 +26,17 @@ would silently take the first cell as a row label and shift the rest).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
+from causalppl.data import messages
+from causalppl.diagnostics import Span
 from causalppl.lazy import numpy as np
 
 SMALL_CSV_BYTES = 1 << 20
@@ -131,6 +135,20 @@ def read_text_csv_lines(lines: Iterable[str], wanted: Iterable[str]) -> TextChun
         missing = np.isin(array, list(NA_STRINGS)) if len(array) else np.zeros(0, dtype=bool)
         columns[name] = TextColumn(array, missing)
     return TextChunk(columns, count)
+
+
+@contextlib.contextmanager
+def strict_rows(path: Path, span: Span) -> Iterator[None]:
+    """While pandas reads CSV rows, a row with more cells than the header is an error (the reader would drop the
+    extra cells, or take the first column as the index and shift every other column)."""
+    import pandas as pd
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            yield
+        except pd.errors.ParserWarning:
+            raise messages.more_cells_than_header(span, path) from None
 
 
 def read_text_header(path: Path) -> list[str]:

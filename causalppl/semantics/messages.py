@@ -388,6 +388,14 @@ def intervened_twice(span: Span, name: str) -> Diagnostic:
     return error(span, f"'{name}' is intervened on twice")
 
 
+def observed_twice(span: Span, name: str, per_row: bool) -> Diagnostic:
+    if per_row:
+        return error(span, f"'{name}' is observed twice: once with each row's value and once with a fixed value",
+                     f"keep one: '| {name}' (each row's value) or '| {name} = ...'")
+    return error(span, f"'{name}' is observed twice with different values: the evidence is impossible",
+                 "keep one value")
+
+
 def intervened_and_observed(span: Span, name: str) -> Diagnostic:
     return error(span, f"'{name}' is both intervened on and observed",
                  "under do(...) the variable is fixed; drop the evidence or the intervention")

@@ -107,9 +107,18 @@ class QueryResolver:
         interventions[assignment.name] = float(self.resolver.intervention_value(assignment))
 
     def _check_overlap(self, evidence: list[EventSpec], interventions: dict[str, float]) -> None:
+        observed: dict = {}  # outcome → its first `=` evidence
         for event in evidence:
             if event.is_factual and event.outcome.variable in interventions:
                 self.reporter.report(messages.intervened_and_observed(event.span, event.outcome.variable))
+            if event.op != "=":
+                continue  # (comparisons may narrow one variable twice: X > 1, X < 3)
+            first = observed.setdefault((event.outcome.variable, event.outcome.interventions), event)
+            if first is event:
+                continue
+            per_row = first.value is None or event.value is None
+            if per_row or first.value != event.value:
+                self.reporter.report(messages.observed_twice(event.span, event.outcome.variable, per_row))
 
     def _event(self, event: ast.Event) -> EventSpec:
         outcome = self.resolver.counterfactual(event.outcome.variable, event.outcome.assignments, event.outcome.span)

@@ -130,3 +130,21 @@ def test_per_row_evidence_on_a_root_count_variable(family):
     model = cp.loads(f"model P {{\n    D ~ {family}\n    E ~ Normal(D, 0.1)\n}}")
     scored = model.score(pd.DataFrame({"D": [1, 3]}), "E[E | D]", seed=1)
     assert scored["q1"].tolist() == pytest.approx([1.0, 3.0], abs=0.05)
+
+
+def test_a_variable_observed_twice():
+    model = cp.loads(BINARY)
+    with pytest.raises(CausalPPLError, match="'X' is observed twice: once with each row's value"):
+        model.score(pd.DataFrame({"X": [0, 1]}), "P(Y = 1 | X, X = 1)")
+    with pytest.raises(CausalPPLError, match="'X' is observed twice with different values"):
+        model.query("P(Y = 1 | X = 1, X = 0)")
+    assert model.query("P(Y = 1 | X = 1, X = 1)").estimate == pytest.approx(0.7)
+    assert model.query("P(Y = 1 | X[Y = 1] = 1, X = 0)").estimate == pytest.approx(0.2)
+
+
+def test_counts_that_add_up_beyond_a_float_are_refused(tmp_path):
+    rows = tmp_path / "counts.csv"
+    rows.write_text("X,Y,count\n0,0,1e308\n1,1,1e308\n")
+    model = cp.loads("model NP {\n    X : bool\n    Y : bool <- X\n}")
+    with pytest.raises(CausalPPLError, match="row 2, column 'count': the counts up to this row add up"):
+        model.query("P(Y = 1 | do(X = 1))", data=str(rows))
