@@ -18,7 +18,14 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from causalppl.ir.queries import ProbabilitySpec
+
 Z_95 = 1.959963984540054
+
+
+def is_probability(term: Any) -> bool:
+    """Whether a query's term is one probability ``P(event | ...)`` (its value and interval lie in [0, 1])."""
+    return isinstance(term, ProbabilitySpec) and not term.is_distribution
 
 
 @dataclass(frozen=True)
@@ -127,10 +134,18 @@ class Result:
 
 
 def point_result(query: Any, estimate: Estimate, method: str, **extra: Any) -> Result:
-    """A :class:`Result` for a point estimate; a 95% interval from its Monte Carlo standard error."""
+    """A :class:`Result` for a point estimate; a 95% interval from its Monte Carlo standard error (within [0, 1]
+    when the query is a probability)."""
     std_error = math.sqrt(estimate.variance) if estimate.variance > 0 else None
+    probability = is_probability(getattr(query, "term", None))
+    value = estimate.value
+    if probability and math.isfinite(value):  # (a weighted mean of indicators can round past 1 by an ulp)
+        value = min(max(value, 0.0), 1.0)
     interval = None
     if std_error is not None:
-        interval = (estimate.value - Z_95 * std_error, estimate.value + Z_95 * std_error)
-    return Result(query.name, query.text, estimate=estimate.value, interval=interval, method=method,
+        low, high = value - Z_95 * std_error, value + Z_95 * std_error
+        if probability:
+            low, high = max(low, 0.0), min(high, 1.0)
+        interval = (low, high)
+    return Result(query.name, query.text, estimate=value, interval=interval, method=method,
                   std_error=std_error, **extra)

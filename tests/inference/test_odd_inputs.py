@@ -148,3 +148,12 @@ def test_counts_that_add_up_beyond_a_float_are_refused(tmp_path):
     model = cp.loads("model NP {\n    X : bool\n    Y : bool <- X\n}")
     with pytest.raises(CausalPPLError, match="row 2, column 'count': the counts up to this row add up"):
         model.query("P(Y = 1 | do(X = 1))", data=str(rows))
+
+
+def test_monte_carlo_intervals_of_a_probability_stay_within_0_and_1():
+    model = cp.loads("model M {\n X : bool ~ Bernoulli(0.4)\n Y : bool ~ Bernoulli(0.03 + 0.9 * X)\n}")
+    scored = model.score(pd.DataFrame({"X": [0, 1] * 20}), "P(Y = 1 | X)", method="mc", seed=3, draws_per_row=60)
+    assert scored["q1_lo"].min() >= 0.0 and scored["q1_hi"].max() <= 1.0
+    assert (scored["q1_lo"] <= scored["q1"]).all() and (scored["q1"] <= scored["q1_hi"]).all()
+    low, high = model.query("P(Y = 1)", method="mc", seed=1, num_samples=200).interval
+    assert 0.0 <= low <= high <= 1.0

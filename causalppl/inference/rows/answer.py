@@ -33,7 +33,7 @@ from causalppl.inference.counterfactual.answer import numerics
 from causalppl.inference.devices import resolve_device, running_on
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
-from causalppl.inference.results import Result
+from causalppl.inference.results import Result, is_probability
 from causalppl.inference.rows.leaf import LeafRows, answer_leaf_rows
 from causalppl.inference.rows.values import RowEstimate, RowValues
 from causalppl.ir.model import CausalModel
@@ -100,7 +100,7 @@ def _answer_known(model: CausalModel, query: QuerySpec, rows: RowBatch, mode: st
         # levels × rows in C order (the compiled network's answers already are: their transpose is no copy)
         block = np.ascontiguousarray(distribution.T)
         return RowValues(None, probabilities=block, labels=tuple(answers[0].labels)), method, notes
-    values = RowValues.from_estimate(estimate, rows.n_rows)
+    values = RowValues.from_estimate(estimate, rows.n_rows, probability=is_probability(query.term))
     _require_defined(values.estimate, rows, query)
     return values, method, notes
 

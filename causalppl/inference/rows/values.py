@@ -106,13 +106,19 @@ class RowValues:
         return dict(zip(self.labels, self.probabilities))
 
     @staticmethod
-    def from_estimate(estimate: RowEstimate, n: int) -> "RowValues":
+    def from_estimate(estimate: RowEstimate, n: int, probability: bool = False) -> "RowValues":
+        """Values and 95% Monte Carlo intervals (kept within [0, 1] for a ``probability``)."""
         value = estimate.value.expand(n).detach().to("cpu", torch.float64).numpy()
         variance = estimate.variance.expand(n).detach().to("cpu", torch.float64).numpy()
+        if probability:  # (a weighted mean of indicators can round past 1 by an ulp)
+            value = np.clip(value, 0.0, 1.0)
         if not np.any(variance > 0):
             return RowValues(value)
         spread = Z_95 * np.sqrt(np.maximum(variance, 0.0))
-        return RowValues(value, value - spread, value + spread, interval_kind="monte carlo")
+        low, high = value - spread, value + spread
+        if probability:
+            low, high = np.maximum(low, 0.0), np.minimum(high, 1.0)
+        return RowValues(value, low, high, interval_kind="monte carlo")
 
     def columns(self, name: str) -> dict[str, np.ndarray]:
         """Output columns named after the query: ``name``, ``name_lo``, ``name_hi``; ``name[level]``."""
