@@ -188,7 +188,11 @@ def read_chunks(path: Path, chunk_size: int, span: Span | None = None) -> Iterat
         if path.suffix.lower() in PARQUET_SUFFIXES:
             import pyarrow.parquet as pq
 
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
+            source = pq.ParquetFile(path)
+            if source.metadata.num_rows == 0:  # no rows: one empty chunk, so the output still has its header
+                yield source.schema_arrow.empty_table().to_pandas()
+                return
+            for batch in source.iter_batches(batch_size=chunk_size):
                 yield batch.to_pandas()
             return
         header = read_text_header(path)  # as written: the reader renames a repeated 'A' to 'A.1'

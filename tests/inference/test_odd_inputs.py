@@ -157,3 +157,10 @@ def test_monte_carlo_intervals_of_a_probability_stay_within_0_and_1():
     assert (scored["q1_lo"] <= scored["q1"]).all() and (scored["q1"] <= scored["q1_hi"]).all()
     low, high = model.query("P(Y = 1)", method="mc", seed=1, num_samples=200).interval
     assert 0.0 <= low <= high <= 1.0
+
+
+def test_a_parquet_file_without_rows_scores_to_a_header(model_file, tmp_path, capsys):
+    rows = tmp_path / "empty.parquet"
+    pd.DataFrame({"X": pd.Series([], dtype="int64"), "Y": pd.Series([], dtype="int64")}).to_parquet(rows)
+    assert main(["score", str(model_file), "--data", str(rows), "--query", "P(Y = 1 | X)", "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == "X,Y,q1"
