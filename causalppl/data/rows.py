@@ -140,7 +140,9 @@ def _integer_positions(values: np.ndarray, domain: Domain, where: _Where) -> np.
         positions = np.array([_position_or_missing(domain, number) for number in range(top + 1)], dtype=np.int64)
         if np.array_equal(positions, np.arange(top + 1)):
             return values.astype(np.int64, copy=False)  # the column holds level positions already
-    low, high = int(values.min()), int(values.max())
+    # with no negative value, ``top`` (read unsigned) is the maximum; else a second pass finds it
+    low = int(values.min())
+    high = top if low >= 0 else int(values.max())
     if high - low >= span:
         return None
     positions = np.array([_position_or_missing(domain, number) for number in range(low, high + 1)], dtype=np.int64)
