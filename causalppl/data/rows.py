@@ -145,9 +145,8 @@ def _integer_positions(values: np.ndarray, domain: Domain, where: _Where) -> np.
     high = top if low >= 0 else int(values.max())
     if high - low >= span:
         return None
+    # (a column holding positions already was returned above: it has 0 <= values < levels)
     positions = np.array([_position_or_missing(domain, number) for number in range(low, high + 1)], dtype=np.int64)
-    if low == 0 and np.array_equal(positions, np.arange(high + 1)):
-        return values.astype(np.int64, copy=False)  # the column holds level positions already
     shifted = np.subtract(values, low, dtype=np.int64) if low else values  # (int8 - low would wrap)
     return _looked_up(positions, shifted, lambda row: values[row].item(), domain, where)
 
