@@ -98,3 +98,14 @@ def test_only_impossible_settings_some_row_holds_are_errors(model, rows_count):
     y[-1], w[-1] = 0, 1  # now the last row holds it
     with pytest.raises(CausalPPLError, match=f"probability zero.*row {rows_count - 1}"):
         exact_rows(model.ir, leaf, {"Y": y, "W": w})
+
+
+@pytest.mark.parametrize("dtype", ["u1", "i1", "u2", "i4", "u4", "u8", ">i8", ">u8"])
+def test_level_columns_of_any_integer_dtype_give_the_int64_answers(model, dtype):
+    rng = np.random.default_rng(3)
+    rows = {"Z": rng.integers(0, 3, size=500), "W": rng.integers(0, 2, size=500)}
+    for query in ("P(Y)", "P(X = 1)"):
+        leaf = model._check_query_text(query).term
+        expected = exact_rows(model.ir, leaf, rows)
+        narrow = {name: values.astype(dtype) for name, values in rows.items()}
+        np.testing.assert_array_equal(exact_rows(model.ir, leaf, narrow), expected)

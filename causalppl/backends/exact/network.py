@@ -1291,11 +1291,15 @@ class RowNumbers:
             self.codes, self.total, self.numbers = codes, 1, np.arange(min(1, self.rows), dtype=np.int64)
             self.distinct = np.zeros((len(self.numbers), 0), dtype=np.int64)
             return
+        # (checked levels are small: an unsigned 64-bit column reads the same as signed, and mixes with int64)
+        arrays = [a.view(a.dtype.str.replace("u", "i")) if a.dtype.kind == "u" and a.dtype.itemsize == 8 else a
+                  for a in arrays]
         if len(arrays) == 1:
             codes = arrays[0].astype(np.int64, copy=False)  # never written to
         else:
-            codes = arrays[0].astype(np.int64)  # a copy: the numbers are accumulated in it
-            for k in range(1, len(arrays)):
+            codes = np.multiply(arrays[0], cards[1], dtype=np.int64)  # its own: the numbers accumulate in it
+            codes += arrays[1]
+            for k in range(2, len(arrays)):
                 codes *= cards[k]
                 codes += arrays[k]
         strides = [1] * len(cards)
