@@ -1,4 +1,9 @@
-"""numpy on first use: the front end (``check``, ``graph``, ``compile``) imports it only when a model has tables.
+"""numpy, torch and pyro on first use: what a command never touches, it never imports.
+
+The front end (``check``, ``graph``, ``compile``) imports numpy only when a
+model has tables; the exact engine imports torch only when a mechanism is
+evaluated on a grid (a network of tables needs none), and pyro's handlers
+only when a program runs.
 
 ``from causalppl.lazy import numpy as np`` gives a stand-in module. Its first
 attribute lookup imports numpy and copies numpy's namespace into the
@@ -28,5 +33,7 @@ class LazyModule(types.ModuleType):
 
 
 numpy = LazyModule("numpy")
+torch = LazyModule("torch")  # about 2 s of a command's start-up
+poutine = LazyModule("pyro.poutine")  # pyro and torch
 
-__all__ = ["LazyModule", "numpy"]
+__all__ = ["LazyModule", "numpy", "poutine", "torch"]

@@ -33,11 +33,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from causalppl.lazy import torch
 from causalppl.backends.exact import DEFAULT_MAX_BYTES, EnumerationTooLarge
 from causalppl.backends.exact.jointree import JoinTree, build_join_tree
 from causalppl.backends.exact.network import BYTES_PER_ENTRY, CompiledNetwork, check_tree_budget
 from causalppl.backends import runtime as rt
-from causalppl.backends.factors import DTYPE, fixed_parameter_values, variable_factor
+from causalppl.backends.factors import fixed_parameter_values, variable_factor
 from causalppl.backends.tabulable import NotTabulable, untabulable_reason
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import ConstantMechanism, Deterministic, Parametric, TableMechanism
@@ -174,15 +175,14 @@ def check_tabulation(model: CausalModel, names: Iterable[str], max_bytes: int) -
 
 
 def _tables(model: CausalModel, variables: Sequence[Variable]) -> list[tuple[tuple[str, ...], np.ndarray]]:
-    """Each variable's conditional table: its scope (parents, then the variable) and a float64 array."""
-    with rt.default_dtype(DTYPE):
-        return _evaluated_tables(model, variables)
+    """Each variable's conditional table: its scope (parents, then the variable) and a float64 array.
 
-
-def _evaluated_tables(model: CausalModel, variables: Sequence[Variable]) -> list[tuple[tuple[str, ...], np.ndarray]]:
-    needs_parameters = any(isinstance(v.mechanism, (Parametric, Deterministic)) for v in variables)
-    values = fixed_parameter_values(model) if needs_parameters else {}
-    tables = []
+    Written tables and constant probabilities are read as numbers; only the
+    other mechanisms are evaluated on a grid (with torch, in float64), so a
+    network of tables never imports torch.
+    """
+    tables: list = []
+    evaluated: list[tuple[int, Variable]] = []
     for variable in variables:
         mechanism = variable.mechanism
         if isinstance(mechanism, TableMechanism):
@@ -191,8 +191,15 @@ def _evaluated_tables(model: CausalModel, variables: Sequence[Variable]) -> list
         elif (constant := _constant_probabilities(variable)) is not None:
             tables.append(((variable.name,), constant))
         else:
-            factor = variable_factor(model, variable, values)
-            tables.append((factor.variables, factor.table.numpy()))
+            evaluated.append((len(tables), variable))
+            tables.append(None)
+    if evaluated:
+        with rt.default_dtype(torch.float64):
+            needs_parameters = any(isinstance(v.mechanism, (Parametric, Deterministic)) for _, v in evaluated)
+            values = fixed_parameter_values(model) if needs_parameters else {}
+            for position, variable in evaluated:
+                factor = variable_factor(model, variable, values)
+                tables[position] = (factor.variables, factor.table.numpy())
     return tables
 
 

@@ -11,7 +11,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-import torch
+from causalppl.lazy import torch
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.exact import Factor
@@ -26,7 +26,13 @@ from causalppl.ir.mechanisms import (
 )
 from causalppl.ir.model import CausalModel, Variable
 
-DTYPE = torch.float64
+
+
+def __getattr__(name: str):
+    """``DTYPE``, the tables' dtype (float64), without importing torch before a table is evaluated."""
+    if name == "DTYPE":
+        return torch.float64
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ def model_factors(model: CausalModel) -> FactorGraph:
         arc = model.confounders[0]
         raise NotTabulable(f"'{arc.a} <-> {arc.b}' is an unknown confounder: exact answers need every mechanism "
                            "known; ask for 'bounds' or 'identify' instead")
-    with rt.default_dtype(DTYPE):
+    with rt.default_dtype(torch.float64):
         values = fixed_parameter_values(model)
         factors = tuple(variable_factor(model, v, values) for v in model.model_variables)
     return FactorGraph(factors, tuple(v.name for v in model.model_variables))
@@ -55,7 +61,7 @@ def factors_for(model: CausalModel, names: Iterable[str]) -> FactorGraph:
     _require_no_confounders(model)
     wanted = set(names)
     chosen = [v for v in model.model_variables if v.name in wanted]
-    with rt.default_dtype(DTYPE):
+    with rt.default_dtype(torch.float64):
         values = fixed_parameter_values(model)
         factors = tuple(_table_factor(v) if isinstance(v.mechanism, TableMechanism) else
                         variable_factor(model, v, values) for v in chosen)
@@ -90,8 +96,8 @@ def fixed_parameter_values(model: CausalModel) -> dict[str, torch.Tensor]:
         if parameter.mechanism is not None:
             raise NotTabulable(f"parameter '{parameter.name}' has a prior: its value must be learned from data "
                                "(--method nuts or svi), not enumerated")
-        with rt.default_dtype(DTYPE):
-            values[parameter.name] = evaluate(parameter.fixed_value, values).to(DTYPE)
+        with rt.default_dtype(torch.float64):
+            values[parameter.name] = evaluate(parameter.fixed_value, values).to(torch.float64)
     return values
 
 
@@ -102,7 +108,7 @@ def variable_factor(model: CausalModel, variable: Variable, params: Mapping[str,
     mechanism = variable.mechanism
     if isinstance(mechanism, TableMechanism):
         shape = mechanism.parent_sizes + (variable.domain.size,)
-        table = torch.tensor(mechanism.rows.array, dtype=DTYPE).reshape(shape)
+        table = torch.tensor(mechanism.rows.array, dtype=torch.float64).reshape(shape)
         return Factor(mechanism.parents + (variable.name,), table)
     if isinstance(mechanism, ConstantMechanism):
         return Factor((variable.name,), _one_hot(torch.tensor(int(mechanism.value)), variable.domain.size))
@@ -117,7 +123,7 @@ def _tabulated(model: CausalModel, variable: Variable, params: Mapping[str, torc
     for parent in parents:
         if not model.variable(parent).domain.is_finite:
             raise NotTabulable(f"'{variable.name}' depends on '{parent}', which is not finite")
-    grid = torch.meshgrid(*(torch.arange(s, dtype=DTYPE) for s in sizes), indexing="ij") if sizes else ()
+    grid = torch.meshgrid(*(torch.arange(s, dtype=torch.float64) for s in sizes), indexing="ij") if sizes else ()
     env = dict(params)
     env.update({name: axis for name, axis in zip(parents, grid)})
     table = _conditional_table(variable, env, sizes)
@@ -128,7 +134,7 @@ def _conditional_table(variable: Variable, env: dict, sizes: tuple[int, ...]) ->
     mechanism = variable.mechanism
     k = variable.domain.size
     if isinstance(mechanism, Deterministic):
-        value = evaluate(mechanism.expr, env).to(DTYPE).expand(sizes)
+        value = evaluate(mechanism.expr, env).to(torch.float64).expand(sizes)
         return _deterministic_table(variable, value)
     if isinstance(mechanism, Parametric) and mechanism.family == "Bernoulli":
         p = _bernoulli_probability(mechanism, env).expand(sizes)
@@ -143,16 +149,16 @@ def _conditional_table(variable: Variable, env: dict, sizes: tuple[int, ...]) ->
 def _bernoulli_probability(mechanism: Parametric, env: dict) -> torch.Tensor:
     probs = mechanism.argument("probs")
     if probs is not None:
-        return evaluate(probs, env).to(DTYPE)
-    return torch.sigmoid(evaluate(mechanism.argument("logits"), env).to(DTYPE))
+        return evaluate(probs, env).to(torch.float64)
+    return torch.sigmoid(evaluate(mechanism.argument("logits"), env).to(torch.float64))
 
 
 def _categorical_table(mechanism: Parametric, env: dict, sizes: tuple[int, ...], k: int) -> torch.Tensor:
     probs = mechanism.argument("probs")
     if probs is not None:
-        table = evaluate(probs, env).to(DTYPE)
+        table = evaluate(probs, env).to(torch.float64)
     else:
-        table = torch.softmax(evaluate(mechanism.argument("logits"), env).to(DTYPE), dim=-1)
+        table = torch.softmax(evaluate(mechanism.argument("logits"), env).to(torch.float64), dim=-1)
     return table.expand(sizes + (k,))
 
 
@@ -165,4 +171,4 @@ def _deterministic_table(variable: Variable, value: torch.Tensor) -> torch.Tenso
 
 
 def _one_hot(index: torch.Tensor, size: int) -> torch.Tensor:
-    return torch.nn.functional.one_hot(index, size).to(DTYPE)
+    return torch.nn.functional.one_hot(index, size).to(torch.float64)

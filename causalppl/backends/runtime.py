@@ -11,8 +11,8 @@ import contextlib
 import operator
 from typing import Iterator, Mapping
 
-import torch
-from pyro import poutine
+from causalppl.lazy import torch
+from causalppl.lazy import poutine
 
 
 def tensor(value) -> torch.Tensor:

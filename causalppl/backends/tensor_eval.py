@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Mapping
 
-import torch
+from causalppl.lazy import torch
 
 from causalppl.backends import runtime as rt
 from causalppl.ir import expressions as rx
 
+# (the operators of tensors are torch.add, torch.sub, ...: no torch import before an expression is evaluated)
 _ARITHMETIC = {
-    "+": torch.add,
-    "-": torch.sub,
-    "*": torch.mul,
-    "/": torch.div,
-    "^": torch.pow,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "^": operator.pow,
 }
 _COMPARE = {"==": rt.eq, "!=": rt.ne, "<": rt.lt, "<=": rt.le, ">": rt.gt, ">=": rt.ge, "and": rt.both, "or": rt.either}
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import Iterator
 
-import torch
+from causalppl.lazy import torch
 
 from causalppl.backends import runtime as rt
 from causalppl.diagnostics import Span
@@ -54,7 +55,11 @@ def _device_modes() -> bool:
     """Whether some torch function mode (such as a default device other than the CPU's) may be active.
 
     Asking torch for its default device builds a tensor each time; with no
-    mode on the stack the answer is the CPU, known without asking.
+    mode on the stack the answer is the CPU, known without asking; and
+    before torch is imported (a network of tables needs none) there is no
+    stack at all.
     """
+    if "torch" not in sys.modules:
+        return False
     length = getattr(torch._C, "_len_torch_function_stack", None)
     return length is None or length() > 0

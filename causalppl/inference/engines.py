@@ -1,28 +1,61 @@
-"""Every answerer of the planner's table, and the analyses its rules ask of them, in one namespace.
+"""Every answerer of the planner's table, and the analyses its rules ask of them, in one namespace, each loaded
+on first use.
 
-:mod:`causalppl.inference.plan` loads this module on the first query that
-needs one of its engines: they import torch, pyro and scipy, which a query
-answered by identification from a table of counts never needs (``causalppl
-run`` answers such a query without loading them).  Every answerer has the
-planner's signature ``(model, query, options) -> Result``; the rest are the
-analyses behind the planner's facts (back-door, plug-in, mediation and
-bounds translation), read only when a rule asks for them.
+:mod:`causalppl.inference.plan` reads its engines from here. Each name is
+imported from its own module the first time it is looked up (module
+``__getattr__``), so a query pays only for the engine that answers it: the
+exact engine on a network of tables needs neither pyro nor scipy nor pandas,
+and a query answered by identification from a table of counts loads no
+engine at all (``causalppl run`` answers both without loading the samplers).
+Every answerer has the planner's signature ``(model, query, options) ->
+Result``; the rest are the analyses behind the planner's facts (back-door,
+plug-in, mediation and bounds translation), read only when a rule asks for
+them.
+
+>>> from causalppl.inference import engines
+>>> engines.answer_exact.__module__
+'causalppl.inference.estimate.exact'
 """
 
-from causalppl.inference.bayesian.answering import answer_bayesian
-from causalppl.inference.bayesian.fitting import fit
-from causalppl.inference.bayesian.weighting import answer_by_weighting
-from causalppl.inference.counterfactual import answer_counterfactual, answer_learned
-from causalppl.inference.devices import resolve_device
-from causalppl.inference.estimate.adjustment import adjustment_plan, aipw_applies, answer_adjustment
-from causalppl.inference.estimate.exact import answer_exact
-from causalppl.inference.estimate.mediation import NotMediation, answer_mediation, mediation_plan
-from causalppl.inference.estimate.montecarlo import answer_mc
-from causalppl.inference.estimate.plugin import NotPlugin, answer_plugin, plugin_plans
-from causalppl.inference.partial.bounds import LinearTranslator, answer_bounds
-from causalppl.inference.rows import answer_rows, answer_rows_learned
+from __future__ import annotations
 
-__all__ = ["answer_bayesian", "fit", "answer_by_weighting", "answer_counterfactual", "answer_learned",
-           "resolve_device", "adjustment_plan", "aipw_applies", "answer_adjustment", "answer_exact",
-           "NotMediation", "answer_mediation", "mediation_plan", "answer_mc", "NotPlugin", "answer_plugin",
-           "plugin_plans", "LinearTranslator", "answer_bounds", "answer_rows", "answer_rows_learned"]
+import importlib
+
+#: Each name of the namespace and the module it is imported from on first use.
+SOURCES = {
+    "answer_bayesian": "causalppl.inference.bayesian.answering",
+    "fit": "causalppl.inference.bayesian.fitting",
+    "answer_by_weighting": "causalppl.inference.bayesian.weighting",
+    "answer_counterfactual": "causalppl.inference.counterfactual",
+    "answer_learned": "causalppl.inference.counterfactual",
+    "resolve_device": "causalppl.inference.devices",
+    "adjustment_plan": "causalppl.inference.estimate.adjustment",
+    "aipw_applies": "causalppl.inference.estimate.adjustment",
+    "answer_adjustment": "causalppl.inference.estimate.adjustment",
+    "answer_exact": "causalppl.inference.estimate.exact",
+    "NotMediation": "causalppl.inference.estimate.mediation",
+    "answer_mediation": "causalppl.inference.estimate.mediation",
+    "mediation_plan": "causalppl.inference.estimate.mediation",
+    "answer_mc": "causalppl.inference.estimate.montecarlo",
+    "NotPlugin": "causalppl.inference.estimate.plugin",
+    "answer_plugin": "causalppl.inference.estimate.plugin",
+    "plugin_plans": "causalppl.inference.estimate.plugin",
+    "LinearTranslator": "causalppl.inference.partial.bounds",
+    "answer_bounds": "causalppl.inference.partial.bounds",
+    "answer_rows": "causalppl.inference.rows",
+    "answer_rows_learned": "causalppl.inference.rows",
+}
+
+__all__ = sorted(SOURCES)
+
+
+def __getattr__(name: str):
+    if name not in SOURCES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(SOURCES[name]), name)
+    globals()[name] = value  # later lookups are plain attribute hits
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(SOURCES))

@@ -82,6 +82,41 @@ def test_an_identified_query_on_a_table_of_counts_runs_without_torch_pyro_scipy_
     assert low < 0.8525 < high
 
 
+EXACT_QUERIES = [
+    "P(HYPOVOLEMIA | CVP = LOW, HR = HIGH)",  # a distribution
+    "P(HYPOVOLEMIA = TRUE | do(CVP = LOW), HR = HIGH)",  # an intervention by surgery on the compiled network
+    "P(LVFAILURE = TRUE | HR = HIGH) - P(LVFAILURE = TRUE)",  # arithmetic of leaves
+    "P(HYPOVOLEMIA | CVP = LOW, LVFAILURE = TRUE)",  # a fixed variable's point mass
+]
+
+
+def test_an_exact_query_on_a_network_of_tables_runs_without_torch_pyro_scipy_or_pandas():
+    """`causalppl run` answers exact queries on bnlearn's alarm with the compiled network alone: torch, pyro,
+    scipy and pandas (seconds of start-up) are never imported, and the answers are those of the full engine."""
+    argv = ["run", ALARM, "--format", "json", "--explain"]
+    for query in EXACT_QUERIES:
+        argv += ["--query", query]
+    script = ("import contextlib, io, json, sys\n"
+              "from causalppl.cli import main\n"
+              "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+              f"    code = main({argv!r})\n"
+              "print(json.dumps({'code': code, 'out': out.getvalue(), 'modules': [m for m in "
+              f"{HEAVY + ('scipy',)!r} if m in sys.modules]}}))")
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
+                               timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0 and report["modules"] == []
+    answers = json.loads(report["out"])["queries"]
+    assert [a["plan"]["engine"] for a in answers] == ["exact"] * len(EXACT_QUERIES)
+    buffer = io.StringIO()  # the same answers in this process, where torch is loaded
+    with contextlib.redirect_stdout(buffer):
+        assert main(argv) == 0
+    for mine, theirs in zip(answers, json.loads(buffer.getvalue())["queries"]):
+        assert mine.get("distribution") == pytest.approx(theirs.get("distribution"), abs=1e-15)
+        assert mine.get("estimate") == pytest.approx(theirs.get("estimate"), abs=1e-15)
+
+
 def test_importing_the_package_imports_no_heavy_library():
     script = "import sys, causalppl; print([m for m in %r if m in sys.modules])" % (HEAVY,)
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,

@@ -18,11 +18,11 @@ import operator
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-import torch
+from causalppl.lazy import torch
 
 from causalppl.backends.exact.elimination import Intermediate
 from causalppl.backends.exact.errors import EnumerationTooLarge
-from causalppl.backends.exact.factor import FACTOR_DTYPE, Factor, fix_levels
+from causalppl.backends.exact.factor import Factor, fix_levels
 from causalppl.backends.exact.planning import (
     BATCH,
     DEFAULT_STRATEGY,
@@ -61,7 +61,7 @@ def marginal(
     _check_budget(plan.peak, max_bytes)
     levels = _checked_levels(evidence, plan.cardinalities)
     tables = [_fixed(factors[i], levels)[1] for i in plan.factor_indices]
-    return plan.program.run(tables) if tables else torch.ones((), dtype=FACTOR_DTYPE)
+    return plan.program.run(tables) if tables else torch.ones((), dtype=torch.float64)
 
 
 def batched_marginal(
@@ -95,7 +95,7 @@ def batched_marginal(
     fixed = _checked_levels({name: evidence[name] for name in fixed_names}, plan.cardinalities)
     if len(distinct) == 0:
         keep_shape = tuple(plan.cardinalities[v] for v in keep)
-        return torch.empty((0, *keep_shape), dtype=FACTOR_DTYPE, device=rows.device)
+        return torch.empty((0, *keep_shape), dtype=torch.float64, device=rows.device)
     sliced = [_fixed(factors[i], fixed) for i in plan.factor_indices]
     distinct = distinct.to(_device_of(factors))
     results = [

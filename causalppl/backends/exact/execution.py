@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import torch
+from causalppl.lazy import torch
 
 from causalppl.backends.exact.elimination import Scope
 

@@ -11,9 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-import torch
+from causalppl.lazy import torch
 
-FACTOR_DTYPE = torch.float64
 NORMALIZATION_TOLERANCE = 1e-12
 
 
@@ -112,7 +111,7 @@ def _check_variables(variables: tuple[str, ...]) -> None:
 def _check_table(table: torch.Tensor, variables: tuple[str, ...]) -> None:
     if not isinstance(table, torch.Tensor):
         raise TypeError(f"factor table must be a torch.Tensor, got {type(table).__name__}")
-    if table.dtype != FACTOR_DTYPE:
+    if table.dtype != torch.float64:
         raise TypeError(f"factor table must be float64, got {table.dtype}")
     if table.dim() != len(variables):
         raise ValueError(

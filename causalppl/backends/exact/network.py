@@ -44,7 +44,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-import torch
+from causalppl.lazy import torch
 
 from causalppl.backends.exact.elimination import numbered_elimination
 from causalppl.backends.exact.errors import EnumerationTooLarge

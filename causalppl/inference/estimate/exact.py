@@ -18,14 +18,13 @@ import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
-import torch
+from causalppl.lazy import torch
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.compiled import ModelNetwork, check_tabulation, compiled_network
 from causalppl.backends.exact import DEFAULT_MAX_BYTES, EnumerationTooLarge, Factor, marginal, prune_barren
 from causalppl.backends.exact.errors import describe_bytes
 from causalppl.backends.factors import (
-    DTYPE,
     FactorGraph,
     NotTabulable,
     factors_for,
@@ -79,7 +78,7 @@ def exact_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec) -> E
 def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, float]:
     variable = model.variable(leaf.events[0].outcome.variable)
     joint, keep, _ = _posterior_joint(model, leaf, (variable.name,))
-    probabilities = joint if keep else _fixed_distribution(model, leaf, variable.name).numpy()
+    probabilities = joint if keep else _fixed_distribution(model, leaf, variable.name)
     return dict(zip(variable.domain.labels, probabilities.tolist()))
 
 
@@ -143,7 +142,7 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
         name = leaf.events[0].outcome.variable
         if name in fixed:
-            return np.tile(_fixed_distribution(model, leaf, name).numpy(), (numbers.rows, 1))
+            return np.tile(_fixed_distribution(model, leaf, name), (numbers.rows, 1))
         # spread as levels × rows (each level's column contiguous), returned as its transpose: rows × levels
         return numbers.spread(np.ascontiguousarray(joint.T), axis=1).T
     shape = tuple(joint.shape[1:])
@@ -207,9 +206,9 @@ def _expectation(model: CausalModel, leaf: ExpectationSpec) -> float:
 def _expression_values(model: CausalModel, leaf: ExpectationSpec, keep, fixed, shape) -> torch.Tensor:
     env = dict(fixed_parameter_values(model))
     env.update({name: grid for name, grid in zip(keep, _grids(shape))})
-    env.update({name: torch.tensor(float(value), dtype=DTYPE) for name, value in fixed.items()})
-    with rt.default_dtype(DTYPE):
-        return evaluate(leaf.expr, env).to(DTYPE)
+    env.update({name: torch.tensor(float(value), dtype=torch.float64) for name, value in fixed.items()})
+    with rt.default_dtype(torch.float64):
+        return evaluate(leaf.expr, env).to(torch.float64)
 
 
 def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
@@ -253,8 +252,7 @@ def _network_joint(compiled: ModelNetwork, model: CausalModel, leaf, keep, equal
 
 
 def _indicator_weights(size: int, event: EventSpec) -> np.ndarray:
-    values = torch.arange(size, dtype=DTYPE)
-    return COMPARISONS[event.op](values, event.value).to(DTYPE).numpy()
+    return COMPARISONS[event.op](np.arange(size, dtype=np.float64), event.value).astype(np.float64)
 
 
 def _pruned_joint(model: CausalModel, leaf, keep, equalities, too_large: EnumerationTooLarge | None) -> torch.Tensor:
@@ -300,19 +298,20 @@ def _too_large(error: EnumerationTooLarge, leaf):
 
 def _indicator(model: CausalModel, event: EventSpec) -> Factor:
     size = model.variable(event.outcome.variable).domain.size
-    values = torch.arange(size, dtype=DTYPE)
-    return Factor((event.outcome.variable,), COMPARISONS[event.op](values, event.value).to(DTYPE))
+    values = torch.arange(size, dtype=torch.float64)
+    return Factor((event.outcome.variable,), COMPARISONS[event.op](values, event.value).to(torch.float64))
 
 
 def _grids(shape) -> tuple[torch.Tensor, ...]:
     if not shape:
         return ()
-    return torch.meshgrid(*(torch.arange(s, dtype=DTYPE) for s in shape), indexing="ij")
+    return torch.meshgrid(*(torch.arange(s, dtype=torch.float64) for s in shape), indexing="ij")
 
 
-def _fixed_distribution(model: CausalModel, leaf: ProbabilitySpec, name: str) -> torch.Tensor:
+def _fixed_distribution(model: CausalModel, leaf: ProbabilitySpec, name: str) -> np.ndarray:
+    """The point mass of a variable that the leaf's evidence or intervention fixes."""
     size = model.variable(name).domain.size
     value = dict(leaf.interventions).get(name)
     if value is None:
         value = next(e.value for e in leaf.evidence if e.outcome.variable == name and e.op == "=")
-    return torch.nn.functional.one_hot(torch.tensor(int(value)), size).to(DTYPE)
+    return np.eye(size, dtype=np.float64)[int(value)]
