@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-import networkx as nx
+from causalppl.lazy import networkx as nx
 
 from causalppl.data import DataCollection, to_dataset
 from causalppl.diagnostics import CausalPPLError, Span, spell_option

@@ -1,4 +1,4 @@
-"""numpy, torch and pyro on first use: what a command never touches, it never imports.
+"""numpy, networkx, torch and pyro on first use: what a command never touches, it never imports.
 
 The front end (``check``, ``graph``, ``compile``) imports numpy only when a
 model has tables; the exact engine imports torch only when a mechanism is
@@ -34,6 +34,7 @@ class LazyModule(types.ModuleType):
 
 numpy = LazyModule("numpy")
 torch = LazyModule("torch")  # about 2 s of a command's start-up
+networkx = LazyModule("networkx")  # about 0.2 s: only graph algorithms beyond the IR's own need it
 poutine = LazyModule("pyro.poutine")  # pyro and torch
 
-__all__ = ["LazyModule", "numpy", "poutine", "torch"]
+__all__ = ["LazyModule", "networkx", "numpy", "poutine", "torch"]

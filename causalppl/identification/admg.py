@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import networkx as nx
+from causalppl.lazy import networkx as nx
 
 DirectedEdge = tuple[str, str]
 BidirectedArc = frozenset[str]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Iterable, Literal, Mapping
 
-import networkx as nx
+from causalppl.lazy import networkx as nx
 
 from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx

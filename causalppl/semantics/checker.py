@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx
+from causalppl.lazy import networkx as nx
 
 from causalppl.diagnostics import Span
 from causalppl.resources import paused_garbage_collector
