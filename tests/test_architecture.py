@@ -51,9 +51,6 @@ LOCAL_IMPORT_ALLOWLIST = {
     ("causalppl.cli", "causalppl"),
     ("causalppl.inference.bayesian.posterior", "causalppl.inference.bayesian.diagnostics"),  # arviz is slow
     ("causalppl.backends.bounds.bayesian", "causalppl.backends.bounds.response_nuts"),  # pyro only for NUTS
-    # The planner loads the engines (torch, pyro, scipy) on the first query that needs one: a query answered by
-    # identification from counts never imports them (issue: `causalppl run` on a front-door table in under a second).
-    ("causalppl.inference.plan", "causalppl.inference.engines"),
     ("causalppl.inference.observed", "causalppl.backends.exact"),  # the exact engine only for a joint from the model
     ("causalppl.inference.observed", "causalppl.backends.factors"),
     # the package's samplers on first use (module __getattr__): the planner reads its structure and settings only

@@ -32,6 +32,7 @@ from causalppl.diagnostics import CausalPPLError, spell_methods, spell_option
 from causalppl.data.loading import covariate_names
 from causalppl.inference.bayesian.settings import LARGE_DATA_ROWS, default_batch_size
 from causalppl.inference.bayesian.structure import conjugate_route
+from causalppl.inference import engines
 from causalppl.inference.data_report import data_report
 from causalppl.inference.estimate.identify import (
     answer_identify,
@@ -218,14 +219,13 @@ class Facts:
     def backdoor(self) -> bool:
         """Every leaf has a back-door admissible set among the observed variables."""
         try:
-            return _engines().adjustment_plan(self.ir, self.spec, self.data.observed) is not None
+            return engines.adjustment_plan(self.ir, self.spec, self.data.observed) is not None
         except (ValueError, KeyError):
             return False
 
     @functools.cached_property
     def plugin(self) -> str | None:
         """None when the plug-in estimator can sample every leaf's estimand; else why not."""
-        engines = _engines()
         try:
             engines.plugin_plans(self.ir, self.spec, self.data.observed)
         except engines.NotPlugin as error:
@@ -237,7 +237,6 @@ class Facts:
     @functools.cached_property
     def mediation(self) -> str | None:
         """None when the mediation formula identifies the counterfactual query; else why not."""
-        engines = _engines()
         try:
             engines.mediation_plan(self.ir, self.spec, self.data.observed)
         except engines.NotMediation as error:
@@ -250,7 +249,7 @@ class Facts:
         if not _nested(self.spec):
             return None
         try:
-            _engines().LinearTranslator(self.ir, self.spec).translate()
+            engines.LinearTranslator(self.ir, self.spec).translate()
         except CausalPPLError as error:
             return error.diagnostics[0].message
         return None
@@ -468,7 +467,7 @@ def _has_backdoor(f: Facts) -> str | None:
 
 def _aipw_applies(f: Facts) -> str | None:
     f.__dict__["_read_query"] = True  # the verdict read the query itself, beyond its facts (see plan_query)
-    return _engines().aipw_applies(f.ir, f.spec)
+    return engines.aipw_applies(f.ir, f.spec)
 
 
 def _plugin(f: Facts) -> str | None:
@@ -527,16 +526,9 @@ def _data_text(f: Facts) -> str:
     return f"{f.data.rows} data rows{units}"
 
 
-def _engines():
-    """The engines' module, loaded on first use (torch, pyro and scipy come with it; see its docstring)."""
-    from causalppl.inference import engines
-
-    return engines
-
-
 def _fixed(name: str) -> Callable[[str], Answerer]:
     """The answerer of that name in :mod:`causalppl.inference.engines`, whatever the method."""
-    return lambda method: getattr(_engines(), name)
+    return lambda method: getattr(engines, name)
 
 
 def _identification(method: str) -> Answerer:
@@ -545,40 +537,40 @@ def _identification(method: str) -> Answerer:
 
 def _bayesian(method: str) -> Answerer:
     sampler = "nuts" if method in ("auto", "mc") else method
-    return functools.partial(_engines().answer_bayesian, sampler=sampler, conjugate=method == "auto")
+    return functools.partial(engines.answer_bayesian, sampler=sampler, conjugate=method == "auto")
 
 
 def _learned(method: str) -> Answerer:
-    return functools.partial(_engines().answer_learned, sampler="nuts" if method == "auto" else method,
+    return functools.partial(engines.answer_learned, sampler="nuts" if method == "auto" else method,
                              conjugate=method == "auto")
 
 
 def _large_bayesian(method: str) -> Answerer:
-    return functools.partial(_engines().answer_bayesian, sampler="svi", conjugate=method == "auto")
+    return functools.partial(engines.answer_bayesian, sampler="svi", conjugate=method == "auto")
 
 
 def _large_learned(method: str) -> Answerer:
-    return functools.partial(_engines().answer_learned, sampler="svi", conjugate=method == "auto")
+    return functools.partial(engines.answer_learned, sampler="svi", conjugate=method == "auto")
 
 
 def _counterfactual_mode(method: str) -> Answerer:
-    return functools.partial(_engines().answer_counterfactual, mode=method)
+    return functools.partial(engines.answer_counterfactual, mode=method)
 
 
 def _adjustment(estimator: str) -> Callable[[str], Answerer]:
-    return lambda method: functools.partial(_engines().answer_adjustment, estimator=estimator)
+    return lambda method: functools.partial(engines.answer_adjustment, estimator=estimator)
 
 
 def _bounds(method: str) -> Answerer:
-    return functools.partial(_engines().answer_bounds, bayesian=method if method in ("nuts", "svi") else None)
+    return functools.partial(engines.answer_bounds, bayesian=method if method in ("nuts", "svi") else None)
 
 
 def _row_mode(method: str) -> Answerer:
-    return functools.partial(_engines().answer_rows, mode=method)
+    return functools.partial(engines.answer_rows, mode=method)
 
 
 def _rows_learned(method: str) -> Answerer:
-    return functools.partial(_engines().answer_rows_learned, sampler="nuts" if method == "auto" else method,
+    return functools.partial(engines.answer_rows_learned, sampler="nuts" if method == "auto" else method,
                              conjugate=method == "auto")
 
 
@@ -773,7 +765,7 @@ def _plan(facts: Facts, query: QuerySpec) -> Plan:
 def answer(model: CausalModel, query: QuerySpec, options: Options) -> Result:
     """Plan the query, run the chosen answerer, and attach the plan to the result."""
     if options.device != "cpu":  # a clear error when CUDA is asked for but absent (the CPU needs no torch here)
-        _engines().resolve_device(options.device, query.span)
+        engines.resolve_device(options.device, query.span)
     require_defined_means(model, query)
     plan = plan_query(model, query, options)
     try:
@@ -799,7 +791,7 @@ def fit_posterior(model: CausalModel, options: Options) -> Any:
     if sampler == "auto":
         sampler = "svi" if DataFacts.of(model, options).large else "nuts"
     try:
-        return _engines().fit(model, options.data, sampler, options, conjugate=options.method == "auto")
+        return engines.fit(model, options.data, sampler, options, conjugate=options.method == "auto")
     except InvalidSite as problem:
         raise invalid_site(problem, model.span) from None
 
