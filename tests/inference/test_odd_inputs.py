@@ -164,3 +164,14 @@ def test_a_parquet_file_without_rows_scores_to_a_header(model_file, tmp_path, ca
     pd.DataFrame({"X": pd.Series([], dtype="int64"), "Y": pd.Series([], dtype="int64")}).to_parquet(rows)
     assert main(["score", str(model_file), "--data", str(rows), "--query", "P(Y = 1 | X)", "--quiet"]) == 0
     assert capsys.readouterr().out.strip() == "X,Y,q1"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("E[Y | Y = 1]", 1.0),  # every variable of the expression fixed by the evidence
+    ("E[Y + 2 * X | X = 1, Y = 0]", 2.0),
+    ("E[Y | do(Y = 1)]", 1.0),
+    ("P(Y = 1 | Y = 1)", 1.0),
+])
+def test_an_expectation_whose_variables_are_all_fixed_is_answered(query, expected):
+    for method in ("exact", "auto"):
+        assert cp.loads(BINARY).query(query, method=method).estimate == pytest.approx(expected, abs=1e-15)

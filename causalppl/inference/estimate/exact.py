@@ -226,7 +226,7 @@ def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
     mass = float(joint.sum())
     if mass <= 0.0:
         raise impossible_evidence(leaf.span)
-    return joint / mass, keep, fixed
+    return np.asarray(joint / mass, dtype=np.float64), keep, fixed  # (an array even when every variable is fixed)
 
 
 def _compiled(model: CausalModel, leaf) -> ModelNetwork:
