@@ -147,14 +147,19 @@ class Query:
         return f"P({self.target} | {', '.join(parts)})"
 
 
-def simulate(net: Network, model, rows: int, seed: int, wanted: list[str]) -> dict[str, np.ndarray]:
-    """Forward samples (level positions) of ``wanted`` and their ancestors, all rows at once per variable."""
+def simulate(net: Network, model, rows: int, seed: int, wanted: list[str],
+             intervened: dict[str, int] | None = None) -> dict[str, np.ndarray]:
+    """Forward samples (level positions) of ``wanted`` and their ancestors, all rows at once per variable;
+    ``intervened`` variables are set to their levels (do), the others drawn from the network's tables."""
     compiled = compiled_network(model.ir)
     rng = np.random.default_rng(seed)
     needed = model.ir.ancestors(wanted)
     values: dict[str, np.ndarray] = {}
     for variable in model.ir.model_variables:
         if variable.name not in needed:
+            continue
+        if intervened and variable.name in intervened:
+            values[variable.name] = np.full(rows, intervened[variable.name])
             continue
         scope, table = compiled.network._raw[compiled.index[variable.name]]
         index = tuple(values[compiled.names[v]] for v in scope[:-1])
@@ -183,10 +188,11 @@ def random_queries(net: Network, model, count: int, seed: int, evidence: int, do
 
 
 def simulate_do(net, model, seed, observed, intervened, setting):
+    """One unit under ``do(intervened = setting)``, drawn with the model's own network (a mutilated model
+    need not compile: its triangulation can differ)."""
     if intervened is None:
         return simulate(net, model, 1, seed, observed)
-    mutilated = model.do({intervened: setting})
-    return simulate(net, mutilated, 1, seed, observed)
+    return simulate(net, model, 1, seed, observed, {intervened: net.states[intervened].index(setting)})
 
 
 class Agrum:
