@@ -132,10 +132,14 @@ def test_sharp_bounds_contain_the_truth_collapse_when_identified_and_beat_the_jo
     assert found.lower - 1e-7 <= truth <= found.upper + 1e-7
     admg = ADMG.from_edges(graph.variables, [(p, v) for v in graph.variables for p in graph.parents[v]],
                            [tuple(pair) for pair in graph.bidirected])
-    # a variable that is no ancestor of the outcome plays no part in the program (it is left out), so only the
-    # outcome's ancestors of each c-component must be joined by <-> arcs for the bounds to be sharp
+    # Only a free c-component (one whose c-factor the program bounds rather than reads from the data) can relax
+    # the model: one joint distribution of its response types ignores the independence of its separate latent
+    # causes unless its members are joined by <-> arcs. A c-factor identified from the data is substituted as it
+    # is, whatever its arcs; and a variable that is no ancestor of the outcome plays no part in the program.
     relevant = _ancestors(graph, outcome)
-    cliques = all(is_clique(graph, [m for m in members if m in relevant]) for members in canonical_components(graph))
+    free = [label.strip("{}").split(", ") for label in found.free_components]
+    assert all(any(set(members) <= set(component) for component in canonical_components(graph)) for members in free)
+    cliques = all(is_clique(graph, [m for m in members if m in relevant]) for members in free)
     positive = joint.min() > 1e-12  # identification assumes every cell possible
     if cliques and positive and identify(admg, {outcome}, {treatment}).identifiable:
         assert found.upper - found.lower <= 1e-6
