@@ -298,8 +298,7 @@ def _too_large(error: EnumerationTooLarge, leaf):
 
 def _indicator(model: CausalModel, event: EventSpec) -> Factor:
     size = model.variable(event.outcome.variable).domain.size
-    values = torch.arange(size, dtype=torch.float64)
-    return Factor((event.outcome.variable,), COMPARISONS[event.op](values, event.value).to(torch.float64))
+    return Factor((event.outcome.variable,), torch.from_numpy(_indicator_weights(size, event)))
 
 
 def _grids(shape) -> tuple[torch.Tensor, ...]:
