@@ -109,3 +109,25 @@ def test_level_columns_of_any_integer_dtype_give_the_int64_answers(model, dtype)
         expected = exact_rows(model.ir, leaf, rows)
         narrow = {name: values.astype(dtype) for name, values in rows.items()}
         np.testing.assert_array_equal(exact_rows(model.ir, leaf, narrow), expected)
+
+
+@pytest.mark.parametrize("rows_count", [40, 5000])  # settings present only; every setting answered
+def test_a_distribution_per_row_comes_in_either_layout(model, rows_count):
+    rng = np.random.default_rng(4)
+    rows = {"Z": rng.integers(0, 3, size=rows_count), "W": rng.integers(0, 2, size=rows_count)}
+    leaf = model._check_query_text("P(Y)").term
+    values = exact_rows(model.ir, leaf, rows)
+    assert values.shape == (rows_count, 3) and values.flags.c_contiguous
+    by_level = exact_rows(model.ir, leaf, rows, by_level=True)
+    assert by_level.shape == (rows_count, 3) and by_level.T.flags.c_contiguous  # each level's column contiguous
+    np.testing.assert_array_equal(values, by_level)
+    np.testing.assert_allclose(values[:5], looped(model, "P(Y)", {k: v[:5] for k, v in rows.items()}), rtol=1e-12)
+
+
+def test_a_leaf_asked_again_reuses_its_row_query_and_stays_right(model):
+    rng = np.random.default_rng(5)
+    leaf = model._check_query_text("P(Y = hi | X = 1)").term
+    for _ in range(3):  # (chunk after chunk of one query)
+        rows = {"W": rng.integers(0, 2, size=50)}
+        np.testing.assert_allclose(exact_rows(model.ir, leaf, rows), looped(model, "P(Y = hi | X = 1)", rows),
+                                   rtol=1e-12)

@@ -657,7 +657,8 @@ class CompiledNetwork:
         names = tuple(sorted(int(v) for v in columns))
         if not names:
             return self.batched_distinct(keep, columns, hard, soft, do, device)  # (refused: no column)
-        split = self._requisite_split(keep, names, hard, soft, do)
+        evidence = self._evidence(hard, soft, do)
+        split = self._requisite_split(keep, names, soft, do, evidence)
         # without relevance reasoning every column is requisite and none is checked apart
         requisite_columns, check, check_columns = split if split is not None else (names, None, ())
         # every column is checked, but only those the answer or the possibility check reads are numbered
@@ -675,7 +676,7 @@ class CompiledNetwork:
             return np.zeros((0, *shape)), numbers
         key = None
         if numbers.complete:  # the answer of every setting depends on the query alone: kept for its next batch
-            fixed, items, _ = self._evidence(hard, soft, do)
+            fixed, items, _ = evidence
             key = (keep, names, items) if fixed is not None else None
             with self._lock:
                 kept = self._setting_answers.get(key)
@@ -723,7 +724,7 @@ class CompiledNetwork:
         return RowNumbers([columns[v] for v in names], [self.cardinalities[v] for v in names],
                           [f"variable {v}" for v in names])
 
-    def _requisite_split(self, keep, names, hard, soft, do):
+    def _requisite_split(self, keep, names, soft, do, evidence):
         """For a batch: the requisite columns, and the plan and columns of the possibility check of the others.
 
         None when relevance reasoning does not apply or leaves out no
@@ -731,7 +732,7 @@ class CompiledNetwork:
         """
         if not self._bayesian:
             return None
-        fixed, items, _ = self._evidence(hard, soft, do)
+        fixed, items, _ = evidence  # (``_evidence`` of the batch's fixed evidence)
         key = ("split", keep, names, items)
         with self._lock:
             if key in self._batch_plans:
@@ -1245,18 +1246,37 @@ def check_level_columns(columns: Sequence[np.ndarray], cardinalities: Sequence[i
                         labels: Sequence[str] | None = None) -> None:
     """Evidence columns of level positions: 1-d integer arrays of one length, each level in ``0..cardinality-1``
     (one pass over each column); raises ValueError naming the column otherwise."""
-    labels = labels or [f"column {k}" for k in range(len(columns))]
-    shapes = {np.shape(a) for a in columns}
-    if len(shapes) > 1 or any(len(shape) != 1 for shape in shapes):
-        raise ValueError(f"evidence columns must be 1-d arrays of one length, got shapes {sorted(shapes)}")
+    length = -1
     for k, (a, card) in enumerate(zip(columns, cardinalities)):
-        a = np.asarray(a)
-        if a.dtype.kind not in "iu":
-            raise ValueError(f"evidence for {labels[k]} must hold integer levels, got {a.dtype}")
+        if type(a) is not np.ndarray:
+            a = np.asarray(a)
+        if a.ndim != 1 or (length >= 0 and len(a) != length):
+            shapes = sorted({np.shape(c) for c in columns})
+            raise ValueError(f"evidence columns must be 1-d arrays of one length, got shapes {shapes}")
+        length = len(a)
+        unsigned = _unsigned_view(a)
+        if unsigned is None:
+            label = labels[k] if labels else f"column {k}"
+            raise ValueError(f"evidence for {label} must hold integer levels, got {a.dtype}")
         # one pass: negative levels read as huge unsigned numbers
-        unsigned = a.view(a.dtype.str.replace("i", "u")) if a.dtype.kind == "i" else a
-        if a.size and int(unsigned.max()) >= card:
-            raise ValueError(f"evidence levels for {labels[k]} must lie in 0..{card - 1}")
+        if length and int(_MAXIMUM(unsigned)) >= card:
+            label = labels[k] if labels else f"column {k}"
+            raise ValueError(f"evidence levels for {label} must lie in 0..{card - 1}")
+
+
+_MAXIMUM = np.maximum.reduce
+_UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
+
+
+def _unsigned_view(a: np.ndarray) -> np.ndarray | None:
+    """An integer column read as unsigned (no copy); None when it does not hold integers."""
+    dtype = a.dtype
+    if dtype.kind == "u":
+        return a
+    if dtype.kind != "i":
+        return None
+    unsigned = _UNSIGNED.get(dtype)
+    return a.view(unsigned if unsigned is not None else dtype.str.replace("i", "u"))
 
 
 class RowNumbers:
@@ -1302,23 +1322,20 @@ class RowNumbers:
             for k in range(2, len(arrays)):
                 codes *= cards[k]
                 codes += arrays[k]
-        strides = [1] * len(cards)
-        for k in range(len(cards) - 2, -1, -1):
-            strides[k] = strides[k + 1] * cards[k + 1]
         self.codes = codes
         self.total = total
         if total <= complete_up_to:  # few settings: every one is answered, and no pass finds those present
             self.complete = True
-            self.numbers = np.arange(total, dtype=np.int64)
-        elif total <= max(DENSE_CODES_PER_ROW * self.rows, 2**16):
+            self.numbers, self.distinct = _every_setting(self.cardinalities)
+            return
+        if total <= max(DENSE_CODES_PER_ROW * self.rows, 2**16):
             present = np.zeros(total, dtype=np.int8)  # a scatter: cheaper than np.bincount's counting
             present[codes] = 1
             self.numbers = np.flatnonzero(present)
         else:
             self.numbers, inverse = np.unique(codes, return_inverse=True)
             self._inverse = inverse.reshape(-1)
-        self.distinct = (self.numbers[:, None] // np.asarray(strides, dtype=np.int64)) % np.asarray(cards,
-                                                                                                  dtype=np.int64)
+        self.distinct = _decoded(self.numbers, self.cardinalities)
 
     @property
     def inverse(self) -> np.ndarray:
@@ -1353,6 +1370,24 @@ class RowNumbers:
         if self.complete and not (len(hits) and hits[row]):
             return None
         return row
+
+
+def _decoded(numbers: np.ndarray, cardinalities: tuple[int, ...]) -> np.ndarray:
+    """The settings numbered ``numbers`` in mixed radix (the last column varying fastest): one row each."""
+    strides = [1] * len(cardinalities)
+    for k in range(len(cardinalities) - 2, -1, -1):
+        strides[k] = strides[k + 1] * cardinalities[k + 1]
+    return (numbers[:, None] // np.asarray(strides, dtype=np.int64)) % np.asarray(cardinalities, dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=256)
+def _every_setting(cardinalities: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Every setting of columns with these cardinalities: their numbers and their levels (read-only, shared)."""
+    numbers = np.arange(math.prod(cardinalities), dtype=np.int64)
+    settings = _decoded(numbers, cardinalities)
+    numbers.flags.writeable = False
+    settings.flags.writeable = False
+    return numbers, settings
 
 
 def _read_rows(joint: np.ndarray, keep, joint_keep, names, distinct: np.ndarray) -> np.ndarray:

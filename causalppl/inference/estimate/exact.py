@@ -15,6 +15,9 @@ are contracted (barren tables are pruned).
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from types import MappingProxyType
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -84,7 +87,7 @@ def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, f
 
 def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows: Mapping[str, object],
                device: str | None = None, impossible: Callable[[int], Exception] | None = None,
-               checked: bool = False) -> np.ndarray:
+               checked: bool = False, by_level: bool = False) -> np.ndarray:
     """One query leaf answered for every row of per-row evidence at once, on the compiled network.
 
     (``causalppl score`` answers its per-row queries through
@@ -95,7 +98,9 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     ``name = rows[name][r]`` to the leaf's own evidence and interventions.
     Returns one value per row (``P(...)`` and ``E[...]`` leaves) or, for a
     distribution ``P(Y)``, one row of probabilities per row (shape
-    ``(rows, levels of Y)``). Rows are de-duplicated, the columns the
+    ``(rows, levels of Y)``, C order; with ``by_level=True`` it is the
+    transpose of a C-ordered ``(levels, rows)`` block, each level's column
+    contiguous, as a data frame's block is). Rows are de-duplicated, the columns the
     answer does not need are left out (their rows still checked for
     possibility), and the rest contracted together, chunked to the memory
     budget (see
@@ -116,18 +121,11 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     compiled = _compiled(model, leaf)
     if compiled.network is None:
         raise _too_large(compiled.too_large, leaf)
-    names = _leaf_variables(leaf)
-    interventions = {name: int(value) for name, value in leaf.interventions}
-    equalities = {e.outcome.variable: int(e.value) for e in leaf.evidence if e.op == "="}
-    fixed = dict(equalities)
-    fixed.update({name: value for name, value in interventions.items() if name in names})
-    keep = tuple(name for name in names if name not in fixed)
+    names, fixed, keep, keep_ids, hard, soft, do_levels = _row_query(compiled, leaf)
     columns = {compiled.index[name]: values for name, values in rows.items()}
-    soft = _soft_evidence(compiled, leaf)
     try:
-        values, numbers = compiled.network.batched_posterior(
-            tuple(compiled.index[n] for n in keep), columns, compiled.levels(equalities), soft,
-            compiled.levels(interventions), device=device, checked=checked)
+        values, numbers = compiled.network.batched_posterior(keep_ids, columns, hard, soft, do_levels,
+                                                             device=device, checked=checked)
     except EnumerationTooLarge as error:
         raise _too_large(error, leaf) from None
     # everything below runs once per distinct row; the answers are spread to the rows at the end
@@ -143,8 +141,9 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
         name = leaf.events[0].outcome.variable
         if name in fixed:
             return np.tile(_fixed_distribution(model, leaf, name), (numbers.rows, 1))
-        # spread as levels × rows (each level's column contiguous), returned as its transpose: rows × levels
-        return numbers.spread(np.ascontiguousarray(joint.T), axis=1).T
+        if by_level:  # spread as levels × rows (each level's column contiguous), returned as its transpose
+            return numbers.spread(np.ascontiguousarray(joint.T), axis=1).T
+        return numbers.spread(np.ascontiguousarray(joint))  # one gather of whole rows: about 2x cheaper
     shape = tuple(joint.shape[1:])
     if isinstance(leaf, ExpectationSpec):
         weights = _expression_values(model, leaf, keep, fixed, shape).numpy()
@@ -154,6 +153,41 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
             weights = weights & _event_holds(event, keep, fixed, shape)
     weighted = joint * weights
     return numbers.spread(weighted.reshape(len(weighted), math.prod(shape)).sum(axis=1))
+
+
+def _row_query(compiled: ModelNetwork, leaf) -> tuple:
+    """What ``exact_rows`` asks the compiled network for a leaf, worked out once per leaf and network (a batch
+    query is asked again for every chunk of its rows): the leaf's variables, the levels evidence or
+    interventions fix, the kept variables (names and numbers), the fixed evidence, inequality weights and
+    interventions by number."""
+    with _ROW_QUERIES_LOCK:
+        known = _ROW_QUERIES.setdefault(compiled, {})
+        found = known.get(id(leaf))  # (by identity: hashing a leaf walks its whole tree)
+    if found is not None and found[0] is leaf:
+        return found[1]
+    names = _leaf_variables(leaf)
+    interventions = {name: int(value) for name, value in leaf.interventions}
+    equalities = {e.outcome.variable: int(e.value) for e in leaf.evidence if e.op == "="}
+    fixed = dict(equalities)
+    fixed.update({name: value for name, value in interventions.items() if name in names})
+    keep = tuple(name for name in names if name not in fixed)
+    soft = _soft_evidence(compiled, leaf)
+    for weights in soft.values():
+        weights.flags.writeable = False
+    found = (names, MappingProxyType(fixed), keep, tuple(compiled.index[n] for n in keep),
+             MappingProxyType(compiled.levels(equalities)), MappingProxyType(soft),
+             MappingProxyType(compiled.levels(interventions)))  # shared by the leaf's batches: read-only
+    with _ROW_QUERIES_LOCK:
+        if len(known) >= ROW_QUERIES_KEPT:
+            known.clear()
+        known[id(leaf)] = (leaf, found)  # (the leaf held: its id is not reused while kept)
+    return found
+
+
+#: Leaves whose row query is kept per compiled network (a query's leaves; more are worked out again).
+ROW_QUERIES_KEPT = 256
+_ROW_QUERIES: "weakref.WeakKeyDictionary[ModelNetwork, dict]" = weakref.WeakKeyDictionary()
+_ROW_QUERIES_LOCK = threading.Lock()
 
 
 def _leaf_variables(leaf) -> tuple[str, ...]:

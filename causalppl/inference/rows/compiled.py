@@ -66,7 +66,8 @@ def compiled_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, device: torch.
     fixed_leaf = replace(leaf, evidence=tuple(e for e in leaf.evidence if not e.per_row))
     on = None if device is None or device.type == "cpu" else str(device)
     # the batch's columns are level positions checked against their variables when they were read
-    values = exact_rows(model, fixed_leaf, columns, device=on, impossible=impossible, checked=True)
+    values = exact_rows(model, fixed_leaf, columns, device=on, impossible=impossible, checked=True,
+                        by_level=True)
     answer = torch.from_numpy(np.asarray(values, dtype=np.float64))  # (a distribution's is in F order: kept)
     if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
         labels = model.variable(leaf.events[0].outcome.variable).domain.labels
