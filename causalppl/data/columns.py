@@ -75,7 +75,10 @@ def finite_column(series: pd.Series | TextColumn, domain: Domain, name: str, ori
 def level_position(domain: Domain, value: Any) -> int | None:
     """The position a cell's value denotes in a finite domain (by name, else by position), or None."""
     if isinstance(value, (bool, np.bool_)):
-        return int(value) if domain.kind == "bool" else None
+        if domain.kind == "bool":
+            return int(value)
+        # a CSV reader reads the cells True/false/TRUE as booleans: a levels variable may have those labels
+        return _label_ignoring_case(domain, str(bool(value))) if domain.kind == "levels" else None
     if isinstance(value, (complex, np.complexfloating)):
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
@@ -93,6 +96,15 @@ def level_position(domain: Domain, value: Any) -> int | None:
             return None
         return domain.accepts_number(number) if np.isfinite(number) else None
     return position
+
+
+def _label_ignoring_case(domain: Domain, text: str) -> int | None:
+    """The position of the one level spelled ``text`` up to case (None when none is, or several are)."""
+    exact = domain.position(text)
+    if exact is not None:
+        return exact
+    matches = [k for k, level in enumerate(domain.levels) if level.lower() == text.lower()]
+    return matches[0] if len(matches) == 1 else None
 
 
 def numeric_column(series: pd.Series | TextColumn, variable: Variable, origin: str, span: Span,

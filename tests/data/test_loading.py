@@ -134,3 +134,46 @@ def test_rows_whose_count_is_zero_stand_for_no_unit(tmp_path):
     answer = model.query("E[V3 | do(V2 = 1), V0 = true]", data=rows, seed=0)
     # V3's law is known (no parameters), so the adjustment estimate is its mean whatever the rows
     assert answer.estimate == pytest.approx(-0.4, abs=1e-9)
+
+
+LEVELS_NAMED_LIKE_BOOLEANS = """model Yes {
+    Smoker : {True, False} ~ Categorical([0.3, 0.7])
+    Answer : {no, TRUE} ~ table(Smoker) {
+        True : [0.5, 0.5]
+        False : [0.5, 0.5]
+    }
+}
+
+data "rows.csv"
+"""
+
+
+@pytest.mark.parametrize("missing", [False, True])
+@pytest.mark.parametrize("reader", ["text", "pandas"])  # small files, and files read in chunks with pandas
+def test_levels_named_like_booleans_are_read_by_name_not_as_booleans(tmp_path, monkeypatch, missing, reader):
+    """pandas reads the cells True/False as booleans: a levels variable whose labels read so gets the level of
+    that name (True is position 0 of {True, False}), never the boolean's number."""
+    if reader == "pandas":
+        monkeypatch.setattr(reading, "SMALL_CSV_BYTES", 0)
+    smoker = ["True", "False", "False", "" if missing else "True"]
+    answer = ["TRUE", "no", "TRUE", "no"]
+    (tmp_path / "model.scm").write_text(LEVELS_NAMED_LIKE_BOOLEANS)
+    (tmp_path / "rows.csv").write_text("Smoker,Answer\n" + "".join(f"{s},{a}\n" for s, a in zip(smoker, answer)))
+    block = cp.load(tmp_path / "model.scm").load_data(missing="model").blocks[0]
+    assert block.columns["Smoker"].tolist()[:3] == [0, 1, 1]
+    assert block.columns["Answer"].tolist() == [1, 0, 1, 0]
+
+
+def test_a_data_frame_of_booleans_scores_levels_named_like_them(tmp_path):
+    model = cp.loads(LEVELS_NAMED_LIKE_BOOLEANS.replace('data "rows.csv"', ""))
+    scored = model.score(pd.DataFrame({"Smoker": [True, False, True]}), "P(Answer = TRUE | Smoker)")
+    assert scored["Smoker"].tolist() == [True, False, True] and scored["q1"].tolist() == [0.5, 0.5, 0.5]
+
+
+def test_a_boolean_cell_for_levels_without_such_a_name_is_refused_with_its_row(tmp_path):
+    (tmp_path / "model.scm").write_text(LEVELS_NAMED_LIKE_BOOLEANS.replace("no, TRUE", "no, yes")
+                                        .replace("data \"rows.csv\"", "data \"rows.csv\""))
+    (tmp_path / "rows.csv").write_text("Smoker,Answer\nTrue,no\nFalse,false\n")
+    with pytest.raises(CausalPPLError) as caught:
+        cp.load(tmp_path / "model.scm").load_data()
+    assert "rows.csv, row 2, column 'Answer'" in caught.value.render()
