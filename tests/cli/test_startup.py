@@ -10,9 +10,12 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+import causalppl as cp
 from causalppl.cli import main
+from causalppl.inference.rows import answer as rows_answer
 from tests.conftest import REPO
 
 HEAVY = ("torch", "pyro", "pandas", "arviz")
@@ -95,6 +98,7 @@ EXACT_QUERIES = [
     "P(HYPOVOLEMIA = TRUE | do(CVP = LOW), HR = HIGH)",  # an intervention by surgery on the compiled network
     "P(LVFAILURE = TRUE | HR = HIGH) - P(LVFAILURE = TRUE)",  # arithmetic of leaves
     "P(HYPOVOLEMIA | CVP = LOW, LVFAILURE = TRUE)",  # a fixed variable's point mass
+    "E[HR + 2 * (CVP > 0) | LVFAILURE = TRUE]",  # an expectation: its expression evaluated with numpy
 ]
 
 
@@ -113,6 +117,38 @@ def test_an_exact_query_on_a_network_of_tables_runs_without_torch_pyro_scipy_or_
     for mine, theirs in zip(answers, json.loads(buffer.getvalue())["queries"]):
         assert mine.get("distribution") == pytest.approx(theirs.get("distribution"), abs=1e-15)
         assert mine.get("estimate") == pytest.approx(theirs.get("estimate"), abs=1e-15)
+
+
+def test_scoring_factual_queries_on_a_network_of_tables_loads_no_torch_pyro_scipy_or_networkx(tmp_path):
+    """`causalppl score` of factual per-row queries on a network of tables runs on the compiled network alone
+    (numpy): the file's rows are scored without torch, pyro, scipy or networkx, and the scores are those of the
+    general route with them loaded."""
+    rows = tmp_path / "rows.csv"
+    levels = {"CVP": ["LOW", "NORMAL", "HIGH"], "HR": ["LOW", "NORMAL", "HIGH"]}
+    rows.write_text("CVP,HR\n" + "".join(f"{levels['CVP'][k % 3]},{levels['HR'][(k // 3) % 3]}\n"
+                                          for k in range(30)))
+    queries = ["P(HYPOVOLEMIA | CVP, HR)", "P(LVFAILURE = TRUE | do(HYPOVOLEMIA = TRUE), HR) - P(LVFAILURE = TRUE)"]
+    argv = ["score", ALARM, "--data", str(rows), "-o", str(tmp_path / "fresh.csv")]
+    for query in queries:
+        argv += ["--query", query]
+    script = ("import json, sys\nfrom causalppl.cli import main\n"
+              f"code = main({argv!r})\n"
+              f"print(json.dumps({{'code': code, 'modules': [m for m in {HEAVY[:2] + GRAPHS + ('scipy',)!r} "
+              "if m in sys.modules]}))")
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
+                               timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout.strip().splitlines()[-1]) == {"code": 0, "modules": []}
+    import pandas as pd
+
+    fresh = pd.read_csv(tmp_path / "fresh.csv")
+    model = cp.load(ALARM)
+    with pytest.MonkeyPatch.context() as patch:  # the general route (the twin network, torch) as the oracle
+        patch.setattr(rows_answer, "compiled_rows", lambda *args, **kwargs: None)
+        general = model.score(pd.read_csv(rows), queries)
+    assert list(fresh.columns) == list(general.columns) and len(fresh) == 30
+    numbers = [c for c in fresh.columns if c.startswith("q")]
+    np.testing.assert_allclose(fresh[numbers].to_numpy(), general[numbers].to_numpy(), rtol=1e-9, atol=1e-12)
 
 
 def test_importing_the_package_imports_no_heavy_library():

@@ -1,6 +1,6 @@
 """Factual per-row leaves go through the compiled network; their answers equal the general (twin-network) route's.
 
-The oracle is the general route itself (:func:`causalppl.inference.rows.leaf.answer_leaf_rows` with the
+The oracle is the general route itself (:func:`causalppl.inference.rows.leaf.general_leaf_rows`, the
 compiled route switched off) and, for a few rows, the single-unit query with the row's values written in.
 """
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import causalppl as cp
 from causalppl.data.rows import RowBatch
 from causalppl.diagnostics import CausalPPLError
-from causalppl.inference.rows import leaf as leaf_module
+from causalppl.inference.rows import answer as answer_module
 from causalppl.inference.rows.compiled import compiled_rows
 
 ASIA = cp.load("stdlib:asia")
@@ -31,13 +31,15 @@ TEMPLATES = [
     "P({t} | do({d} = no), {cols})",
     "E[{t} + 2 * {d} | {cols}]",
     "P({t} = yes | do({d} = yes), {cols}) - P({t} = yes | do({d} = no), {cols})",
+    "P({t} = yes | {cols}) - P({t} = yes | do({d} = yes))",  # a leaf the same for every row
+    "E[{t} | {cols}] / E[{d} + 1]",
 ]
 
 
 def _general(model, rows, query):
     """The general route's answer (the compiled route switched off)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(leaf_module, "compiled_rows", lambda *args, **kwargs: None)
+        patch.setattr(answer_module, "compiled_rows", lambda *args, **kwargs: None)
         return model.score(rows, query)
 
 

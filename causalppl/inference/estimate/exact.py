@@ -33,7 +33,7 @@ from causalppl.backends.factors import (
     factors_for,
     fixed_parameter_values,
 )
-from causalppl.backends.tensor_eval import evaluate
+from causalppl.backends.tensor_eval import evaluate, evaluate_numpy
 from causalppl.inference.devices import on_cpu
 from causalppl.inference.messages import (
     cannot_enumerate,
@@ -146,7 +146,7 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
         return numbers.spread(np.ascontiguousarray(joint))  # one gather of whole rows: about 2x cheaper
     shape = tuple(joint.shape[1:])
     if isinstance(leaf, ExpectationSpec):
-        weights = _expression_values(model, leaf, keep, fixed, shape).numpy()
+        weights = _expression_values(model, leaf, keep, fixed, shape)
     else:
         weights = np.ones(shape, dtype=bool)
         for event in leaf.events:
@@ -234,10 +234,22 @@ def _expectation(model: CausalModel, leaf: ExpectationSpec) -> float:
     names = rx.variables_in(leaf.expr)
     joint, keep, fixed = _posterior_joint(model, leaf, names)
     values = _expression_values(model, leaf, keep, fixed, joint.shape)
-    return float((torch.from_numpy(joint) * values).sum())
+    return float((np.asarray(joint, dtype=np.float64) * values).sum())
 
 
-def _expression_values(model: CausalModel, leaf: ExpectationSpec, keep, fixed, shape) -> torch.Tensor:
+def _expression_values(model: CausalModel, leaf: ExpectationSpec, keep, fixed, shape) -> np.ndarray:
+    """The expectation's expression at every setting of ``keep`` (shape ``shape``), the fixed variables at their
+    levels: with numpy where it covers the expression (no torch), else with torch."""
+    grids = np.meshgrid(*(np.arange(s, dtype=np.float64) for s in shape), indexing="ij") if shape else ()
+    env = {name: grid for name, grid in zip(keep, grids)}
+    env.update({name: np.float64(value) for name, value in fixed.items()})
+    values = evaluate_numpy(leaf.expr, env)
+    if values is not None:
+        return np.broadcast_to(values, shape)
+    return _expression_values_torch(model, leaf, keep, fixed, shape).numpy()
+
+
+def _expression_values_torch(model: CausalModel, leaf: ExpectationSpec, keep, fixed, shape) -> torch.Tensor:
     env = dict(fixed_parameter_values(model))
     env.update({name: grid for name, grid in zip(keep, _grids(shape))})
     env.update({name: torch.tensor(float(value), dtype=torch.float64) for name, value in fixed.items()})

@@ -23,22 +23,28 @@ tensor).  Both return a :class:`~causalppl.inference.results.Result` whose
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
-import torch
 
 from causalppl.backends.compiled import forget_compiled
 from causalppl.data.rows import RowBatch
-from causalppl.inference.bayesian import fit
-from causalppl.inference.counterfactual.answer import numerics
-from causalppl.inference.devices import resolve_device, running_on
+from causalppl.inference import engines
+from causalppl.inference.devices import running_on
 from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result, is_probability
-from causalppl.inference.rows.leaf import LeafRows, answer_leaf_rows
-from causalppl.inference.rows.values import RowEstimate, RowValues
+from causalppl.inference.rows.compiled import compiled_rows, impossible_row
+from causalppl.inference.rows.values import LeafRows, RowEstimate, RowValues, as_numpy
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import QuerySpec, fold_term
-from causalppl.inference.intervals import central_interval
+from causalppl.lazy import LazyModule, torch
+
+# torch, pyro and the samplers only for leaves the compiled network does not answer: a factual query on a
+# network of tables scores its rows without them
+general = LazyModule("causalppl.inference.rows.leaf")
+counterfactual = LazyModule("causalppl.inference.counterfactual.answer")
+intervals = LazyModule("causalppl.inference.intervals")
 
 METHOD_RANK = {"exact": 0, "abduction": 1, "mc": 2}
 MAX_DRAWS = 100  # posterior draws each row is answered under (learned models)
@@ -47,9 +53,7 @@ MAX_DRAWS = 100  # posterior draws each row is answered under (learned models)
 def answer_rows(model: CausalModel, query: QuerySpec, options: Options, mode: str = "auto") -> Result:
     """Every row's answer on a known model (``mode``: auto, exact or mc)."""
     rows = _rows(query, options)
-    device = resolve_device(options.device, query.span)
-    with numerics(options.seed), running_on(device):
-        values, method, notes = _answer_known(model, query, rows, mode, options.scale.draws_per_row, device)
+    values, method, notes = _answer_known(model, query, rows, mode, options, options.seed)
     return Result(query.name, query.text, method=method, notes=notes, rows=values,
                   diagnostics={"rows": rows.n_rows})
 
@@ -58,16 +62,15 @@ def answer_rows_learned(model: CausalModel, query: QuerySpec, options: Options, 
                         conjugate: bool = True) -> Result:
     """Every row's answer under each posterior draw of the unknowns (fitted once; a fitted posterior is reused)."""
     rows = _rows(query, options)
-    device = resolve_device(options.device, query.span)
-    posterior = options.fitted or fit(model, options.data, sampler, options, span=query.span, conjugate=conjugate)
+    posterior = options.fitted or engines.fit(model, options.data, sampler, options, span=query.span,
+                                              conjugate=conjugate)
     known_models = posterior.models(limit=MAX_DRAWS)
     if not known_models:
         raise query_error(query.span, "the posterior has no draws")
     per_draw, methods = [], set()
     for index, known in enumerate(known_models):
         seed = None if options.seed is None else options.seed * 1000 + index
-        with numerics(seed), running_on(device):
-            values, method, _ = _answer_known(known, query, rows, "auto", options.scale.draws_per_row, device)
+        values, method, _ = _answer_known(known, query, rows, "auto", options, seed)
         forget_compiled(known)  # each draw's network is used once: never more than one held
         per_draw.append(values)
         methods.add(method)
@@ -84,25 +87,50 @@ def _rows(query: QuerySpec, options: Options) -> RowBatch:
     return options.rows
 
 
-def _answer_known(model: CausalModel, query: QuerySpec, rows: RowBatch, mode: str, draws: int,
-                  device: torch.device) -> tuple[RowValues, str, tuple[str, ...]]:
+def _answer_known(model: CausalModel, query: QuerySpec, rows: RowBatch, mode: str, options: Options,
+                  seed: int | None) -> tuple[RowValues, str, tuple[str, ...]]:
     answers: list[LeafRows] = []
+    device = _device(options, query)
+    with contextlib.ExitStack() as general_route:
+        entered: list[object] = []  # the torch device, once a leaf goes the general way
 
-    def leaf(spec) -> RowEstimate:
-        answers.append(answer_leaf_rows(model, spec, rows, mode, draws, device))
-        return answers[-1].estimate
+        def leaf(spec) -> RowEstimate:
+            found = None
+            if mode in ("auto", "exact"):  # a factual leaf on a finite model: the compiled network, one world
+                found = compiled_rows(model, spec, rows, device,
+                                      lambda row: impossible_row(rows, row, spec, model))
+            if found is not None:
+                estimate, distribution, labels = found
+                answers.append(LeafRows(estimate, "exact", distribution, labels))
+            else:
+                if not entered:  # one random stream and device for all of the query's sampled leaves
+                    entered.append(engines.resolve_device(options.device, query.span))
+                    general_route.enter_context(counterfactual.numerics(seed))
+                    general_route.enter_context(running_on(entered[0]))
+                answers.append(general.general_leaf_rows(model, spec, rows, mode, options.scale.draws_per_row,
+                                                         entered[0]))
+            return answers[-1].estimate
 
-    estimate = fold_term(query.term, leaf, number=RowEstimate.of)
+        estimate = fold_term(query.term, leaf, number=RowEstimate.of)
     method = max((a.method for a in answers), key=METHOD_RANK.__getitem__) if answers else "exact"
     notes = tuple(dict.fromkeys(note for a in answers for note in a.notes))
     if len(answers) == 1 and answers[0].distribution is not None:
-        distribution = answers[0].distribution.detach().to("cpu", torch.float64).numpy()  # (rows, levels)
+        distribution = answers[0].distribution
+        if not isinstance(distribution, np.ndarray):
+            distribution = distribution.detach().to("cpu", torch.float64).numpy()  # (rows, levels)
         # levels × rows in C order (the compiled network's answers already are: their transpose is no copy)
         block = np.ascontiguousarray(distribution.T)
         return RowValues(None, probabilities=block, labels=tuple(answers[0].labels)), method, notes
     values = RowValues.from_estimate(estimate, rows.n_rows, probability=is_probability(query.term))
     _require_defined(values.estimate, rows, query)
     return values, method, notes
+
+
+def _device(options: Options, query: QuerySpec) -> object:
+    """The device the compiled network's leaves run on: None for the CPU (asked without loading torch)."""
+    if (options.device or "cpu").strip().lower() == "cpu":
+        return None
+    return engines.resolve_device(options.device, query.span)  # (a clear error when CUDA is absent)
 
 
 def _require_defined(values: np.ndarray, rows: RowBatch, query: QuerySpec) -> None:
@@ -123,7 +151,7 @@ def _over_draws(per_draw: list[RowValues]) -> RowValues:
         mean /= len(per_draw)
         return RowValues(None, probabilities=mean, labels=per_draw[0].labels)
     stacked = torch.as_tensor(np.stack([v.estimate for v in per_draw]))
-    low, high = central_interval(stacked, dim=0)
+    low, high = intervals.central_interval(stacked, dim=0)
     return RowValues(stacked.mean(dim=0).numpy(), low.numpy(), high.numpy(), interval_kind="posterior")
 
 

@@ -30,12 +30,13 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
-import torch
 
 from causalppl.backends.compiled import compiled_network
 from causalppl.backends.tabulable import NotTabulable
 from causalppl.data.rows import RowBatch
-from causalppl.inference.estimate.exact import exact_rows
+from causalppl.inference.devices import on_cpu
+from causalppl.inference.estimate.exact import exact_distribution, exact_leaf, exact_rows
+from causalppl.inference.messages import query_error
 from causalppl.inference.rows.values import RowEstimate
 from causalppl.ir import expressions as rx
 from causalppl.ir.model import CausalModel
@@ -43,10 +44,10 @@ from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec
 
 Leaf = ProbabilitySpec | ExpectationSpec
 #: A leaf's answer per row: (estimate, None, ()) or, for a distribution, (None, probabilities, level labels).
-CompiledRows = tuple[RowEstimate | None, torch.Tensor | None, tuple[str, ...]]
+CompiledRows = tuple[RowEstimate | None, np.ndarray | None, tuple[str, ...]]
 
 
-def compiled_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, device: torch.device | None,
+def compiled_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, device: object = None,
                   impossible: Callable[[int], Exception] | None = None) -> CompiledRows | None:
     """The leaf for every row by the compiled network, or None where that does not apply.
 
@@ -54,25 +55,53 @@ def compiled_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, device: torch.
     ``(None, probabilities (rows, levels), level labels)``.
     ``impossible(row)`` makes the error for a row whose evidence has probability zero.
     """
+    if not any(e.per_row for e in leaf.evidence):
+        return _same_for_every_row(model, leaf, rows)
     columns = _columns(model, leaf, rows)
-    if columns is None:
+    if columns is None or not _compiles(model, leaf):
         return None
-    try:
-        compiled = compiled_network(model)
-    except NotTabulable:
-        return None
-    if compiled.network is None or not _levels_valid(model, leaf):
-        return None  # too large to compile whole, or a fixed level off the variable's levels: the general way
     fixed_leaf = replace(leaf, evidence=tuple(e for e in leaf.evidence if not e.per_row))
-    on = None if device is None or device.type == "cpu" else str(device)
+    on = None if device is None or str(device) == "cpu" else str(device)  # (a torch device or its name)
     # the batch's columns are level positions checked against their variables when they were read
     values = exact_rows(model, fixed_leaf, columns, device=on, impossible=impossible, checked=True,
                         by_level=True)
-    answer = torch.from_numpy(np.asarray(values, dtype=np.float64))  # (a distribution's is in F order: kept)
+    answer = np.asarray(values, dtype=np.float64)  # numpy: no torch (a distribution's is in F order: kept)
     if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
         labels = model.variable(leaf.events[0].outcome.variable).domain.labels
         return None, answer, tuple(labels)
     return RowEstimate.exact(answer), None, ()
+
+
+def _compiles(model: CausalModel, leaf: Leaf) -> bool:
+    """Whether the model's compiled network answers the leaf (not when it is too large to compile whole, or a
+    fixed level is off the variable's levels: those go the general way)."""
+    try:
+        compiled = compiled_network(model)
+    except NotTabulable:
+        return False
+    return compiled.network is not None and _levels_valid(model, leaf)
+
+
+def _same_for_every_row(model: CausalModel, leaf: Leaf, rows: RowBatch) -> CompiledRows | None:
+    """A factual leaf without per-row evidence (``P(Y = 1)`` in ``P(Y = 1 | X) - P(Y = 1)``): one exact answer,
+    the same for every row."""
+    if not _factual(leaf) or not _compiles(model, leaf):
+        return None
+    with on_cpu():
+        if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
+            distribution = exact_distribution(model, leaf)
+            labels = tuple(distribution)
+            return None, np.tile(np.array([distribution[k] for k in labels]), (rows.n_rows, 1)), labels
+        return RowEstimate.exact(np.full(rows.n_rows, exact_leaf(model, leaf).value)), None, ()
+
+
+def _factual(leaf: Leaf) -> bool:
+    """Whether the leaf asks of one world only (no potential outcome in its events, evidence or expression)."""
+    if any(not e.is_factual for e in leaf.evidence):
+        return False
+    if isinstance(leaf, ProbabilitySpec):
+        return all(e.is_factual for e in leaf.events)
+    return not rx.counterfactuals_in(leaf.expr)
 
 
 def _columns(model: CausalModel, leaf: Leaf, rows: RowBatch) -> dict[str, np.ndarray] | None:
@@ -80,15 +109,11 @@ def _columns(model: CausalModel, leaf: Leaf, rows: RowBatch) -> dict[str, np.nda
     per_row = [e.outcome.variable for e in leaf.evidence if e.per_row]
     if not per_row or len(set(per_row)) != len(per_row):
         return None
-    if any(not e.is_factual for e in leaf.evidence):
+    if not _factual(leaf):
         return None
     if isinstance(leaf, ProbabilitySpec):
-        if any(not e.is_factual for e in leaf.events):
-            return None
         read = {e.outcome.variable for e in leaf.events}
     else:
-        if rx.counterfactuals_in(leaf.expr):
-            return None
         read = set(rx.variables_in(leaf.expr))
     fixed = {e.outcome.variable for e in leaf.evidence if not e.per_row} | {name for name, _ in leaf.interventions}
     if any(name in fixed or name in read for name in per_row):
@@ -113,3 +138,22 @@ def _levels_valid(model: CausalModel, leaf: Leaf) -> bool:
         if not (number.is_integer() and 0 <= number < model.variable(name).domain.size):
             return False
     return True
+
+
+def impossible_row(rows: RowBatch, index: int, leaf: Leaf, model: CausalModel | None = None) -> Exception:
+    """The error for row ``index`` of ``rows``, whose evidence has probability zero (its values shown by label)."""
+    names = [e.outcome.variable for e in leaf.evidence if e.per_row]
+    shown = ", ".join(f"{name} = {_shown(rows.columns[name][index], name, model)}" for name in names)
+    return query_error(leaf.span, f"{rows.where(index)}: the evidence ({shown}) has probability zero under the "
+                                  "model, so the query is undefined for this row",
+                       "remove the row, or check its values against the model")
+
+
+def _shown(value, name: str, model: CausalModel | None) -> str:
+    """A row's value as the user wrote it: a finite variable's level by its label (the row holds its position)."""
+    if model is not None and name in model and model.variable(name).domain.is_finite:
+        labels = model.variable(name).domain.labels
+        if 0 <= int(value) < len(labels):
+            return labels[int(value)]
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)

@@ -50,9 +50,9 @@ from causalppl.inference.counterfactual.gaussian import (
 )
 from causalppl.inference.counterfactual.leaves import LeafPlan, plan_leaf
 from causalppl.inference.messages import query_error, too_large_for_exact
-from causalppl.inference.rows.compiled import compiled_rows
+from causalppl.inference.rows.compiled import compiled_rows, impossible_row
 from causalppl.inference.rows.evidence import batched_evidence
-from causalppl.inference.rows.values import RowEstimate
+from causalppl.inference.rows.values import LeafRows, RowEstimate
 from causalppl.ir.mechanisms import NoiseSource
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import COMPARISONS, ExpectationSpec, ProbabilitySpec
@@ -62,17 +62,6 @@ from causalppl.transforms.noise import NoiseError
 Leaf = ProbabilitySpec | ExpectationSpec
 MAX_ELEMENTS = 1 << 22  # rows × draws evaluated per pass when sampling
 ROUNDING = 1e-10
-
-
-@dataclass(frozen=True)
-class LeafRows:
-    """A leaf's answer for every row (or, for ``P(Y | ...)``, its distribution per row)."""
-
-    estimate: RowEstimate | None
-    method: str  # exact, abduction or mc
-    distribution: torch.Tensor | None = None  # (n, levels)
-    labels: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,10 +91,16 @@ def answer_leaf_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, mode: str, 
                      device: torch.device) -> LeafRows:
     """The leaf for every row of ``rows``; ``mode``: auto, exact (or an error) or mc (sampling)."""
     if mode in ("auto", "exact"):  # a factual leaf on a finite model: the compiled network, one world
-        compiled = compiled_rows(model, leaf, rows, device, lambda row: _impossible(rows, row, leaf, model))
+        compiled = compiled_rows(model, leaf, rows, device, lambda row: impossible_row(rows, row, leaf, model))
         if compiled is not None:
             estimate, distribution, labels = compiled
             return LeafRows(estimate, "exact", distribution, labels)
+    return general_leaf_rows(model, leaf, rows, mode, draws, device)
+
+
+def general_leaf_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, mode: str, draws: int,
+                      device: torch.device) -> LeafRows:
+    """:func:`answer_leaf_rows` without the compiled network: the twin network, Gaussian abduction or sampling."""
     row_plan = plan_rows(model, leaf)
     params = _fixed_parameters(row_plan.plan.model)
     if mode in ("auto", "exact"):
@@ -309,7 +304,7 @@ def _sampled(row_plan: RowPlan, rows: RowBatch, params, draws: int, pinned: bool
         try:
             sampled = abduction_draws(plan.model, observations, dict(params), (stop - start) * draws)
         except ImpossibleEvidence:
-            raise _impossible(rows, start, plan.leaf, plan.model) from None
+            raise impossible_row(rows, start, plan.leaf, plan.model) from None
         log_weights = sampled.log_weights.reshape(stop - start, draws)
         possible = torch.isfinite(log_weights).any(dim=1)
         _require_possible(possible, None, rows, plan.leaf, offset=start, model=plan.model)
@@ -355,25 +350,7 @@ def _require_possible(possible: torch.Tensor, inverse: torch.Tensor | None, rows
     flags = possible if inverse is None else possible[inverse]
     if bool(flags.all()):
         return
-    raise _impossible(rows, offset + int(torch.nonzero(~flags)[0]), leaf, model)
-
-
-def _impossible(rows: RowBatch, index: int, leaf: Leaf, model: CausalModel | None = None):
-    names = [e.outcome.variable for e in leaf.evidence if e.per_row]
-    shown = ", ".join(f"{name} = {_shown(rows.columns[name][index], name, model)}" for name in names)
-    return query_error(leaf.span, f"{rows.where(index)}: the evidence ({shown}) has probability zero under the "
-                                  "model, so the query is undefined for this row",
-                       "remove the row, or check its values against the model")
-
-
-def _shown(value, name: str, model: CausalModel | None) -> str:
-    """A row's value as the user wrote it: a finite variable's level by its label (the row holds its position)."""
-    if model is not None and name in model and model.variable(name).domain.is_finite:
-        labels = model.variable(name).domain.labels
-        if 0 <= int(value) < len(labels):
-            return labels[int(value)]
-    number = float(value)
-    return str(int(number)) if number.is_integer() else repr(number)
+    raise impossible_row(rows, offset + int(torch.nonzero(~flags)[0]), leaf, model)
 
 
 def _fixed_parameters(model: CausalModel) -> dict[str, torch.Tensor]:

@@ -2,12 +2,15 @@
 
 :class:`RowEstimate` is :class:`~causalppl.inference.results.Estimate` over
 a batch: ``fold_term`` combines leaf answers row by row (independent
-leaves; the delta method for products and ratios).  :class:`RowValues` is
-what a per-row answerer hands back in ``Result.rows``: the estimate of
-every row, and a 95% interval where the method gives one.
+leaves; the delta method for products and ratios).  Its values are numpy
+arrays (the compiled network's exact answers: no torch is loaded) or torch
+tensors (the samplers'); where the two meet, the numpy side becomes a
+tensor.  :class:`RowValues` is what a per-row answerer hands back in
+``Result.rows``: the estimate of every row, and a 95% interval where the
+method gives one.
 
->>> import torch
->>> a = RowEstimate(torch.tensor([0.5, 0.25], dtype=torch.float64), torch.tensor([0.01, 0.0], dtype=torch.float64))
+>>> import numpy as np
+>>> a = RowEstimate(np.array([0.5, 0.25]), np.array([0.01, 0.0]))
 >>> (a - 0.25).value.tolist(), (1 - a).variance.tolist()
 ([0.25, 0.0], [0.01, 0.0])
 """
@@ -18,20 +21,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
+from causalppl.lazy import torch
 
 Z_95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
 class RowEstimate:
-    """Values ``(n,)`` and the variances of their Monte Carlo errors (zeros for exact answers)."""
+    """Values ``(n,)`` and the variances of their Monte Carlo errors (zeros for exact answers); numpy arrays or
+    torch tensors (a constant: 0-d numpy arrays)."""
 
-    value: torch.Tensor
-    variance: torch.Tensor
+    value: Any
+    variance: Any
 
     @staticmethod
-    def exact(value: torch.Tensor) -> "RowEstimate":
+    def exact(value: Any) -> "RowEstimate":
+        if _is_numpy(value):
+            value = np.asarray(value, dtype=np.float64)
+            return RowEstimate(value, np.zeros_like(value))
         value = value.to(torch.float64)
         return RowEstimate(value, torch.zeros_like(value))
 
@@ -39,29 +46,28 @@ class RowEstimate:
     def of(number: Any) -> "RowEstimate":
         if isinstance(number, RowEstimate):
             return number
-        value = torch.as_tensor(float(number), dtype=torch.float64)
-        return RowEstimate(value, torch.zeros((), dtype=torch.float64))
+        return RowEstimate(np.asarray(float(number)), np.zeros(()))
 
     def __neg__(self) -> "RowEstimate":
         return RowEstimate(-self.value, self.variance)
 
     def __add__(self, other: Any) -> "RowEstimate":
-        other = RowEstimate.of(other)
-        return RowEstimate(self.value + other.value, self.variance + other.variance)
+        a, b = _aligned(self, RowEstimate.of(other))
+        return RowEstimate(a.value + b.value, a.variance + b.variance)
 
     def __sub__(self, other: Any) -> "RowEstimate":
-        other = RowEstimate.of(other)
-        return RowEstimate(self.value - other.value, self.variance + other.variance)
+        a, b = _aligned(self, RowEstimate.of(other))
+        return RowEstimate(a.value - b.value, a.variance + b.variance)
 
     def __mul__(self, other: Any) -> "RowEstimate":
-        other = RowEstimate.of(other)
-        return RowEstimate(self.value * other.value,
-                           other.value**2 * self.variance + self.value**2 * other.variance)
+        a, b = _aligned(self, RowEstimate.of(other))
+        return RowEstimate(a.value * b.value, b.value**2 * a.variance + a.value**2 * b.variance)
 
     def __truediv__(self, other: Any) -> "RowEstimate":
-        other = RowEstimate.of(other)
-        ratio = self.value / other.value  # 0 / 0 is nan: reported as an undefined row
-        variance = self.variance / other.value**2 + self.value**2 * other.variance / other.value**4
+        a, b = _aligned(self, RowEstimate.of(other))
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 is nan: reported as an undefined row
+            ratio = a.value / b.value
+            variance = a.variance / b.value**2 + a.value**2 * b.variance / b.value**4
         return RowEstimate(ratio, variance)
 
     __radd__ = __add__
@@ -72,6 +78,49 @@ class RowEstimate:
 
     def __rtruediv__(self, other: Any) -> "RowEstimate":
         return RowEstimate.of(other) / self
+
+
+def _aligned(a: RowEstimate, b: RowEstimate) -> tuple[RowEstimate, RowEstimate]:
+    """Two estimates of one kind: numpy values meeting torch ones become tensors on the same device."""
+    a_numpy, b_numpy = _is_numpy(a.value), _is_numpy(b.value)
+    if a_numpy == b_numpy:
+        return a, b
+    if a_numpy:
+        return _as_tensor(a, b.value), b
+    return a, _as_tensor(b, a.value)
+
+
+def _as_tensor(estimate: RowEstimate, like) -> RowEstimate:
+    def convert(array):
+        return torch.as_tensor(np.asarray(array, dtype=np.float64), device=like.device)
+
+    return RowEstimate(convert(estimate.value), convert(estimate.variance))
+
+
+def _is_numpy(values: Any) -> bool:
+    """Whether row values are numpy's (an array, or the scalar arithmetic on 0-d arrays gives)."""
+    return isinstance(values, (np.ndarray, np.generic))
+
+
+def as_numpy(values: Any, n: int | None = None) -> np.ndarray:
+    """Row values (a numpy array or a torch tensor, broadcast to ``n`` rows when given) as float64 numpy."""
+    if not _is_numpy(values):
+        values = values.detach().to("cpu", torch.float64).numpy()
+    values = np.asarray(values, dtype=np.float64)
+    if n is not None and values.shape != (n,):
+        values = np.ascontiguousarray(np.broadcast_to(values, (n,)))
+    return values
+
+
+@dataclass(frozen=True)
+class LeafRows:
+    """A leaf's answer for every row (or, for ``P(Y | ...)``, its distribution per row)."""
+
+    estimate: RowEstimate | None
+    method: str  # exact, abduction or mc
+    distribution: Any = None  # (n, levels): a numpy array or a torch tensor
+    labels: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,8 +157,8 @@ class RowValues:
     @staticmethod
     def from_estimate(estimate: RowEstimate, n: int, probability: bool = False) -> "RowValues":
         """Values and 95% Monte Carlo intervals (kept within [0, 1] for a ``probability``)."""
-        value = estimate.value.expand(n).detach().to("cpu", torch.float64).numpy()
-        variance = estimate.variance.expand(n).detach().to("cpu", torch.float64).numpy()
+        value = as_numpy(estimate.value, n)
+        variance = as_numpy(estimate.variance, n)
         if probability:  # (a weighted mean of indicators can round past 1 by an ulp)
             value = np.clip(value, 0.0, 1.0)
         if not np.any(variance > 0):
