@@ -64,8 +64,11 @@ class ModelNetwork:
     index: Mapping[str, int]
     cardinalities: tuple[int, ...]
     parents: tuple[tuple[int, ...], ...]
-    network: CompiledNetwork | None
+    network: "CompiledNetwork | IntervenedNetwork | None"
     too_large: EnumerationTooLarge | None
+    #: Interventions the network applies to every query, by name (a ``do`` model answered on its original's
+    #: network): a query must treat these variables as its own ``do`` would (fixed, not kept).
+    settings: tuple[tuple[str, float], ...] = ()
 
     def levels(self, assignment: Mapping[str, int]) -> dict[int, int]:
         """An assignment by name as one by number."""
@@ -88,7 +91,7 @@ def compiled_network(model: CausalModel, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         cached = _compiled.get(key)
         if cached is not None and cached[0]() is model:
             return cached[1]
-    compiled = _compile(model, max_bytes)
+    compiled = _by_surgery(model, max_bytes) or _compile(model, max_bytes)
     with _lock:
         _compiled[key] = (weakref.ref(model, lambda _, key=key, table=_compiled: table.pop(key, None)), compiled)
     return compiled
@@ -116,6 +119,80 @@ def _compile(model: CausalModel, max_bytes: int) -> ModelNetwork:
     except EnumerationTooLarge as error:
         return ModelNetwork(names, index, cards, parents, None, error)
     return ModelNetwork(names, index, cards, parents, network, None)
+
+
+def _by_surgery(model: CausalModel, max_bytes: int) -> ModelNetwork | None:
+    """``do(...)`` of a model that compiles: that model's network, every query on it under the interventions
+    (surgery on the compiled structure: no table is rebuilt, the join tree and its cached messages are shared).
+    None when the model is not such a ``do`` (or its original does not compile whole): it is compiled itself."""
+    original = model.surgery_of
+    if original is None or original.confounders:
+        return None
+    try:
+        base = compiled_network(original, max_bytes)
+    except NotTabulable:  # (the do may have made it finite: a continuous variable set to a number)
+        return None
+    if base.network is None:
+        return None
+    before = dict(original.interventions)
+    settings: dict[int, int] = {}
+    for name, value in model.interventions:
+        if before.get(name) == value:
+            continue
+        level = float(value)
+        if name not in base.index or not level.is_integer() or not 0 <= level < base.cardinalities[base.index[name]]:
+            return None
+        settings[base.index[name]] = int(level)
+    cut = set(settings)
+    parents = tuple(() if k in cut else ps for k, ps in enumerate(base.parents))
+    network = base.network
+    if isinstance(network, IntervenedNetwork):  # do(...) of a do(...): one wrapper, the settings merged
+        settings = {**network.settings, **settings}
+        network = network.network
+    network = IntervenedNetwork(network, settings) if settings else network
+    by_name = tuple((base.names[k], float(level)) for k, level in sorted(network.settings.items())) \
+        if isinstance(network, IntervenedNetwork) else ()
+    return ModelNetwork(base.names, base.index, base.cardinalities, parents, network, None, by_name)
+
+
+_NONE: Mapping = {}  # (no evidence, no intervention)
+
+
+class IntervenedNetwork:
+    """A compiled network with some variables set by ``do`` in every query (a query's own ``do`` of the same
+    variable wins, as a second ``do`` does on the model): the query methods of the network it wraps. A query
+    keeps none of those variables (they are fixed: :attr:`ModelNetwork.settings` names them).
+
+    >>> import causalppl as cp
+    >>> m = cp.loads("model M { X ~ Bernoulli(0.3)\\n Y ~ Bernoulli(if X then 0.9 else 0.2) }")
+    >>> done = compiled_network(m.do(X=1).ir)
+    >>> type(done.network).__name__, done.network.posterior((done.index["Y"],)).round(3).tolist()
+    ('IntervenedNetwork', [0.1, 0.9])
+    """
+
+    def __init__(self, network: CompiledNetwork, settings: Mapping[int, int]) -> None:
+        self.network = network
+        self.settings = dict(settings)
+        self.cardinalities = network.cardinalities
+        self.names = network.names
+
+    def marginal(self, keep, hard=_NONE, soft=_NONE, do=_NONE) -> np.ndarray | None:
+        return self.network.marginal(keep, hard, soft, self._with(do))
+
+    def query(self, keep, hard=_NONE, soft=_NONE, do=_NONE) -> np.ndarray:
+        return self.network.query(keep, hard, soft, self._with(do))
+
+    def posterior(self, keep, hard=_NONE, soft=_NONE, do=_NONE) -> np.ndarray:
+        return self.network.posterior(keep, hard, soft, self._with(do))
+
+    def batched_posterior(self, keep, columns, hard=_NONE, soft=_NONE, do=_NONE, device=None, checked=False):
+        return self.network.batched_posterior(keep, columns, hard, soft, self._with(do), device=device,
+                                              checked=checked)
+
+    def _with(self, do: Mapping[int, int]) -> dict[int, int]:
+        merged = dict(self.settings)
+        merged.update({int(v): int(x) for v, x in do.items()})
+        return merged
 
 
 def forget_compiled(model: CausalModel) -> None:

@@ -6,8 +6,10 @@
 that an expectation over a network of tables needs no torch.
 
 >>> import numpy as np
+>>> from causalppl.diagnostics import Span
 >>> from causalppl.ir import expressions as rx
->>> expr = rx.Binary("+", rx.VarRef("Y"), rx.Binary(">", rx.VarRef("Z"), rx.Const(0.0)))
+>>> at = Span.unknown("<example>")
+>>> expr = rx.Binary("+", rx.VarRef("Y", at), rx.Binary(">", rx.VarRef("Z", at), rx.Const(0.0, at), at), at)
 >>> evaluate_numpy(expr, {"Y": np.array([1.0, 2.0]), "Z": np.array([0.0, 3.0])}).tolist()
 [1.0, 3.0]
 """

@@ -85,6 +85,9 @@ class CausalModel:
     span: Span
     interventions: tuple[tuple[str, float], ...] = ()  # do(...) applied so far
     source: str = field(default="", compare=False, repr=False)
+    #: The model this one is ``do(...)`` of, surgery alone (``interventions`` says what was set): an engine that
+    #: compiled that model may answer this one on it, by surgery, instead of compiling this one. None otherwise.
+    surgery_of: "CausalModel | None" = field(default=None, compare=False, repr=False)
 
     # ------------------------------------------------------------ lookups ----
     @cached_property
@@ -162,13 +165,15 @@ class CausalModel:
 
     # ------------------------------------------------------------ editing ----
     def with_variables(self, variables: Iterable[Variable], confounders: Iterable[Confounder] | None = None,
-                       interventions: tuple[tuple[str, float], ...] | None = None) -> "CausalModel":
-        """A new model with these variables (used by the pure transforms)."""
+                       interventions: tuple[tuple[str, float], ...] | None = None,
+                       surgery_of: "CausalModel | None" = None) -> "CausalModel":
+        """A new model with these variables (used by the pure transforms; ``surgery_of``: only ``do``'s)."""
         return replace(
             self,
             variables=tuple(variables),
             confounders=self.confounders if confounders is None else tuple(confounders),
             interventions=self.interventions if interventions is None else interventions,
+            surgery_of=surgery_of,
         )
 
     @property

@@ -37,7 +37,7 @@ def do(model: CausalModel, interventions: Mapping[str, float], span: Span | None
     confounders = tuple(c for c in model.confounders if not c.touches(interventions))
     applied = dict(model.interventions)
     applied.update({name: float(value) for name, value in interventions.items()})
-    return model.with_variables(variables, confounders, tuple(applied.items()))
+    return model.with_variables(variables, confounders, tuple(applied.items()), surgery_of=model)
 
 
 def _check_target(model: CausalModel, name: str) -> None:

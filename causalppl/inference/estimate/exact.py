@@ -15,6 +15,7 @@ are contracted (barren tables are pruned).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 import threading
 import weakref
 from types import MappingProxyType
@@ -73,12 +74,14 @@ def can_enumerate(model: CausalModel) -> bool:
 
 
 def exact_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec) -> Estimate:
+    leaf = with_model_settings(model, leaf)
     if isinstance(leaf, ExpectationSpec):
         return Estimate(_expectation(model, leaf))
     return Estimate(_probability(model, leaf))
 
 
 def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, float]:
+    leaf = with_model_settings(model, leaf)
     variable = model.variable(leaf.events[0].outcome.variable)
     joint, keep, _ = _posterior_joint(model, leaf, (variable.name,))
     probabilities = joint if keep else _fixed_distribution(model, leaf, variable.name)
@@ -139,8 +142,9 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     joint = values / mass.reshape((-1,) + (1,) * len(axes))
     if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
         name = leaf.events[0].outcome.variable
-        if name in fixed:
-            return np.tile(_fixed_distribution(model, leaf, name), (numbers.rows, 1))
+        if name in fixed:  # (by the leaf's evidence or interventions, or its model's)
+            point = np.eye(model.variable(name).domain.size, dtype=np.float64)[fixed[name]]
+            return np.tile(point, (numbers.rows, 1))
         if by_level:  # spread as levels × rows (each level's column contiguous), returned as its transpose
             return numbers.spread(np.ascontiguousarray(joint.T), axis=1).T
         return numbers.spread(np.ascontiguousarray(joint))  # one gather of whole rows: about 2x cheaper
@@ -155,6 +159,27 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     return numbers.spread(weighted.reshape(len(weighted), math.prod(shape)).sum(axis=1))
 
 
+def with_model_settings(model: CausalModel, leaf):
+    """The leaf with the interventions its model's compiled network applies to every query written in as its
+    own (a ``do`` model answered on its original's network, see
+    :func:`~causalppl.backends.compiled.compiled_network`); the leaf's own ``do`` of the same variable wins.
+    The leaf itself when there are none."""
+    try:
+        settings = compiled_network(model).settings
+    except NotTabulable:
+        return leaf
+    return _under(leaf, settings)
+
+
+def _under(leaf, settings: tuple[tuple[str, float], ...]):
+    """The leaf with ``settings`` as interventions of its own (its own ``do`` of the same variable wins)."""
+    if not settings:
+        return leaf
+    merged = dict(settings)
+    merged.update(dict(leaf.interventions))
+    return replace(leaf, interventions=tuple(merged.items()))
+
+
 def _row_query(compiled: ModelNetwork, leaf) -> tuple:
     """What ``exact_rows`` asks the compiled network for a leaf, worked out once per leaf and network (a batch
     query is asked again for every chunk of its rows): the leaf's variables, the levels evidence or
@@ -165,13 +190,10 @@ def _row_query(compiled: ModelNetwork, leaf) -> tuple:
         found = known.get(id(leaf))  # (by identity: hashing a leaf walks its whole tree)
     if found is not None and found[0] is leaf:
         return found[1]
-    names = _leaf_variables(leaf)
-    interventions = {name: int(value) for name, value in leaf.interventions}
-    equalities = {e.outcome.variable: int(e.value) for e in leaf.evidence if e.op == "="}
-    fixed = dict(equalities)
-    fixed.update({name: value for name, value in interventions.items() if name in names})
-    keep = tuple(name for name in names if name not in fixed)
-    soft = _soft_evidence(compiled, leaf)
+    asked = _under(leaf, compiled.settings)  # (a do model on its original's network: its interventions too)
+    names = _leaf_variables(asked)
+    interventions, equalities, fixed, keep = _fixed_and_kept(asked, names)
+    soft = _soft_evidence(compiled, asked)
     for weights in soft.values():
         weights.flags.writeable = False
     found = (names, MappingProxyType(fixed), keep, tuple(compiled.index[n] for n in keep),
@@ -257,13 +279,19 @@ def _expression_values_torch(model: CausalModel, leaf: ExpectationSpec, keep, fi
         return evaluate(leaf.expr, env).to(torch.float64)
 
 
-def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
-    """Normalized joint over the query variables not fixed by evidence; and the fixed values."""
+def _fixed_and_kept(leaf, names: tuple[str, ...]):
+    """The leaf's interventions and ``=`` evidence (levels by name), the levels they fix among ``names``, and
+    the names left free (kept)."""
     interventions = {name: int(value) for name, value in leaf.interventions}
     equalities = {e.outcome.variable: int(e.value) for e in leaf.evidence if e.op == "="}
     fixed = dict(equalities)
     fixed.update({name: value for name, value in interventions.items() if name in names})
-    keep = tuple(name for name in names if name not in fixed)
+    return interventions, equalities, fixed, tuple(name for name in names if name not in fixed)
+
+
+def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
+    """Normalized joint over the query variables not fixed by evidence; and the fixed values."""
+    interventions, equalities, fixed, keep = _fixed_and_kept(leaf, names)
     compiled = _compiled(model, leaf)
     if compiled.network is not None:
         joint = _network_joint(compiled, model, leaf, keep, equalities, interventions)

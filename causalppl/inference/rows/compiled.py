@@ -26,6 +26,7 @@ model too large to compile) returns None and goes the general way
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -35,7 +36,7 @@ from causalppl.backends.compiled import compiled_network
 from causalppl.backends.tabulable import NotTabulable
 from causalppl.data.rows import RowBatch
 from causalppl.inference.devices import on_cpu
-from causalppl.inference.estimate.exact import exact_distribution, exact_leaf, exact_rows
+from causalppl.inference.estimate.exact import exact_distribution, exact_leaf, exact_rows, with_model_settings
 from causalppl.inference.messages import query_error
 from causalppl.inference.rows.values import RowEstimate
 from causalppl.ir import expressions as rx
@@ -57,10 +58,11 @@ def compiled_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, device: object
     """
     if not any(e.per_row for e in leaf.evidence):
         return _same_for_every_row(model, leaf, rows)
+    leaf = with_model_settings(model, leaf)  # (a do model: the variables it sets are fixed, never columns)
     columns = _columns(model, leaf, rows)
     if columns is None or not _compiles(model, leaf):
         return None
-    fixed_leaf = replace(leaf, evidence=tuple(e for e in leaf.evidence if not e.per_row))
+    fixed_leaf = _without_row_evidence(leaf)
     on = None if device is None or str(device) == "cpu" else str(device)  # (a torch device or its name)
     # the batch's columns are level positions checked against their variables when they were read
     values = exact_rows(model, fixed_leaf, columns, device=on, impossible=impossible, checked=True,
@@ -70,6 +72,13 @@ def compiled_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, device: object
         labels = model.variable(leaf.events[0].outcome.variable).domain.labels
         return None, answer, tuple(labels)
     return RowEstimate.exact(answer), None, ()
+
+
+@functools.lru_cache(maxsize=256)
+def _without_row_evidence(leaf: Leaf) -> Leaf:
+    """The leaf less its per-row evidence: one object per leaf, so that the compiled network's set-up of the
+    query (kept per leaf object) serves chunk after chunk."""
+    return replace(leaf, evidence=tuple(e for e in leaf.evidence if not e.per_row))
 
 
 def _compiles(model: CausalModel, leaf: Leaf) -> bool:

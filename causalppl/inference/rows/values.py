@@ -51,21 +51,25 @@ class RowEstimate:
     def __neg__(self) -> "RowEstimate":
         return RowEstimate(-self.value, self.variance)
 
+    # (inf and nan as torch gives them, silently: an undefined row is reported as such, never a warning)
     def __add__(self, other: Any) -> "RowEstimate":
         a, b = _aligned(self, RowEstimate.of(other))
-        return RowEstimate(a.value + b.value, a.variance + b.variance)
+        with np.errstate(all="ignore"):
+            return RowEstimate(a.value + b.value, a.variance + b.variance)
 
     def __sub__(self, other: Any) -> "RowEstimate":
         a, b = _aligned(self, RowEstimate.of(other))
-        return RowEstimate(a.value - b.value, a.variance + b.variance)
+        with np.errstate(all="ignore"):
+            return RowEstimate(a.value - b.value, a.variance + b.variance)
 
     def __mul__(self, other: Any) -> "RowEstimate":
         a, b = _aligned(self, RowEstimate.of(other))
-        return RowEstimate(a.value * b.value, b.value**2 * a.variance + a.value**2 * b.variance)
+        with np.errstate(all="ignore"):
+            return RowEstimate(a.value * b.value, b.value**2 * a.variance + a.value**2 * b.variance)
 
     def __truediv__(self, other: Any) -> "RowEstimate":
         a, b = _aligned(self, RowEstimate.of(other))
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 is nan: reported as an undefined row
+        with np.errstate(all="ignore"):  # 0 / 0 is nan: reported as an undefined row
             ratio = a.value / b.value
             variance = a.variance / b.value**2 + a.value**2 * b.variance / b.value**4
         return RowEstimate(ratio, variance)
