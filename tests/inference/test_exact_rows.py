@@ -55,6 +55,7 @@ def looped(model: cp.Model, query: str, rows: dict[str, np.ndarray]) -> np.ndarr
     ("P(Y)", ("Z", "W")),
     ("P(Z = b | W = 1)", ("X",)),
     ("E[Y + 2 * Z]", ("W",)),
+    ("E[exp(Y) - Z | X = 1]", ("W",)),  # a function call: evaluated with torch
     ("P(Y >= 1 | do(Z = 2))", ("X", "W")),
 ])
 def test_rows_equal_a_loop_of_queries(model, query, columns):

@@ -268,7 +268,8 @@ def _expression_values(model: CausalModel, leaf: ExpectationSpec, keep, fixed, s
     values = evaluate_numpy(leaf.expr, env)
     if values is not None:
         return np.broadcast_to(values, shape)
-    return _expression_values_torch(model, leaf, keep, fixed, shape).numpy()
+    with on_cpu():  # (a per-row query may have set another default device for its sampled leaves)
+        return _expression_values_torch(model, leaf, keep, fixed, shape).numpy()
 
 
 def _expression_values_torch(model: CausalModel, leaf: ExpectationSpec, keep, fixed, shape) -> torch.Tensor:
