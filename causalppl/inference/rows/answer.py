@@ -35,7 +35,7 @@ from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result, is_probability
 from causalppl.inference.rows.compiled import compiled_rows, impossible_row
-from causalppl.inference.rows.values import LeafRows, RowEstimate, RowValues, as_numpy
+from causalppl.inference.rows.values import LeafRows, RowEstimate, RowValues
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import QuerySpec, fold_term
 from causalppl.lazy import LazyModule, torch
@@ -62,6 +62,7 @@ def answer_rows_learned(model: CausalModel, query: QuerySpec, options: Options, 
                         conjugate: bool = True) -> Result:
     """Every row's answer under each posterior draw of the unknowns (fitted once; a fitted posterior is reused)."""
     rows = _rows(query, options)
+    _device(options, query)  # (an unusable --device is refused before the posterior is fitted)
     posterior = options.fitted or engines.fit(model, options.data, sampler, options, span=query.span,
                                               conjugate=conjugate)
     known_models = posterior.models(limit=MAX_DRAWS)
