@@ -165,10 +165,10 @@ def scan_table(source: str, pos: int, line: int, line_start: int, filename: str)
 
 def _key(text: str) -> tuple[str, ...]:
     """A row's key as the AST holds it (see :func:`_key_value`); plain names are only stripped."""
-    parts = text.split(",")
-    if "-" in text or "true" in text or "false" in text:
+    parts = tuple(map(str.strip, text.split(",")))
+    if "-" in text or "true" in parts or "false" in parts:  # (whole parts: a level named true_ is plain)
         return tuple(_key_value(part) for part in parts)
-    return tuple(map(str.strip, parts))
+    return parts
 
 
 def _key_value(part: str) -> str:
