@@ -66,9 +66,14 @@ class ModelNetwork:
     parents: tuple[tuple[int, ...], ...]
     network: "CompiledNetwork | IntervenedNetwork | None"
     too_large: EnumerationTooLarge | None
-    #: Interventions the network applies to every query, by name (a ``do`` model answered on its original's
-    #: network): a query must treat these variables as its own ``do`` would (fixed, not kept).
-    settings: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def settings(self) -> tuple[tuple[str, float], ...]:
+        """Interventions the network applies to every query, by name (a ``do`` model answered on its original's
+        network): a query must treat these variables as its own ``do`` would (fixed, not kept)."""
+        if not isinstance(self.network, IntervenedNetwork):
+            return ()
+        return tuple((self.names[k], float(level)) for k, level in sorted(self.network.settings.items()))
 
     def levels(self, assignment: Mapping[str, int]) -> dict[int, int]:
         """An assignment by name as one by number."""
@@ -150,9 +155,7 @@ def _by_surgery(model: CausalModel, max_bytes: int) -> ModelNetwork | None:
         settings = {**network.settings, **settings}
         network = network.network
     network = IntervenedNetwork(network, settings) if settings else network
-    by_name = tuple((base.names[k], float(level)) for k, level in sorted(network.settings.items())) \
-        if isinstance(network, IntervenedNetwork) else ()
-    return ModelNetwork(base.names, base.index, base.cardinalities, parents, network, None, by_name)
+    return ModelNetwork(base.names, base.index, base.cardinalities, parents, network, None)
 
 
 _NONE: Mapping = {}  # (no evidence, no intervention)

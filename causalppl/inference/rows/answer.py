@@ -35,7 +35,7 @@ from causalppl.inference.messages import query_error
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result, is_probability
 from causalppl.inference.rows.compiled import compiled_rows, impossible_row
-from causalppl.inference.rows.values import LeafRows, RowEstimate, RowValues
+from causalppl.inference.rows.values import LeafRows, RowEstimate, RowValues, as_numpy
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import QuerySpec, fold_term
 from causalppl.lazy import LazyModule, torch
@@ -116,9 +116,7 @@ def _answer_known(model: CausalModel, query: QuerySpec, rows: RowBatch, mode: st
     method = max((a.method for a in answers), key=METHOD_RANK.__getitem__) if answers else "exact"
     notes = tuple(dict.fromkeys(note for a in answers for note in a.notes))
     if len(answers) == 1 and answers[0].distribution is not None:
-        distribution = answers[0].distribution
-        if not isinstance(distribution, np.ndarray):
-            distribution = distribution.detach().to("cpu", torch.float64).numpy()  # (rows, levels)
+        distribution = as_numpy(answers[0].distribution)  # (rows, levels)
         # levels × rows in C order (the compiled network's answers already are: their transpose is no copy)
         block = np.ascontiguousarray(distribution.T)
         return RowValues(None, probabilities=block, labels=tuple(answers[0].labels)), method, notes
