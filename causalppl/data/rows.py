@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Collection, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 
 from causalppl.data import messages
 from causalppl.data.columns import level_position as _level_position
-from causalppl.data.text import read_text_header, strict_rows
+from causalppl.data.text import NA_STRINGS, read_text_header, strict_rows
 from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.ir.types import Domain
 
@@ -180,8 +180,16 @@ def _numeric(series: pd.Series, domain: Domain, where: _Where) -> np.ndarray:
 # ------------------------------------------------------------------ files ----
 
 
-def read_chunks(path: Path, chunk_size: int, span: Span | None = None) -> Iterator[pd.DataFrame]:
-    """The rows of a CSV or Parquet file, ``chunk_size`` at a time (never the whole file at once)."""
+def read_chunks(path: Path, chunk_size: int, span: Span | None = None,
+                parsed: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
+    """The rows of a CSV or Parquet file, ``chunk_size`` at a time (never the whole file at once).
+
+    With ``parsed`` (the model's variable names), a CSV column not named
+    there is read as text exactly as written: a pass-through column written
+    back as CSV keeps its cells (``007``, ``NA``, ``TRUE``), where pandas
+    would read them as ``7``, a missing value and ``True``. Without it, every
+    column's type is inferred (what a Parquet output stores).
+    """
     span = span or Span.unknown(str(path))
     if not path.exists():
         raise messages.no_data_file(span, path, in_data_line=False)
@@ -197,7 +205,8 @@ def read_chunks(path: Path, chunk_size: int, span: Span | None = None) -> Iterat
                 yield batch.to_pandas()
             return
         header = read_text_header(path)  # as written: the reader renames a repeated 'A' to 'A.1'
-        with pd.read_csv(path, skipinitialspace=True, chunksize=chunk_size, index_col=False) as reader:
+        with pd.read_csv(path, skipinitialspace=True, chunksize=chunk_size, index_col=False,
+                         **_as_text_except(header, parsed)) as reader:
             while True:
                 with strict_rows(path, span):
                     chunk = next(reader, None)
@@ -209,6 +218,18 @@ def read_chunks(path: Path, chunk_size: int, span: Span | None = None) -> Iterat
         raise
     except Exception as error:  # pandas and pyarrow raise many kinds for malformed files
         raise messages.unreadable_data_file(span, path, error) from None
+
+
+def _as_text_except(header: list[str], parsed: Collection[str] | None) -> dict:
+    """``read_csv`` options reading every column not in ``parsed`` as text, missing-value strings included."""
+    if parsed is None:
+        return {}
+    names = set(parsed)
+    text = [name for name in header if name.strip() not in names]
+    if not text:
+        return {}
+    return {"dtype": dict.fromkeys(text, str), "keep_default_na": False,
+            "na_values": {name: sorted(NA_STRINGS) for name in header if name.strip() in names}}
 
 
 def count_rows(path: Path) -> int | None:

@@ -80,3 +80,24 @@ def test_bad_ray_address_is_a_user_error(files, capsys):
     model, rows = files
     assert main(["score", str(model), "--data", str(rows), "--query", "P(Y = 1 | X)", "--ray", "no where"]) == 1
     assert "--ray must be auto, local, or a cluster address" in capsys.readouterr().err
+
+
+def test_pass_through_columns_keep_their_text_in_a_csv_output(files, tmp_path):
+    """Columns the model does not name are written back as they were written (leading zeros, NA, TRUE), while
+    the model's own columns still read missing-value strings as missing; a Parquet output stores inferred types."""
+    model, _ = files
+    rows = tmp_path / "ids.csv"
+    rows.write_text("id,flag,X,note\n007,TRUE,1,NA\n010,FALSE,0,n/a\n3,true,1,\n")
+    out = tmp_path / "out.csv"
+    assert main(["score", str(model), "--data", str(rows), "--query", "P(Y = 1 | X)", "-o", str(out),
+                 "--chunk-size", "2", "--quiet"]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0] == "id,flag,X,note,q1"
+    assert [line.rsplit(",", 1)[0] for line in lines[1:]] == ["007,TRUE,1,NA", "010,FALSE,0,n/a", "3,true,1,"]
+    parquet = tmp_path / "out.parquet"
+    assert main(["score", str(model), "--data", str(rows), "--query", "P(Y = 1 | X)", "-o", str(parquet),
+                 "--quiet"]) == 0
+    assert pd.read_parquet(parquet)["id"].tolist() == [7, 10, 3]
+    rows.write_text("id,X\n001,1\n002,NA\n")
+    assert main(["score", str(model), "--data", str(rows), "--query", "P(Y = 1 | X)", "-o", str(out),
+                 "--quiet"]) == 1  # a missing evidence value is still missing

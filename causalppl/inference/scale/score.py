@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from causalppl.data import messages as data_messages
-from causalppl.data.rows import RowWriter, count_rows, read_chunks
+from causalppl.data.rows import PARQUET_SUFFIXES, RowWriter, count_rows, read_chunks
 from causalppl.diagnostics import Span
 from causalppl.inference.options import Options
 from causalppl.inference.scale.frames import ScoreSummary, prepare, score_frame
@@ -38,7 +38,9 @@ def score_path(model: CausalModel, specs: Sequence[QuerySpec], path: Path, outpu
     summary = ScoreSummary(output=str(output) if output is not None else None)
     total = count_rows(path)
     with _writer(output, span) as write, _progress(options.quiet, total) as advance:
-        for frame in _chunks(model, specs, path, options, summary, span):
+        # pass-through columns written back as CSV keep their text; Parquet stores the inferred types
+        text = output is None or output.suffix.lower() not in PARQUET_SUFFIXES
+        for frame in _chunks(model, specs, path, options, summary, span, text):
             write(frame)
             advance(len(frame))
     return summary
@@ -73,12 +75,14 @@ def score_dataframe(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.Da
     return scored, summary
 
 
-def _chunks(model, specs, path: Path, options: Options, summary: ScoreSummary, span) -> Iterator[pd.DataFrame]:
+def _chunks(model, specs, path: Path, options: Options, summary: ScoreSummary, span,
+            text: bool = False) -> Iterator[pd.DataFrame]:
     if options.scale.ray_address is not None:
         yield from score_on_ray(model, specs, path, options, summary)
         return
     first_row, constants = 1, {}
-    for frame in read_chunks(path, options.scale.chunk_size, span):
+    parsed = model.topological_names() if text else None  # (None: every column's type inferred)
+    for frame in read_chunks(path, options.scale.chunk_size, span, parsed):
         yield score_frame(model, specs, frame, options, path.name, first_row, summary, constants)
         first_row += len(frame)
 
