@@ -7,6 +7,7 @@ parents, fixed and prior parameters.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -299,13 +300,12 @@ class MechanismChecker:
         operations; any other is checked row by row, which also finds and words every error.
         """
         rows = table.rows
-        expected = parent_configurations(tuple(domain.size for domain in parents))
         size = symbol.domain.size
-        if len(rows) == len(expected) and len(rows) and not table.elided:
-            labels = [domain.labels for domain in parents]
-            in_order = rows.keys == tuple(tuple(label[i] for label, i in zip(labels, config)) for config in expected)
+        if len(rows) == math.prod(domain.size for domain in parents) and len(rows) and not table.elided:
+            in_order = rows.keys == tuple(itertools.product(*(domain.labels for domain in parents)))
             if in_order and _valid_rows(rows, size):
                 return rows.values.reshape(len(rows), size)
+        expected = parent_configurations(tuple(domain.size for domain in parents))
         return self._table_rows_one_by_one(table, symbol, parents, expected)
 
     def _table_rows_one_by_one(self, table: ast.Table, symbol: Symbol, parents: list[Domain],

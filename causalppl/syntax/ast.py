@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Iterator, NamedTuple, Sequence, Union
+from typing import Callable, Iterator, NamedTuple, Sequence, Union
 
 from causalppl.diagnostics import Span
 from causalppl.lazy import numpy as np
@@ -247,26 +247,36 @@ class TableRows:
     (2, (0.1, 0.9), 5)
     """
 
-    __slots__ = ("keys", "values", "offsets", "places", "filename", "width")
+    __slots__ = ("keys", "values", "offsets", "_places", "filename", "width")
 
     def __init__(self, keys: tuple[tuple[str, ...], ...], values: np.ndarray, offsets: np.ndarray,
-                 places: tuple[RowPlace, ...], filename: str, width: int | None = None) -> None:
+                 places: tuple[RowPlace, ...] | Callable[[], tuple[RowPlace, ...]], filename: str,
+                 width: int | None = None) -> None:
         self.keys = keys
         self.values = values
         self.offsets = offsets
-        self.places = places
+        self._places = places  # (or a function making them: most tables never need their rows' places)
         self.filename = filename
         self.width = width  # the number of probabilities of every row, when all rows have the same (else None)
 
     @staticmethod
     def build(keys: Sequence[tuple[str, ...]], values: Sequence[float] | np.ndarray, widths: Sequence[int],
-              places: Sequence[RowPlace], filename: str) -> "TableRows":
+              places: Sequence[RowPlace] | Callable[[], tuple[RowPlace, ...]], filename: str) -> "TableRows":
+        """The rows; ``places`` may be a function that makes them, called when a place is first asked for."""
         array = np.array(values, dtype=np.float64).reshape(-1)
         array.flags.writeable = False
         offsets = np.fromiter(itertools.accumulate(widths, initial=0), dtype=np.int64, count=len(widths) + 1)
         offsets.flags.writeable = False
         width = widths[0] if widths and min(widths) == max(widths) else None
-        return TableRows(tuple(keys), array, offsets, tuple(places), filename, width)
+        return TableRows(tuple(keys), array, offsets, places if callable(places) else tuple(places), filename, width)
+
+    @property
+    def places(self) -> tuple[RowPlace, ...]:
+        """Where each row stands in the source (made on first use when the reader deferred them)."""
+        places = self._places
+        if callable(places):
+            places = self._places = tuple(places())
+        return places
 
     def __len__(self) -> int:
         return len(self.keys)

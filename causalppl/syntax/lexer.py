@@ -19,6 +19,7 @@ table converted in one call. Any other layout falls back to ordinary tokens.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from causalppl.syntax.ast import TableRows
@@ -138,29 +139,31 @@ def scan_table(source: str, pos: int, line: int, line_start: int, filename: str)
     lines = _LINES.findall(source, pos, end)
     if sum(len(found[0]) for found in lines) != end - pos:
         return None  # a line that is not one row (or a `}` in a comment): token by token
-    keys: list[tuple[str, ...]] = []
-    texts: list[str] = []
-    widths: list[int] = []
-    places: list[tuple] = []
-    offset = pos - line_start  # columns of the first line count from its start, before the `{`
-    row_line = line
-    for _, indent, key, colon, opener, values, closer in lines:
-        if opener:
-            column = offset + len(indent) + 1
-            texts.append(values)
-            widths.append(values.count(",") + 1)
-            keys.append(_key(key) if key else ())
-            places.append((row_line, column, row_line,
-                           column + len(key) + len(colon) + len(opener) + len(values) + len(closer), column, key))
-        offset = 0
-        row_line += 1
+    rows = [found for found in lines if found[4]]  # (a blank or comment line has no opening bracket)
+    texts = [found[5] for found in rows]
+    widths = [text.count(",") + 1 for text in texts]
+    keys = [_key(found[2]) if found[2] else () for found in rows]
     joined = ",".join(texts)
     if "- " in joined or "-\t" in joined:
         joined = _SPACE_AFTER_MINUS.sub("-", joined)
     numbers = list(map(float, joined.split(","))) if texts else []
+    places = functools.partial(_places, lines, line, pos - line_start)  # made only when a row's place is asked
     if end > pos:
-        line, line_start = row_line, end
+        line, line_start = line + len(lines), end
     return TableRows.build(keys, numbers, widths, places, filename), close, line, line_start
+
+
+def _places(lines: list[tuple[str, ...]], line: int, offset: int) -> tuple[tuple, ...]:
+    """Where each row of a table body read by :func:`scan_table` stands (see :class:`~causalppl.syntax.ast.RowPlace`):
+    its lines from ``line``, the first line's columns counted from ``offset`` (before the body's ``{``)."""
+    places = []
+    for row_line, (_, indent, key, colon, opener, values, closer) in enumerate(lines, start=line):
+        if opener:
+            column = offset + len(indent) + 1
+            places.append((row_line, column, row_line,
+                           column + len(key) + len(colon) + len(opener) + len(values) + len(closer), column, key))
+        offset = 0
+    return tuple(places)
 
 
 def _key(text: str) -> tuple[str, ...]:
