@@ -19,7 +19,7 @@ from causalppl.lazy import networkx as nx
 
 from causalppl.data import DataCollection, to_dataset
 from causalppl.diagnostics import CausalPPLError, Span, spell_option
-from causalppl.files import decode_source, read_source
+from causalppl.files import decode_source, output_path, read_source
 from causalppl.inference.budget import require_units_fit
 from causalppl.inference.messages import covariate_without_data, invalid_site
 from causalppl.inference.options import Options, parse_options
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 # frames), never at module level: loading, checking, drawing and compiling a model start without them.
 
 STDLIB_PREFIX = "stdlib:"
+SCORE_SUFFIXES = (".csv", ".parquet", ".pq")  # what ``score`` writes (the suffix says the format)
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -248,6 +249,9 @@ class Model:
         if output is not None and not isinstance(output, (str, Path)):
             raise TypeError(f"output is a .csv or .parquet path (or \"-\"), not {type(output).__name__}")
         specs = [self._check_query_text(text, per_row=True) for text in texts]
+        if output is not None and str(output) != "-":  # (checked before any row is scored)
+            inputs = [*self._read_files(data), *([rows] if isinstance(rows, (str, Path)) else [])]
+            output_path(output, "scored rows", SCORE_SUFFIXES, inputs)
         settings = parse_options(options).with_context(data=self.load_data(data))
         try:
             if isinstance(rows, pd.DataFrame):
@@ -271,6 +275,12 @@ class Model:
             return score_path(self.ir, specs, path, target, settings, Span.unknown(str(path)))
         except CausalPPLError as error:
             raise self._with_sources(error, specs[0]) from None
+
+    def _read_files(self, data: Any = None) -> list[Path]:
+        """The files a run of this model reads: its model file, its data files and ``data``'s."""
+        items = data if isinstance(data, (list, tuple)) else [data]
+        paths = [Path(self.program.filename), *(spec.path for spec in (*self.program.data, *self.data_specs))]
+        return paths + [Path(item) for item in items if isinstance(item, (str, os.PathLike))]
 
     def plan(self, text: str, data: Any = None, **options: Any):
         """The planner's choice for a query, without answering it (``causalppl run --explain``)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -101,3 +103,37 @@ def test_pass_through_columns_keep_their_text_in_a_csv_output(files, tmp_path):
     rows.write_text("id,X\n001,1\n002,NA\n")
     assert main(["score", str(model), "--data", str(rows), "--query", "P(Y = 1 | X)", "-o", str(out),
                  "--quiet"]) == 1  # a missing evidence value is still missing
+
+
+def test_an_output_that_is_a_file_the_run_reads_or_has_no_table_suffix_is_refused(tmp_path, capsys):
+    """``-o`` never overwrites the model file or a data file (by any name), names a .csv/.parquet file and a
+    folder that exists; each refusal comes before any row is scored, and the file is left as it was."""
+    rows = tmp_path / "rows.csv"
+    rows.write_text("X,Y\n1,0\n0,1\n")
+    learn = tmp_path / "learn.csv"
+    learn.write_text("X,Y\n1,1\n0,0\n")
+    model = tmp_path / "m.scm"
+    model.write_text(MEDIATION.replace("model Mediation {", f'data "{learn}"\nmodel Mediation {{'))
+    before = model.read_text(), learn.read_text()
+    cases = {str(model): "must end in .csv", str(tmp_path / "out.txt"): "must end in .csv",
+             str(learn): "would overwrite an input", str(tmp_path / "." / "learn.csv"): "would overwrite an input",
+             str(tmp_path / "missing" / "out.csv"): "does not exist"}
+    for output, said in cases.items():
+        assert main(["score", str(model), "--data", str(rows), "--query", "P(M = 1 | X)", "-o", output,
+                     "--quiet"]) == 1
+        assert said in capsys.readouterr().err
+    fit = tmp_path / "fit.csv"
+    fit.write_text("X,Y\n1,1\n")
+    assert main(["score", str(model), "--data", str(rows), "--fit-data", str(fit), "--replace-data",
+                 "--query", "P(M = 1 | X)", "-o", str(fit), "--quiet"]) == 1
+    assert "would overwrite an input" in capsys.readouterr().err
+    assert (model.read_text(), learn.read_text()) == before and fit.read_text() == "X,Y\n1,1\n"
+
+
+def test_rows_from_a_pipe_or_a_device_are_refused(files, tmp_path, capsys):
+    model, _ = files
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    for rows in (str(pipe), "/dev/zero"):
+        assert main(["score", str(model), "--data", rows, "--query", "P(M = 1 | X)", "--quiet"]) == 1
+        assert "not a regular file" in capsys.readouterr().err

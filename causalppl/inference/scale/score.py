@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from causalppl.data import messages as data_messages
 from causalppl.data.rows import PARQUET_SUFFIXES, RowWriter, count_rows, read_chunks
 from causalppl.diagnostics import Span
+from causalppl.files import require_regular_file
 from causalppl.inference.options import Options
 from causalppl.inference.scale.frames import ScoreSummary, prepare, score_frame
 from causalppl.inference.scale.ray_score import score_on_ray
@@ -34,6 +35,7 @@ def score_path(model: CausalModel, specs: Sequence[QuerySpec], path: Path, outpu
     """Score a CSV or Parquet file chunk by chunk into ``output`` (CSV on stdout when None)."""
     if output is not None and _same_file(path, output):
         raise data_messages.output_is_input(span or Span.unknown(str(output)), output)
+    require_regular_file(path, "data file", span)  # (a pipe or a device would block or never end)
     options = prepare(model, specs, options)
     summary = ScoreSummary(output=str(output) if output is not None else None)
     total = count_rows(path)
