@@ -9,6 +9,7 @@ it into a user error located at the mechanism's argument.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,17 @@ class InvalidSite(Exception):
     def __post_init__(self) -> None:
         super().__init__(f"site '{self.site}': {self.what} of {self.family} must be {self.requirement} "
                          f"({self.bad} of {self.total}, e.g. {self.example})")
+
+    def __reduce__(self) -> tuple:
+        """Pickled by its fields (a worker process raises it to its parent), less the model: the parent
+        attaches its own."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["model"] = None
+        return _rebuilt, (type(self), fields)
+
+
+def _rebuilt(cls: type, fields: dict) -> InvalidSite:
+    return cls(**fields)
 
 
 __all__ = ["InvalidSite"]

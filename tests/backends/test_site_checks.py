@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 
 import pandas as pd
 import pyro
@@ -167,3 +168,12 @@ def test_the_arguments_said_to_fail_unvalidated_make_the_density_non_finite_for_
 def test_steps_need_torch_validation_only_where_a_varying_argument_can_be_invalid_with_a_finite_density(
         source, validated):
     assert needs_argument_validation(cp.loads(source).ir) is validated
+
+
+def test_invalid_site_crosses_a_process_boundary_without_its_model():
+    """A chain in a worker process raises it to the parent: pickled by its fields, the model left behind."""
+    problem = InvalidSite("Y", "scale", "Normal", "positive", 3, 10, "-0.3", unit=0, observed=False,
+                          model=object(), row="row 1 of d.csv")
+    back = pickle.loads(pickle.dumps(problem))
+    assert type(back) is InvalidSite and str(back) == str(problem)
+    assert (back.unit, back.row, back.model) == (0, "row 1 of d.csv", None)

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from causalppl.backends.invalid_site import InvalidSite
 from causalppl.inference.bayesian.jobs import LikelihoodJob
 from causalppl.inference.bayesian.likelihood import Likelihood
 from causalppl.inference.bayesian.nuts import run_nuts
@@ -71,7 +72,11 @@ def run_chains(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSett
         runs = _on_ray(jobs, settings.ray_address, settings.device)
     else:
         with ProcessPoolExecutor(chain_workers(settings), mp_context=spawn_context()) as pool:
-            runs = list(pool.map(run_chain_job, jobs))
+            try:
+                runs = list(pool.map(run_chain_job, jobs))
+            except InvalidSite as problem:  # (a worker's: it comes without the model, which locates it)
+                problem.model = likelihood.model
+                raise
     return merge_chains(runs, sites)
 
 
