@@ -250,8 +250,7 @@ class Model:
             raise TypeError(f"output is a .csv or .parquet path (or \"-\"), not {type(output).__name__}")
         specs = [self._check_query_text(text, per_row=True) for text in texts]
         if output is not None and str(output) != "-":  # (checked before any row is scored)
-            inputs = [*self._read_files(data), *([rows] if isinstance(rows, (str, Path)) else [])]
-            output_path(output, "scored rows", SCORE_SUFFIXES, inputs)
+            output_path(output, "scored rows", SCORE_SUFFIXES, self._read_files(data))  # (the rows: score_path's)
         settings = parse_options(options).with_context(data=self.load_data(data))
         try:
             if isinstance(rows, pd.DataFrame):

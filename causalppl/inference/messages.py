@@ -175,6 +175,14 @@ def no_covariate_rows(span: Span, events: str, rows: int) -> CausalPPLError:
                        "covariate a distribution so that it can be modelled")
 
 
+def no_starting_point(span: Span) -> CausalPPLError:
+    """NUTS tried many starting points and the model's log density was not finite at any of them."""
+    return query_error(span, "NUTS found no starting point where the model's log density is finite: the data are "
+                             "impossible, or overflow, under the model for every parameter value it tried",
+                       "look for extreme or mistyped values in the data (1e30 where 1.3 was meant), rescale "
+                       "variables to moderate units, or widen the priors")
+
+
 def rows_not_shardable(span: Span, imputed: Iterable[str]) -> CausalPPLError:
     """Data-parallel SVI asked for a likelihood whose missing cells are latent values (one site per cell)."""
     names = ", ".join(f"'{name}'" for name in imputed)

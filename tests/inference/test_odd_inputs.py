@@ -175,3 +175,18 @@ def test_a_parquet_file_without_rows_scores_to_a_header(model_file, tmp_path, ca
 def test_an_expectation_whose_variables_are_all_fixed_is_answered(query, expected):
     for method in ("exact", "auto"):
         assert cp.loads(BINARY).query(query, method=method).estimate == pytest.approx(expected, abs=1e-15)
+
+
+def test_nuts_without_a_finite_starting_point_is_a_user_error():
+    """A data value that overflows the likelihood at every start NUTS tries (1e30 for a unit-scale Normal)."""
+    model = cp.loads("""
+model N {
+    param a ~ Normal(0, 1)
+    param s ~ HalfNormal(1)
+    X ~ Normal(0, 1)
+    Y ~ Normal(a * X, s)
+}
+""")
+    data = pd.DataFrame({"X": [1.0, 2.0], "Y": [1e30, 3.0]})
+    with pytest.raises(CausalPPLError, match="no starting point"):
+        model.query("E[a]", data=data, method="nuts", num_chains=1, num_warmup=10, num_samples=10)

@@ -38,7 +38,7 @@ from causalppl.inference.bayesian.runs import SamplerRun, stack_chains
 from causalppl.inference.bayesian.settings import FitSettings, fit_settings
 from causalppl.inference.bayesian.svi import run_svi
 from causalppl.inference.devices import resolve_device, running_on
-from causalppl.inference.messages import query_error, rows_not_shardable
+from causalppl.inference.messages import no_starting_point, query_error, rows_not_shardable
 from causalppl.inference.options import Options
 from causalppl.inference.bayesian.ray_svi import run_svi_on_ray
 from causalppl.ir.mechanisms import Deterministic
@@ -152,6 +152,10 @@ def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...
         if problem.unit is not None and likelihood.n_units == data.n_rows:  # rows not repeated: name the row
             problem.row = row_of(((block.origin, block.n_rows) for block in data.blocks), problem.unit)
         raise
+    except ValueError as error:
+        if "valid initial params" not in str(error):  # (Pyro's words when every start it tried was non-finite)
+            raise
+        raise no_starting_point(span) from None
     if not exact:
         return run
     if settings.seed is not None:
