@@ -190,3 +190,13 @@ model N {
     data = pd.DataFrame({"X": [1.0, 2.0], "Y": [1e30, 3.0]})
     with pytest.raises(CausalPPLError, match="no starting point"):
         model.query("E[a]", data=data, method="nuts", num_chains=1, num_warmup=10, num_samples=10)
+
+
+def test_monte_carlo_batches_are_made_as_they_are_used():
+    """``--samples 2**63`` once built a list of every batch (a MemoryError): the batches now come one by one."""
+    from causalppl.inference.estimate.montecarlo import _batches
+
+    huge = _batches(2**63, 10_000, 7)
+    assert next(huge) == (10_000, 7) and next(huge) == (10_000, 8)
+    assert list(_batches(25_000, 10_000, 1)) == [(10_000, 1), (10_000, 2), (5_000, 3)]
+    assert [n for n, _ in _batches(500, 10_000, None)] == [500]

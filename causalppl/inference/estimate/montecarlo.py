@@ -19,6 +19,7 @@ random (the empirical distribution of the rows).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import pyro
 import torch
@@ -77,14 +78,14 @@ def answer_mc(model: CausalModel, query: QuerySpec, options: Options) -> Result:
     return point_result(query, estimate, "mc", notes=notes)
 
 
-def _batches(total: int, size: int, seed: int | None) -> list[tuple[int, int | None]]:
-    """(units, seed) per batch; one batch keeps the given seed, so small runs are unchanged by batching."""
-    if seed is None and total > size:
-        seed = int(torch.randint(0, 2**31 - 1, ()).item())
-    counts = [size] * (total // size) + ([total % size] if total % size else [])
+def _batches(total: int, size: int, seed: int | None) -> Iterator[tuple[int, int]]:
+    """(units, seed) per batch, made as they are used (a huge ``samples`` costs time, never memory); one batch
+    keeps the given seed, so small runs are unchanged by batching."""
     if seed is None:
-        return [(counts[0], int(torch.randint(0, 2**31 - 1, ()).item()))]
-    return [(n, (seed + index) % 2**32) for index, n in enumerate(counts)]
+        seed = int(torch.randint(0, 2**31 - 1, ()).item())
+    full, rest = divmod(total, size)
+    for index in range(full + (1 if rest else 0)):
+        yield (size if index < full else rest), (seed + index) % 2**32
 
 
 class RunningMean:
