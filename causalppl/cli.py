@@ -60,6 +60,9 @@ def _guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namesp
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # the reader of the output went away (causalppl ... | head): nothing more to say
+        _quiet_stdout()
+        return EXIT_OK
     except Exception as error:  # a bug of ours: say so plainly, traceback only on request
         if os.environ.get("CAUSALPPL_DEBUG"):
             raise
@@ -68,6 +71,15 @@ def _guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namesp
               "This is a bug in causalppl; rerun with CAUSALPPL_DEBUG=1 for the traceback and report it.",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _quiet_stdout() -> None:
+    """Standard output pointed at the null device, so that flushing it at exit raises nothing more (the
+    recipe of Python's documentation for SIGPIPE)."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # (no file descriptor: a captured stream)
+        pass
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -129,6 +129,8 @@ def print_check(report, console: Console, limit: int = 10) -> None:
     """The verdict, then the worst claims (rejected ones first) and the posterior predictive checks."""
     verdict = ("[green]consistent[/green]" if report.consistent
                else f"[red]contradicted[/red]: {len(report.violations)} of {len(report.claims)} implications rejected")
+    if report.consistent and not report.claims and report.not_tested:
+        verdict = f"[yellow]not tested[/yellow]: the data test none of its {report.not_tested} implied independences"
     console.print(f"model {escape(report.model)} against {report.units} units: {verdict} "
                   f"(alpha {report.alpha:g}, {escape(report.correction)} correction)", highlight=False)
     if report.claims:

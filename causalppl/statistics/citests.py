@@ -17,6 +17,7 @@ causalppl[check]``); they are imported when a test runs.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -29,16 +30,46 @@ class TestResult:
     method: str  # "G-test", "Fisher z", "F test (regression)", "LR test (logit)"
 
 
+class NotTestable(Exception):
+    """The data cannot test this independence (too few units, a constant column, a singular design): the
+    reason in words. Never a p-value: a test without information neither supports nor rejects."""
+
+
 def ci_test(columns: Mapping[str, np.ndarray], levels: Mapping[str, int | None], x: str, y: str,
             given: tuple[str, ...]) -> TestResult:
-    """Test ``x _||_ y | given`` on unweighted rows; ``levels[name]`` is None for numeric variables."""
+    """Test ``x _||_ y | given`` on unweighted rows; ``levels[name]`` is None for numeric variables.
+
+    Raises :class:`NotTestable` when the data hold no information on it.
+    """
     names = (x, y) + tuple(given)
+    units = len(np.asarray(columns[x]))
+    for name in (x, y):
+        values = np.asarray(columns[name])
+        if units and np.all(values == values[0]):
+            raise NotTestable(f"{name} takes one value in every unit")
     finite = [levels[name] is not None for name in names]
-    if all(finite):
-        return TestResult(_causallearn(columns, names, "gsq"), "G-test")
-    if not any(finite):
-        return TestResult(_causallearn(columns, names, "fisherz"), "Fisher z")
-    return _regression_test(columns, levels, x, y, tuple(given))
+    if not any(finite) and units <= len(given) + 3:
+        raise NotTestable(f"Fisher's z needs more than {len(given) + 3} units here, the data have {units}")
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (statsmodels' and numpy's warnings on degenerate data: judged below)
+        try:
+            if all(finite):
+                result = TestResult(_causallearn(columns, names, "gsq"), "G-test")
+            elif not any(finite):
+                result = TestResult(_causallearn(columns, names, "fisherz"), "Fisher z")
+            else:
+                result = _regression_test(columns, levels, x, y, tuple(given))
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:  # a singular design, mostly
+            raise NotTestable(f"the test is undefined on these data ({_first_line(error)})") from None
+    if not np.isfinite(result.p_value):
+        raise NotTestable(f"the {result.method} statistic is undefined on these data (a constant or collinear "
+                          "column)")
+    return result
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _causallearn(columns: Mapping[str, np.ndarray], names: tuple[str, ...], method: str) -> float:
@@ -87,4 +118,4 @@ def _features(columns, levels, names: tuple[str, ...], intercept: bool = True) -
     return np.column_stack(parts) if parts else np.empty((n, 0))
 
 
-__all__ = ["TestResult", "ci_test"]
+__all__ = ["NotTestable", "TestResult", "ci_test"]

@@ -117,6 +117,18 @@ def test_subprocess_error_has_no_traceback(tmp_path):
     assert f"{bad}:3:3: error:" in completed.stderr
 
 
+def test_a_reader_that_stops_early_is_no_error(tmp_path):
+    """``causalppl run --format json ... | head -1``: the closed pipe ends the command quietly, not as a bug."""
+    script = (f"import subprocess, sys\n"
+              f"p = subprocess.Popen([sys.executable, '-m', 'causalppl.cli', 'run', {KIDNEY!r}, '--format', 'json'],"
+              f" stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+              f"p.stdout.close()\n"
+              f"err = p.stderr.read().decode()\n"
+              f"sys.exit(10 + p.wait() if err else p.wait())\n")
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+
+
 def test_device_cuda_without_a_gpu_is_a_clear_error(capsys):
     import torch
 

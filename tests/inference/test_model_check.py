@@ -113,3 +113,19 @@ def test_posterior_predictive_checks_flag_a_misfit_spread(tmp_path):
     failed = {(c.variable, c.statistic) for c in report.predictive if c.failed}
     assert ("Y", "sd") in failed and not report.consistent
     assert (tmp_path / "ppc.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("rows", [
+    {"A": [0.1, 0.7], "B": [1.0, 2.0], "C": [0.3, 0.1], "D": [0, 1]},  # too few units for Fisher's z
+    {"A": [0.1, 0.7, 0.2, 0.9, 0.4], "B": [1.0] * 5, "C": [0.3, 0.1, 0.8, 0.6, 0.2], "D": [0, 1, 1, 0, 1]},
+])
+def test_an_implication_the_data_cannot_test_is_reported_untested_not_as_a_p_value(rows, tmp_path, capsys):
+    """Two units, or a constant column: no p-value (no nan, no 'ok', no 'rejected'), the reason in a note."""
+    report = cp.loads(CHAIN).check(pd.DataFrame(rows), seed=0)
+    assert all(np.isfinite(claim.p_value) for claim in report.claims) and not report.violations
+    assert report.not_tested >= 1 and any("is not tested" in line for line in report.untestable)
+    (tmp_path / "chain.scm").write_text(CHAIN)
+    pd.DataFrame(rows).to_csv(tmp_path / "few.csv", index=False)
+    assert main(["check", str(tmp_path / "chain.scm"), "--data", str(tmp_path / "few.csv")]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert "nan" not in captured.out and "is not tested" in captured.out and captured.err == ""

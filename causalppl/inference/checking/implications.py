@@ -26,7 +26,7 @@ from causalppl.identification.implications import Implications, Instrument, impl
 from causalppl.inference.graphs import observed_admg
 from causalppl.inference.observed import CELL_PRIOR
 from causalppl.ir.model import CausalModel
-from causalppl.statistics.citests import ci_test
+from causalppl.statistics.citests import NotTestable, ci_test
 from causalppl.statistics.multiple import CORRECTIONS, adjust
 
 IV_DRAWS = 4000
@@ -63,6 +63,7 @@ class CheckReport:
     untestable: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     predictive: tuple[Any, ...] = field(default=())  # posterior predictive checks (--ppc)
+    not_tested: int = 0  # implied independences the data hold no information on (their reasons in ``untestable``)
 
     @property
     def violations(self) -> tuple[Claim, ...]:
@@ -79,7 +80,8 @@ class CheckReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"model": self.model, "units": self.units, "alpha": self.alpha, "correction": self.correction,
-                "consistent": self.consistent, "tests": len(self.claims), "violations": len(self.violations),
+                "consistent": self.consistent, "tests": len(self.claims), "not_tested": self.not_tested,
+                "violations": len(self.violations),
                 "claims": [claim.to_json() for claim in self.worst(len(self.claims))],
                 "untestable": list(self.untestable), "notes": list(self.notes),
                 "posterior_predictive": [check.to_json() for check in self.predictive]}
@@ -103,7 +105,12 @@ def check_implications(model: CausalModel, data: DataCollection, alpha: float = 
     observed = frozenset.intersection(*(frozenset(b.columns) & {v.name for v in model.observables} for b in blocks))
     implications = implied_independencies(observed_admg(model, observed))
     columns, levels = _rows(model, blocks, observed)
-    claims = [_independence(columns, levels, each) for each in implications.independences]
+    claims, not_tested = [], []
+    for each in implications.independences:
+        try:
+            claims.append(_independence(columns, levels, each))
+        except NotTestable as reason:
+            not_tested.append(f"{each.text()} is not tested: {reason}")
     rng = np.random.default_rng(seed)
     claims += [_instrumental(model, blocks, each, rng) for each in implications.instruments
                if all(levels[name] is not None for name in (each.instrument, each.treatment, each.outcome))]
@@ -115,10 +122,11 @@ def check_implications(model: CausalModel, data: DataCollection, alpha: float = 
     untestable = tuple(f"{u} and {v} are not adjacent but no set separates them (a constraint of another kind, "
                        "e.g. a Verma constraint or, for continuous variables, an instrumental one: not tested)"
                        for u, v in implications.untestable if frozenset((u, v)) not in covered)
-    if not claims:
+    if not claims and not not_tested:
         notes.append("the graph implies no testable independence among the observed variables")
     units = len(next(iter(columns.values()))) if columns else 0
-    return CheckReport(model.name, units, alpha, correction, tuple(claims), untestable, tuple(notes))
+    return CheckReport(model.name, units, alpha, correction, tuple(claims), tuple(not_tested) + untestable,
+                       tuple(notes), not_tested=len(not_tested))
 
 
 def _rows(model: CausalModel, blocks, observed: frozenset[str]) -> tuple[dict[str, np.ndarray], dict[str, int | None]]:
