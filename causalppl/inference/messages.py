@@ -149,6 +149,16 @@ def too_many_units(span: Span, what: str, units: int, needed: int, limit: int, l
                        "number of samples in batches")
 
 
+def table_draws_too_large(span: Span, name: str, parents: int, settings: int, draws: int, needed: int,
+                          limit: int) -> CausalPPLError:
+    """The posterior draws of a nonparametric mechanism's table would not fit in memory."""
+    return query_error(span, f"the table of '{name}' has {settings:,} parent settings ({parents} parents): "
+                             f"{draws:,} posterior draws of it would take about {_bytes(needed)} of memory (the "
+                             f"limit is {_bytes(limit)})",
+                       "give the mechanism a parametric form (e.g. Bernoulli(logistic(...)) of its parents), "
+                       f"fewer parents, or fewer draws ({spell_option('num_samples')})")
+
+
 def _bytes(count: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
         if count < 1024 or unit == "TiB":

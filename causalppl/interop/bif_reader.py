@@ -28,6 +28,10 @@ from typing import NamedTuple
 
 from causalppl.resources import paused_garbage_collector
 
+#: The most numbers one converted table may hold (a .scm model file is at most 64 MiB: a table this large
+#: would not fit it).
+MAX_TABLE_NUMBERS = 2**23
+
 _PUNCTUATION = frozenset("{}()[],;|")
 
 
@@ -470,6 +474,11 @@ def _check_cpd(raw: _RawCpd, variables: dict[str, BifVariable]) -> BifCpd:
     child = _lookup(raw.child, variables)
     parents = [_lookup(token, variables) for token in raw.parents]
     width = len(child.states)
+    count = math.prod(len(p.states) for p in parents)
+    if count * width > MAX_TABLE_NUMBERS:  # (sized before any row is made: a `default` row would fill them all)
+        raise BifError(f"the table of '{child.name}' would hold {count:,} rows of {width} numbers "
+                       f"({len(parents)} parents); the largest table converted holds {MAX_TABLE_NUMBERS:,} numbers",
+                       raw.child.line, raw.child.column)
     combos = list(itertools.product(*(range(len(p.states)) for p in parents)))
     rows: dict[tuple[int, ...], list[float]] = {}
     if raw.table is not None:

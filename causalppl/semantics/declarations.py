@@ -305,11 +305,9 @@ class MechanismChecker:
             in_order = rows.keys == tuple(itertools.product(*(domain.labels for domain in parents)))
             if in_order and _valid_rows(rows, size):
                 return rows.values.reshape(len(rows), size)
-        expected = parent_configurations(tuple(domain.size for domain in parents))
-        return self._table_rows_one_by_one(table, symbol, parents, expected)
+        return self._table_rows_one_by_one(table, symbol, parents)
 
-    def _table_rows_one_by_one(self, table: ast.Table, symbol: Symbol, parents: list[Domain],
-                               expected: list[tuple[int, ...]]) -> np.ndarray | None:
+    def _table_rows_one_by_one(self, table: ast.Table, symbol: Symbol, parents: list[Domain]) -> np.ndarray | None:
         by_configuration: dict[tuple[int, ...], tuple[float, ...]] = {}
         ok = True
         for row in table.rows:
@@ -320,18 +318,20 @@ class MechanismChecker:
                 ok = False
             if key is not None:
                 by_configuration[key] = row.probabilities
-        missing = [config for config in expected if config not in by_configuration]
+        sizes = tuple(domain.size for domain in parents)
+        expected = math.prod(sizes)  # (counted, not listed: a table of 30 parents is refused without 2**30 rows)
         if not by_configuration and not parents and ok:
             self.reporter.report(messages.table_without_rows(table.span, symbol.name))
             ok = False
-        elif missing and ok:
-            example = ", ".join(domain.labels[i] for domain, i in zip(parents, missing[0])) or "(no parents)"
+        elif len(by_configuration) < expected and ok:
+            first = next(c for c in itertools.product(*map(range, sizes)) if c not in by_configuration)
+            example = ", ".join(domain.labels[i] for domain, i in zip(parents, first)) or "(no parents)"
             self.reporter.report(messages.table_rows_missing(table.span, symbol.name, len(by_configuration),
-                                                            len(expected), table.elided, example))
+                                                            expected, table.elided, example))
             ok = False
         if not ok:
             return None
-        return np.array([by_configuration[config] for config in expected], dtype=np.float64)
+        return np.array([by_configuration[config] for config in parent_configurations(sizes)], dtype=np.float64)
 
     def _row_key(self, row: ast.TableRow, table: ast.Table, parents: list[Domain]) -> tuple[int, ...] | None:
         if len(row.key) != len(parents):

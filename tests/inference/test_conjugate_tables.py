@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 import causalppl as cp
+from causalppl.diagnostics import CausalPPLError
 
 TABLES = """
 model Tables {
@@ -101,3 +102,12 @@ def test_without_data_the_posterior_is_the_prior():
     assert result.method == "conjugate"
     assert result.estimate == pytest.approx(1 / 3, abs=0.03)
     assert any("prior" in note for note in result.notes)
+
+
+def test_table_draws_that_would_not_fit_in_memory_are_refused_before_they_are_made():
+    """A nonparametric mechanism of 20 binary parents: 2**20 parent settings times the draws; refused with the
+    size and a remedy, not left to the allocator."""
+    parents = ", ".join(f"A{i}" for i in range(20))
+    source = "model P {\n" + "".join(f"    A{i} : bool\n" for i in range(20)) + f"    Y : bool <- {parents}\n}}\n"
+    with pytest.raises(CausalPPLError, match="1,048,576 parent settings .* GiB of memory"):
+        cp.loads(source).query("P(Y = 1 | do(A0 = 1))")

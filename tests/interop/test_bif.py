@@ -362,3 +362,14 @@ def test_main_convert_writes_output_and_reports_missing_files(
     missing = os.path.join(str(tmp_path), "missing.bif")
     assert main_convert(missing, None) == 1
     assert capsys.readouterr().err.startswith(f"{missing}: error: cannot read")
+
+
+def test_a_table_too_large_to_convert_is_refused_before_its_rows_are_made() -> None:
+    """30 binary parents and a ``default`` row would fill 2**30 rows: refused with the size, at once."""
+    parents = [f"P{k}" for k in range(30)]
+    text = "network big {\n}\n" + "".join(f"variable {p} {{\n  type discrete [ 2 ] {{ a, b }};\n}}\n"
+                                           for p in [*parents, "C"])
+    text += "".join(f"probability ( {p} ) {{\n  table 0.5, 0.5;\n}}\n" for p in parents)
+    text += f"probability ( C | {', '.join(parents)} ) {{\n  default 0.5, 0.5;\n}}\n"
+    with pytest.raises(BifError, match="1,073,741,824 rows of 2 numbers"):
+        parse_bif(text)

@@ -10,6 +10,8 @@ X's table).  No sampler is needed: the draws are exact and independent.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -17,6 +19,8 @@ from causalppl.backends.symbols import site_names
 from causalppl.data import DataCollection
 from causalppl.data.distributions import joint_counts
 from causalppl.inference.bayesian.structure import nonparametric_variables
+from causalppl.inference.budget import SAMPLE_MEMORY_LIMIT
+from causalppl.inference.messages import table_draws_too_large
 from causalppl.ir.model import CausalModel, Variable
 
 
@@ -26,9 +30,19 @@ def conjugate_draws(model: CausalModel, data: DataCollection | None, num_draws: 
     (shape (S, *parents, k))."""
     draws = {}
     for variable in nonparametric_variables(model) if tables is None else tables:
+        _require_table_draws_fit(model, variable, num_draws)
         concentration = 1.0 + torch.as_tensor(_counts(model, variable, data), dtype=torch.float64)
         draws[site_names(model).probs[variable.name]] = torch.distributions.Dirichlet(concentration).sample((num_draws,))
     return draws
+
+
+def _require_table_draws_fit(model: CausalModel, variable: Variable, num_draws: int) -> None:
+    """A user error, before anything is allocated, when the draws of a table would not fit in memory."""
+    settings = math.prod(model.variable(name).domain.size for name in variable.parents)
+    needed = 8 * settings * variable.domain.size * (num_draws + 1)  # float64: the draws and the counts
+    if needed > SAMPLE_MEMORY_LIMIT:
+        raise table_draws_too_large(variable.span, variable.name, len(variable.parents), settings, num_draws,
+                                    needed, SAMPLE_MEMORY_LIMIT)
 
 
 def posterior_concentration(model: CausalModel, variable: str, data: DataCollection | None) -> np.ndarray:
