@@ -33,6 +33,7 @@ from causalppl.diagnostics import CausalPPLWarning, Diagnostic, Span, shown_valu
 from causalppl.ir.constants import fold
 from causalppl.ir.mechanisms import Parametric
 from causalppl.ir.model import CausalModel, Variable
+from causalppl.ir.values import LARGEST_VALUE
 
 COUNT_COLUMN = "count"
 
@@ -114,6 +115,11 @@ def check_support(values: np.ndarray, variable: Variable, origin: str, span: Spa
     if row is not None:
         raise messages.infinite_cell(span, messages.cell(origin, row + first_row, variable.name), variable.name,
                                      float(values[row]))
+    in_range = lambda v: np.abs(v) <= LARGEST_VALUE  # noqa: E731  (the programs' 32-bit floats)
+    row = first_bad(values, in_range if skip is None else lambda v: in_range(v) | skip)
+    if row is not None:
+        raise messages.bad_cell(span, messages.cell(origin, row + first_row, variable.name), variable.name,
+                                variable.domain, float(values[row]))
     rule = support_rule(variable)
     if rule is None:
         return

@@ -33,6 +33,10 @@ from causalppl.ir.model import CausalModel
 from causalppl.ir.types import Domain
 
 
+#: The largest magnitude of a real or int value: the largest 32-bit float (the programs' numbers).
+LARGEST_VALUE = 3.4028234663852886e38
+
+
 @dataclass(frozen=True)
 class BadValue:
     """Why a value does not fit a variable: the message and its hint (``wrong_type``: not a value at all)."""
@@ -70,6 +74,8 @@ def ir_value(name: str, domain: Domain, value: Any) -> float | BadValue:
         return not_a_value(name, domain, number_text(number)) if position is None else float(position)
     if domain.kind == "int" and not number.is_integer():
         return not_a_value(name, domain, number_text(number))
+    if abs(number) > LARGEST_VALUE:
+        return too_large(name, number)
     return number
 
 
@@ -118,6 +124,13 @@ def wrong_type(name: str, value: Any) -> BadValue:
     """Something that is not a value at all (None, a list, ...)."""
     what = "None" if value is None else type(value).__name__
     return BadValue(f"the value of '{name}' must be a number or a level name, not {what}", wrong_type=True)
+
+
+def too_large(name: str, number: float) -> BadValue:
+    """A number beyond what the generated programs' 32-bit floats hold."""
+    return BadValue(f"the value of '{name}' ({number:g}) is beyond the largest number the model's "
+                    f"programs hold (about {LARGEST_VALUE:.3g}: 32-bit floats)",
+                    "give the value in other units (thousands, millions), so that it is smaller")
 
 
 def not_finite(name: str, number: float) -> BadValue:

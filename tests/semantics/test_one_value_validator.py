@@ -34,6 +34,11 @@ BAD_VALUES = [
     ("X", 2, "2", "2 is not a value of 'X' (bool)"),
     ("N", 1.5, "1.5", "1.5 is not a value of 'N' (int)"),
     ("D", 1.5, "1.5", "1.5 is not a value of 'D' ({low, high})"),
+    ("R", 1e39, "1e39", "the value of 'R' (1e+39) is beyond the largest number the model's programs hold "
+                        "(about 3.4e+38: 32-bit floats)"),
+    ("N", -10**39, "-1000000000000000000000000000000000000000",
+     "the value of 'N' (-1e+39) is beyond the largest number the model's programs hold (about 3.4e+38: 32-bit "
+     "floats)"),
 ]
 
 
