@@ -38,6 +38,8 @@ from torch.distributions.utils import lazy_property
 from causalppl.backends.invalid_site import InvalidSite
 
 UNITS_PLATE = "units"
+#: The largest Poisson rate a count is drawn from (its counts stay far below 2**63).
+MAX_POISSON_RATE = 1e18
 
 #: Per family, the arguments any invalid value of which (nan, or outside the family's constraint) makes the
 #: log density non-finite at every value, with torch's validation off and the other arguments valid.  An
@@ -139,6 +141,10 @@ class SiteChecks(Messenger):
                               event_dim)
             if family == "Uniform" and layer is fn:
                 self._require(msg["name"], "low", family, "below high", fn.low < fn.high, fn.low, in_plate, mask)
+        if family == "Poisson" and not msg["is_observed"]:  # a drawn count must fit the 64-bit integers it becomes
+            rate = _layers(fn)[-1].rate
+            self._require(msg["name"], "rate", family, f"at most {MAX_POISSON_RATE:g} (a count drawn from it must "
+                          "fit a 64-bit integer)", ~(rate > MAX_POISSON_RATE), rate, in_plate, mask)
         # Observed values: a sampler evaluating the same rows at every step checks them on its first evaluation.
         if msg["is_observed"] and isinstance(msg["value"], torch.Tensor) and _CHECK_OBSERVED.get():
             support = fn.support

@@ -35,7 +35,9 @@ def error_of(source: str, query: str, **options) -> str:
      "the probs of 'W' must be probabilities", 28),
     ("model M {\n  Z ~ Normal(0, 1)\n  Y := log(Z)\n}\n", "E[Y]", "the value of 'Y' is not a finite number", 5),
     ("model M {\n  Z ~ Normal(0, 1)\n  Y := sqrt(Z)\n}\n", "E[Y]", "the value of 'Y' is not a finite number", 5),
-], ids=["scale", "probability", "categorical", "log", "sqrt"])
+    ("model M {\n  Z ~ Normal(0, 1)\n  X : int ~ Poisson(exp(50 * Z))\n}\n", "E[X]",
+     "the rate of 'X' must be at most 1e+18", 21),
+], ids=["scale", "probability", "categorical", "log", "sqrt", "poisson-overflow"])
 def test_arguments_invalid_at_run_time_are_located_user_errors(source, query, words, column):
     text = error_of(source, query, method="mc")
     first = text.splitlines()[0]
