@@ -20,7 +20,7 @@ MODEL = "model M {\n  X ~ Normal(0, 1)\n  Y ~ Normal(2 * X + 1, 1)\n  B ~ Bernou
 @given(st.integers(min_value=1, max_value=10_000), st.integers(min_value=1, max_value=3_000),
        st.one_of(st.none(), st.integers(min_value=0, max_value=2**32 - 1)))
 def test_batches_cover_every_unit_once(total, size, seed):
-    batches = _batches(total, size, seed)
+    batches = list(_batches(total, size, seed))
     assert sum(n for n, _ in batches) == total
     assert all(0 < n <= size for n, _ in batches)
     assert all(s is not None and 0 <= s < 2**32 for _, s in batches)
