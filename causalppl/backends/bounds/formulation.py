@@ -333,6 +333,18 @@ def condition_column(skeleton: Skeleton, weights: np.ndarray | None) -> np.ndarr
     return _average(skeleton.condition.astype(float), weights, skeleton.space.conditioned)
 
 
+def decided_condition(skeleton: Skeleton) -> np.ndarray | None:
+    """Whether the condition holds at each configuration of the conditioned variables (1.0 or 0.0),
+    when those values alone decide it on every column; None when it depends on the response types.
+
+    Such a condition (``Z = 1`` under do(X) for an instrument Z) has the same probability,
+    ``P(conditioned) @ decided_condition``, under every model.
+    """
+    if np.all(skeleton.condition == skeleton.condition[:, :1]):
+        return skeleton.condition[:, 0].astype(float)
+    return None
+
+
 def _average(
     per_configuration: np.ndarray, weights: np.ndarray | None, conditioned: Sequence[str]
 ) -> np.ndarray:

@@ -27,6 +27,7 @@ from causalppl.backends.bounds.formulation import (
     build_skeleton,
     conditioned_marginal,
     data_regimes,
+    decided_condition,
     event_probability,
     identifying_regime,
     linear_system,
@@ -48,7 +49,7 @@ from causalppl.backends.bounds.response import (
     reachable_parent_configurations,
 )
 from causalppl.backends.bounds.sharp import factored_bounds, factored_draw_bounds
-from causalppl.backends.bounds.solve import bound_query
+from causalppl.backends.bounds.solve import Infeasible, bound_query
 
 DEFAULT_TOLERANCE = 1e-6
 """L1 distance by which data may miss the model and still be used (after projection)."""
@@ -227,9 +228,9 @@ def bounds_for_draws(
     or the objective depends on the draw (through the distribution of a
     conditioned variable), HiGHS solves a few draws and their optimal dual
     vertices are certified optimal for the others ("cached vertices"); a
-    query whose condition no data regime gives is solved draw by draw
-    ("linprog per draw"). Draws at the edge of feasibility are decided one by
-    one as :func:`sharp_bounds` would.
+    query whose condition neither a data regime gives nor the conditioned
+    variables decide is solved draw by draw ("linprog per draw"). Draws at the
+    edge of feasibility are decided one by one as :func:`sharp_bounds` would.
 
     Factored programs (several c-components, nested outcomes) are solved draw
     by draw, in blocks spread over ``workers`` processes; ``fit`` fits each
@@ -277,7 +278,8 @@ def _batch_evaluation(
 ) -> tuple[DrawEvaluation, str, int]:
     """Bounds of all draws at once where possible; the evaluation marks draws left to one-by-one solving."""
     identifying = identifying_regime(query.condition, template) if query.condition else None
-    if query.condition and identifying is None:
+    decided = decided_condition(skeleton) if query.condition and identifying is None else None
+    if query.condition and identifying is None and decided is None:
         nothing = np.full(len(draws), np.nan)
         return DrawEvaluation(nothing, nothing, np.ones(len(draws), dtype=bool)), "linprog per draw", 0
     system = linear_system(skeleton, template)
@@ -299,6 +301,8 @@ def _batch_evaluation(
     if identifying is not None:
         probability = _condition_probability(skeleton, template, query, identifying, draws)
         evaluation = _divided(evaluation, probability)
+    elif decided is not None:
+        evaluation = _divided(evaluation, conditioned_marginal(skeleton.space, (), draws) @ decided)
     return evaluation, method, n_vertices
 
 
@@ -329,6 +333,6 @@ def _one_draw(
     try:
         system = linear_system(skeleton, regimes)
         solved = bound_query(skeleton, regimes, query, system, tolerance, explain=False)
-    except (IncompatibleData, ZeroProbabilityCondition):
+    except (IncompatibleData, ZeroProbabilityCondition, Infeasible):
         return np.nan, np.nan
     return solved.lower, solved.upper

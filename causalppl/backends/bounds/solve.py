@@ -4,7 +4,9 @@ A query ``sum(coef * P(event_i | condition))`` is handled in one of three ways:
 
 * no condition: two linear programs (min and max) over the response-type weights;
 * a condition whose probability one data regime gives directly (factual
-  atoms with observational data, or atoms under do(S) with data under do(S)):
+  atoms with observational data, or atoms under do(S) with data under do(S)),
+  or that the conditioned variables alone decide (``Z = 1`` under do(X) for
+  an instrument Z: its probability is the same under every model):
   the numerator ``sum(coef * P(event_i and condition))`` is bounded linearly
   and divided by that probability;
 * otherwise the Charnes–Cooper transformation: with ``y = t q`` and
@@ -101,8 +103,21 @@ def _bounds(
             raise ZeroProbabilityCondition(f"the condition has probability zero in {regime.source}")
         lower, upper = linear_bounds(system, numerator)
         return SolvedBounds(lower / probability, upper / probability, distance, system.n_rows)
-    lower, upper = ratio_bounds(system, numerator, condition_column(skeleton, weights))
+    denominator = condition_column(skeleton, weights)
+    if np.ptp(denominator) <= NEGLIGIBLE:
+        return _divided_bounds(system, numerator, float(denominator[0]), distance)
+    lower, upper = ratio_bounds(system, numerator, denominator)
     return SolvedBounds(lower, upper, distance, system.n_rows + 1)
+
+
+def _divided_bounds(system: LinearSystem, numerator: np.ndarray, probability: float,
+                    distance: float) -> SolvedBounds:
+    """Bounds of a ratio whose denominator is the same on every column: P(condition) is then that
+    number under every model (the weights sum to one), so the numerator's bounds are divided by it."""
+    if probability <= NEGLIGIBLE:
+        raise ZeroProbabilityCondition("the condition has probability zero in the data")
+    lower, upper = linear_bounds(system, numerator)
+    return SolvedBounds(lower / probability, upper / probability, distance, system.n_rows)
 
 
 def linear_bounds(system: LinearSystem, cost: np.ndarray) -> tuple[float, float]:
@@ -131,8 +146,17 @@ def ratio_bounds(system: LinearSystem, numerator: np.ndarray, denominator: np.nd
 
 
 def _minimum(matrix: sparse.csr_array, rhs: np.ndarray, cost: np.ndarray) -> float:
+    """min of ``cost @ q`` subject to ``matrix @ q = rhs`` and ``q >= 0``.
+
+    HiGHS's simplex (and its presolve), at the tight tolerances of :data:`ACCURATE`, can call
+    a feasible program with tiny data entries (cells near 1e-9) infeasible; such a verdict is
+    checked by the interior-point method without presolve.
+    """
     constraints = matrix.toarray() if matrix.shape[0] * matrix.shape[1] <= DENSE_LIMIT else matrix
     result = linprog(cost, A_eq=constraints, b_eq=rhs, bounds=(0, None), method="highs", options=ACCURATE)
+    if result.status == 2:
+        result = linprog(cost, A_eq=constraints, b_eq=rhs, bounds=(0, None), method="highs-ipm",
+                         options={**ACCURATE, "presolve": False})
     if result.status == 2:
         raise Infeasible(result.message)
     if result.status != 0:

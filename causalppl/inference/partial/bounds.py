@@ -51,6 +51,7 @@ from causalppl.backends.bounds import (
     bounds_for_draws,
     sharp_bounds,
 )
+from causalppl.backends.bounds.solve import Infeasible
 from causalppl.backends.bounds.bayesian import (
     BayesianBoundsResult,
     posterior_query_draws,
@@ -115,11 +116,14 @@ def answer_bounds(model: CausalModel, query: QuerySpec, options: Options, bayesi
                                      graph, linear, draws, experiments, options.scale.ray_address)
     except (IncompatibleData, ZeroProbabilityCondition) as error:
         raise query_error(query.span, str(error), "check the data, or the model's graph") from None
+    except Infeasible as error:
+        raise query_error(query.span, f"no model with the graph reproduces the data: the bounds program is "
+                                      f"infeasible ({error})", "check the data, or the model's graph") from None
     except ValueError as error:
         raise query_error(query.span, f"cannot bound this query: {error}") from None
     result = _result(model, query, point, batch, offset, known or {})
     if bayesian is not None:
-        return _with_posterior(result, query, options, bayesian, graph, linear, counts, counted)
+        return _with_posterior(result, query, options, bayesian, graph, linear, counts, counted, float(offset[0]))
     return result
 
 
@@ -255,8 +259,7 @@ def _normalized(experiment: Experiment) -> Experiment:
 
 
 def _result(model: CausalModel, query: QuerySpec, point, batch, offset: np.ndarray, known: dict) -> Result:
-    base = float(offset[0]) if offset.size else 0.0
-    shifts = offset[1:] if offset.size > 1 else np.zeros(0)
+    base = float(offset[0])
     lower, upper = float(point.lower) + base, float(point.upper) + base
     identified = upper - lower <= POINT_TOLERANCE
     identifiable, estimand = _identification(model, query)
@@ -266,9 +269,8 @@ def _result(model: CausalModel, query: QuerySpec, point, batch, offset: np.ndarr
                    "solver": point.solver, "free_components": list(point.free_components)}
     interval = None
     if batch is not None:
-        lowers, uppers = np.asarray(batch.lowers), np.asarray(batch.uppers)
-        if shifts.size == lowers.size:
-            lowers, uppers = lowers + shifts, uppers + shifts
+        shifts = draw_offsets(offset, len(batch.lowers))
+        lowers, uppers = np.asarray(batch.lowers) + shifts, np.asarray(batch.uppers) + shifts
         valid = ~(np.isnan(lowers) | np.isnan(uppers))
         diagnostics.update(draws=int(len(lowers)), incompatible_draws=int((~valid).sum()), draw_method=batch.method)
         if batch.gaps is not None and valid.any():
@@ -294,9 +296,23 @@ def _result(model: CausalModel, query: QuerySpec, point, batch, offset: np.ndarr
                   method=method, diagnostics=diagnostics, notes=notes, kind="bounds")
 
 
+def draw_offsets(offset: np.ndarray, count: int) -> np.ndarray:
+    """The query's constant part in each of ``count`` posterior draws.
+
+    ``offset`` (:attr:`LinearTranslator.offset`) holds the point value first,
+    then one value per draw when identified leaves were substituted; a lone
+    value (the query's numbers only) is the same in every draw.
+    """
+    return np.broadcast_to(offset[1:] if offset.size > 1 else offset[:1], (count,))
+
+
 def _with_posterior(result: Result, query: QuerySpec, options: Options, asked: str, graph: DiscreteGraph,
-                    linear: LinearQuery, counts: np.ndarray | None, experiments: list[Experiment]) -> Result:
-    """``result`` with the posterior of the query under a Dirichlet prior over response types."""
+                    linear: LinearQuery, counts: np.ndarray | None, experiments: list[Experiment],
+                    offset: float = 0.0) -> Result:
+    """``result`` with the posterior of the query under a Dirichlet prior over response types.
+
+    ``offset`` is the query's constant part, added to every draw of its linear part ``linear``.
+    """
     if counts is None and not experiments:
         raise query_error(query.span, f"{spell_option('method', asked)} gives the posterior of a bounds query "
                                       "given data, and there are none",
@@ -309,7 +325,8 @@ def _with_posterior(result: Result, query: QuerySpec, options: Options, asked: s
     except (IncompatibleData, ZeroProbabilityCondition, ValueError) as error:
         raise query_error(query.span, f"cannot sample the posterior of this query: {error}") from None
     notes = _posterior_notes(result, posterior, asked, whole)
-    return dataclasses.replace(result, estimate=posterior.mean, interval=posterior.interval,
+    interval = (posterior.interval[0] + offset, posterior.interval[1] + offset)
+    return dataclasses.replace(result, estimate=posterior.mean + offset, interval=interval,
                                method=f"bayesian-bounds ({sampler})",
                                diagnostics=_posterior_diagnostics(result, posterior), notes=result.notes + notes)
 
