@@ -11,7 +11,7 @@ import networkx as nx
 from tests.conftest import REPO
 
 STAGES = [
-    {"diagnostics", "resources", "files", "lazy"},
+    {"diagnostics", "resources", "files", "lazy", "processes"},
     {"syntax"},
     {"ir"},
     {"semantics"},

@@ -100,3 +100,11 @@ def test_a_condition_the_instrument_decides_is_bounded_not_an_error(trial: pd.Da
     # Z shares no confounder with Y, so Y[X = 1] is independent of it: the same bounds.
     assert given_assigned.bounds == pytest.approx(plain.bounds, abs=1e-9)
     assert given_assigned.interval == pytest.approx(plain.interval, abs=1e-6)
+
+
+def test_draws_solved_in_worker_processes_are_the_serial_ones(rows: pd.DataFrame) -> None:
+    model = cp.loads(FRONT_DOOR)
+    query = "bounds P(X3[X1 = 1] = 1, X3[X1 = 0] = 0)"
+    serial = model.query(query, data=rows, seed=2, draws=60, workers=1)
+    parallel = model.query(query, data=rows, seed=2, draws=60, workers=2)  # two blocks of draws, two processes
+    assert parallel.bounds == serial.bounds and parallel.interval == pytest.approx(serial.interval, abs=1e-12)

@@ -9,7 +9,6 @@ processes (``concurrent.futures``) or shipped to any other executor unchanged.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -38,6 +37,7 @@ from causalppl.backends.bounds.problem import (
     check_query,
     normalized_draws,
 )
+from causalppl.processes import process_map
 from causalppl.backends.bounds.solve import (
     NEGLIGIBLE,
     Infeasible,
@@ -294,11 +294,7 @@ def factored_draw_bounds(graph: DiscreteGraph, query: LinearQuery, observational
     instance = structure.instance(batch, fit_draws=fit)
     blocks = [block_of(instance, time_limit, use_scip, slice(start, start + block_size))
               for start in range(0, len(draws), block_size)]
-    if workers > 1 and len(blocks) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(solve_block, blocks))
-    else:
-        results = [solve_block(block) for block in blocks]
+    results = process_map(solve_block, blocks, workers)
     lowers = np.concatenate([r.lowers for r in results])
     uppers = np.concatenate([r.uppers for r in results])
     solver = next((r.solver for r in results if r.solver), "")

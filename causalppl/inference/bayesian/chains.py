@@ -21,7 +21,6 @@ tasks (one CPU each) wherever the cluster has room.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,7 +34,8 @@ from causalppl.inference.bayesian.nuts import run_nuts
 from causalppl.inference.bayesian.runs import SamplerRun
 from causalppl.inference.bayesian.settings import FitSettings
 from causalppl.inference.devices import running_on
-from causalppl.inference.scale.cluster import connect, spawn_context
+from causalppl.inference.scale.cluster import connect
+from causalppl.processes import process_map
 
 #: Below this many NUTS iterations in all (chains × (warm-up + draws)) the serial route is faster.
 MIN_PARALLEL_ITERATIONS = 2000
@@ -71,12 +71,11 @@ def run_chains(likelihood: Likelihood, sites: tuple[str, ...], settings: FitSett
     if settings.ray_address is not None:
         runs = _on_ray(jobs, settings.ray_address, settings.device)
     else:
-        with ProcessPoolExecutor(chain_workers(settings), mp_context=spawn_context()) as pool:
-            try:
-                runs = list(pool.map(run_chain_job, jobs))
-            except InvalidSite as problem:  # (a worker's: it comes without the model, which locates it)
-                problem.model = likelihood.model
-                raise
+        try:
+            runs = process_map(run_chain_job, jobs, chain_workers(settings))
+        except InvalidSite as problem:  # (a worker's: it comes without the model, which locates it)
+            problem.model = likelihood.model
+            raise
     return merge_chains(runs, sites)
 
 

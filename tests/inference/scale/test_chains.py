@@ -76,3 +76,23 @@ def test_processes_keep_the_likelihood_of_missing_cells_summed_out():
     serial = model.fit(frame, workers=1, **options)
     parallel = model.fit(frame, workers=2, **options)
     assert torch.equal(serial.draws["b"], parallel.draws["b"])
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path):
+    """Spawned chain workers do not run the user's script again (no ``if __name__ == "__main__":`` in it)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "rows.csv").write_text(_data().to_csv(index=False))
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import pandas as pd\nimport causalppl as cp\n"
+        "print('body')\n"
+        f"model = cp.loads({SOURCE!r})\n"
+        "fit = model.fit(pd.read_csv('rows.csv'), method='nuts', num_chains=2, num_warmup=20, num_samples=10,\n"
+        "                seed=1, workers=2)\n"
+        "print('draws', fit.draws['b'].shape[0])\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["body", "draws", "20"]
