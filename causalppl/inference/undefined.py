@@ -116,14 +116,19 @@ def require_defined_means(model: CausalModel, query: QuerySpec) -> None:
 def require_finite(result: Result, query: QuerySpec) -> Result:
     """``result``, or a user error when a number in it is nan or infinite."""
     problem = _non_finite(result)
-    if problem is not None:
-        raise no_finite_answer(query.span, problem,
-                               "a ratio whose denominator is 0, or an expression outside its domain (sqrt or "
-                               "log of a negative number) somewhere in the query, makes the answer undefined")
-    return result
+    if problem is None:
+        return result
+    text, value = problem
+    causes = ("a ratio whose denominator is 0" if math.isinf(value) else
+              "a ratio 0/0, an expression outside its domain (sqrt or log of a negative number)")
+    hint = (f"{causes} somewhere in the query, or values beyond the largest number the programs compute with "
+            "(about 3.4e38: exp of a large argument, a LogNormal with a large scale), make the answer undefined; "
+            "guard the expression, rescale the model (log units, thousands), or ask for a probability "
+            "(P(X > c)) instead of a mean")
+    raise no_finite_answer(query.span, text, hint)
 
 
-def _non_finite(result: Result) -> str | None:
+def _non_finite(result: Result) -> tuple[str, float] | None:
     checks: list[tuple[str, Iterable[float | None]]] = [
         ("the estimate", [result.estimate]),
         ("the interval", result.interval or ()),
@@ -133,7 +138,7 @@ def _non_finite(result: Result) -> str | None:
     for what, values in checks:
         for value in values:
             if value is not None and isinstance(value, (int, float)) and not math.isfinite(value):
-                return f"{what} of {result.text} is {value}"
+                return f"{what} of {result.text} is {value}", float(value)
     return None
 
 

@@ -39,6 +39,12 @@ def test_a_ratio_with_a_zero_probability_denominator_is_undefined():
     assert "the answer is undefined" in text and "is nan" in text
 
 
+def test_a_mean_beyond_the_largest_number_says_it_overflows():
+    # E[X] = exp(450), past the 32-bit floats the programs compute with
+    text = error_of("model M {\n  X ~ LogNormal(0, 30)\n}\n", "E[X]", method="mc")
+    assert "the estimate of E[X] is inf" in text and "3.4e38" in text and "rescale the model" in text
+
+
 def test_dividing_a_query_by_the_number_zero_is_located():
     text = error_of("model M {\n  X ~ Uniform(0, 1)\n}\n", "P(X > 0.5) / 0")
     assert text.startswith("<query>:1:14: error: division by zero")
