@@ -16,7 +16,8 @@ Missing cells (empty, ``NA``, ``NaN``) are handled by the ``missing`` setting:
   and the block says how many and why;
 - ``drop``: every row with a missing cell in an observed variable's column
   is left out (complete cases);
-- ``error``: the first missing cell is an error naming its file, column and row.
+- ``error``: the first missing cell (row by row, left to right in the file's column order) is an error naming
+  its file, column and row.
 """
 
 from __future__ import annotations
@@ -194,13 +195,17 @@ class BlockBuilder:
                     recorded = np.where(absent, value, recorded)
                 check_fixed_column(recorded, name, value, _label(variable, value), self.origin, self.span,
                                    self.rows + 1)
+        first_missing: list[tuple[int, int, str]] = []  # (row in the chunk, column in the file, name)
+        order = {name: position for position, name in enumerate(columns)}
         for variable in self.read:
             values, missing = convert_column(columns[variable.name], variable, self.origin, self.span, self.rows)
             if missing is not None and self.mode == "error":
-                row = self.rows + int(np.argmax(missing)) + 1
-                raise messages.missing_value(self.span, messages.cell(self.origin, row, variable.name))
+                first_missing.append((int(np.argmax(missing)), order[variable.name], variable.name))
             self.parts[variable.name].append(values)
             self.missing_parts[variable.name].append(missing if missing is not None else np.zeros(rows, bool))
+        if first_missing:  # the first missing cell in the file's order: row by row, left to right in a row
+            row, _, name = min(first_missing)
+            raise messages.missing_value(self.span, messages.cell(self.origin, self.rows + row + 1, name))
         if self.weighted:
             self.weight_parts.append(weight_column(columns[COUNT_COLUMN], self.origin, self.span, self.rows))
         self.rows += rows

@@ -74,14 +74,41 @@ def row_batch(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, f
         read = [name for name in repeated if str(name).strip() in domains]
         if read:  # (other repeated columns are only carried to the output)
             raise messages.column_twice(span, origin, str(read[0]).strip())
-    columns: dict[str, np.ndarray] = {}
-    for name, domain in domains.items():
+    for name in domains:
         if name not in frame.columns:
             raise messages.no_column_for_evidence(span, origin, name)
+    _refuse_missing(frame, domains, origin, first_row, span, numbers)
+    columns: dict[str, np.ndarray] = {}
+    for name, domain in domains.items():
         where = _Where(origin, name, first_row, span, numbers)
         columns[name] = _finite(frame[name], domain, where) if domain.is_finite else _numeric(frame[name], domain,
                                                                                                 where)
     return RowBatch(columns, len(frame), origin, first_row, numbers)
+
+
+def _refuse_missing(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, first_row: int | None,
+                    span: Span, numbers: np.ndarray | None) -> None:
+    """A missing evidence cell is an error naming the first one in the file's order: row by row, and left to right
+    (the file's column order) in a row."""
+    first: tuple[int, int, str, int] | None = None  # (row in the file's order, column position, name, index)
+    for position, name in enumerate(frame.columns):
+        if name not in domains:
+            continue
+        missing = frame[name].isna().to_numpy()
+        if not missing.any():
+            continue
+        if numbers is None:
+            index = int(np.argmax(missing))
+            order = index
+        else:  # rows out of the file's order: the missing cell of the lowest row number
+            indices = np.flatnonzero(missing)
+            index = int(indices[np.argmin(numbers[indices])])
+            order = int(numbers[index])
+        if first is None or (order, position) < first[:2]:
+            first = (order, position, name, index)
+    if first is not None:
+        _, _, name, index = first
+        raise messages.missing_value(span, _Where(origin, name, first_row, span, numbers).cell(index), scoring=True)
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,30 @@ def test_score_errors_name_the_file_row_and_column(files, tmp_path, capsys):
     assert "bad.csv, row 3, column 'X': 2 is not a value of 'X'" in capsys.readouterr().err
 
 
+CONTINUOUS = """
+model Sum {
+    X ~ Normal(0, 1)
+    Z ~ Normal(0, 1)
+    Y ~ Normal(X + Z, 1)
+}
+"""
+
+
+@pytest.mark.parametrize("evidence", ["X, Z", "Z, X"])
+def test_a_missing_evidence_cell_names_the_first_one_in_the_file(tmp_path, capsys, evidence):
+    """Row by row, left to right in the file's column order, across chunks, whatever the query's order; a
+    missing number is a missing value, not a number that is not finite."""
+    (tmp_path / "m.scm").write_text(CONTINUOUS)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("id,Y,Z,X\n1,1,2,3\n2,1,2,3\n3,0.5,,\n4,,1,\n")
+    assert main(["score", str(tmp_path / "m.scm"), "--data", str(rows), "--query", f"e = E[Y | {evidence}]",
+                 "--chunk-size", "2", "--quiet"]) == 1
+    assert "rows.csv, row 3, column 'Z': missing value" in capsys.readouterr().err
+    model = cp.loads(CONTINUOUS)
+    with pytest.raises(cp.CausalPPLError, match="row 3, column 'Z': missing value"):
+        model.score(pd.DataFrame({"Z": [1.0, 2.0, None], "X": [1.0, 2.0, None]}), f"E[Y | {evidence}]")
+
+
 def test_a_repeated_evidence_column_in_a_csv_header_is_refused(files, tmp_path, capsys):
     model, _ = files
     repeated = tmp_path / "repeated.csv"

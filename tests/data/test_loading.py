@@ -92,6 +92,33 @@ def test_error_mode_names_the_first_missing_cell(tmp_path):
     assert "rows.csv, row 13, column 'Size': missing value" in text and 'missing="drop"' in text
 
 
+@pytest.mark.parametrize("reader", ["text", "pandas", "parquet"])
+@pytest.mark.parametrize("cells, first", [
+    # (row, column) of the missing cells (0-based data row); the cell the error names (1-based data row)
+    ([(12, "Size"), (5, "Colour")], (6, "Colour")),  # an earlier row in a column the model declares first
+    ([(12, "Colour"), (5, "Size")], (6, "Size")),  # an earlier row in a column the model declares later
+    ([(9, "Size"), (9, "Flag")], (10, "Flag")),  # one row: the leftmost cell in the file (the model has Size first)
+    ([(17, "Flag"), (8, "Size"), (3, "Age")], (4, "Age")),  # a covariate counts too
+    ([(25, "Colour"), (23, "Flag")], (24, "Flag")),  # past the first chunk
+])
+def test_error_mode_names_the_first_missing_cell_in_file_order(tmp_path, monkeypatch, reader, cells, first):
+    """The first missing cell row by row, left to right in a row (the file's column order), whatever the order
+    of the model's declarations and however the file is cut into chunks."""
+    data = frame(30)[["Flag", "Colour", "Size", "Age", "Unused"]]  # not the model's order
+    for row, column in cells:
+        data[column] = data[column].astype(object)
+        data.loc[row, column] = None
+    if reader == "pandas":
+        monkeypatch.setattr(reading, "SMALL_CSV_BYTES", 0)
+    if reader != "text":
+        monkeypatch.setattr(reading, "CHUNK_ROWS", 7)
+    model = write(tmp_path, data, "rows.parquet" if reader == "parquet" else "rows.csv")
+    with pytest.raises(CausalPPLError) as caught:
+        model.load_data(missing="error")
+    row, column = first
+    assert f", row {row}, column '{column}': missing value" in caught.value.render()
+
+
 def test_rows_missing_a_covariate_are_left_out_with_the_reason(tmp_path):
     data = frame(30)
     data.loc[[1, 2, 4], "Age"] = np.nan
