@@ -3,7 +3,10 @@
 :func:`fold` evaluates every sub-expression made only of numbers, in one
 iterative pass (no recursion, so deep expressions are safe), and reports the
 first place where a constant computation is undefined or overflows, at that
-sub-expression's span.  A problem is reported once, at the innermost place:
+sub-expression's span.  The model's programs compute in 32-bit floats, so a
+number written beyond their range (``1e39``, or ``1e-300``, which they would
+hold as 0) and a computation overflowing it (``10 ^ 39``) are mistakes too,
+the same for every engine (the exact one computes in 64 bits).  A problem is reported once, at the innermost place:
 the expressions around it are simply not constant.
 
 >>> from causalppl.diagnostics import Span
@@ -33,6 +36,15 @@ from causalppl.ir.expressions import (
     VarRef,
     children,
 )
+
+
+#: The largest magnitude the model's programs hold: the largest 32-bit float.
+LARGEST_VALUE = 3.4028234663852886e38
+#: The smallest magnitude they hold other than 0: the smallest 32-bit float (subnormal).
+SMALLEST_VALUE = 1.401298464324817e-45
+#: The words of a number out of that range (messages use it to suggest other units).
+OUT_OF_RANGE = "32-bit floats"
+LARGEST_TEXT, SMALLEST_TEXT = "3.4e38", "1.4e-45"
 
 
 @dataclass(frozen=True)
@@ -84,9 +96,14 @@ def _value(node: Expr, kids: tuple[Expr, ...], values: dict[int, float],
         value = env.get(node.name)
         return None if value is None else float(value)
     if isinstance(node, Const):
-        if not math.isfinite(node.value):
-            raise _Undefined("this number is too large for a 64-bit float" if not math.isnan(node.value)
-                             else "this is not a number")
+        if math.isnan(node.value):
+            raise _Undefined("this is not a number")
+        if abs(node.value) > LARGEST_VALUE:
+            raise _Undefined(f"this number is beyond the largest the model's programs hold (about "
+                             f"{LARGEST_TEXT}: {OUT_OF_RANGE})")
+        if 0 < abs(node.value) < SMALLEST_VALUE / 2:
+            raise _Undefined(f"this number is closer to 0 than the smallest the model's programs hold (about "
+                             f"{SMALLEST_TEXT}: {OUT_OF_RANGE}): they would hold 0")
         return float(node.value)
     if not kids:
         return None
@@ -110,11 +127,13 @@ def _checked(function: Callable[..., float], *args: float, op: str) -> float:
     except ZeroDivisionError:
         raise _Undefined("division by zero" if op == "/" else f"0 raised to a negative power ({_n(args[1])})")
     except OverflowError:
-        raise _Undefined(f"{_described(op, args)} overflows a 64-bit float") from None
+        raise _Undefined(f"{_described(op, args)} overflows the model's programs' numbers (about "
+                         f"{LARGEST_TEXT}: {OUT_OF_RANGE})") from None
     if isinstance(value, complex):
         raise _Undefined(f"a negative number raised to a fractional power ({_n(args[0])} ^ {_n(args[1])})")
-    if not math.isfinite(value):
-        raise _Undefined(f"{_described(op, args)} overflows a 64-bit float")
+    if not math.isfinite(value) or abs(value) > LARGEST_VALUE:
+        raise _Undefined(f"{_described(op, args)} overflows the model's programs' numbers (about "
+                         f"{LARGEST_TEXT}: {OUT_OF_RANGE})")
     return float(value)
 
 

@@ -29,12 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span, did_you_mean
+from causalppl.ir.constants import LARGEST_TEXT, LARGEST_VALUE, OUT_OF_RANGE
 from causalppl.ir.model import CausalModel
 from causalppl.ir.types import Domain
 
-
-#: The largest magnitude of a real or int value: the largest 32-bit float (the programs' numbers).
-LARGEST_VALUE = 3.4028234663852886e38
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,7 @@ def wrong_type(name: str, value: Any) -> BadValue:
 def too_large(name: str, number: float) -> BadValue:
     """A number beyond what the generated programs' 32-bit floats hold."""
     return BadValue(f"the value of '{name}' ({number:g}) is beyond the largest number the model's "
-                    f"programs hold (about {LARGEST_VALUE:.3g}: 32-bit floats)",
+                    f"programs hold (about {LARGEST_TEXT}: {OUT_OF_RANGE})",
                     "give the value in other units (thousands, millions), so that it is smaller")
 
 

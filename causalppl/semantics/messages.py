@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from causalppl.diagnostics import Diagnostic, Span, did_you_mean
+from causalppl.ir.constants import OUT_OF_RANGE
 from causalppl.ir.families import Family
 from causalppl.ir.types import Domain
 from causalppl.ir.values import BadValue, not_a_level, not_a_variable, unknown_variable as _unknown_variable
@@ -125,6 +126,9 @@ def potential_outcome_in_do(span: Span) -> Diagnostic:
 
 def constant_not_finite(span: Span, problem: str) -> Diagnostic:
     """A constant expression that is undefined or overflows (``problem``: what :func:`~causalppl.ir.constants.fold` found)."""
+    if OUT_OF_RANGE in problem:
+        return error(span, problem, "give the number in other units (thousands, millions, or log units) so that "
+                                    "it fits")
     return error(span, problem, "a constant expression must have a finite value")
 
 

@@ -1,0 +1,3 @@
+model Scaled {
+    Income ~ Normal(1e39, 1e38)
+}

@@ -1,0 +1,3 @@
+model Tiny {
+    Rate ~ Gamma(1e-300, 1)
+}
