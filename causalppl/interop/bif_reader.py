@@ -13,6 +13,14 @@ The reader is self-contained (plain text or gzip-compressed files). Rows may
 be given per parent combination ``(a, b) p...;``, completed with a
 ``default`` row, or as one flat ``table``; a flat table lists the values with
 the child slowest and the last parent fastest, as pgmpy reads it.
+
+Every row must sum to 1 up to rounding: a row off by at most
+:data:`ROUNDING_TOLERANCE` (bnlearn's files have rows off by about 1e-7,
+and a row of three rounded thirds, ``0.333, 0.333, 0.333``, is off by
+0.001) is read as written and renormalised by the writer; a row off by more
+(``0.5, 0.6``) is an error at the row, since which of its numbers is wrong
+cannot be told.  A text that declares no variable (an empty file, a
+``network`` block alone) is an error too: it is not a network.
 """
 
 
@@ -27,6 +35,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from causalppl.resources import paused_garbage_collector
+
+#: How far from 1 a row's sum may be and still be read as rounding (an absolute distance, relative to the
+#: sum 1 it should have); a row off by more is an error.
+ROUNDING_TOLERANCE = 1e-3
 
 #: The most numbers one converted table may hold (a .scm model file is at most 64 MiB: a table this large
 #: would not fit it).
@@ -177,6 +189,7 @@ class _RawCpd:
     parents: list[_Token]
     rows: list[tuple[list[_Token], list[float], _Token]] = field(default_factory=list)
     default: list[float] | None = None
+    default_at: "_Token | None" = None  # the ``default`` keyword, where errors about the row point
     table: tuple[list[float], _Token] | None = None
 
 
@@ -433,7 +446,7 @@ class _Parser:
                 start = self.next("'table'")
                 cpd.table = (self.numbers(), start)
             elif self.at("default"):
-                self.next("'default'")
+                cpd.default_at = self.next("'default'")
                 cpd.default = self.numbers()
             else:
                 self.skip_statement()
@@ -482,12 +495,12 @@ def _check_cpd(raw: _RawCpd, variables: dict[str, BifVariable]) -> BifCpd:
     combos = list(itertools.product(*(range(len(p.states)) for p in parents)))
     rows: dict[tuple[int, ...], list[float]] = {}
     if raw.table is not None:
-        rows.update(_flat_table(raw.table, width, combos))
+        rows.update(_flat_table(raw.table, width, combos, parents))
     for key, values, start in raw.rows:
         index = _row_index(key, parents, start)
         if index in rows:
             raise BifError("this parent combination is given twice", start.line, start.column)
-        rows[index] = _checked_row(values, width, start)
+        rows[index] = _checked_row(values, width, start, _combination(index, parents))
     for combo in combos:
         if combo not in rows:
             rows[combo] = _default_row(raw, combo, parents, width)
@@ -502,7 +515,7 @@ def _lookup(token: _Token, variables: dict[str, BifVariable]) -> BifVariable:
 
 
 def _flat_table(
-    table: tuple[list[float], _Token], width: int, combos: list[tuple[int, ...]]
+    table: tuple[list[float], _Token], width: int, combos: list[tuple[int, ...]], parents: list[BifVariable]
 ) -> dict[tuple[int, ...], list[float]]:
     """Rows of a flat ``table``: child slowest, last parent fastest."""
     values, start = table
@@ -512,7 +525,7 @@ def _flat_table(
         )
     columns = len(combos)
     return {
-        combo: _checked_row([values[s * columns + k] for s in range(width)], width, start)
+        combo: _checked_row([values[s * columns + k] for s in range(width)], width, start, _combination(combo, parents))
         for k, combo in enumerate(combos)
     }
 
@@ -529,19 +542,31 @@ def _row_index(key: list[_Token], parents: list[BifVariable], start: _Token) -> 
     return tuple(index)
 
 
-def _checked_row(values: list[float], width: int, start: _Token) -> list[float]:
-    """A row of ``width`` non-negative numbers with a positive sum."""
+def _checked_row(values: list[float], width: int, start: _Token, combination: str = "") -> list[float]:
+    """A row of ``width`` non-negative numbers summing to 1 up to rounding (``combination``: which parent states
+    the row is for, as errors name it, e.g. `` for (a1, b0)``)."""
     if len(values) != width:
         raise BifError(f"expected {width} probabilities, found {len(values)}", start.line, start.column)
     if any(value < 0 for value in values) or sum(values) <= 0:
         raise BifError("probabilities must be non-negative with a positive sum", start.line, start.column)
+    total = math.fsum(values)
+    if abs(total - 1.0) > ROUNDING_TOLERANCE:
+        raise BifError(f"the probabilities{combination} sum to {total:.10g}, not 1 (more than the "
+                       f"{ROUNDING_TOLERANCE:g} that rounding may leave); correct the row", start.line, start.column)
     return values
+
+
+def _combination(index: tuple[int, ...], parents: list[BifVariable]) -> str:
+    """`` for (a1, b0)``: the parent states of a row, as errors name them (nothing for a variable without parents)."""
+    if not parents:
+        return ""
+    return " for (" + ", ".join(parent.states[k] for parent, k in zip(parents, index)) + ")"
 
 
 def _default_row(raw: _RawCpd, combo: tuple[int, ...], parents: list[BifVariable], width: int) -> list[float]:
     """The ``default`` row for a combination not listed, or an error."""
     if raw.default is not None:
-        return _checked_row(raw.default, width, raw.child)
+        return _checked_row(raw.default, width, raw.default_at or raw.child, " of the default row")
     if not parents:
         raise BifError(f"no probabilities given for '{raw.child.text}'", raw.child.line, raw.child.column)
     states = ", ".join(parent.states[k] for parent, k in zip(parents, combo))
@@ -559,6 +584,11 @@ def parse_bif(text: str) -> BifNetwork:
 def _parse_bif(text: str) -> BifNetwork:
     parser = _Parser(_tokenize(text))
     parser.parse()
+    if not parser.variables:
+        last = parser.tokens[-1] if parser.tokens else _Token("", 1, 1)
+        what = "the file is empty (or holds only comments)" if not parser.tokens else "no variable is declared"
+        raise BifError(f"{what}: a BIF network declares its variables ('variable NAME {{ type discrete ... }}') "
+                       "and their probabilities ('probability ( NAME ) { ... }')", last.line, last.column)
     cpds: dict[str, BifCpd] = {}
     for raw in parser.cpds:
         cpd = _check_cpd(raw, parser.variables)

@@ -19,6 +19,8 @@ from causalppl.interop import (
     main_convert,
     parse_bif,
 )
+from causalppl.cli import main as cli_main
+from causalppl.interop.bif_reader import ROUNDING_TOLERANCE
 from causalppl.interop.bif import (
     LEVEL_PREFIX,
     RESERVED_WORDS,
@@ -174,12 +176,56 @@ TWO = "variable A {\n  type discrete [ 2 ] { a0, a1 };\n}\n"
 THREE = "variable B {\n  type discrete [ 3 ] { b0, b1, b2 };\n}\n"
 
 
-def test_renormalizes_rows_that_do_not_sum_to_one() -> None:
-    text = _bif(TWO, "probability ( A ) {\n  table 0.5, 0.6;\n}")
+def test_renormalizes_rows_off_by_rounding() -> None:
+    text = _bif(THREE, "probability ( B ) {\n  table 0.333, 0.333, 0.333;\n}")
     line = bif_to_scm(text, "M").splitlines()[2]
     assert line.endswith("# renormalized")
     probs = _floats(line.split("Categorical(")[1].split(")")[0])
-    assert abs(probs[0] - 0.5 / 1.1) < 1e-15 and abs(sum(probs) - 1) < 1e-12
+    assert abs(probs[0] - 1 / 3) < 1e-15 and abs(sum(probs) - 1) < 1e-12
+
+
+@pytest.mark.parametrize(("body", "line", "column", "fragment"), [
+    ("probability ( A ) {\n  table 0.5, 0.6;\n}\n", 7, 3, "the probabilities sum to 1.1, not 1"),
+    ("probability ( A ) {\n  table 0.5, 0.498;\n}\n", 7, 3, "the probabilities sum to 0.998, not 1"),
+    (THREE + "probability ( A | B ) {\n  (b0) 0.5, 0.5;\n  (b1) 0.7, 0.4;\n  (b2) 0.1, 0.9;\n}\n", 11, 3,
+     "the probabilities for (b1) sum to 1.1, not 1"),
+    (THREE + "probability ( A | B ) {\n  table 0.1 0.2 0.3 0.9 0.8 0.8;\n}\n", 10, 3,
+     "the probabilities for (b2) sum to 1.1, not 1"),
+    (THREE + "probability ( A | B ) {\n  (b0) 0.5, 0.5;\n  default 0.6, 0.5;\n}\n", 11, 3,
+     "the probabilities of the default row sum to 1.1, not 1"),
+])
+def test_a_row_off_by_more_than_rounding_is_an_error_at_the_row(tmp_path: Path, capsys, body: str, line: int,
+                                                                column: int, fragment: str) -> None:
+    """Renormalising 0.5, 0.6 silently would change a network whose author mistyped a number."""
+    path = tmp_path / "over.bif"
+    path.write_text(HEAD + body)
+    assert cli_main(["import-bif", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:{line}:{column}: error: {fragment}") and "0.001" in err
+    assert "model " not in capsys.readouterr().out
+
+
+def test_the_rounding_tolerance_is_a_thousandth() -> None:
+    assert ROUNDING_TOLERANCE == 1e-3
+    parse_bif(_bif(TWO, "probability ( A ) {\n  table 0.5, 0.5009;\n}"))
+    with pytest.raises(BifError, match="sum to 1.0011, not 1"):
+        parse_bif(_bif(TWO, "probability ( A ) {\n  table 0.5, 0.5011;\n}"))
+
+
+@pytest.mark.parametrize(("text", "line", "fragment"), [
+    ("", 1, "the file is empty"),
+    ("\n\n  // only a comment\n", 1, "the file is empty (or holds only comments)"),
+    ("network empty {\n}\n", 2, "no variable is declared"),
+    ('network empty {\n  property author = "me";\n}\n', 3, "no variable is declared"),
+])
+def test_a_text_without_variables_is_not_a_network(tmp_path: Path, capsys, text: str, line: int,
+                                                   fragment: str) -> None:
+    path = tmp_path / "empty.bif"
+    path.write_text(text)
+    assert cli_main(["import-bif", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"{path}:{line}:") and fragment in captured.err
+    assert captured.out == ""
 
 
 def test_keeps_rows_within_tolerance() -> None:
@@ -324,7 +370,7 @@ HEAD = "network test {\n}\n" + TWO  # A is declared on lines 3-5
         (THREE + "probability ( A | B ) {\n  (b9) 0.5, 0.5;\n}\n", 10, "'b9' is not a state of 'B'"),
         (
             THREE + "probability ( A | B ) {\n  table 0.1 0.2 0.3 0.9 0.8 0.7;\n}\n"
-            "probability ( B | A ) {\n  table 0.1 0.2 0.3 0.4 0.5 0.1;\n}\n",
+            "probability ( B | A ) {\n  table 0.1 0.2 0.3 0.4 0.6 0.4;\n}\n",
             9,
             "cycle",
         ),
