@@ -29,8 +29,9 @@ from causalppl.ir.queries import QuerySpec
 from causalppl.ir.values import BadValue, variable_value
 from causalppl.resources import stdlib_dir, stdlib_models
 from causalppl.semantics import CheckedProgram, DataSpec, check_program, check_query
+from causalppl.semantics import messages as semantic_messages
 from causalppl.semantics.lower import build_model
-from causalppl.semantics.resolve import ExpressionResolver
+from causalppl.semantics.resolve import ExpressionResolver, report_set_twice
 from causalppl.semantics.scope import Reporter
 from causalppl.syntax import parse_assignments, parse_program, parse_query
 from causalppl.transforms import do as do_transform
@@ -127,7 +128,11 @@ class Model:
     # ------------------------------------------------------ transformations ----
     def do(self, interventions: Mapping[str, Any] | None = None, **assignments: Any) -> "Model":
         """A new model with the named variables set (values: numbers or level names)."""
-        values = dict(interventions or {}, **assignments)
+        values = dict(interventions or {})
+        for name, value in assignments.items():
+            if name in values:
+                raise CausalPPLError([semantic_messages.set_twice_in_python(name, values[name], value)])
+            values[name] = value
         positions = {name: self._value_position(name, value) for name, value in values.items()}
         return Model(self.program, do_transform(self.ir, positions), self.data_override)
 
@@ -136,6 +141,7 @@ class Model:
         assignments = parse_assignments(text)
         reporter = Reporter(text, "<--do>")
         resolver = ExpressionResolver(self.program.scope, reporter)
+        report_set_twice([(a.name, a.value, a.span) for a in assignments], reporter, "option")
         positions = {a.name: resolver.intervention_value(a) for a in assignments}
         reporter.raise_if_any()
         return Model(self.program, do_transform(self.ir, positions), self.data_override)

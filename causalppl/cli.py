@@ -193,7 +193,7 @@ def _graph(args: argparse.Namespace) -> int:
     out = None if args.output is None else output_path(args.output, "graph", GRAPH_SUFFIXES, inputs=[args.file])
     model = api.load(args.file)
     if args.do:
-        model = model.do_text(args.do)
+        model = model.do_text(", ".join(args.do))  # every --do is one intervention
     dot = model.to_dot()
     if out is None:
         print(dot, end="")
@@ -210,7 +210,7 @@ def _graph(args: argparse.Namespace) -> int:
 def _compile(args: argparse.Namespace) -> int:
     model = api.load(args.file)
     if args.do:
-        model = model.do_text(args.do)
+        model = model.do_text(", ".join(args.do))  # every --do is one intervention
     if args.query:
         print(model.counterfactual_source(args.query, backend=args.backend), end="")
         return EXIT_OK
@@ -273,11 +273,13 @@ def _parser() -> argparse.ArgumentParser:
     graph = commands.add_parser("graph", help="draw the causal graph (.dot, .svg, .png, .pdf)")
     graph.add_argument("file", metavar="FILE.scm")
     graph.add_argument("-o", "--output", metavar="OUT", help="output file; DOT on stdout when omitted")
-    graph.add_argument("--do", metavar="X=1", help="draw the mutilated graph of this intervention")
+    graph.add_argument("--do", metavar="X=1", action="append",
+                       help="draw the mutilated graph of this intervention (a list X=1,Z=0; repeatable)")
     graph.set_defaults(handler=_graph)
     compile_ = commands.add_parser("compile", help="print the generated Pyro (or NumPyro) program")
     compile_.add_argument("file", metavar="FILE.scm")
-    compile_.add_argument("--do", metavar="X=1", help="print the program transformed by this intervention")
+    compile_.add_argument("--do", metavar="X=1", action="append",
+                          help="print the program transformed by this intervention (a list X=1,Z=0; repeatable)")
     compile_.add_argument("--query", metavar="TEXT", help="print the multi-world program of a counterfactual query")
     compile_.add_argument("--backend", choices=("pyro", "numpyro"), default="pyro",
                           help="which program to print: pyro (default) or numpyro")

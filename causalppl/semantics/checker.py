@@ -20,7 +20,7 @@ from causalppl.ir.queries import ExpectationSpec, leaves
 from causalppl.semantics import messages
 from causalppl.semantics.constants import ValueChecks
 from causalppl.semantics.queries import QueryResolver, QuerySpec
-from causalppl.semantics.resolve import ExpressionResolver
+from causalppl.semantics.resolve import ExpressionResolver, report_set_twice
 from causalppl.semantics.scope import Reporter, Scope
 from causalppl.syntax import ast
 
@@ -191,6 +191,7 @@ def _check_parameter_order(declarations: tuple[CheckedDeclaration, ...], reporte
 
 def _check_data(statement: ast.DataStatement, scope: Scope, reporter: Reporter, filename: str) -> DataSpec:
     resolver = ExpressionResolver(scope, reporter)
+    report_set_twice([(target.name, target.value, target.span) for target in statement.under], reporter, "data")
     under: list[tuple[str, float | None]] = []
     for target in statement.under:
         symbol = resolver.require_variable(target.name, target.span)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from causalppl.diagnostics import Diagnostic, Span, did_you_mean
+from causalppl.diagnostics import Diagnostic, Span, did_you_mean, shown_value
 from causalppl.ir.constants import OUT_OF_RANGE
 from causalppl.ir.families import Family
 from causalppl.ir.types import Domain
@@ -388,8 +388,31 @@ def row_value_of_counterfactual(span: Span, name: str) -> Diagnostic:
                  f"write the factual variable '| {name}'")
 
 
-def intervened_twice(span: Span, name: str) -> Diagnostic:
-    return error(span, f"'{name}' is intervened on twice")
+def set_twice(span: Span, name: str, first: str, first_at: str, second: str, second_at: str,
+              context: str = "query") -> Diagnostic:
+    """One intervention (a ``do(...)``, a subscript, a data line's ``under do(...)``, ``--do``) sets ``name`` twice.
+
+    ``first``/``second``: the two assignments as written; ``first_at``/``second_at``: where ("column 12");
+    ``context``: ``query``, ``data`` or ``option``, which words the hint.  Refused even when both give the
+    same value: a repeated name is most often another variable misspelt.
+    """
+    if context == "data":
+        hint = (f"an experiment sets each variable once: keep one of the two; rows from experiments that set "
+                f"'{name}' differently go in separate data lines")
+    elif context == "option":
+        hint = f"an intervention sets each variable once: keep one value for '{name}'"
+    else:
+        hint = (f"an intervention sets each variable once: keep one value for '{name}'; to compare two settings, "
+                f"write a term for each (E[Y[{name} = a]] - E[Y[{name} = b]])")
+    return error(span, f"'{name}' is set twice in this intervention ({first} at {first_at}, {second} at {second_at})",
+                 hint)
+
+
+def set_twice_in_python(name: str, first: object, second: object) -> Diagnostic:
+    """``Model.do({"X": 1}, X=0)``: the mapping and a keyword argument both set ``name``."""
+    return error(Span.unknown("<do>"), f"'{name}' is set twice in this intervention ({name} = {shown_value(first)} in "
+                                       f"the mapping, {name} = {shown_value(second)} as a keyword argument)",
+                 f"an intervention sets each variable once: give '{name}' in the mapping or as a keyword, not both")
 
 
 def observed_twice(span: Span, name: str, per_row: bool) -> Diagnostic:

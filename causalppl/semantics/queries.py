@@ -18,7 +18,7 @@ from causalppl.ir.queries import (
     leaves,
 )
 from causalppl.semantics import messages
-from causalppl.semantics.resolve import ExpressionResolver
+from causalppl.semantics.resolve import ExpressionResolver, report_set_twice
 from causalppl.semantics.scope import Reporter, Scope
 from causalppl.syntax import ast
 
@@ -77,6 +77,9 @@ class QueryResolver:
     def _conditions(self, conditions: tuple[ast.Condition, ...]):
         evidence: list[EventSpec] = []
         interventions: dict[str, float] = {}
+        assignments = [a for condition in conditions if isinstance(condition, ast.Intervention)
+                       for a in condition.assignments]
+        report_set_twice([(a.name, a.value, a.span) for a in assignments], self.reporter)
         for condition in conditions:
             if isinstance(condition, ast.Intervention):
                 for assignment in condition.assignments:
@@ -102,9 +105,8 @@ class QueryResolver:
         if isinstance(assignment.value, ast.PotentialOutcome):
             self.reporter.report(messages.potential_outcome_in_do(assignment.value.span))
             return
-        if assignment.name in interventions:
-            self.reporter.report(messages.intervened_twice(assignment.span, assignment.name))
-        interventions[assignment.name] = float(self.resolver.intervention_value(assignment))
+        value = float(self.resolver.intervention_value(assignment))
+        interventions.setdefault(assignment.name, value)  # a second value is reported (report_set_twice)
 
     def _check_overlap(self, evidence: list[EventSpec], interventions: dict[str, float]) -> None:
         observed: dict = {}  # outcome → its first `=` evidence

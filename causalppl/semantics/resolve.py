@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Sequence
 
 from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx
@@ -153,6 +154,7 @@ class ExpressionResolver:
 
     def counterfactual(self, variable: str, assignments: tuple[ast.Assignment, ...], span: Span) -> rx.CounterfactualRef:
         self.require_variable(variable, span)
+        report_set_twice([(a.name, a.value, a.span) for a in assignments], self.reporter)
         interventions = tuple((a.name, self.intervention_value(a)) for a in assignments)
         return rx.CounterfactualRef(variable, interventions, span)
 
@@ -208,6 +210,31 @@ class ExpressionResolver:
             self.reporter.report(messages.parameter_not_variable(span, name))
             return None
         return symbol
+
+
+def report_set_twice(assignments: Sequence[tuple[str, ast.Expr | None, Span]], reporter: Reporter,
+                     context: str = "query") -> None:
+    """Report each variable that one intervention sets again: (name, value as written, span of the assignment).
+
+    The same value twice is refused too: nothing is lost by keeping one, and a repeated name is most often
+    another variable misspelt (``do(X = 1, X = 0)`` for ``do(X = 1, Z = 0)``).
+    """
+    first: dict[str, tuple[ast.Expr | None, Span]] = {}
+    for name, value, span in assignments:
+        if name not in first:
+            first[name] = (value, span)
+            continue
+        earlier_value, earlier_span = first[name]
+        reporter.report(messages.set_twice(span, name, ast.assignment_text(name, earlier_value),
+                                           _place(earlier_span, span), ast.assignment_text(name, value),
+                                           _place(span, span), context))
+
+
+def _place(span: Span, at: Span) -> str:
+    """Where ``span`` starts, said from the line of ``at`` (the line the message points at)."""
+    if span.line == at.line:
+        return f"column {span.column}"
+    return f"line {span.line}, column {span.column}"
 
 
 def _kind(kind: str) -> str:

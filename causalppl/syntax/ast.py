@@ -151,6 +151,48 @@ class PotentialOutcome(Node):
 
 Expr = Union[Number, Name, Bool, BinaryOp, UnaryOp, IfElse, Call, Vector, Index, PotentialOutcome]
 
+
+def to_text(expr: Expr) -> str:
+    """An expression written back as source, on one line (messages quote it; every compound operand is bracketed).
+
+    >>> s = Span.unknown("<t>")
+    >>> to_text(PotentialOutcome("M", (Assignment("X", Number(0.0, "0", s), s, s),), s))
+    'M[X = 0]'
+    >>> to_text(BinaryOp("+", Name("a", s), UnaryOp("-", Name("b", s), s), s))
+    'a + (-b)'
+    """
+    if isinstance(expr, Number):
+        return expr.text
+    if isinstance(expr, Name):
+        return expr.name
+    if isinstance(expr, Bool):
+        return "true" if expr.value else "false"
+    if isinstance(expr, BinaryOp):
+        return f"{_operand_text(expr.left)} {expr.op} {_operand_text(expr.right)}"
+    if isinstance(expr, UnaryOp):
+        return ("-" if expr.op == "-" else "not ") + _operand_text(expr.operand)
+    if isinstance(expr, IfElse):
+        return f"if {to_text(expr.condition)} then {to_text(expr.then)} else {to_text(expr.otherwise)}"
+    if isinstance(expr, Call):
+        return f"{expr.function}({', '.join(map(to_text, expr.args))})"
+    if isinstance(expr, Vector):
+        return f"[{', '.join(map(to_text, expr.items))}]"
+    if isinstance(expr, Index):
+        return f"{_operand_text(expr.target)}[{to_text(expr.index)}]"
+    if isinstance(expr, PotentialOutcome):
+        return f"{expr.variable}[{', '.join(assignment_text(a.name, a.value) for a in expr.assignments)}]"
+    return "..."  # pragma: no cover - every expression node is listed above
+
+
+def assignment_text(name: str, value: Expr | None) -> str:
+    """``X = value`` as written (``X`` alone for a data line's per-row target, whose value is None)."""
+    return name if value is None else f"{name} = {to_text(value)}"
+
+
+def _operand_text(expr: Expr) -> str:
+    text = to_text(expr)
+    return f"({text})" if isinstance(expr, (BinaryOp, UnaryOp, IfElse)) else text
+
 # ------------------------------------------------------------------ types ----
 
 

@@ -1,0 +1,63 @@
+"""Mistakes the front end refuses, seen from the command line: exit 1 and a located message, never exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from causalppl.cli import main
+
+MODEL = """model M {
+    X : bool ~ Bernoulli(0.5)
+    Z : bool ~ Bernoulli(0.3)
+    Y : bool ~ Bernoulli(0.2 + 0.5 * X + 0.2 * Z)
+}
+"""
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    path = tmp_path / "m.scm"
+    path.write_text(MODEL)
+    return str(path)
+
+
+# ---------------------------------------------------- a variable set twice ----
+
+
+@pytest.mark.parametrize("command", ["compile", "graph"])
+def test_do_option_that_sets_a_variable_twice_is_refused(model_file, capsys, command):
+    assert main([command, model_file, "--do", "Z=1,Z=0"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert ("<--do>:1:5: error: 'Z' is set twice in this intervention (Z = 1 at column 1, Z = 0 at column 5)"
+            in captured.err)
+    assert "hint: an intervention sets each variable once: keep one value for 'Z'" in captured.err
+
+
+def test_repeated_do_options_make_one_intervention(model_file, capsys):
+    assert main(["graph", model_file, "--do", "X=1", "--do", "Z=0"]) == 0
+    dot = capsys.readouterr().out
+    assert "do(X = 1)" in dot and "do(Z = 0)" in dot  # before, the last --do replaced the first
+    assert main(["compile", model_file, "--do", "Z=1", "--do", "Z=0"]) == 1
+    assert "'Z' is set twice in this intervention" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("query, message", [
+    ("E[Y[X = 1, X = 0]]", "<query>:1:12: error: 'X' is set twice in this intervention (X = 1 at column 5, "
+                           "X = 0 at column 12)"),
+    ("P(Y = 1 | do(X = 1, X = 0))", "<query>:1:21: error: 'X' is set twice in this intervention (X = 1 at column "
+                                    "14, X = 0 at column 21)"),
+])
+def test_run_query_that_sets_a_variable_twice_is_refused(model_file, capsys, query, message):
+    assert main(["run", model_file, "--query", query]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err
+
+
+def test_data_line_that_sets_a_variable_twice_is_refused(tmp_path, capsys):
+    (tmp_path / "rows.csv").write_text("Y\n1\n")
+    path = tmp_path / "m.scm"
+    path.write_text(MODEL + 'data "rows.csv" under do(X = 1, X = 0)\n')
+    assert main(["check", str(path)]) == 1
+    assert (f"{path}:6:33: error: 'X' is set twice in this intervention (X = 1 at column 26, X = 0 at column 33)"
+            in capsys.readouterr().err)
