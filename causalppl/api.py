@@ -407,6 +407,11 @@ class Model:
         if data is None:
             return self._data_from_specs(self.data_specs, missing, quiet) if self.data_specs else None
         items = data if isinstance(data, (list, tuple)) else [data]
+        files = [(Path(item), Span.unknown(str(item))) for item in items if isinstance(item, (str, os.PathLike))]
+        if len(files) > 1:
+            from causalppl.data.reading import refuse_repeated_files
+
+            refuse_repeated_files(files)
         return DataCollection(tuple(self._dataset(item, missing, quiet) for item in items), missing)
 
     def _dataset(self, item: Any, missing: str, quiet: bool):
@@ -421,14 +426,15 @@ class Model:
         return self._data_from_specs((spec,), missing, quiet).blocks[0]
 
     def _data_from_specs(self, specs: tuple[DataSpec, ...], missing: str, quiet: bool) -> DataCollection:
-        from causalppl.data.reading import read_dataset  # pandas: only when there are data
+        from causalppl.data.reading import read_dataset, refuse_repeated_files  # pandas: only when there are data
 
         blocks = []
-        for spec in specs:
-            try:
+        try:
+            refuse_repeated_files((spec.path, spec.span) for spec in specs)
+            for spec in specs:
                 blocks.append(read_dataset(spec.path, self.ir, spec.under, spec.path.name, spec.span, missing, quiet))
-            except CausalPPLError as error:
-                raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
+        except CausalPPLError as error:
+            raise CausalPPLError(error.diagnostics, {self.program.filename: self.program.source}) from None
         return DataCollection(tuple(blocks), missing)
 
     # ------------------------------------------------------------ display ----

@@ -55,6 +55,21 @@ def cannot_write(span: Span, path: Any, reason: object) -> CausalPPLError:
     return error(span, f"cannot write '{path}': {reason}")
 
 
+def data_file_twice(span: Span, path: Any, first_path: Any, first_span: Span) -> CausalPPLError:
+    """The same data file given a second time (at ``span``), first given at ``first_span``: its rows would count
+    twice."""
+    first = f"by the data line at {first_span}" if first_span.is_known else "earlier"
+    named = "" if str(first_path) == str(path) else f" (as '{first_path}')"
+    if span.is_known:
+        hint = "remove one of the two data lines"
+    elif first_span.is_known:
+        hint = "give each data file once: the model's data lines are read already"
+    else:
+        hint = "give each data file once"
+    return error(span, f"data file '{path}' is already read {first}{named}: reading it again would count its rows "
+                       "twice", hint)
+
+
 def more_cells_than_header(span: Span, path: Any) -> CausalPPLError:
     return error(span, f"'{path}': a row has more cells than the header has names (its cells would shift or be "
                        "dropped)", "give every row one cell per column of the header (a trailing comma is a cell)")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import csv
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from causalppl.data import messages
 from causalppl.data.loading import Dataset, chunked_dataset, wanted_columns
@@ -52,6 +52,21 @@ def read_dataset(path: Path, model: CausalModel, under: tuple[tuple[str, float |
     except (OSError, ValueError, UnicodeDecodeError, csv.Error, ImportError) as error:  # malformed files
         # (pandas' ParserError is a ValueError)
         raise messages.unreadable_data_file(span, path, error) from None
+
+
+def refuse_repeated_files(files: Iterable[tuple[Path, Span]]) -> None:
+    """The same file given twice (by any name: ``rows.csv``, ``./rows.csv``, a link to it) is an error at the
+    second naming the first: its rows would count twice. (A file that cannot be opened is left to its reading.)"""
+    seen: dict[tuple[int, int], tuple[Path, Span]] = {}
+    for path, span in files:
+        try:
+            status = path.stat()
+        except (OSError, ValueError):
+            continue
+        key = (status.st_dev, status.st_ino)
+        if key in seen:
+            raise messages.data_file_twice(span, path, *seen[key])
+        seen[key] = (path, span)
 
 
 def read_table(path: Path, span: Span) -> pd.DataFrame:
@@ -136,4 +151,4 @@ def _progress(quiet: bool, origin: str, size: int) -> Iterator[Callable[[int, in
         progress.update(task, completed=max(size, 1))
 
 
-__all__ = ["read_dataset", "read_table", "CHUNK_ROWS"]
+__all__ = ["read_dataset", "read_table", "refuse_repeated_files", "CHUNK_ROWS"]

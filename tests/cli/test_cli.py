@@ -149,3 +149,16 @@ def test_missing_setting_and_counts_in_json(tmp_path, capsys):
     assert "rows.csv, row 2, column 'Y': missing value" in capsys.readouterr().err
     assert main(["run", str(tmp_path / "m.scm"), "--missing", "sometimes"]) == 1
     assert "--missing must be one of model, drop, error" in capsys.readouterr().err
+
+
+def test_a_data_file_given_twice_on_the_command_line_is_refused(tmp_path, capsys):
+    (tmp_path / "m.scm").write_text("model M {\n    X : bool\n    Y : bool <- X\n}\ndata \"rows.csv\"\n")
+    (tmp_path / "rows.csv").write_text("X,Y\n1,1\n0,0\n1,0\n")
+    rows = str(tmp_path / "rows.csv")
+    assert main(["check", str(tmp_path / "m.scm"), "--data", rows, "--data", rows]) == 1
+    err = capsys.readouterr().err
+    assert "rows.csv' is already read earlier: reading it again would count its rows twice" in err
+    assert main(["run", str(tmp_path / "m.scm"), "--data", rows, "--query", "P(Y = 1 | X = 1)"]) == 1
+    err = capsys.readouterr().err
+    assert f"is already read by the data line at {tmp_path / 'm.scm'}:5:1" in err and "Traceback" not in err
+    assert main(["run", str(tmp_path / "m.scm"), "--data", rows, "--replace-data", "--query", "P(Y = 1 | X = 1)"]) == 0

@@ -204,3 +204,43 @@ def test_a_boolean_cell_for_levels_without_such_a_name_is_refused_with_its_row(t
     with pytest.raises(CausalPPLError) as caught:
         cp.load(tmp_path / "model.scm").load_data()
     assert "rows.csv, row 2, column 'Answer'" in caught.value.render()
+
+
+TWICE = """model Twice {
+    param p ~ Beta(1, 1)
+    X : bool ~ Bernoulli(p)
+}
+
+data "rows.csv"
+data "./rows.csv"
+"""
+
+
+def test_a_data_file_given_twice_is_an_error_at_the_second_naming_the_first(tmp_path):
+    """Its rows would count twice (the posterior as if there were twice the units)."""
+    (tmp_path / "m.scm").write_text(TWICE)
+    (tmp_path / "rows.csv").write_text("X\ntrue\ntrue\nfalse\n")
+    model = cp.load(tmp_path / "m.scm")
+    with pytest.raises(CausalPPLError) as caught:
+        model.load_data()
+    text = caught.value.render()
+    assert text.startswith(f"{tmp_path / 'm.scm'}:7:1: error: data file") and "data \"./rows.csv\"" in text
+    assert f"is already read by the data line at {tmp_path / 'm.scm'}:6:1" in text and "count its rows twice" in text
+    assert "remove one of the two data lines" in text
+    once = cp.loads(TWICE.replace('data "./rows.csv"\n', ""), str(tmp_path / "m.scm"))
+    assert once.load_data().n_rows == 3
+    with pytest.raises(CausalPPLError, match="already read by the data line at .*m.scm:6:1"):
+        once.with_data_files([tmp_path / "rows.csv"]).load_data()
+    assert once.with_data_files([tmp_path / "rows.csv"], replace=True).load_data().n_rows == 3
+
+
+def test_the_same_file_by_another_name_twice_in_python_is_refused(tmp_path):
+    (tmp_path / "m.scm").write_text(TWICE.replace('data "rows.csv"\ndata "./rows.csv"\n', ""))
+    (tmp_path / "rows.csv").write_text("X\ntrue\ntrue\nfalse\n")
+    (tmp_path / "copy.csv").write_text("X\ntrue\ntrue\nfalse\n")
+    (tmp_path / "link.csv").symlink_to(tmp_path / "rows.csv")
+    model = cp.load(tmp_path / "m.scm")
+    with pytest.raises(CausalPPLError, match=r"'.*link.csv' is already read earlier \(as '.*rows.csv'\)"):
+        model.load_data([tmp_path / "rows.csv", str(tmp_path / "link.csv")])
+    # two files with the same rows are two samples: both are read
+    assert model.load_data([tmp_path / "rows.csv", tmp_path / "copy.csv"]).n_rows == 6
