@@ -22,7 +22,7 @@ from causalppl.diagnostics import CausalPPLError, Span, spell_option
 from causalppl.files import decode_source, output_path, read_source
 from causalppl.inference.budget import require_units_fit
 from causalppl.inference.messages import covariate_without_data, invalid_site
-from causalppl.inference.options import Options, parse_options
+from causalppl.inference.options import Options, checked_value, parse_options
 from causalppl.inference.results import Result
 from causalppl.ir import CausalModel
 from causalppl.ir.queries import QuerySpec
@@ -325,6 +325,7 @@ class Model:
         """
         from causalppl.inference.checking import check_implications, posterior_predictive_checks
 
+        alpha, seed = checked_value("alpha", alpha, "probability"), checked_value("seed", seed, "seed")
         dataset = self.load_data(data)
         if dataset is None:
             raise CausalPPLError.at(Span.unknown(self.program.filename), "checking the model against data needs "

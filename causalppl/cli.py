@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from causalppl import api
+from causalppl.inference.options import checked_value
 from causalppl.diagnostics import CausalPPLError, CausalPPLWarning, Span, printable, speaking
 from causalppl.files import output_path, require_regular_file
 
@@ -130,6 +131,7 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    args.show = checked_value("show", args.show, "count")  # (checked with every count option's rule)
     if args.data or args.ppc or args.ppc_plot:
         return _check_data(args)
     failures = 0
@@ -161,30 +163,15 @@ def _check_data(args: argparse.Namespace) -> int:
     model = api.load(args.files[0])
     if args.data:
         model = model.with_data_files(args.data, replace=True)
-    report = model.check(alpha=_number_arg(args.alpha, "--alpha"), correction=args.correction,
-                         seed=_seed_arg(args.seed), ppc=args.ppc or bool(args.ppc_plot), ppc_plot=args.ppc_plot)
+    report = model.check(alpha=args.alpha, correction=args.correction, seed=args.seed,
+                         ppc=args.ppc or bool(args.ppc_plot), ppc_plot=args.ppc_plot)
     from causalppl import reporting
 
     if args.format == "json":
         print(reporting.check_json(report))
     else:
-        reporting.print_check(report, _console(), limit=int(args.show))
+        reporting.print_check(report, _console(), limit=args.show)
     return EXIT_OK if report.consistent else EXIT_CONTRADICTED
-
-
-def _number_arg(text: str, flag: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise CausalPPLError.at(Span.unknown("<command line>"), f"{flag} takes a number (got {text!r})") from None
-
-
-def _seed_arg(text: str | None) -> int | None:
-    if text is None:
-        return None
-    if not text.strip().isdigit():
-        raise CausalPPLError.at(Span.unknown("<command line>"), f"--seed takes a whole number (got {text!r})")
-    return int(text)
 
 
 def _graph(args: argparse.Namespace) -> int:

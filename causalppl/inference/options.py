@@ -354,6 +354,29 @@ def parse_options(values: Mapping[str, Any], base: Options | None = None) -> Opt
     return replace(options, **top)
 
 
+#: The rules of the table for values outside it (``Model.check``'s ``alpha`` and ``seed``, the command line's
+#: ``check --show``): one rule, one message, for every option of a kind.
+VALUE_KINDS: dict[str, Callable[[str, Any], Any]] = {"count": _positive_int, "seed": _seed,
+                                                     "probability": _probability}
+
+
+def checked_value(name: str, value: Any, kind: str) -> Any:
+    """``value`` checked by the rule of ``kind`` (count, seed or probability), as :func:`parse_options` checks
+    the options of the table; a user error naming the option as the caller spells it.
+
+    >>> checked_value("show", "3", "count")
+    3
+    >>> checked_value("show", -1, "count")
+    Traceback (most recent call last):
+    ...
+    causalppl.diagnostics.CausalPPLError: <options>: error: show must be a positive integer (got -1)
+    """
+    try:
+        return VALUE_KINDS[kind](spell_option(name), value)
+    except ValueError as error:
+        raise CausalPPLError.at(OPTIONS_SPAN, str(error)) from None
+
+
 def option_values(options: Options) -> dict[str, Any]:
     """The keyword form of ``options`` (inverse of :func:`parse_options`), for reports and workers."""
     values = {}
@@ -368,4 +391,5 @@ def units_per_draw(options: Options) -> int:
 
 
 __all__ = ["MISSING_MODES", "Options", "ScaleOptions", "NutsOptions", "SviOptions", "PosteriorOptions", "BoundsOptions",
-           "METHODS", "BACKENDS", "OPTIONS", "ESTIMATORS", "parse_options", "option_values", "units_per_draw"]
+           "METHODS", "BACKENDS", "OPTIONS", "ESTIMATORS", "parse_options", "checked_value", "option_values",
+           "units_per_draw"]

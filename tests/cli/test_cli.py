@@ -1,6 +1,7 @@
 """The command line: run, check, graph, compile; exit codes; errors without tracebacks."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -162,3 +163,70 @@ def test_a_data_file_given_twice_on_the_command_line_is_refused(tmp_path, capsys
     err = capsys.readouterr().err
     assert f"is already read by the data line at {tmp_path / 'm.scm'}:5:1" in err and "Traceback" not in err
     assert main(["run", str(tmp_path / "m.scm"), "--data", rows, "--replace-data", "--query", "P(Y = 1 | X = 1)"]) == 0
+
+
+COUNT_MODEL = "model M {\n    X : bool\n    Y : bool <- X\n}\n"
+COUNT_OPTIONS = [("check", "--show"), ("check --data", "--show"), ("run", "--samples"), ("run", "--chains"),
+                 ("run", "--draws"), ("run", "--steps"), ("run", "--workers"), ("score", "--samples"),
+                 ("score", "--chains"), ("score", "--draws"), ("score", "--chunk-size"), ("score", "--draws-per-row"),
+                 ("score", "--workers")]
+
+
+@pytest.mark.parametrize("value, problem", [("-1", "must be a positive integer (got -1)"),
+                                            ("0", "must be a positive integer (got 0)"),
+                                            ("abc", "must be an integer (got 'abc')"),
+                                            ("2.5", "must be an integer (got '2.5')")])
+@pytest.mark.parametrize("command, flag", COUNT_OPTIONS)
+def test_every_count_option_takes_a_positive_integer(tmp_path, capsys, command, flag, value, problem):
+    """One rule and one message for every count (check --show was read by int(), -1 accepted, 'abc' exit 2)."""
+    (tmp_path / "m.scm").write_text(COUNT_MODEL)
+    (tmp_path / "rows.csv").write_text("X,Y\n1,1\n0,0\n1,0\n0,1\n")
+    model, rows = str(tmp_path / "m.scm"), str(tmp_path / "rows.csv")
+    argv = {"check": ["check", model], "check --data": ["check", model, "--data", rows],
+            "run": ["run", model, "--query", "P(Y = 1)"],
+            "score": ["score", model, "--data", rows, "--query", "P(Y = 1 | X)"]}[command]
+    assert main([*argv, flag, value]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {flag} {problem}" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("flag, value, problem", [
+    ("--warmup", "-1", "--warmup must be zero or a positive integer (got -1)"),
+    ("--seed", "-3", "--seed must be an integer from 0 to 4294967295 (got -3)"),
+    ("--seed", "abc", "--seed must be an integer (got 'abc')"),
+    ("--alpha", "2", "--alpha must be a number between 0 and 1 (got '2')"),
+    ("--alpha", "abc", "--alpha must be a number (got 'abc')"),
+])
+def test_check_and_run_numbers_are_checked_by_the_same_rules(tmp_path, capsys, flag, value, problem):
+    (tmp_path / "m.scm").write_text(COUNT_MODEL)
+    (tmp_path / "rows.csv").write_text("X,Y\n1,1\n0,0\n1,0\n0,1\n")
+    commands = [["check", str(tmp_path / "m.scm"), "--data", str(tmp_path / "rows.csv")]]
+    if flag != "--alpha":
+        commands.append(["run", str(tmp_path / "m.scm"), "--query", "P(Y = 1)"])
+    if flag == "--warmup":
+        commands = commands[1:]
+    for argv in commands:
+        assert main([*argv, flag, value]) == 1
+        assert f"error: {problem}" in capsys.readouterr().err
+
+
+def test_check_lists_as_many_implications_as_shown(tmp_path, capsys):
+    (tmp_path / "m.scm").write_text("model M {\n    X : bool\n    Y : bool\n    Z : bool\n}\n")
+    (tmp_path / "rows.csv").write_text("X,Y,Z\n" + "1,0,1\n0,1,1\n1,1,0\n0,0,0\n" * 10)
+    assert main(["check", str(tmp_path / "m.scm"), "--data", str(tmp_path / "rows.csv"), "--show", "2"]) == 0
+    assert "worst 2 of 3 tested implications" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("keywords, problem", [({"seed": -1}, "seed must be an integer from 0 to 4294967295"),
+                                               ({"seed": "abc"}, "seed must be an integer (got 'abc')"),
+                                               ({"alpha": "abc"}, "alpha must be a number (got 'abc')"),
+                                               ({"alpha": 1.5}, "alpha must be a number between 0 and 1")])
+def test_model_check_names_a_bad_seed_or_alpha(keywords, problem):
+    """Python gets the same rules (a seed of -1 was numpy's ValueError, alpha='abc' a TypeError)."""
+    import pandas as pd
+
+    import causalppl as cp
+
+    rows = pd.DataFrame({"X": [1, 0, 1, 0] * 5, "Y": [1, 0, 0, 1] * 5})
+    with pytest.raises(cp.CausalPPLError, match=re.escape(problem)):
+        cp.loads(COUNT_MODEL).check(rows, **keywords)
