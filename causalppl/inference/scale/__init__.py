@@ -3,8 +3,8 @@
 * :mod:`.cluster` — connecting to Ray (``auto``: a running cluster; ``local``: start one here;
   or an address), imported lazily: Ray is the optional extra ``causalppl[ray]``;
 * :mod:`.score` — ``causalppl score``: per-row queries over a DataFrame or a file streamed in
-  chunks, with a progress bar; on Ray, :mod:`.ray_score` (Ray Data ``map_batches`` with an actor
-  that holds the compiled model);
+  chunks, with a progress bar; on Ray, :mod:`.ray_score` (the same chunks, scored in order by a pool
+  of actors that hold the compiled model);
 * :mod:`.blocks` — posterior draws of bounds solved in blocks (Ray tasks on a cluster).
 
 NUTS chains in processes or Ray tasks are in :mod:`causalppl.inference.bayesian.chains`;

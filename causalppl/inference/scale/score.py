@@ -4,7 +4,8 @@ Each chunk of rows is scored by :func:`.frames.score_frame` (every query
 answered for the whole chunk by the engine the planner chooses, see
 :mod:`causalppl.inference.rows`).  Files are read and written chunk by
 chunk, so a file larger than memory is scored in constant memory; a
-progress bar counts the rows.  With ``ray_address`` the chunks are scored
+progress bar counts the rows.  With ``ray_address`` the same chunks, read
+by the same reader (:func:`file_chunks`, :func:`frame_chunks`), are scored
 on a Ray cluster instead (:mod:`.ray_score`).
 """
 
@@ -61,32 +62,48 @@ def score_dataframe(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.Da
     """Score a DataFrame in chunks of ``chunk_size`` rows (locally, or on Ray); errors name rows of ``origin``."""
     options = prepare(model, specs, options)
     summary = ScoreSummary()
+    chunks = frame_chunks(frame, options.scale.chunk_size)
     if options.scale.ray_address is not None:
-        parts = list(score_on_ray(model, specs, frame, options, summary))
+        parts = list(score_on_ray(model, specs, chunks, options, summary, origin))
     else:
-        size = options.scale.chunk_size
         constants: dict[str, dict] = {}
-        with _progress(options.quiet or len(frame) <= size, len(frame)) as advance:
+        with _progress(options.quiet or len(frame) <= options.scale.chunk_size, len(frame)) as advance:
             parts = []
-            for start in range(0, max(len(frame), 1), size):
-                part = score_frame(model, specs, frame.iloc[start:start + size], options, origin,
-                                   start + 1, summary, constants)
+            for chunk, first_row in chunks:
+                part = score_frame(model, specs, chunk, options, origin, first_row, summary, constants)
                 parts.append(part)
                 advance(len(part))
-    scored = pd.concat(parts) if len(parts) > 1 else parts[0]
+    scored = pd.concat(parts) if len(parts) > 1 else parts[0]  # (a DataFrame always gives one chunk at least)
     return scored, summary
+
+
+def frame_chunks(frame: pd.DataFrame, size: int) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Slices of ``size`` rows of a DataFrame, each with the number of its first row (one, empty, for no rows)."""
+    for start in range(0, max(len(frame), 1), size):
+        yield frame.iloc[start:start + size], start + 1
+
+
+def file_chunks(model: CausalModel, path: Path, size: int, span: Span | None = None,
+                text: bool = False) -> Iterator[tuple[pd.DataFrame, int]]:
+    """The rows of a CSV or Parquet file, ``size`` at a time, each chunk with the number of its first row: what
+    both routes score, on this machine or on Ray.  ``text``: a CSV column the model does not name is read as
+    text exactly as written (``007``, ``NA``), for a CSV output that keeps it; else every type is inferred."""
+    first_row = 1
+    parsed = model.topological_names() if text else None  # (None: every column's type inferred)
+    for frame in read_chunks(path, size, span, parsed):
+        yield frame, first_row
+        first_row += len(frame)
 
 
 def _chunks(model, specs, path: Path, options: Options, summary: ScoreSummary, span,
             text: bool = False) -> Iterator[pd.DataFrame]:
+    chunks = file_chunks(model, path, options.scale.chunk_size, span, text)
     if options.scale.ray_address is not None:
-        yield from score_on_ray(model, specs, path, options, summary)
+        yield from score_on_ray(model, specs, chunks, options, summary, path.name)
         return
-    first_row, constants = 1, {}
-    parsed = model.topological_names() if text else None  # (None: every column's type inferred)
-    for frame in read_chunks(path, options.scale.chunk_size, span, parsed):
+    constants: dict[str, dict] = {}
+    for frame, first_row in chunks:
         yield score_frame(model, specs, frame, options, path.name, first_row, summary, constants)
-        first_row += len(frame)
 
 
 @contextlib.contextmanager

@@ -27,7 +27,8 @@ from typing import Iterator
 
 HOST = "127.0.0.2"
 SECOND_HOST = "127.0.0.3"
-QUIET = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DEDUP_LOGS": "0"}
+# newer Ray (2.5x) turns token authentication on for `ray start`: a loopback test cluster needs none
+QUIET = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DEDUP_LOGS": "0", "RAY_AUTH_MODE": "disabled"}
 
 
 def _free_ports(count: int) -> list[int]:

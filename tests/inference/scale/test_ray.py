@@ -92,6 +92,25 @@ def test_score_errors_inside_actors_come_back_as_user_errors(cluster):
         model.score(rows, "P(Y[X = 0] = 0 | X, Y)", chunk_size=10, ray_address=cluster)
 
 
+def test_a_file_scored_on_ray_keeps_its_text_columns_and_names_rows_as_locally(cluster, tmp_path):
+    """The actors score the chunks the local route reads: 007, NA and TRUE stay so in a CSV output (Ray Data's
+    reader made them 7, missing and True), and an error past the first chunk names its row (it said 'a row')."""
+    rows = tmp_path / "rows.csv"
+    cells = [f"{k},{k:03d},NA,TRUE,{k % 2},{(k // 2) % 2}" for k in range(1, 41)]
+    rows.write_text("id,code,note,flag,X,Y\n" + "\n".join(cells) + "\n")
+    model = cp.loads(MEDIATION)
+    local, spread = tmp_path / "local.csv", tmp_path / "spread.csv"
+    model.score(str(rows), "pn = P(Y[X = 0] = 0 | X, Y)", output=str(local), chunk_size=7)
+    model.score(str(rows), "pn = P(Y[X = 0] = 0 | X, Y)", output=str(spread), chunk_size=7, ray_address=cluster)
+    assert spread.read_text() == local.read_text()
+    assert spread.read_text().splitlines()[1].startswith("1,001,NA,TRUE,")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(rows.read_text().replace("\n33,033,NA,TRUE,1,", "\n33,033,NA,TRUE,7,"))
+    with pytest.raises(cp.CausalPPLError, match="bad.csv, row 33, column 'X'"):
+        model.score(str(bad), "pn = P(Y[X = 0] = 0 | X, Y)", output=str(tmp_path / "out.csv"), chunk_size=7,
+                    ray_address=cluster)
+
+
 def test_bounds_draws_in_blocks_on_ray_equal_one_block(cluster, tmp_path):
     rng = np.random.default_rng(1)
     z = rng.integers(0, 2, 400)
