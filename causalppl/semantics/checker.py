@@ -105,7 +105,7 @@ def value_checks(model: CheckedModel, scope: Scope, reporter: Reporter, declarat
 def _check_query_values(spec: QuerySpec, checks: ValueChecks) -> None:
     for leaf in leaves(spec.term):
         if isinstance(leaf, ExpectationSpec):
-            checks.expression(leaf.expr)
+            checks.expectation(leaf.expr)
 
 
 def _source_of(query: ast.Query, checked: CheckedProgram) -> str:

@@ -13,6 +13,11 @@ names are resolved:
 - **indices** ``b[i]`` stay inside the vector for every value ``i`` can take
   (constants, finite variables and sums of them are bounded; a real or int
   variable is not);
+- **vectors** (literals and vector parameters; arithmetic on a vector is entry
+  by entry) go only where vectors are taken: indexed, as a vector argument
+  (``Categorical``, ``Dirichlet``), in a vector parameter's prior (of its
+  length) or as a fixed parameter written out (``param s = [1, 2]``); never as
+  a variable's value, a number argument, an entry of a vector or ``E[...]``;
 - **integer level labels** are not numbers: ``Dose : {1, 2, 3}`` in
   arithmetic would stand for its level position (0, 1, 2), so it may only be
   compared (``Dose == 2``), used as an index or copied into a variable of the
@@ -58,14 +63,25 @@ class ValueChecks:
         symbol = self.scope.lookup(name)
         if fixed_value is not None:
             self.expression(fixed_value)
+            if not isinstance(fixed_value, rx.VectorLiteral):  # a fixed vector is written out: [1, 2]
+                self._number_required(fixed_value, lambda length, shown, vector: messages.fixed_value_is_vector(
+                    fixed_value.span, name, shown, length, vector))
         if isinstance(mechanism, Deterministic):
             self.expression(mechanism.expr, symbol.domain if symbol is not None else None)
+            self._number_required(mechanism.expr, lambda length, shown, vector: messages.value_is_vector(
+                mechanism.expr.span, name, shown, length, vector))
         elif isinstance(mechanism, Parametric) and mechanism.family in FAMILIES:
             values = {name: self.expression(expr).value for name, expr in mechanism.arguments}
-            self._arguments(mechanism, values, is_parameter=symbol is not None and not symbol.is_variable)
+            self._arguments(mechanism, values, symbol)
+
+    def expectation(self, expr: rx.Expr) -> None:
+        """The expression of an ``E[...]``: the checks of :meth:`expression`, and a number, never a vector."""
+        self.expression(expr)
+        self._number_required(expr, lambda length, shown, vector: messages.expectation_of_vector(
+            expr.span, shown, length, vector))
 
     def expression(self, expr: rx.Expr, target: Domain | None = None) -> Folded:
-        """Constants, indices and level labels of one expression (``target``: the domain it defines)."""
+        """Constants, indices, vectors and level labels of one expression (``target``: the domain it defines)."""
         folded = fold(expr)
         for span, message in folded.problems:
             self.reporter.report(messages.constant_not_finite(span, message))
@@ -75,19 +91,73 @@ class ValueChecks:
             elif isinstance(node, rx.Binary) and node.op == "/" and folded.of(node.right) == 0 \
                     and folded.of(node.left) is None:
                 self.reporter.report(messages.division_by_zero(node.right.span))
+        self._vector_length(expr, report=True)
         self._level_labels(expr, target)
         return folded
 
+    # -------------------------------------------------------------- vectors ----
+    def _vector_length(self, expr: rx.Expr, report: bool = False) -> int | None:
+        """How many entries the vector ``expr`` gives, or None for a number.
+
+        Vectors are literals (``[a, b]``) and vector parameters; arithmetic, comparisons, functions and ``if``
+        apply entry by entry, so an operand that is a vector makes a vector; an index gives a number.  With
+        ``report``, what can never be right anywhere is reported: a vector as an entry of a vector, and
+        vectors of different lengths combined entry by entry.
+        """
+        lengths: dict[int, int | None] = {}
+        for node in _post_order(expr):
+            if isinstance(node, rx.VectorLiteral):
+                for item in node.items:
+                    if report and lengths[id(item)] is not None:
+                        self.reporter.report(messages.vector_in_vector(item.span, _shown(item), lengths[id(item)],
+                                                                       self._vector_name(item)))
+                length = len(node.items)
+            elif isinstance(node, rx.ParamRef):
+                length = self.vector_lengths.get(node.name)
+            elif isinstance(node, rx.IndexInto):
+                length = None
+            else:
+                found = [lengths[id(child)] for child in rx.children(node) if lengths[id(child)] is not None]
+                if report and len(set(found)) > 1:
+                    self.reporter.report(messages.vector_lengths_differ(node.span, found[0],
+                                                                        next(n for n in found if n != found[0])))
+                length = found[0] if found else None
+            lengths[id(node)] = length
+        return lengths[id(expr)]
+
+    def _number_required(self, expr: rx.Expr, problem) -> None:
+        """Report ``problem(length, shown, vector)`` when ``expr`` gives a vector where a number is required."""
+        length = self._vector_length(expr)
+        if length is not None:
+            self.reporter.report(problem(length, _shown(expr), self._vector_name(expr)))
+
+    def _vector_name(self, expr: rx.Expr) -> str | None:
+        """The first vector parameter ``expr`` reads whole (not indexed), for hints; None if there is none."""
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, rx.ParamRef) and node.name in self.vector_lengths:
+                return node.name
+            if not isinstance(node, rx.IndexInto):
+                stack.extend(reversed(rx.children(node)))
+        return None
+
     # ------------------------------------------------------------ arguments ----
-    def _arguments(self, mechanism: Parametric, values: dict[str, float | None], is_parameter: bool) -> None:
+    def _arguments(self, mechanism: Parametric, values: dict[str, float | None], symbol) -> None:
         family = mechanism.family
+        is_parameter = symbol is not None and not symbol.is_variable
         for name, expr in mechanism.arguments:
             value = values[name]
             vector = (family, name) in VECTOR_ARGUMENTS
             if vector:
                 self._vector_argument(family, name, expr)
-            elif not is_parameter and self._is_vector(expr):
-                self.reporter.report(messages.scalar_argument_is_vector(expr.span, family, name))
+            else:
+                length = self._vector_length(expr)
+                if length is not None and not is_parameter:
+                    self.reporter.report(messages.scalar_argument_is_vector(expr.span, family, name))
+                elif length is not None and length != symbol.size:  # a vector parameter's prior: entry by entry
+                    self.reporter.report(messages.prior_argument_length(expr.span, family, name, symbol.name,
+                                                                        symbol.size, length))
             if value is None:
                 continue
             if name in WHOLE_ARGUMENTS and not float(value).is_integer():
@@ -165,6 +235,15 @@ class ValueChecks:
         if symbol is None or not has_misleading_labels(symbol.domain):
             return
         self.reporter.report(messages.level_label_as_number(node.span, node.name, symbol.domain))
+
+
+def _shown(expr: rx.Expr) -> str:
+    """An expression as messages quote it (without the brackets :func:`~causalppl.ir.expressions.to_text` puts
+    around a whole operation)."""
+    text = rx.to_text(expr)
+    if isinstance(expr, (rx.Binary, rx.IfThenElse)) and text.startswith("(") and text.endswith(")"):
+        return text[1:-1]
+    return text
 
 
 def has_misleading_labels(domain: Domain) -> bool:

@@ -141,6 +141,59 @@ def scalar_argument_is_vector(span: Span, family: str, argument: str) -> Diagnos
                  "index the vector (b[Region]) or write one number")
 
 
+def _index_hint(vector: str | None) -> str:
+    """How to index ``vector`` (a vector parameter's name; None when only vectors written out are involved)."""
+    if vector is None:
+        return "write a number, or index the vector ([0.2, 0.8][0] is 0.2)"
+    return f"index '{vector}': {vector}[0] is its first entry ({vector}[Region] indexes by a finite variable's level)"
+
+
+def expectation_of_vector(span: Span, shown: str, length: int, vector: str | None) -> Diagnostic:
+    """``E[c]`` for a vector ``c`` (or arithmetic on one): an expectation is of a number, asked entry by entry."""
+    return error(span, f"E[...] takes a number, but '{shown}' is a vector of {length} entries",
+                 _index_hint(vector) + "; ask for one entry per query"
+                 + (f" (E[{vector}[0]], E[{vector}[1]], ...)" if vector is not None else ""))
+
+
+def value_is_vector(span: Span, name: str, shown: str, length: int, vector: str | None) -> Diagnostic:
+    """``Y := c + X`` for a vector ``c``: a variable's value is a number."""
+    return error(span, f"the value of '{name}' is a number, but '{shown}' is a vector of {length} entries",
+                 _index_hint(vector))
+
+
+def fixed_value_is_vector(span: Span, name: str, shown: str, length: int, vector: str | None) -> Diagnostic:
+    """``param d = c`` (or ``c + 1``) for a vector ``c``: a fixed vector is written out."""
+    return error(span, f"the value of parameter '{name}' is the vector '{shown}' ({length} entries); a fixed "
+                       "parameter is a number or a vector written out",
+                 f"write its entries (param {name} = [1, 2]), use "
+                 + (f"'{vector}'" if vector is not None else "the vector") + f" itself where '{name}' is used, "
+                 + "or index it")
+
+
+def vector_in_vector(span: Span, shown: str, length: int, vector: str | None) -> Diagnostic:
+    """``[c, 1]`` for a vector ``c``: vectors hold numbers."""
+    return error(span, f"an entry of a vector is a number, but '{shown}' is a vector of {length} entries",
+                 _index_hint(vector))
+
+
+def vector_lengths_differ(span: Span, first: int, second: int) -> Diagnostic:
+    """Arithmetic entry by entry on vectors of different lengths."""
+    return error(span, f"vectors of {first} and {second} entries cannot be combined entry by entry",
+                 "combine vectors of the same length, or index them")
+
+
+def prior_argument_length(span: Span, family: str, argument: str, parameter: str, size: int | None,
+                          length: int) -> Diagnostic:
+    """A parameter's prior with a vector argument of another length than the parameter (or a scalar parameter)."""
+    if size is None:
+        return error(span, f"{family}'s {argument} is a vector of {length} entries, but parameter '{parameter}' "
+                           "is a number",
+                     f"declare a vector parameter, param {parameter}[{length}] ~ ..., or index the vector")
+    return error(span, f"{family}'s {argument} is a vector of {length} entries, but parameter '{parameter}' "
+                       f"has {size}",
+                 f"give one entry per entry of '{parameter}', or a number for all of them")
+
+
 def vector_argument_is_scalar(span: Span, family: str, argument: str) -> Diagnostic:
     return error(span, f"{family}'s {argument} is a vector, not a number",
                  f"write it as a vector, e.g. {family}({argument}=[0.2, 0.8])")

@@ -61,3 +61,25 @@ def test_data_line_that_sets_a_variable_twice_is_refused(tmp_path, capsys):
     assert main(["check", str(path)]) == 1
     assert (f"{path}:6:33: error: 'X' is set twice in this intervention (X = 1 at column 26, X = 0 at column 33)"
             in capsys.readouterr().err)
+
+
+# ------------------------------------------------------ vectors in E[...] ----
+
+VECTORS = """model V {
+    param c[2] ~ Normal(0, 1)
+    X ~ Normal(c[0], 1)
+}
+"""
+
+
+@pytest.mark.parametrize("query, message", [
+    ("E[c]", "<query>:1:3: error: E[...] takes a number, but 'c' is a vector of 2 entries"),
+    ("E[[1, 2]]", "<query>:1:3: error: E[...] takes a number, but '[1, 2]' is a vector of 2 entries"),
+])
+def test_expectation_of_a_vector_is_a_user_error_not_a_bug(tmp_path, capsys, query, message):
+    path = tmp_path / "v.scm"
+    path.write_text(VECTORS)
+    assert main(["run", str(path), "--query", query, "--samples", "100"]) == 1  # before: 2 (E[c]), 0 (E[[1, 2]])
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err and "internal error" not in captured.err
+

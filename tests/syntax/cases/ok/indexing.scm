@@ -10,4 +10,4 @@ model Indexing {
 }
 
 query E[Income | do(Region = south)]
-query E[b]
+query E[b[1]]
