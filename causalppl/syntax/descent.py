@@ -309,13 +309,22 @@ class _Parser:
 
     def level(self) -> str:
         token = self.t[self.i]
-        if token[0] in ("NAME", "NUMBER"):
+        if token[0] == "NAME":
             self.i += 1
             return token[1]
+        first = self.i
         if token[0] == "-" and self.t[self.i + 1][0] == "NUMBER":
             self.i += 2
-            return "-" + self.t[self.i - 1][1]
-        raise self.fail()
+            label = "-" + self.t[self.i - 1][1]
+        elif token[0] == "NUMBER":
+            self.i += 1
+            label = token[1]
+        else:
+            raise self.fail()
+        problem = messages.integer_label_problem(label)
+        if problem is not None:
+            self.defer(messages.bad_numeric_level(self.span(first, self.i - 1), label, problem))
+        return label
 
     def mechanism(self):
         first = self.i

@@ -15,6 +15,8 @@ m.scm:2:3: error: 'if' is a reserved word; choose another name
 
 from __future__ import annotations
 
+import re
+
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
 
 
@@ -47,6 +49,44 @@ def bad_parameter_size(span: Span) -> Diagnostic:
 
 def level_listed_twice(span: Span, level: str) -> Diagnostic:
     return error(span, f"level '{level}' is listed twice")
+
+
+#: The largest integer a level label may be (in size): queries, ``do`` and data give numbers as 64-bit floats,
+#: which tell every integer apart only up to 2^53.
+LARGEST_INTEGER_LABEL = 2 ** 53
+
+
+def integer_label_problem(label: str) -> str | None:
+    """What is wrong with a level label written as a number (None: an integer written plainly, e.g. ``7``, ``-1``).
+
+    Labels are names or integers; an integer label is matched by its number in queries, ``do`` and data
+    (``P(Dose = 7)``), so it is written as numbers are read: no decimal point, exponent or leading zeros.
+
+    >>> integer_label_problem("-12"), integer_label_problem("1.5"), integer_label_problem("007")
+    (None, 'fraction', 'notation')
+    """
+    digits = label[1:] if label.startswith("-") else label
+    if digits.isdigit() and (digits == "0" or not digits.startswith("0")) and label != "-0":
+        return None if int(label) <= LARGEST_INTEGER_LABEL and -int(label) <= LARGEST_INTEGER_LABEL else "size"
+    number = float(label)
+    if not number.is_integer():
+        return "fraction"
+    return "size" if abs(number) > LARGEST_INTEGER_LABEL else "notation"
+
+
+def bad_numeric_level(span: Span, label: str, problem: str) -> Diagnostic:
+    """A level label written as a number that is no plainly written integer (``problem``: see above)."""
+    if problem == "fraction":
+        named = "L" + re.sub(r"[^0-9A-Za-z]", "_", label.lstrip("-"))
+        return error(span, f"level label '{label}' is not a whole number; levels are names (low) or integers (1, -1)",
+                     f"name the level (e.g. {named}), or declare the variable real if its values are numbers")
+    if problem == "size":
+        return error(span, f"level label '{label}' is too large: an integer label is at most 2^53 "
+                           f"({LARGEST_INTEGER_LABEL}) in size, so that queries and data can tell it from its "
+                           "neighbours", "name the level instead (e.g. L" + label.lstrip("-") + ")")
+    return error(span, f"level label '{label}' must be written as the integer {int(float(label))}",
+                 "an integer label is written as queries and data write the number: no decimal point, exponent "
+                 "or leading zero")
 
 
 def unknown_query(span: Span, function: str, bracket: str) -> Diagnostic:

@@ -128,10 +128,19 @@ class ToAst(Transformer):
         return ast.LevelsType(tuple(items), self._span(meta))
 
     def level(self, meta: Meta, items: list[Any]) -> str:
+        if items[0].type == "NUMBER":
+            return self._numeric_level(meta, str(items[0]))
         return str(items[0])
 
     def negative_level(self, meta: Meta, items: list[Any]) -> str:
-        return "-" + str(items[0])
+        return self._numeric_level(meta, "-" + str(items[0]))
+
+    def _numeric_level(self, meta: Meta, label: str) -> str:
+        """A level written as a number: an integer, written plainly."""
+        problem = messages.integer_label_problem(label)
+        if problem is not None:
+            raise messages.located(messages.bad_numeric_level(self._span(meta), label, problem), self.source)
+        return label
 
     def stochastic(self, meta: Meta, items: list[Any]) -> ast.Stochastic:
         return ast.Stochastic(items[0], self._span(meta))

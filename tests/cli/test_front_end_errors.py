@@ -83,3 +83,14 @@ def test_expectation_of_a_vector_is_a_user_error_not_a_bug(tmp_path, capsys, que
     captured = capsys.readouterr()
     assert captured.out == "" and message in captured.err and "internal error" not in captured.err
 
+
+# --------------------------------------------------- numeric level labels ----
+
+
+def test_a_decimal_level_label_is_refused_by_check(tmp_path, capsys):
+    path = tmp_path / "l.scm"
+    path.write_text("model L {\n    Dose : {0.5, 1.5, 2} ~ Categorical([0.2, 0.3, 0.5])\n}\nquery P(Dose = 1.5)\n")
+    assert main(["check", str(path)]) == 1  # before: accepted, and P(Dose = 1.5) refused as "not a value"
+    err = capsys.readouterr().err
+    assert f"{path}:2:13: error: level label '0.5' is not a whole number" in err
+    assert "hint: name the level (e.g. L0_5), or declare the variable real" in err

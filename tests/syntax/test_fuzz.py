@@ -167,7 +167,7 @@ MODEL_EXPRESSIONS = expressions(False)
 
 
 types = st.sampled_from(["", ": bool ", ": int ", ": real ", ": {low, mid, high} ", ": {1, 2, 3} ",
-                         ": {low, low} ", ": {-1, 0, 1} "])
+                         ": {low, low} ", ": {-1, 0, 1} ", ": {0.5, 1} ", ": {007, -0, 1e3} "])
 families = st.sampled_from(sorted(FAMILIES) + ["Normall", "Foo"])
 argument_names = st.sampled_from(["", "", "", "loc=", "scale=", "p=", "probs=", "logits=", "rate=", "mean=",
                                   "df=", "n=", "alpha="])
