@@ -31,7 +31,8 @@ from causalppl.syntax.lexer import LexError, Token, tokenize
 from causalppl.syntax.reserved import RESERVED_WORDS
 
 #: The deepest expression (or query arithmetic) accepted: each operator, call, vector, index,
-#: subscript and ``if`` is one level (a sum of N terms is N - 1 levels; parentheses add none).
+#: subscript and ``if`` is one level over its deepest part, a leaf (a number, a name, ``P(...)``,
+#: ``E[...]``) none, so a sum of N terms is N - 1 levels; parentheses add none.
 MAX_EXPRESSION_DEPTH = 100
 
 _BINARY = {"or": 1, "and": 2, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6}
@@ -531,7 +532,7 @@ class _Parser:
                 self.i += 1
                 continue
             if kind == "NUMBER":
-                operand = (ast.QueryNumber(float(token[1]), self.tspan(self.i)), self.i, self.i, 1)
+                operand = (ast.QueryNumber(float(token[1]), self.tspan(self.i)), self.i, self.i, 0)
                 self.i += 1
             elif kind == "NAME" and self.t[self.i + 1][0] == "(":
                 operand = self.probability()
@@ -584,7 +585,7 @@ class _Parser:
             conditions = self.conditions()
         last = self.expect(")")
         self.query_function(first, "P", "(...)")
-        return ast.ProbabilityTerm(tuple(events), conditions, self.span(first, last)), first, last, 1
+        return ast.ProbabilityTerm(tuple(events), conditions, self.span(first, last)), first, last, 0
 
     def expectation(self):
         first = self.i
@@ -596,7 +597,7 @@ class _Parser:
             conditions = self.conditions()
         last = self.expect("]")
         self.query_function(first, "E", "[...]")
-        return ast.ExpectationTerm(expr, conditions, self.span(first, last)), first, last, 1
+        return ast.ExpectationTerm(expr, conditions, self.span(first, last)), first, last, 0
 
     def query_function(self, index: int, expected: str, bracket: str) -> None:
         text = self.t[index][1]
@@ -671,7 +672,7 @@ class _Parser:
             token = t[i]
             kind = token[0]
             if kind == "NUMBER":
-                operand = (ast.Number(float(token[1]), token[1], self.tspan(i)), i, i, _ATOM, 1)
+                operand = (ast.Number(float(token[1]), token[1], self.tspan(i)), i, i, _ATOM, 0)
                 i += 1
             elif kind == "NAME":
                 word = token[1]
@@ -686,7 +687,7 @@ class _Parser:
                     continue
                 following = t[i + 1][0]
                 if word == "true" or word == "false":
-                    operand = (ast.Bool(word == "true", self.tspan(i)), i, i, _ATOM, 1)
+                    operand = (ast.Bool(word == "true", self.tspan(i)), i, i, _ATOM, 0)
                     i += 1
                 elif following == "(":
                     if t[i + 2][0] == ")":
@@ -708,7 +709,7 @@ class _Parser:
                     expr_start = not_start = True
                     continue
                 else:
-                    operand = (ast.Name(word, self.tspan(i)), i, i, _ATOM, 1)
+                    operand = (ast.Name(word, self.tspan(i)), i, i, _ATOM, 0)
                     i += 1
             elif kind == "-":
                 stack.append(("neg", i))
@@ -793,7 +794,7 @@ class _Parser:
                 span = self.span(frame[1], operand[2])
                 inner = operand[0]
                 if isinstance(inner, ast.Number):
-                    operand = (ast.Number(-inner.value, "-" + inner.text, span), frame[1], operand[2], _NEG, 1)
+                    operand = (ast.Number(-inner.value, "-" + inner.text, span), frame[1], operand[2], _NEG, 0)
                 else:
                     operand = (ast.UnaryOp("-", inner, span), frame[1], operand[2], _NEG,
                                self.deeper(1 + operand[4], frame[1]))

@@ -94,3 +94,15 @@ def test_a_decimal_level_label_is_refused_by_check(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{path}:2:13: error: level label '0.5' is not a whole number" in err
     assert "hint: name the level (e.g. L0_5), or declare the variable real" in err
+
+
+# ------------------------------------------------------- expression depth ----
+
+
+def test_a_query_at_the_documented_depth_runs_and_one_past_it_is_refused(model_file, capsys):
+    """docs/language.md: a query adding up to 101 probabilities (100 levels) is accepted; 102 is one level too deep."""
+    at_limit = " + ".join(["P(X = 1)"] * 101)
+    assert main(["run", model_file, "--format", "json", "--query", at_limit]) == 0  # before: refused
+    assert '"estimate": 50.5' in capsys.readouterr().out
+    assert main(["run", model_file, "--query", at_limit + " + P(X = 1)"]) == 1
+    assert "error: this expression is nested too deeply (more than 100 levels)" in capsys.readouterr().err
