@@ -382,7 +382,7 @@ class Model:
         key = (text, per_row)
         spec = self._checked_queries.get(key)
         if spec is None:
-            spec = check_query(parse_query(text), self.program, per_row=per_row)
+            spec = check_query(parse_query(text), self.program, per_row=per_row, source=text)
             if len(self._checked_queries) >= CHECKED_QUERIES_KEPT:
                 self._checked_queries.clear()
             self._checked_queries[key] = spec
@@ -392,7 +392,7 @@ class Model:
         sources = dict(error.sources)
         sources.setdefault(self.program.filename, self.program.source)
         if spec.span.filename != self.program.filename:
-            sources.setdefault(spec.span.filename, spec.text)
+            sources.setdefault(spec.span.filename, spec.source or spec.text)
         return CausalPPLError(error.diagnostics, sources)
 
     # --------------------------------------------------------------- data ----

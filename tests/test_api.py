@@ -73,6 +73,14 @@ def test_errors_are_causalppl_errors_with_locations():
     assert str(error.value).startswith("m.scm:3:13: error: unknown name 'Z'")
 
 
+@pytest.mark.parametrize("text", ["E[X]  +   E[Q]", "E[X  |  do(Q = 1)]", "P(X > 0)  /  P(Q > 1)"])
+def test_an_error_in_query_text_shows_the_text_as_written_under_its_caret(text):
+    with pytest.raises(cp.CausalPPLError) as error:
+        cp.loads("model M {\n X ~ Normal(0, 1)\n}").query(text)
+    _, line, caret = str(error.value).splitlines()[:3]
+    assert line.strip() == text and line[caret.index("^")] == "Q"
+
+
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
 def test_repr_svg_in_notebooks():
     assert "<svg" in cp.loads(FRONT_DOOR)._repr_svg_()

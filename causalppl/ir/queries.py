@@ -18,7 +18,7 @@ leaves (:class:`ProbabilitySpec`, :class:`ExpectationSpec`);
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 
 from causalppl.diagnostics import Span
@@ -113,13 +113,18 @@ QueryTerm = Union[ProbabilitySpec, ExpectationSpec, NumberSpec, BinarySpec, Nega
 
 @dataclass(frozen=True)
 class QuerySpec:
-    """One query: its name, kind (estimate, bounds or identify), resolved term and source text."""
+    """One query: its name, kind (estimate, bounds or identify), resolved term and source text.
+
+    ``text`` is the query as results show it (spaces normalised); ``source``, for a query given on its
+    own (``--query``, ``Model.query``), is the text as written, which its spans' columns count in.
+    """
 
     name: str | None
     kind: str  # "estimate", "bounds", "identify"
     term: QueryTerm
     text: str
     span: Span
+    source: str | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:

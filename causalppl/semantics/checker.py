@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from causalppl.lazy import networkx as nx
@@ -78,16 +78,18 @@ def _check_program(program: ast.Program) -> CheckedProgram:
     return CheckedProgram(model, data, queries, scope, program.filename, program.source)
 
 
-def check_query(query: ast.Query, checked: CheckedProgram, per_row: bool = False) -> QuerySpec:
+def check_query(query: ast.Query, checked: CheckedProgram, per_row: bool = False,
+                source: str | None = None) -> QuerySpec:
     """Check one query (e.g. from ``--query``) against an already checked model.
 
-    ``per_row``: evidence without a value (``| X``) takes each row's value (``causalppl score``).
+    ``per_row``: evidence without a value (``| X``) takes each row's value (``causalppl score``);
+    ``source``: the text it was parsed from (errors show it, with its spaces, under their carets).
     """
-    reporter = Reporter(_source_of(query, checked), query.span.filename)
+    reporter = Reporter(source if source is not None else _source_of(query, checked), query.span.filename)
     spec = QueryResolver(checked.scope, reporter, per_row).resolve(query)
     _check_query_values(spec, value_checks(checked.model, checked.scope, reporter, declarations=False))
     reporter.raise_if_any()
-    return spec
+    return spec if source is None else replace(spec, source=source)
 
 
 def value_checks(model: CheckedModel, scope: Scope, reporter: Reporter, declarations: bool = True) -> ValueChecks:
