@@ -47,19 +47,16 @@ class RowBatch:
     n_rows: int
     origin: str  # the file (or "<DataFrame>") the rows come from
     first_row: int | None = 1  # the number of this chunk's first row in its file (None: not known)
-    numbers: np.ndarray | None = None  # each row's number in its file, where rows arrive out of order
 
     def where(self, index: int) -> str:
         """``rows.csv, row 17``: the row ``index`` of this batch, as a user counts it."""
-        if self.numbers is not None:
-            return f"{self.origin}, row {int(self.numbers[index])}"
         if self.first_row is None:
             return f"{self.origin}, a row"
         return f"{self.origin}, row {self.first_row + int(index)}"
 
 
 def row_batch(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, first_row: int | None = 1,
-              span: Span | None = None, numbers: np.ndarray | None = None) -> RowBatch:
+              span: Span | None = None) -> RowBatch:
     """Validated evidence columns for the variables in ``domains`` (a user error names file, column, row)."""
     span = span or Span.unknown(origin)
     if isinstance(frame.columns, pd.MultiIndex):
@@ -77,38 +74,29 @@ def row_batch(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, f
     for name in domains:
         if name not in frame.columns:
             raise messages.no_column_for_evidence(span, origin, name)
-    _refuse_missing(frame, domains, origin, first_row, span, numbers)
+    _refuse_missing(frame, domains, origin, first_row, span)
     columns: dict[str, np.ndarray] = {}
     for name, domain in domains.items():
-        where = _Where(origin, name, first_row, span, numbers)
+        where = _Where(origin, name, first_row, span)
         columns[name] = _finite(frame[name], domain, where) if domain.is_finite else _numeric(frame[name], domain,
                                                                                                 where)
-    return RowBatch(columns, len(frame), origin, first_row, numbers)
+    return RowBatch(columns, len(frame), origin, first_row)
 
 
 def _refuse_missing(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, first_row: int | None,
-                    span: Span, numbers: np.ndarray | None) -> None:
+                    span: Span) -> None:
     """A missing evidence cell is an error naming the first one in the file's order: row by row, and left to right
     (the file's column order) in a row."""
-    first: tuple[int, int, str, int] | None = None  # (row in the file's order, column position, name, index)
+    first: tuple[int, int, str] | None = None  # (row, column position, name)
     for position, name in enumerate(frame.columns):
         if name not in domains:
             continue
         missing = frame[name].isna().to_numpy()
-        if not missing.any():
-            continue
-        if numbers is None:
-            index = int(np.argmax(missing))
-            order = index
-        else:  # rows out of the file's order: the missing cell of the lowest row number
-            indices = np.flatnonzero(missing)
-            index = int(indices[np.argmin(numbers[indices])])
-            order = int(numbers[index])
-        if first is None or (order, position) < first[:2]:
-            first = (order, position, name, index)
+        if missing.any() and (first is None or (int(np.argmax(missing)), position) < first[:2]):
+            first = (int(np.argmax(missing)), position, name)
     if first is not None:
-        _, _, name, index = first
-        raise messages.missing_value(span, _Where(origin, name, first_row, span, numbers).cell(index), scoring=True)
+        index, _, name = first
+        raise messages.missing_value(span, _Where(origin, name, first_row, span).cell(index), scoring=True)
 
 
 @dataclass(frozen=True)
@@ -117,11 +105,10 @@ class _Where:
     column: str
     first_row: int | None
     span: Span
-    numbers: np.ndarray | None = None
 
     def cell(self, index: int) -> str:
         """Where the cell of row ``index`` of this batch is, as a user counts it."""
-        return f"{RowBatch({}, 0, self.origin, self.first_row, self.numbers).where(index)}, column '{self.column}'"
+        return f"{RowBatch({}, 0, self.origin, self.first_row).where(index)}, column '{self.column}'"
 
 
 def _finite(series: pd.Series, domain: Domain, where: _Where) -> np.ndarray:

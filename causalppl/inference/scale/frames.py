@@ -83,15 +83,14 @@ def prepare(model: CausalModel, specs: Sequence[QuerySpec], options: Options) ->
 
 def score_frame(model: CausalModel, specs: Sequence[QuerySpec], frame: pd.DataFrame, options: Options,
                 origin: str = "<DataFrame>", first_row: int | None = 1,
-                summary: ScoreSummary | None = None, constants: dict[str, dict] | None = None,
-                numbers: np.ndarray | None = None) -> pd.DataFrame:
+                summary: ScoreSummary | None = None, constants: dict[str, dict] | None = None) -> pd.DataFrame:
     """``frame`` with one column (or a few) per query, every row answered in one batch per query.
 
-    Rows are numbered from ``first_row`` in errors (or by ``numbers``, or not at all when both are None).
+    Rows are numbered from ``first_row`` in errors (not at all when it is None).
     """
     domains = {name: model.variable(name).domain for spec in specs for name in per_row_evidence(spec.term)}
-    rows = row_batch(frame, domains, origin, first_row, numbers=numbers)
-    options = _chunk_seed(options, first_row, numbers)
+    rows = row_batch(frame, domains, origin, first_row)
+    options = _chunk_seed(options, first_row)
     parts: list[pd.DataFrame] = []
     constants = {} if constants is None else constants
     names = column_names(specs)
@@ -128,12 +127,11 @@ def _part(labels: list[str], block: np.ndarray, index: pd.Index) -> pd.DataFrame
     return pd.DataFrame(block.T, columns=labels, index=index, copy=False)
 
 
-def _chunk_seed(options: Options, first_row: int | None, numbers: np.ndarray | None) -> Options:
+def _chunk_seed(options: Options, first_row: int | None) -> Options:
     """Each chunk its own random stream, fixed by the seed and its first row (the same on Ray and locally)."""
     if options.seed is None:
         return options
-    first = int(numbers[0]) if numbers is not None and len(numbers) else (first_row or 1)
-    return replace(options, seed=(options.seed + first - 1) % (2**32))
+    return replace(options, seed=(options.seed + (first_row or 1) - 1) % (2**32))
 
 
 def _constant_columns(name: str, result: Result) -> dict:
