@@ -4,7 +4,9 @@ A pure graph-algorithm layer.  Given an acyclic directed mixed graph
 (:class:`ADMG`) and a query P(Y | do(X), Z), :func:`identify` runs the complete
 ID/IDC algorithms of Shpitser & Pearl (2006) and returns either an
 :class:`Estimand` -- an expression tree over observational probabilities that
-:func:`evaluate` computes, batched, on a joint probability tensor -- or a
+:func:`evaluate` computes, batched, on a joint probability tensor (with
+:func:`evaluate_range` and :func:`undefined_conditional` telling where positivity
+fails and the data leave it undefined) -- or a
 :class:`Hedge` proving that no such formula exists.  :mod:`.adjustment` offers
 the back-door and front-door special cases.
 """
@@ -25,7 +27,7 @@ from causalppl.identification.estimand import (
     Product,
     Sum,
 )
-from causalppl.identification.evaluation import evaluate
+from causalppl.identification.evaluation import Undefined, evaluate, evaluate_range, undefined_conditional
 from causalppl.identification.id_algorithm import Hedge, Identification, identify
 
 __all__ = [
@@ -38,14 +40,17 @@ __all__ = [
     "Prob",
     "Product",
     "Sum",
+    "Undefined",
     "backdoor_estimand",
     "backdoor_sets",
     "divide",
     "evaluate",
+    "evaluate_range",
     "frontdoor_estimand",
     "frontdoor_sets",
     "identify",
     "marginalize",
     "multiply",
     "simplify",
+    "undefined_conditional",
 ]

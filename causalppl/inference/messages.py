@@ -207,3 +207,36 @@ def condition_not_in_data(span: Span) -> CausalPPLError:
     return query_error(span, "the query's condition has probability zero in the data",
                        "no row of the data meets the condition, so the conditional answer is undefined; "
                        "check the condition's values against the data")
+
+
+def positivity_fails(span: Span, stratum: str, undefined: str, support: str | None = None, weight: float | None = None,
+                     source: str = "data", bounds: str | None = None, coarsen: Iterable[str] = ()) -> CausalPPLError:
+    """An estimand (or the g-formula) that needs the data in a stratum no unit is in: positivity fails.
+
+    ``stratum`` is the empty stratum (``X = 1, Z = 1``), ``undefined`` what is
+    undefined there (``P(Y | X = 1, Z = 1)``), ``support`` why it matters
+    (``P(Z = 1) = 0.3``: units with the rest of the stratum exist) or else
+    ``weight``, the weight the formula gives it; ``source`` "model" when the
+    distribution is the model's own rather than the data's; ``bounds`` the
+    query to ask for sharp bounds instead (None where bounds do not apply);
+    ``coarsen`` the adjusted-for variables of the stratum, which the data might leave out.
+    """
+    empty = f"no unit has {stratum}" if source == "data" else f"the model gives {stratum} probability zero"
+    if support:
+        message = f"{empty}, but {support}: {undefined} is undefined (positivity fails)"
+    else:
+        needs = "" if weight is None else f", and the estimand gives it weight {weight:.3g}"
+        message = f"{empty}: {undefined} is undefined{needs} (positivity fails)"
+    remedies = [f"collect units with {stratum}" if source == "data"
+                else "ask without 'identify' to answer from the model's mechanisms"]
+    coarsen = list(coarsen)
+    if coarsen and source == "data":
+        names = ", ".join(f"'{name}'" for name in coarsen)
+        remedies.append(f"adjust for fewer variables (leave {names} out of the data if the query stays identified "
+                        "without it)")
+    if bounds:
+        remedies.append(f"ask for '{bounds}' instead")
+    hint = ", ".join(remedies[:-1]) + (", or " if len(remedies) > 1 else "") + remedies[-1]
+    if bounds:
+        hint += ": sharp bounds need no positivity"
+    return query_error(span, message, hint)

@@ -200,3 +200,56 @@ def test_plug_in_answers_an_effect_whose_outcome_has_no_adjustment_columns():
                          "V4": [1, 1, 0, 0], "count": [3, 4, 2, 3]})
     answer = model.query("P(V3 = true | do(V2 = 5))", data=rows, seed=0)
     assert answer.estimate == pytest.approx(6 / 12, abs=0.02)
+
+
+# ------------------------------------------------------------- positivity ----
+
+
+@pytest.mark.parametrize("estimator", ["gformula", "aipw"])
+def test_an_arm_no_unit_is_in_is_refused_not_extrapolated(estimator):
+    model = cp.loads(OBSERVATIONAL)
+    data, _ = simulate(300, 2)
+    untreated = data[data.Treated == 0]
+    with pytest.raises(cp.CausalPPLError) as caught:
+        model.query(ATE, data=untreated, seed=0, draws=50, estimator=estimator)
+    text = str(caught.value)
+    assert "<query>:1:1: error: no unit has Treated = 1" in text
+    assert "E[Outcome | Treated = 1, Age, Sick] is undefined (positivity fails)" in text
+    assert "collect units with Treated = 1" in text
+
+
+@pytest.mark.parametrize("estimator", ["gformula", "aipw"])
+def test_a_finite_covariate_level_missing_from_an_arm_is_refused_with_its_share(estimator):
+    model = cp.loads(OBSERVATIONAL)
+    data, _ = simulate(600, 3)
+    data = data[~((data.Sick == 1) & (data.Treated == 1))]  # the sick are never treated
+    share = (data.Sick == 1).mean()
+    with pytest.raises(cp.CausalPPLError) as caught:
+        model.query(ATE, data=data, seed=0, draws=50, estimator=estimator)
+    text = str(caught.value)
+    assert f"no unit has Sick = 1, Treated = 1, but P(Sick = 1) = {share:.3g}" in text
+    assert "E[Outcome | Treated = 1, Age, Sick = 1] is undefined (positivity fails)" in text
+    assert "leave 'Sick' out of the data" in text
+    treated_only = model.query("E[Outcome | do(Treated = 0)]", data=data, seed=0, draws=50, estimator=estimator)
+    assert np.isfinite(treated_only.estimate)  # the arm every stratum is in answers as before
+
+
+def test_a_level_absent_from_the_averaged_rows_needs_no_units_in_the_arm():
+    """The effect among the healthy needs no treated sick units."""
+    model = cp.loads(OBSERVATIONAL)
+    data, _ = simulate(1500, 4)
+    data = data[~((data.Sick == 1) & (data.Treated == 1))]
+    result = model.query("E[Outcome | do(Treated = 1), Sick = 0] - E[Outcome | do(Treated = 0), Sick = 0]",
+                         data=data, seed=0, draws=200)
+    assert result.method == "g-formula"
+    truth = 2.0 + 0.5 * float(data.Age[data.Sick == 0].mean())  # the effect 2 + 0.5 Age, over the healthy rows
+    assert abs(result.estimate - truth) < 4 * result.diagnostics["posterior_sd"]
+
+
+def test_the_plug_in_refuses_a_treatment_value_no_unit_has():
+    model = cp.loads("model FrontDoor {\n X : bool\n M : real <- X\n Y : real <- M\n X <-> Y\n}")
+    rng = np.random.default_rng(9)
+    m = rng.normal(size=200)
+    data = pd.DataFrame({"X": np.zeros(200, dtype=int), "M": m, "Y": 0.5 * m + rng.normal(size=200)})
+    with pytest.raises(cp.CausalPPLError, match=r"no unit has X = 1: P\(M \| X = 1\) is undefined"):
+        model.query("E[Y | do(X = 1)] - E[Y | do(X = 0)]", data=data, seed=0, draws=50)

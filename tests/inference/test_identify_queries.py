@@ -74,3 +74,89 @@ def test_an_outcome_also_in_the_condition_is_summed_once():
     model = cp.loads("model F { Smoking : bool\n Tar : bool <- Smoking\n Cancer : bool <- Tar\n Smoking <-> Cancer }")
     rows = pd.DataFrame({"Smoking": [0, 1, 1, 0, 1], "Tar": [0, 1, 0, 1, 1], "Cancer": [0, 1, 1, 0, 1]})
     assert model.query("P(Cancer = 1 | Cancer = 1)", data=rows, seed=0).estimate == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------- positivity ----
+
+BACKDOOR = "model B {\n    Z : bool\n    X : bool <- Z\n    Y : bool <- X, Z\n}\n"
+
+
+def no_treated_at_z1():
+    """No unit has Z = 1, X = 1, while P(Z = 1) = 3/9: P(Y | X = 1, Z = 1) is undefined and needed."""
+    import pandas as pd
+
+    rows = [(0, 0, 0)] * 2 + [(0, 0, 1)] * 2 + [(0, 1, 1), (0, 1, 0)] + [(1, 0, 0)] * 2 + [(1, 0, 1)]
+    return pd.DataFrame(rows, columns=["Z", "X", "Y"])
+
+
+def test_an_empty_stratum_with_positive_weight_is_a_located_error_naming_it():
+    model = cp.loads(BACKDOOR, filename="b.scm")
+    with pytest.raises(cp.CausalPPLError) as caught:
+        model.query("identify P(Y = 1 | do(X = 1))", data=no_treated_at_z1(), seed=0)
+    text = str(caught.value)
+    assert "no unit has Z = 1, X = 1, but P(Z = 1) = 0.333" in text
+    assert "P(Y | Z = 1, X = 1) is undefined (positivity fails)" in text
+    assert "<query>:1:10" in text  # the leaf P(Y = 1 | do(X = 1)) of the query text
+    assert "collect units with Z = 1, X = 1" in text and "bounds P(Y = 1 | do(X = 1))" in text
+
+
+def test_a_contrast_with_an_undefined_arm_is_refused_not_printed():
+    model = cp.loads(BACKDOOR)
+    with pytest.raises(cp.CausalPPLError, match=r"no unit has Z = 1, X = 1.*positivity"):
+        model.query("identify E[Y | do(X = 1)] - E[Y | do(X = 0)]", data=no_treated_at_z1(), seed=0)
+    with pytest.raises(cp.CausalPPLError, match="positivity"):  # the estimate query takes the same road
+        model.query("P(Y = 1 | do(X = 1))", data=no_treated_at_z1(), seed=0)
+
+
+def test_the_defined_arm_is_answered_as_before():
+    result = cp.loads(BACKDOOR).query("identify P(Y = 1 | do(X = 0))", data=no_treated_at_z1(), seed=0)
+    assert result.estimate == pytest.approx(6 / 9 * 0.5 + 3 / 9 * 1 / 3)
+    low, high = result.interval
+    assert low < result.estimate < high and not result.notes
+
+
+def test_an_empty_stratum_of_probability_zero_weight_still_answers():
+    import pandas as pd
+
+    no_z1 = pd.DataFrame([(0, 0, 0)] * 2 + [(0, 0, 1)] * 2 + [(0, 1, 0)] + [(0, 1, 1)] * 3, columns=["Z", "X", "Y"])
+    result = cp.loads(BACKDOOR).query("identify P(Y = 1 | do(X = 1))", data=no_z1, seed=0)
+    assert result.estimate == pytest.approx(0.75)  # P(Y = 1 | X = 1, Z = 0), weighed by P(Z = 0) = 1
+    assert result.interval is not None
+
+
+def test_bounds_take_over_where_positivity_fails():
+    model = cp.loads(BACKDOOR)
+    result = model.query("bounds P(Y = 1 | do(X = 1))", data=no_treated_at_z1(), seed=0)
+    assert result.bounds == pytest.approx((6 / 9 * 0.5, 6 / 9 * 0.5 + 3 / 9))  # the empty stratum anywhere in [0, 1]
+    identified = model.query("bounds P(Y = 1 | do(X = 0))", data=no_treated_at_z1(), seed=0)
+    assert identified.bounds[0] == identified.bounds[1] == pytest.approx(6 / 9 * 0.5 + 3 / 9 * 1 / 3)
+
+
+def test_front_door_with_one_row_refuses_the_arm_it_never_saw():
+    import pandas as pd
+
+    one = pd.DataFrame({"Smoking": [1], "Tar": [1], "Cancer": [1]})
+    model = cp.load(FRONT_DOOR)
+    seen = model.query("identify P(Cancer = 1 | do(Smoking = 1))", data=one, seed=0)
+    assert seen.estimate == pytest.approx(1.0)  # every empty stratum it meets has weight zero
+    with pytest.raises(cp.CausalPPLError, match=r"no unit has Smoking = 0: P\(Tar \| Smoking = 0\) is undefined"):
+        model.query("identify E[Cancer | do(Smoking = 1)] - E[Cancer | do(Smoking = 0)]", data=one, seed=0)
+
+
+def test_a_model_whose_own_distribution_lacks_positivity_says_so():
+    model = cp.loads("model D {\n Z ~ Bernoulli(0.4)\n X : bool := Z\n Y ~ Bernoulli(0.2 + 0.5 * X + 0.2 * Z)\n}")
+    with pytest.raises(cp.CausalPPLError, match=r"the model gives Z = 0, X = 1 probability zero"):
+        model.query("identify P(Y = 1 | do(X = 1))")
+    assert model.query("P(Y = 1 | do(X = 1))").estimate == pytest.approx(0.2 + 0.5 + 0.2 * 0.4)  # the mechanisms
+
+
+def test_the_command_line_exits_1_with_the_location(tmp_path, capsys):
+    from causalppl.cli import main
+
+    source = tmp_path / "b.scm"
+    source.write_text(BACKDOOR + "query p = identify P(Y = 1 | do(X = 1))\n")
+    data = tmp_path / "b.csv"
+    no_treated_at_z1().to_csv(data, index=False)
+    assert main(["run", str(source), "--data", str(data), "--seed", "0"]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}:6:20: error: no unit has Z = 1, X = 1, but P(Z = 1) = 0.333" in err

@@ -22,6 +22,18 @@ or ``E[B]`` of a bool).  Uncertainty is the Bayesian bootstrap: each of
 likelihood bootstrap) and reweighs the covariate distribution, all fits of
 a chunk of draws batched; the interval is the 2.5% and 97.5% quantiles.
 
+Positivity: the default outcome regression fits one model per arm of a
+finite treatment.  For an arm (``do(X = 1)``) that no unit is in, or for a
+level of a finite covariate that the averaged rows hold but no unit of the
+arm has, it could only extrapolate; such a leaf is refused, before anything
+is fitted, with a located error that names the empty stratum.  The check
+takes each finite covariate on its own: real covariates, and combinations
+of finite ones, are smoothed by the regression's form (AIPW reports poor
+overlap through its propensities).  A written outcome mechanism is a
+parametric model of its own and answers by it.  The interval needs no
+check: the Bayesian bootstrap's Dirichlet weights are all positive, so it
+never empties a stratum that the data fill.
+
 >>> import pandas as pd, causalppl as cp
 >>> from causalppl.inference.options import parse_options
 >>> m = cp.loads("model M { Z : real\\n X : bool <- Z\\n Y : real <- X, Z }")
@@ -40,6 +52,7 @@ import numpy as np
 import torch
 
 from causalppl.identification import ADMG, backdoor_estimand
+from causalppl.inference.estimate.identify import bounds_text
 from causalppl.inference.estimate.resampled import POINT, resampled_query, resampled_result
 from causalppl.inference.estimate.units import (
     Leaf,
@@ -51,7 +64,7 @@ from causalppl.inference.estimate.units import (
 )
 from causalppl.inference.estimate.mechanism_outcome import LaplacePosterior, mechanism_outcome
 from causalppl.inference.graphs import observed_admg
-from causalppl.inference.messages import query_error
+from causalppl.inference.messages import positivity_fails, query_error
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
 from causalppl.ir import expressions as rx
@@ -145,6 +158,9 @@ def answer_adjustment(model: CausalModel, query: QuerySpec, options: Options, es
                 mechanisms[id(leaf)] = found
     needed = _needed(model, query, plan, mechanisms)
     units = Units.of(model, options.data, needed)
+    for leaf in leaves(query.term):
+        if id(leaf) not in mechanisms:  # a written mechanism extrapolates by its own form
+            _require_positivity(model, query, leaf, plan[id(leaf)], units)
     estimator_fn = _Estimator(units, plan, estimator, options.seed)
     estimator_fn.mechanisms = {key: (outcome, model, query.span) for key, outcome in mechanisms.items()}
     width = max(estimator_fn.width(leaf) for leaf in leaves(query.term))
@@ -161,6 +177,76 @@ def answer_adjustment(model: CausalModel, query: QuerySpec, options: Options, es
             notes = (f"some propensity scores are below {PROPENSITY_FLOOR} (smallest {low:.2g}): they were clipped "
                      "there; overlap between the treatment groups is poor",)
     return resampled_result(query, values, _METHODS[estimator], _estimand_text(query, plan), diagnostics, notes)
+
+
+def _require_positivity(model: CausalModel, query: QuerySpec, leaf: Leaf, adjustment: LeafAdjustment,
+                        units: Units) -> None:
+    """Refuse a leaf whose outcome regression would extrapolate to an empty stratum of finite treatments.
+
+    The arm ``X = x`` must hold some unit, and every level of each finite
+    covariate that the rows averaged over (those meeting the evidence) hold
+    must occur in the arm too: else ``E[g(Y) | X = x, Z = z]`` is undefined.
+    """
+    finite = [(name, int(value)) for name, value in adjustment.treatments if units.levels.get(name) is not None]
+    if not finite:
+        return
+    present = units.weights > 0
+    arm = present.clone()
+    for name, level in finite:
+        arm &= units.columns[name] == level
+    averaged = present & (events_hold(leaf.evidence, units.columns) > 0)
+    order = [v.name for v in model.observables]
+
+    def shown(pairs) -> str:
+        pairs = sorted(pairs, key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
+        return ", ".join(f"{name} = {model.variable(name).domain.labels[level]}" for name, level in pairs)
+
+    opening, closing = _outcome_text(model, leaf)
+    finite_model = all(v.domain.is_finite for v in model.observables)
+    bounds = bounds_text(query) if finite_model else None
+
+    def regression(covariate: str | None = None, level: int | None = None) -> str:
+        """``E[Y | X = 1, Age, Sick = 1]``: the regression's value that the stratum leaves undefined."""
+        given = [shown([pair]) for pair in finite]
+        given += [shown([(name, level)]) if name == covariate else name
+                  for name in adjustment.covariates if name not in dict(finite)]
+        return f"{opening} | {', '.join(given)}{closing}"
+
+    if not bool(arm.any()):
+        raise positivity_fails(leaf.span, shown(finite), regression(), bounds=bounds)
+    total = float(units.weights[averaged].sum())
+    for covariate in adjustment.covariates:
+        levels = units.levels.get(covariate)
+        if levels is None or covariate in dict(finite) or total == 0:
+            continue
+        column = units.columns[covariate]
+        for level in range(levels):
+            share = float(units.weights[averaged & (column == level)].sum()) / total
+            if share > 0 and not bool((arm & (column == level)).any()):
+                support = f"P({shown([(covariate, level)])}{_evidence_text(model, leaf)}) = {share:.3g}"
+                raise positivity_fails(leaf.span, shown([*finite, (covariate, level)]), regression(covariate, level),
+                                       support, bounds=bounds, coarsen=[covariate])
+
+
+def _outcome_text(model: CausalModel, leaf: Leaf) -> tuple[str, str]:
+    """The regression's target before its conditions, and the closing bracket: ``E[Y`` and ``]``, or
+    ``P(Y = 1`` and ``)``."""
+    if isinstance(leaf, ExpectationSpec):
+        return f"E[{rx.to_text(leaf.expr)}", "]"
+    return "P(" + ", ".join(_event_text(model, event) for event in leaf.events), ")"
+
+
+def _evidence_text(model: CausalModel, leaf: Leaf) -> str:
+    return " | " + ", ".join(_event_text(model, event) for event in leaf.evidence) if leaf.evidence else ""
+
+
+def _event_text(model: CausalModel, event) -> str:
+    """``Y = 1``, ``Dose > 2.5``: a finite variable's value by its label."""
+    name, value = event.outcome.variable, float(event.value)
+    domain = model.variable(name).domain
+    if domain.is_finite and value.is_integer() and 0 <= value < domain.size:
+        return f"{name} {event.op} {domain.labels[int(value)]}"
+    return f"{name} {event.op} {value:g}"
 
 
 def _outcome_model_text(estimator: str, mechanisms: dict) -> str:

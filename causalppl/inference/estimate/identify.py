@@ -5,6 +5,15 @@ observed ADMG.  The estimand is evaluated on the observed distribution: the
 data's empirical distribution (interval from Dirichlet posterior draws over
 the cells) or, without data, the model's own exact P(V).
 
+Positivity: an estimand that needs a conditional on a stratum no unit is in
+(``P(Y | X = 1, Z = 1)`` with no unit at ``X = 1, Z = 1`` while ``P(Z = 1) >
+0``) is undefined on the data, and the query is refused with a located error
+that names the stratum; an empty stratum the formula weighs by zero (times
+``P(Z = 1) = 0``) is harmless.  The interval needs no such care: the
+Dirichlet(counts + 1/2) draws give every cell positive probability, so every
+conditional is defined in every draw (an empty stratum's conditional is then
+drawn from the prior, which is what the posterior says about it).
+
 >>> import causalppl as cp
 >>> m = cp.loads("model M { Z ~ Bernoulli(0.5)\\n X ~ Bernoulli(if Z then 0.8 else 0.2)\\n Y := X and Z }")
 >>> result = answer_identify(m.ir, m._check_query_text("identify P(Y = 1 | do(X = 1))"), Options())
@@ -21,6 +30,7 @@ import math
 
 import numpy as np
 
+from causalppl.diagnostics import CausalPPLError
 from causalppl.identification import (
     Estimand,
     Fraction,
@@ -28,11 +38,13 @@ from causalppl.identification import (
     Prob,
     Product,
     Sum,
-    evaluate,
+    Undefined,
+    evaluate_range,
     identify,
+    undefined_conditional,
 )
 from causalppl.inference.graphs import observed_admg
-from causalppl.inference.messages import condition_not_in_data, query_error
+from causalppl.inference.messages import condition_not_in_data, positivity_fails, query_error
 from causalppl.inference.observed import NotTabulable, ObservedJoint, observed_joint
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
@@ -74,9 +86,15 @@ def answer_identify(model: CausalModel, query: QuerySpec, options: Options) -> R
         return Result(query.name, query.text, identifiable=True, estimand=formula, method="identification",
                       kind=query.kind, notes=("no data: give data (a data line or --data) to estimate it",))
     stacked = joint.point[None] if joint.draws is None else np.concatenate([joint.point[None], joint.draws])
+
+    def leaf_values(leaf) -> np.ndarray:
+        values = estimand_leaf_values(model, leaf, identified[id(leaf)], stacked, joint.variables)
+        if not math.isfinite(values[0]):
+            _refuse_undefined(model, query, leaf, identified[id(leaf)], joint)
+        return values
+
     with np.errstate(divide="ignore", invalid="ignore"):  # a quotient of zero is not finite: refused below
-        values = fold_term(query.term, lambda leaf: estimand_leaf_values(model, leaf, identified[id(leaf)], stacked,
-                                                                         joint.variables))
+        values = fold_term(query.term, leaf_values)
     return _estimate_result(query, formula, values, joint)
 
 
@@ -209,27 +227,115 @@ def _joint_or_none(model: CausalModel, options: Options, names: tuple[str, ...])
 def estimand_leaf_values(model: CausalModel, leaf, identification: Identification, stacked: np.ndarray,
                          variables: tuple[str, ...]) -> np.ndarray:
     """An identified leaf's value under each table of ``stacked`` (shape (T, ...) over ``variables``): one value
-    per table, nan where the leaf's evidence has probability zero under that table.
+    per table, nan where the leaf's evidence has probability zero under that table, and nan where the estimand
+    is undefined there (positivity fails: it gives positive weight to a conditional on a stratum of probability
+    zero; :func:`positivity_error` names it).
 
     The one sum over the leaf's outcome and evidence values that identification estimates and bounds (for
     their identified leaves) both use.
     """
-    evidence = {e.outcome.variable: e for e in leaf.evidence}
-    outcomes = sorted(_plain_outcomes(leaf))
-    free = outcomes + sorted(set(evidence) - set(outcomes))
     fixed = {name: int(value) for name, value in leaf.interventions}
     numerator = np.zeros(stacked.shape[0], dtype=np.float64)
     normalizer = np.zeros_like(numerator)
+    undefined = np.zeros(stacked.shape[0], dtype=bool)
+    for assignment, weight in _leaf_assignments(model, leaf):
+        low, high = evaluate_range(identification.estimand, stacked, variables, {**assignment, **fixed})
+        if weight != 0 or leaf.evidence:  # an outcome value of weight zero adds nothing, defined or not
+            undefined |= high > low
+        numerator += low * weight
+        normalizer += low
+    if leaf.evidence:
+        numerator = np.where(normalizer > 0, numerator / np.where(normalizer > 0, normalizer, 1.0), np.nan)
+    return np.where(undefined, np.nan, numerator)
+
+
+def positivity_error(model: CausalModel, query: QuerySpec, leaf, identification: Identification,
+                     table: np.ndarray, variables: tuple[str, ...], source: str = "data") -> CausalPPLError | None:
+    """The located error naming a stratum of probability zero that the leaf's estimand needs on ``table`` (one
+    joint over ``variables``), or None when the estimand is defined there."""
+    fixed = {name: int(value) for name, value in leaf.interventions}
+    for assignment, weight in _leaf_assignments(model, leaf):
+        if weight == 0 and not leaf.evidence:
+            continue
+        found = undefined_conditional(identification.estimand, table, variables, {**assignment, **fixed})
+        if found is not None:
+            return _positivity_error(model, query, leaf, found, table, variables, source)
+    return None
+
+
+def _leaf_assignments(model: CausalModel, leaf):
+    """Each assignment of level positions to the leaf's outcomes and evidence variables that meets the evidence,
+    with the leaf's quantity there."""
+    evidence = {e.outcome.variable: e for e in leaf.evidence}
+    outcomes = sorted(_plain_outcomes(leaf))
+    free = outcomes + sorted(set(evidence) - set(outcomes))
     for values in itertools.product(*(range(model.variable(n).domain.size) for n in free)):
         assignment = dict(zip(free, values))
-        if not all(COMPARISONS[e.op](assignment[name], e.value) for name, e in evidence.items()):
-            continue
-        probability = evaluate(identification.estimand, stacked, variables, {**assignment, **fixed})
-        numerator += probability * _leaf_weight(leaf, assignment)
-        normalizer += probability
-    if not evidence:
-        return numerator
-    return np.where(normalizer > 0, numerator / np.where(normalizer > 0, normalizer, 1.0), np.nan)
+        if all(COMPARISONS[e.op](assignment[name], e.value) for name, e in evidence.items()):
+            yield assignment, _leaf_weight(leaf, assignment)
+
+
+def _refuse_undefined(model: CausalModel, query: QuerySpec, leaf, identification: Identification,
+                      joint: ObservedJoint) -> None:
+    """Raise the reason the leaf has no value on the observed distribution: a condition of probability zero, or
+    an empty stratum the estimand needs (positivity); otherwise leave it to the caller."""
+    if leaf.evidence and _probability(joint.point, joint.variables, _evidence_mask(leaf, joint)) == 0:
+        raise condition_not_in_data(query.span)
+    error = positivity_error(model, query, leaf, identification, joint.point, joint.variables, joint.source)
+    if error is not None:
+        raise error
+
+
+def _positivity_error(model: CausalModel, query: QuerySpec, leaf, found: Undefined, table: np.ndarray,
+                      variables: tuple[str, ...], source: str) -> CausalPPLError:
+    def shown(pairs) -> str:
+        return ", ".join(f"{name} = {model.variable(name).domain.labels[level]}" for name, level in pairs)
+
+    levels = dict(found.stratum)
+    term = found.term
+    if isinstance(term, Prob):
+        undefined = f"P({', '.join(term.variables)} | {shown((name, levels[name]) for name in term.given)})"
+    else:
+        undefined = f"[{term.to_text()}] at {shown(found.stratum)}"
+    summed = [(name, level) for name, level in found.stratum if name not in found.fixed]
+    support = None
+    if summed and len(summed) < len(found.stratum):
+        probability = _probability(table, variables, {name: np.arange(table.shape[variables.index(name)]) == level
+                                                      for name, level in summed})
+        if probability > 0:
+            support = f"P({shown(summed)}) = {probability:.3g}"
+    finite = all(v.domain.is_finite for v in model.observables)
+    return positivity_fails(leaf.span, shown(found.stratum), undefined, support, found.weight, source,
+                            bounds_text(query) if finite else None, [name for name, _ in summed])
+
+
+def bounds_text(query: QuerySpec) -> str:
+    """The query asked for sharp bounds instead (``bounds P(Y = 1 | do(X = 1))``), for hints."""
+    text = query.text.strip()
+    if query.kind == "identify" and text.startswith("identify"):
+        text = text[len("identify"):].strip()
+    return f"bounds {text}"
+
+
+def _evidence_mask(leaf, joint: ObservedJoint) -> dict[str, np.ndarray]:
+    masks: dict[str, np.ndarray] = {}
+    for event in leaf.evidence:
+        name = event.outcome.variable
+        levels = np.arange(joint.point.shape[joint.variables.index(name)])
+        holds = np.asarray(COMPARISONS[event.op](levels, event.value), dtype=bool)
+        masks[name] = masks[name] & holds if name in masks else holds
+    return masks
+
+
+def _probability(table: np.ndarray, variables: tuple[str, ...], masks: dict[str, np.ndarray]) -> float:
+    """The probability under one joint ``table`` over ``variables`` that each named variable's level is in its mask."""
+    selected = np.asarray(table, dtype=np.float64)
+    for name, mask in masks.items():
+        axis = variables.index(name)
+        shape = [1] * selected.ndim
+        shape[axis] = -1
+        selected = selected * np.asarray(mask, dtype=np.float64).reshape(shape)
+    return float(selected.sum())
 
 
 def _leaf_weight(leaf, assignment: dict[str, int]) -> float:
@@ -247,8 +353,12 @@ def _estimate_result(query: QuerySpec, formula: str, values: np.ndarray, joint: 
         raise condition_not_in_data(query.span)
     interval = None
     draws = values[1:][np.isfinite(values[1:])]
+    notes: tuple[str, ...] = ()
     if joint.draws is not None and draws.size > 0:
         interval = (float(np.quantile(draws, 0.025)), float(np.quantile(draws, 0.975)))
+    if joint.draws is not None and draws.size < values.size - 1:
+        notes = (f"{values.size - 1 - draws.size} of {values.size - 1} posterior draws of the observed distribution "
+                 "left the answer undefined and were left out of the interval",)
     method = "identification" if joint.source == "data" else "identification+exact"
     return Result(query.name, query.text, estimate=estimate, interval=interval, identifiable=True,
-                  estimand=formula, method=method, kind=query.kind)
+                  estimand=formula, method=method, kind=query.kind, notes=notes)

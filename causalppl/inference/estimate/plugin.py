@@ -19,6 +19,10 @@ The plug-in draws *particles* (``PARTICLE_REPLICATES`` per data row):
 Uncertainty is the Bayesian bootstrap, as for back-door adjustment: each
 draw's Dirichlet weights choose the rows and refit every regression.
 
+Positivity: a conditional given a finite treatment's value, ``P(T | S = 1)``,
+needs units with ``S = 1``; without any, the regression would extrapolate,
+and the query is refused with a located error that names the empty arm.
+
 >>> import pandas as pd, causalppl as cp
 >>> from causalppl.inference.options import parse_options
 >>> m = cp.loads("model FrontDoor { S : bool\\n T : real <- S\\n C : real <- T\\n S <-> C }")
@@ -36,10 +40,10 @@ from dataclasses import dataclass
 import torch
 
 from causalppl.identification import Estimand, Fraction, Prob, Product, Sum
-from causalppl.inference.estimate.identify import identify_leaves
+from causalppl.inference.estimate.identify import bounds_text, identify_leaves
 from causalppl.inference.estimate.resampled import resampled_query, resampled_result
 from causalppl.inference.estimate.units import Leaf, Units, is_binary, leaf_outcome, outcome_names
-from causalppl.inference.messages import query_error
+from causalppl.inference.messages import positivity_fails, query_error
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
 from causalppl.ir.model import CausalModel
@@ -140,6 +144,8 @@ def answer_plugin(model: CausalModel, query: QuerySpec, options: Options) -> Res
         plan = plans[id(leaf)]
         names |= set(plan.base.values()) | set(outcome_names(leaf)) | set(plan.fixed)
     units = Units.of(model, options.data, tuple(v.name for v in model.observables if v.name in names))
+    for leaf in leaves(query.term):
+        _require_treated_units(model, query, leaf, plans[id(leaf)], units)
     sampler = _Sampler(units, plans, options.seed)
     values = resampled_query(query, units, sampler.leaf_value, options.draws, options.seed,
                              width=PARTICLE_REPLICATES * 16)
@@ -147,6 +153,24 @@ def answer_plugin(model: CausalModel, query: QuerySpec, options: Options) -> Res
     diagnostics = {"estimator": "plug-in of the ID estimand (regressions, ancestral sampling)", "units": units.n,
                    "particles_per_row": PARTICLE_REPLICATES}
     return resampled_result(query, values, "plug-in", estimand, diagnostics)
+
+
+def _require_treated_units(model: CausalModel, query: QuerySpec, leaf: Leaf, plan: SamplingPlan, units: Units) -> None:
+    """Refuse a leaf whose conditionals are given a finite treatment's value that no unit has (positivity)."""
+    present = units.weights > 0
+    for term in (*plan.steps, plan.outcome):
+        for name in term.given:
+            if name not in plan.fixed or units.levels.get(name) is None:
+                continue
+            level = int(plan.fixed[name])
+            if bool((present & (units.columns[name] == level)).any()):
+                continue
+            label = model.variable(name).domain.labels[level]
+            given = ", ".join(f"{name} = {label}" if g == name else plan.base[g] for g in term.given)
+            targets = ", ".join(plan.base[t] for t in term.targets) or ", ".join(outcome_names(leaf))
+            finite = all(v.domain.is_finite for v in model.observables)
+            raise positivity_fails(leaf.span, f"{name} = {label}", f"P({targets} | {given})",
+                                   bounds=bounds_text(query) if finite else None)
 
 
 class _Sampler:

@@ -159,8 +159,9 @@ def _identified_leaves(model: CausalModel, query: QuerySpec, options: Options, o
         except Exception:
             continue
         if result.identifiable:
-            known[id(leaf)] = (estimand_leaf_values(model, leaf, result, stacked, variables),
-                               result.estimand.to_text())
+            values = estimand_leaf_values(model, leaf, result, stacked, variables)
+            if np.isfinite(values[0]):  # else the data leave the estimand undefined (positivity): bound the leaf
+                known[id(leaf)] = (values, result.estimand.to_text())
     return known
 
 
