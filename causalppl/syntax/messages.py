@@ -16,6 +16,7 @@ m.scm:2:3: error: 'if' is a reserved word; choose another name
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from causalppl.diagnostics import CausalPPLError, Diagnostic, Span
 
@@ -64,12 +65,14 @@ def integer_label_problem(label: str) -> str | None:
 
     >>> integer_label_problem("-12"), integer_label_problem("1.5"), integer_label_problem("007")
     (None, 'fraction', 'notation')
+    >>> integer_label_problem("1e400"), integer_label_problem("1e-400"), integer_label_problem("2.0")
+    ('size', 'fraction', 'notation')
     """
     digits = label[1:] if label.startswith("-") else label
     if digits.isdigit() and (digits == "0" or not digits.startswith("0")) and label != "-0":
         return None if int(label) <= LARGEST_INTEGER_LABEL and -int(label) <= LARGEST_INTEGER_LABEL else "size"
-    number = float(label)
-    if not number.is_integer():
+    number = Decimal(label)  # exactly as written: 1e-400 is a fraction and 1e400 an integer, not 0.0 and inf
+    if number != number.to_integral_value():
         return "fraction"
     return "size" if abs(number) > LARGEST_INTEGER_LABEL else "notation"
 

@@ -35,6 +35,8 @@ def _model(levels: str) -> str:
     ("007, 1, 2", 10, "level label '007' must be written as the integer 7"),
     ("1, -0, 2", 13, "level label '-0' must be written as the integer 0"),
     (f"1, 2, {LARGEST_INTEGER_LABEL + 1}", 16, f"level label '{LARGEST_INTEGER_LABEL + 1}' is too large"),
+    ("1e400, a, b", 10, "level label '1e400' is too large"),  # (not a float's inf)
+    ("a, 1e-400, b", 13, "level label '1e-400' is not a whole number"),  # (not a float's 0)
 ])
 def test_a_numeric_label_that_is_no_plain_integer_is_refused_where_declared(levels, column, message):
     with pytest.raises(CausalPPLError) as caught:
