@@ -38,8 +38,9 @@ from causalppl.ir.expressions import (
 )
 
 
-#: The largest magnitude the model's programs hold: the largest 32-bit float.
-LARGEST_VALUE = 3.4028234663852886e38
+#: The largest magnitude the model's programs hold: the largest number that a 32-bit float rounds to its
+#: largest value (3.4028235e38) rather than to inf.
+LARGEST_VALUE = 3.4028235677973362e38
 #: The smallest magnitude they hold other than 0: the smallest 32-bit float (subnormal).
 SMALLEST_VALUE = 1.401298464324817e-45
 #: The words of a number out of that range (messages use it to suggest other units).
