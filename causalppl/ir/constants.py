@@ -46,6 +46,8 @@ SMALLEST_VALUE = 1.401298464324817e-45
 #: The words of a number out of that range (messages use it to suggest other units).
 OUT_OF_RANGE = "32-bit floats"
 LARGEST_TEXT, SMALLEST_TEXT = "3.4e38", "1.4e-45"
+#: The words of a nonzero number too close to 0 for them.
+HELD_AS_ZERO = "they would hold 0"
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def _value(node: Expr, kids: tuple[Expr, ...], values: dict[int, float],
                              f"{LARGEST_TEXT}: {OUT_OF_RANGE})")
         if 0 < abs(node.value) < SMALLEST_VALUE / 2:
             raise _Undefined(f"this number is closer to 0 than the smallest the model's programs hold (about "
-                             f"{SMALLEST_TEXT}: {OUT_OF_RANGE}): they would hold 0")
+                             f"{SMALLEST_TEXT}: {OUT_OF_RANGE}): {HELD_AS_ZERO}")
         return float(node.value)
     if not kids:
         return None

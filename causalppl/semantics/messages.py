@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from causalppl.diagnostics import Diagnostic, Span, did_you_mean, shown_value
-from causalppl.ir.constants import OUT_OF_RANGE
+from causalppl.ir.constants import HELD_AS_ZERO, OUT_OF_RANGE
 from causalppl.ir.families import Family
 from causalppl.ir.types import Domain
 from causalppl.ir.values import BadValue, not_a_level, not_a_variable, unknown_variable as _unknown_variable
@@ -126,6 +126,9 @@ def potential_outcome_in_do(span: Span) -> Diagnostic:
 
 def constant_not_finite(span: Span, problem: str) -> Diagnostic:
     """A constant expression that is undefined or overflows (``problem``: what :func:`~causalppl.ir.constants.fold` found)."""
+    if HELD_AS_ZERO in problem:
+        return error(span, problem, "write 0 if that is what it means (a probability that small is 0 to the "
+                                    "programs), or give the number in other units so that it fits")
     if OUT_OF_RANGE in problem:
         return error(span, problem, "give the number in other units (thousands, millions, or log units) so that "
                                     "it fits")
