@@ -30,7 +30,7 @@ from typing import Iterable
 from causalppl.inference.messages import no_finite_answer
 from causalppl.inference.results import Result
 from causalppl.ir import expressions as rx
-from causalppl.ir.constants import fold
+from causalppl.ir.constants import LARGEST_TEXT, fold
 from causalppl.ir.mechanisms import Deterministic, Parametric
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import ExpectationSpec, QuerySpec, leaves
@@ -122,7 +122,8 @@ def require_finite(result: Result, query: QuerySpec) -> Result:
     causes = ("a ratio whose denominator is 0" if math.isinf(value) else
               "a ratio 0/0, an expression outside its domain (sqrt or log of a negative number)")
     hint = (f"{causes} somewhere in the query, or values beyond the largest number the programs compute with "
-            "(about 3.4e38: exp of a large argument, a LogNormal with a large scale), make the answer undefined; "
+            f"(about {LARGEST_TEXT}: exp of a large argument, a LogNormal with a large scale), make the answer "
+            "undefined; "
             "guard the expression, rescale the model (log units, thousands), or ask for a probability "
             "(P(X > c)) instead of a mean")
     raise no_finite_answer(query.span, text, hint)

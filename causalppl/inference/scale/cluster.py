@@ -8,7 +8,6 @@ Ray Client).  Ray is imported only here, and only when an address is given.
 
 from __future__ import annotations
 
-import multiprocessing
 from typing import Any
 
 from causalppl.diagnostics import CausalPPLError, Span, spell_option
@@ -52,8 +51,3 @@ def _loopback_host(address: str) -> str | None:
 
 def cluster_cpus(ray: Any) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
-
-
-def spawn_context() -> multiprocessing.context.BaseContext:
-    """Fresh worker processes (no fork of a process holding torch's thread pools)."""
-    return multiprocessing.get_context("spawn")
