@@ -16,8 +16,10 @@ Missing cells (empty, ``NA``, ``NaN``) are handled by the ``missing`` setting:
   and the block says how many and why;
 - ``drop``: every row with a missing cell in an observed variable's column
   is left out (complete cases);
-- ``error``: the first missing cell (row by row, left to right in the file's column order) is an error naming
-  its file, column and row.
+- ``error``: a missing cell is an error naming its file, column and row.
+
+Whatever the problem, the one named is the first in the file's order: row by
+row, left to right in a row (the file's column order).
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from causalppl.lazy import numpy as np
 from causalppl.data.checks import check_columns, check_fixed_column
 from causalppl.data import messages
 from causalppl.data.columns import COUNT_COLUMN, convert_column, weight_column
-from causalppl.data.text import TextChunk
-from causalppl.diagnostics import Span
+from causalppl.data.text import TextChunk, TextColumn
+from causalppl.diagnostics import CausalPPLError, Span
 from causalppl.ir.mechanisms import Covariate
 from causalppl.ir.model import CausalModel, Variable
 
@@ -182,33 +184,70 @@ class BlockBuilder:
         self.weighted = COUNT_COLUMN in present
 
     def add(self, frame: pd.DataFrame | TextChunk) -> None:
-        """Validate one chunk of rows: a DataFrame, or the text columns of a small CSV file."""
+        """Validate one chunk of rows: a DataFrame, or the text columns of a small CSV file.
+
+        A chunk with a problem (a cell that is not a value, a missing cell under ``missing=error``, a bad count, a
+        cell contradicting the data line) is an error naming the first problem in the file's order, whatever its
+        kind: row by row, left to right in a row."""
         if isinstance(frame, TextChunk):
             columns, rows = frame.columns, frame.rows
         else:
             columns, rows = {str(c).strip(): frame[c] for c in frame.columns}, len(frame)
-        for name, value in self.fixed.items():  # the file also records it: it must agree with the data line
-            if name in columns:
-                variable = self.model.variable(name)
-                recorded, absent = convert_column(columns[name], variable, self.origin, self.span, self.rows)
+        try:
+            values, missing, weights = self._convert(columns)
+        except CausalPPLError as error:
+            raise self._first_problem(columns, rows) or error from None
+        for name in values:
+            self.parts[name].append(values[name])
+            self.missing_parts[name].append(missing[name] if missing[name] is not None else np.zeros(rows, bool))
+        if weights is not None:
+            self.weight_parts.append(weights)
+        self.rows += rows
+
+    def _convert(self, columns: dict) -> tuple[dict, dict, np.ndarray | None]:
+        """Values, missing masks and counts of a chunk's columns, checked column by column in the file's order."""
+        values: dict[str, np.ndarray] = {}
+        missing: dict[str, np.ndarray | None] = {}
+        weights = None
+        read = {variable.name: variable for variable in self.read}
+        for name, column in columns.items():
+            if name in self.fixed:  # the file also records it: it must agree with the data line
+                variable, value = self.model.variable(name), self.fixed[name]
+                recorded, absent = convert_column(column, variable, self.origin, self.span, self.rows)
                 if absent is not None:
                     recorded = np.where(absent, value, recorded)
                 check_fixed_column(recorded, name, value, _label(variable, value), self.origin, self.span,
                                    self.rows + 1)
-        first_missing: list[tuple[int, int, str]] = []  # (row in the chunk, column in the file, name)
-        order = {name: position for position, name in enumerate(columns)}
-        for variable in self.read:
-            values, missing = convert_column(columns[variable.name], variable, self.origin, self.span, self.rows)
-            if missing is not None and self.mode == "error":
-                first_missing.append((int(np.argmax(missing)), order[variable.name], variable.name))
-            self.parts[variable.name].append(values)
-            self.missing_parts[variable.name].append(missing if missing is not None else np.zeros(rows, bool))
-        if first_missing:  # the first missing cell in the file's order: row by row, left to right in a row
-            row, _, name = min(first_missing)
-            raise messages.missing_value(self.span, messages.cell(self.origin, self.rows + row + 1, name))
-        if self.weighted:
-            self.weight_parts.append(weight_column(columns[COUNT_COLUMN], self.origin, self.span, self.rows))
-        self.rows += rows
+            elif name in read:
+                values[name], missing[name] = convert_column(column, read[name], self.origin, self.span, self.rows)
+                if missing[name] is not None and self.mode == "error":
+                    row = self.rows + int(np.argmax(missing[name])) + 1
+                    raise messages.missing_value(self.span, messages.cell(self.origin, row, name))
+            elif name == COUNT_COLUMN and self.weighted:
+                weights = weight_column(column, self.origin, self.span, self.rows)
+        return values, missing, weights
+
+    def _first_problem(self, columns: dict, rows: int) -> CausalPPLError | None:
+        """The error for the first problem of a chunk that has one, in the file's order: the shortest run of the
+        chunk's first rows with a problem ends at the problem's row, whose leftmost problem is the one its check
+        meets first (the columns are checked in the file's order)."""
+        def problem(count: int) -> CausalPPLError | None:
+            try:
+                self._convert({name: _head(column, count) for name, column in columns.items()})
+            except CausalPPLError as error:
+                return error
+            return None
+
+        low, high = 0, rows  # the first `low` rows have no problem; the first `high` rows have one
+        found = problem(high)
+        while high - low > 1:
+            middle = (low + high) // 2
+            error = problem(middle)
+            if error is None:
+                low = middle
+            else:
+                high, found = middle, error
+        return found
 
     def finish(self) -> Dataset:
         columns = {name: _joined(parts, np.int64 if self.model.variable(name).domain.is_finite else np.float64)
@@ -245,6 +284,13 @@ class BlockBuilder:
             block = block.rows(keep)
         return Dataset(block.columns, block.weights, block.under, block.origin, block.missing, block.missing_cells,
                        tuple(reasons))
+
+
+def _head(column: pd.Series | TextColumn, count: int) -> pd.Series | TextColumn:
+    """The first ``count`` cells of a column."""
+    if isinstance(column, TextColumn):
+        return TextColumn(column.cells[:count], column.missing[:count])
+    return column.iloc[:count]
 
 
 def _label(variable: Variable, value: float) -> str:

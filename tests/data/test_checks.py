@@ -140,7 +140,8 @@ OUTSIDE = [
 
 @pytest.mark.parametrize("family,value,words", OUTSIDE, ids=[row[0] for row in OUTSIDE])
 def test_data_outside_the_support_is_refused_with_file_column_row(tmp_path, family, value, words):
-    text = load_error(tmp_path, f"X\n0.5\n{value}\n", SUPPORT.format(family=family))
+    inside = "1" if family.startswith(("Poisson", "Binomial")) else "0.5"  # row 1 is a value of the variable
+    text = load_error(tmp_path, f"X\n{inside}\n{value}\n", SUPPORT.format(family=family))
     assert f"rows.csv, row 2, column 'X': {value} is outside the support" in text and words in text
 
 
@@ -148,6 +149,12 @@ def test_data_outside_the_support_is_refused_with_file_column_row(tmp_path, fami
 def test_infinite_data_is_refused(tmp_path, value):
     text = load_error(tmp_path, f"X\n0.5\n{value}\n", SUPPORT.format(family="Normal(0, 1)"))
     assert "rows.csv, row 2, column 'X': the value of 'X' must be finite, not " in text
+
+
+def test_the_first_problem_of_a_column_is_named_whatever_its_kind(tmp_path):
+    """A whole-number variable: 0.5 in row 1 (not a value) comes before -3 in row 2 (outside the support)."""
+    text = load_error(tmp_path, "X\n0.5\n-3\n", SUPPORT.format(family="Poisson(3)"))
+    assert "rows.csv, row 1, column 'X': 0.5 is not a value of 'X'" in text
 
 
 @settings(max_examples=30, deadline=None)

@@ -244,3 +244,34 @@ def test_the_same_file_by_another_name_twice_in_python_is_refused(tmp_path):
         model.load_data([tmp_path / "rows.csv", str(tmp_path / "link.csv")])
     # two files with the same rows are two samples: both are read
     assert model.load_data([tmp_path / "rows.csv", tmp_path / "copy.csv"]).n_rows == 6
+
+
+@pytest.mark.parametrize("reader", ["text", "pandas", "parquet"])
+@pytest.mark.parametrize("cells, first", [
+    # (row, column, cell) set in the file (0-based data row); the problem the error names (1-based data row)
+    ([(0, "Size", None), (1, "Flag", "7")], "row 1, column 'Size': missing value"),  # missing, then a bad cell
+    ([(0, "Flag", "7"), (1, "Size", None)], "row 1, column 'Flag'"),  # a bad cell, then a missing one
+    ([(4, "Colour", None), (4, "Flag", "7")], "row 5, column 'Colour': missing value"),  # one row: the leftmost
+    ([(4, "Colour", "purple"), (4, "Size", None)], "row 5, column 'Colour'"),
+    ([(3, "Size", None), (3, "Colour", "purple")], "row 4, column 'Colour'"),  # left of the missing cell
+    ([(9, "Flag", "7"), (2, "Colour", "purple")], "row 3, column 'Colour'"),  # bad cells: the earlier row
+    ([(20, "Size", None), (24, "Flag", "7")], "row 21, column 'Size': missing value"),  # past the first chunk
+    ([(22, "Flag", "7"), (24, "Size", None)], "row 23, column 'Flag'"),
+])
+def test_error_mode_names_the_first_problem_whatever_its_kind(tmp_path, monkeypatch, reader, cells, first):
+    """Under missing=error the first problem in the file's order (row by row, left to right) is named, whether
+    a missing cell or a cell that is not a value."""
+    data = frame(30)[["Colour", "Flag", "Size", "Age", "Unused"]]
+    for row, column, cell in cells:
+        data[column] = data[column].astype(object)
+        data.loc[row, column] = cell
+    if reader == "pandas":
+        monkeypatch.setattr(reading, "SMALL_CSV_BYTES", 0)
+    if reader != "text":
+        monkeypatch.setattr(reading, "CHUNK_ROWS", 7)
+    model = write(tmp_path, data, "rows.parquet" if reader == "parquet" else "rows.csv")
+    with pytest.raises(CausalPPLError) as caught:
+        model.load_data(missing="error")
+    text = caught.value.render()
+    assert f"rows.{'parquet' if reader == 'parquet' else 'csv'}, {first}" in text
+    assert ("missing value" in first) == ("missing value" in text)
