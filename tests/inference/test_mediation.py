@@ -116,3 +116,28 @@ def test_an_outcome_the_treatment_does_not_reach_is_not_its_own_covariate():
     data = pd.DataFrame({"X": [0, 1] * 8, "Y": [0, 0, 1, 1] * 4, "M": [1, 0] * 8})
     result = model.query("E[Y[X = 1]] - E[Y[X = 0]]", data=data, seed=0)
     assert result.estimate == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("rows, query, message", [
+    # no unit has X = 1, M = 1, yet M = 1 has weight P(M = 1 | X = 0) = 1/2
+    ([(0, 0, 0, 0), (0, 0, 1, 1), (0, 0, 1, 0), (0, 0, 0, 1), (0, 1, 0, 1), (0, 1, 0, 0)], NDE,
+     "no unit has X = 1, M = 1, W = 0: E[Y | X = 1, M = 1, W = 0] is undefined, and the estimand gives it weight 0.5"),
+    ([(0, 0, 0, 0), (0, 0, 1, 1), (0, 1, 0, 1)], "E[Y[X = 1, M = 1]]",
+     "no unit has X = 1, M = 1, W = 0: E[Y | X = 1, M = 1, W = 0] is undefined"),
+    # units with W = 1 exist, none of them with X = 0: P(M | X = 0, W = 1) is undefined
+    ([(0, 0, 0, 0), (0, 0, 1, 1), (0, 1, 0, 1), (0, 1, 1, 1), (1, 1, 0, 1), (1, 1, 1, 0)], NDE,
+     "no unit has X = 0, W = 1, but P(W = 1) = 0.333: P(M | X = 0, W = 1) is undefined"),
+])
+def test_an_empty_stratum_the_formula_weighs_is_refused(rows, query, message):
+    data = pd.DataFrame(rows, columns=["W", "X", "M", "Y"])
+    with pytest.raises(cp.CausalPPLError) as caught:
+        cp.loads(LEARNED).query(query, data=data, seed=1, draws=50)
+    assert str(caught.value.diagnostics[0].message).startswith(message)
+    assert "positivity fails" in caught.value.diagnostics[0].message
+
+
+def test_an_empty_stratum_of_weight_zero_is_no_problem():
+    # no unit has X = 1, M = 1, and none has M = 1 under X = 0: that stratum has weight zero in the NDE
+    rows = [(0, 0, 0, 0), (0, 0, 0, 1), (0, 1, 0, 1), (0, 1, 0, 0)]
+    result = cp.loads(LEARNED).query(NDE, data=pd.DataFrame(rows, columns=["W", "X", "M", "Y"]), seed=1, draws=50)
+    assert result.estimate == pytest.approx(0.0)  # E[Y | X = 1, M = 0] - E[Y | X = 0] = 1/2 - 1/2

@@ -44,13 +44,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
+
+from causalppl.diagnostics import Span
 
 from causalppl.identification import ADMG
 from causalppl.inference.estimate.resampled import resampled_query, resampled_result
 from causalppl.inference.estimate.units import Units
 from causalppl.inference.graphs import observed_admg
-from causalppl.inference.messages import query_error
+from causalppl.inference.messages import positivity_fails, query_error
 from causalppl.inference.observed import dirichlet_draws
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
@@ -319,15 +322,20 @@ def _finite_values(model: CausalModel, query: QuerySpec, terms: dict[int, Mediat
         term = terms[id(leaf)]
         value = torch.full((stacked.shape[0],), term.constant, dtype=torch.float64)
         for coefficient, outcome in term.terms:
-            value = value + coefficient * _finite_outcome(model, stacked, needed, outcome, covariates[outcome])
+            value = value + coefficient * _finite_outcome(model, stacked, needed, outcome, covariates[outcome],
+                                                          leaf.span)
         return value
 
     return torch.as_tensor(fold_term(query.term, leaf_value), dtype=torch.float64).reshape(-1)
 
 
 def _finite_outcome(model: CausalModel, joint: torch.Tensor, names: tuple[str, ...], outcome: Outcome,
-                    w: tuple[str, ...]) -> torch.Tensor:
-    """``sum_w P(w) sum_m P(m | x', w) E[g(Y) | x, m, w]`` on a batch of joints (S, *levels)."""
+                    w: tuple[str, ...], span: Span) -> torch.Tensor:
+    """``sum_w P(w) sum_m P(m | x', w) E[g(Y) | x, m, w]`` on a batch of joints (S, *levels).
+
+    The first joint is the data's own: a conditional the formula weighs on a stratum no unit is in is a
+    user error (positivity fails; :func:`_refuse_empty_strata`). The others, Dirichlet draws, are positive.
+    """
     x, y = outcome.treatment, outcome.variable
     order = list(w) + [x] + list(outcome.mediators) + [y]
     kept = [names.index(n) + 1 for n in order]
@@ -349,10 +357,46 @@ def _finite_outcome(model: CausalModel, joint: torch.Tensor, names: tuple[str, .
     if outcome.fixed:
         index = _fixed_index(model, outcome)
         inner = mean[:, :, index]
+        weights = torch.zeros_like(p_xmw[0, :, x_at])
+        weights[:, index] = p_w[0]
     else:
         mediator = _ratio(p_xmw[:, :, x_in], p_xmw[:, :, x_in].sum(-1, keepdim=True))  # P(m | x', w)
         inner = (mediator * mean).sum(-1)
+        weights = p_w[0, :, None] * mediator[0]
+    _refuse_empty_strata(model, span, order, sizes, outcome, p_w[0], p_xmw[0], x_in, weights)
     return (p_w * inner).sum(-1)
+
+
+def _refuse_empty_strata(model: CausalModel, span: Span, order: list[str], sizes: list[int], outcome: Outcome,
+                         p_w: torch.Tensor, p_xmw: torch.Tensor, x_in: int, weights: torch.Tensor) -> None:
+    """A located error when the data leave a conditional of the formula undefined where it has weight:
+    ``P(m | x', w)`` for a ``w`` some unit has but no unit with ``x'``, or ``E[Y | x, m, w]`` for an
+    ``(m, w)`` of positive weight that no unit with ``x`` is in."""
+    n_w = len(order) - len(outcome.mediators) - 2
+    w_names, x = order[:n_w], order[n_w]
+    m_names = order[n_w + 1:-1]
+
+    def stratum(names: list[str], flat: int, shape: list[int]) -> list[tuple[str, int]]:
+        return list(zip(names, (int(i) for i in np.unravel_index(flat, shape)))) if names else []
+
+    def shown(pairs) -> str:
+        return ", ".join(f"{name} = {model.variable(name).domain.labels[level]}" for name, level in pairs)
+
+    w_shape, m_shape = sizes[:n_w], sizes[n_w + 1:-1]
+    if outcome.nested:
+        lacking = torch.nonzero((p_w > 0) & (p_xmw[:, x_in].sum(-1) == 0))
+        if len(lacking):
+            where = stratum(w_names, int(lacking[0, 0]), w_shape)
+            given = shown([(x, x_in)] + where)
+            raise positivity_fails(span, given, f"P({', '.join(outcome.nested)} | {given})",
+                                   f"P({shown(where)}) = {float(p_w[lacking[0, 0]]):.3g}" if where else None,
+                                   None if where else 1.0, coarsen=w_names)
+    lacking = torch.nonzero((weights > 0) & (p_xmw[:, int(outcome.value)] == 0))
+    if len(lacking):
+        flat_w, flat_m = (int(i) for i in lacking[0])
+        pairs = [(x, int(outcome.value))] + stratum(m_names, flat_m, m_shape) + stratum(w_names, flat_w, w_shape)
+        raise positivity_fails(span, shown(pairs), f"E[{outcome.variable} | {shown(pairs)}]",
+                               weight=float(weights[flat_w, flat_m]), coarsen=w_names)
 
 
 def _fixed_index(model: CausalModel, outcome: Outcome) -> int:
