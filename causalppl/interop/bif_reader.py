@@ -550,7 +550,7 @@ def _checked_row(values: list[float], width: int, start: _Token, combination: st
     if any(value < 0 for value in values) or sum(values) <= 0:
         raise BifError("probabilities must be non-negative with a positive sum", start.line, start.column)
     total = math.fsum(values)
-    if abs(total - 1.0) > ROUNDING_TOLERANCE:
+    if abs(total - 1.0) > ROUNDING_TOLERANCE + 1e-12:  # (1 - 0.999 is 0.0010000000000000009 in floats)
         raise BifError(f"the probabilities{combination} sum to {total:.10g}, not 1 (more than the "
                        f"{ROUNDING_TOLERANCE:g} that rounding may leave); correct the row", start.line, start.column)
     return values

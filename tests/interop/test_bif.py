@@ -212,6 +212,20 @@ def test_the_rounding_tolerance_is_a_thousandth() -> None:
         parse_bif(_bif(TWO, "probability ( A ) {\n  table 0.5, 0.5011;\n}"))
 
 
+@pytest.mark.parametrize("row", ["0.5, 0.499", "0.499, 0.5", "0.5, 0.501", "0.001, 0.998", "0.2, 0.3, 0.501"])
+def test_a_row_off_by_exactly_the_tolerance_is_accepted(row: str) -> None:
+    """0.999 and 1.001 are within the thousandth the message promises (1 - 0.999 is a little over 1e-3 in floats)."""
+    block = THREE if row.count(",") == 2 else TWO
+    name = "B" if row.count(",") == 2 else "A"
+    parse_bif(_bif(block, f"probability ( {name} ) {{\n  table {row};\n}}"))
+
+
+@pytest.mark.parametrize(("row", "total"), [("0.5, 0.4985", "0.9985"), ("0.5, 0.5015", "1.0015")])
+def test_a_row_off_by_more_than_the_tolerance_is_refused(row: str, total: str) -> None:
+    with pytest.raises(BifError, match=f"sum to {total}, not 1"):
+        parse_bif(_bif(TWO, f"probability ( A ) {{\n  table {row};\n}}"))
+
+
 @pytest.mark.parametrize(("text", "line", "fragment"), [
     ("", 1, "the file is empty"),
     ("\n\n  // only a comment\n", 1, "the file is empty (or holds only comments)"),
