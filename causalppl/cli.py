@@ -131,7 +131,10 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    args.show = checked_value("show", args.show, "count")  # (checked with every count option's rule)
+    # checked with or without data, by the rules of every option of their kind
+    args.alpha = checked_value("alpha", args.alpha, "probability")
+    args.seed = checked_value("seed", args.seed, "seed")
+    args.show = checked_value("show", args.show, "count")
     if args.data or args.ppc or args.ppc_plot:
         return _check_data(args)
     failures = 0

@@ -200,14 +200,23 @@ def test_every_count_option_takes_a_positive_integer(tmp_path, capsys, command, 
 def test_check_and_run_numbers_are_checked_by_the_same_rules(tmp_path, capsys, flag, value, problem):
     (tmp_path / "m.scm").write_text(COUNT_MODEL)
     (tmp_path / "rows.csv").write_text("X,Y\n1,1\n0,0\n1,0\n0,1\n")
-    commands = [["check", str(tmp_path / "m.scm"), "--data", str(tmp_path / "rows.csv")]]
+    commands = [["check", str(tmp_path / "m.scm"), "--data", str(tmp_path / "rows.csv")],
+                ["check", str(tmp_path / "m.scm")]]  # without data, as --show is: not accepted unread
     if flag != "--alpha":
         commands.append(["run", str(tmp_path / "m.scm"), "--query", "P(Y = 1)"])
     if flag == "--warmup":
-        commands = commands[1:]
+        commands = commands[2:]
     for argv in commands:
         assert main([*argv, flag, value]) == 1
         assert f"error: {problem}" in capsys.readouterr().err
+
+
+def test_check_without_data_refuses_bad_alpha_and_seed(tmp_path, capsys):
+    """`check a.scm --alpha 5 --seed -3` exited 0 while `--show abc` exited 1."""
+    (tmp_path / "m.scm").write_text(COUNT_MODEL)
+    assert main(["check", str(tmp_path / "m.scm"), "--alpha", "5", "--seed", "-3"]) == 1
+    assert "error: --alpha must be a number between 0 and 1 (got '5')" in capsys.readouterr().err
+    assert main(["check", str(tmp_path / "m.scm"), "--alpha", "0.1", "--seed", "3", "--show", "2"]) == 0
 
 
 def test_check_lists_as_many_implications_as_shown(tmp_path, capsys):
