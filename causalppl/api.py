@@ -63,6 +63,17 @@ def resolve_path(path: str | Path) -> Path:
     return candidate
 
 
+def _ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _as_written(text: str, span: Span) -> str:
+    """The part of a one-line ``text`` that ``span`` covers."""
+    return text[span.column - 1:span.end_column - 1]
+
+
 def load(path: str | Path) -> "Model":
     """Parse and check a ``.scm`` file (or ``stdlib:NAME``): a regular UTF-8 file (see :mod:`causalppl.files`)."""
     if not isinstance(path, (str, os.PathLike)):
@@ -136,14 +147,29 @@ class Model:
         positions = {name: self._value_position(name, value) for name, value in values.items()}
         return Model(self.program, do_transform(self.ir, positions), self.data_override)
 
-    def do_text(self, text: str) -> "Model":
-        """``do`` from a ``--do`` argument such as ``X=1, Z=HIGH``."""
-        assignments = parse_assignments(text)
-        reporter = Reporter(text, "<--do>")
-        resolver = ExpressionResolver(self.program.scope, reporter)
-        report_set_twice([(a.name, a.value, a.span) for a in assignments], reporter, "option")
-        positions = {a.name: resolver.intervention_value(a) for a in assignments}
-        reporter.raise_if_any()
+    def do_text(self, *texts: str) -> "Model":
+        """``do`` from ``--do`` arguments such as ``X=1, Z=HIGH``; several make one intervention.
+
+        Each is parsed and checked on its own, so an error shows the option as the user wrote it: a variable set
+        twice in one option is named by its columns there, one set by two options by the two options."""
+        positions: dict[str, float] = {}
+        earlier: dict[str, tuple[str, int]] = {}  # name → (assignment as written, which --do) of the options before
+        for index, text in enumerate(texts, start=1):
+            assignments = parse_assignments(text)
+            reporter = Reporter(text, "<--do>")
+            resolver = ExpressionResolver(self.program.scope, reporter)
+            report_set_twice([(a.name, a.value, a.span) for a in assignments], reporter, "option")
+            for assignment in assignments:
+                if assignment.name in earlier:
+                    written, at = earlier[assignment.name]
+                    reporter.report(semantic_messages.set_twice(
+                        assignment.span, assignment.name, written, f"the {_ordinal(at)} --do",
+                        _as_written(text, assignment.span), f"the {_ordinal(index)} --do", "option"))
+            for assignment in assignments:
+                positions.setdefault(assignment.name, resolver.intervention_value(assignment))
+            reporter.raise_if_any()
+            for assignment in assignments:
+                earlier.setdefault(assignment.name, (_as_written(text, assignment.span), index))
         return Model(self.program, do_transform(self.ir, positions), self.data_override)
 
     def _value_position(self, name: str, value: Any) -> float:

@@ -183,7 +183,7 @@ def _graph(args: argparse.Namespace) -> int:
     out = None if args.output is None else output_path(args.output, "graph", GRAPH_SUFFIXES, inputs=[args.file])
     model = api.load(args.file)
     if args.do:
-        model = model.do_text(", ".join(args.do))  # every --do is one intervention
+        model = model.do_text(*args.do)  # every --do is one intervention
     dot = model.to_dot()
     if out is None:
         print(dot, end="")
@@ -200,7 +200,7 @@ def _graph(args: argparse.Namespace) -> int:
 def _compile(args: argparse.Namespace) -> int:
     model = api.load(args.file)
     if args.do:
-        model = model.do_text(", ".join(args.do))  # every --do is one intervention
+        model = model.do_text(*args.do)  # every --do is one intervention
     if args.query:
         print(model.counterfactual_source(args.query, backend=args.backend), end="")
         return EXIT_OK

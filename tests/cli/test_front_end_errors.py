@@ -42,6 +42,37 @@ def test_repeated_do_options_make_one_intervention(model_file, capsys):
     assert "'Z' is set twice in this intervention" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["compile", "graph"])
+@pytest.mark.parametrize("options, message, shown", [
+    (["X=1", "X=1"], "'X' is set twice in this intervention (X=1 at the 1st --do, X=1 at the 2nd --do)",
+     "    X=1\n    ^~~\n"),
+    (["X=1,Z=0", "Y=1", "Z=1"], "'Z' is set twice in this intervention (Z=0 at the 1st --do, Z=1 at the 3rd --do)",
+     "    Z=1\n    ^~~\n"),
+    (["Y=1", "X=0, Z = 1"], None, None),
+    (["Y=1", "X=0,  Z = 1", "Z=0"], "(Z = 1 at the 2nd --do, Z=0 at the 3rd --do)", "    Z=0\n    ^~~\n"),
+])
+def test_a_variable_set_by_two_do_options_is_named_by_the_options(model_file, capsys, command, options, message,
+                                                                   shown):
+    """The error names the options as written and shows the one that sets the variable again: the options used to
+    be joined into one line nobody typed (X=1, X=1), with columns in that line."""
+    argv = [command, model_file]
+    for option in options:
+        argv += ["--do", option]
+    assert main(argv) == (0 if message is None else 1)
+    err = capsys.readouterr().err
+    if message is not None:
+        assert err.startswith(f"<--do>:1:1: error: ") and message in err and shown in err
+        assert ", ".join(options) not in err
+        assert "hint: an intervention sets each variable once" in err
+
+
+def test_a_variable_set_twice_in_one_of_several_do_options_keeps_its_columns(model_file, capsys):
+    assert main(["graph", model_file, "--do", "Y=1", "--do", "X=1,X=0"]) == 1
+    err = capsys.readouterr().err
+    assert "<--do>:1:5: error: 'X' is set twice in this intervention (X = 1 at column 1, X = 0 at column 5)" in err
+    assert "    X=1,X=0\n        ^~~\n" in err and "Y=1" not in err
+
+
 @pytest.mark.parametrize("query, message", [
     ("E[Y[X = 1, X = 0]]", "<query>:1:12: error: 'X' is set twice in this intervention (X = 1 at column 5, "
                            "X = 0 at column 12)"),
