@@ -114,6 +114,11 @@ def negate(a):
     return logical(~truth(a))
 
 
+def entries(value):
+    """A number that meets a vector, entry by entry: one more, last axis (a value per unit becomes a column)."""
+    return jnp.expand_dims(tensor(value), -1)
+
+
 def where(condition, a, b):
     return jnp.where(truth(condition), tensor(a), tensor(b))
 

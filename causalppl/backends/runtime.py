@@ -148,6 +148,11 @@ def negate(a) -> torch.Tensor:
     return logical(~truth(a))
 
 
+def entries(value) -> torch.Tensor:
+    """A number that meets a vector, entry by entry: one more, last axis (a value per unit becomes a column)."""
+    return tensor(value).unsqueeze(-1)
+
+
 def where(condition, a, b) -> torch.Tensor:
     return torch.where(truth(condition), tensor(a), tensor(b))
 

@@ -29,7 +29,7 @@ Each walk keeps an explicit stack: deep expressions do not recurse.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from causalppl.ir import expressions as rx
@@ -109,7 +109,7 @@ class ValueChecks:
             if isinstance(node, rx.VectorLiteral):
                 for item in node.items:
                     if report and lengths[id(item)] is not None:
-                        self.reporter.report(messages.vector_in_vector(item.span, _shown(item), lengths[id(item)],
+                        self.reporter.report(messages.vector_in_vector(item.span, self._shown(item), lengths[id(item)],
                                                                        self._vector_name(item)))
                 length = len(node.items)
             elif isinstance(node, rx.ParamRef):
@@ -129,7 +129,11 @@ class ValueChecks:
         """Report ``problem(length, shown, vector)`` when ``expr`` gives a vector where a number is required."""
         length = self._vector_length(expr)
         if length is not None:
-            self.reporter.report(problem(length, _shown(expr), self._vector_name(expr)))
+            self.reporter.report(problem(length, self._shown(expr), self._vector_name(expr)))
+
+    def _shown(self, expr: rx.Expr) -> str:
+        """``expr`` as the user wrote it (its source text; the resolved form only when the text is not at hand)."""
+        return source_text(self.reporter.source, expr)
 
     def _vector_name(self, expr: rx.Expr) -> str | None:
         """The first vector parameter ``expr`` reads whole (not indexed), for hints; None if there is none."""
@@ -169,12 +173,11 @@ class ValueChecks:
             self.reporter.report(messages.uniform_bounds(mechanism.span, low, high))
 
     def _vector_argument(self, family: str, name: str, expr: rx.Expr) -> None:
-        if not self._is_vector(expr):
-            self.reporter.report(messages.vector_argument_is_scalar(expr.span, family, name))
+        length = self._vector_length(expr)
+        if length is None:
+            self.reporter.report(messages.vector_argument_is_scalar(expr.span, family, name, self._shown(expr)))
             return
-        if not isinstance(expr, rx.VectorLiteral):
-            return
-        for item in expr.items:
+        for item in _literal_entries(expr):
             value = fold(item).value
             if value is None:
                 continue
@@ -183,19 +186,14 @@ class ValueChecks:
             if name == "concentration" and value <= 0:
                 self.reporter.report(messages.argument_not_positive(item.span, family, name, value))
 
-    def _is_vector(self, expr: rx.Expr) -> bool:
-        return isinstance(expr, rx.VectorLiteral) or (isinstance(expr, rx.ParamRef)
-                                                      and expr.name in self.vector_lengths)
-
     # -------------------------------------------------------------- indices ----
     def _index(self, node: rx.IndexInto, constant: float | None) -> None:
-        length = self._length(node.target)
+        length = self._vector_length(node.target)
+        shown = self._shown(node.target)
         if length is None:
-            if not self._is_vector(node.target):
-                self.reporter.report(messages.not_a_vector(node.span, rx.to_text(node.target)))
+            self.reporter.report(messages.not_a_vector(node.span, shown))
             return
         bounds = _bounds(node.index, self.scope, constant)
-        shown = rx.to_text(node.target)
         if isinstance(bounds, str):
             self.reporter.report(messages.index_not_whole(node.index.span, shown, length, bounds))
             return
@@ -203,13 +201,6 @@ class ValueChecks:
         if low < 0 or high > length - 1:
             values = f"is {_n(low)}" if low == high else f"ranges from {_n(low)} to {_n(high)}"
             self.reporter.report(messages.index_out_of_range(node.index.span, shown, length, values))
-
-    def _length(self, target: rx.Expr) -> int | None:
-        if isinstance(target, rx.VectorLiteral):
-            return len(target.items)
-        if isinstance(target, rx.ParamRef):
-            return self.vector_lengths.get(target.name)
-        return None
 
     # --------------------------------------------------------- level labels ----
     def _level_labels(self, expr: rx.Expr, target: Domain | None) -> None:
@@ -237,13 +228,112 @@ class ValueChecks:
         self.reporter.report(messages.level_label_as_number(node.span, node.name, symbol.domain))
 
 
-def _shown(expr: rx.Expr) -> str:
-    """An expression as messages quote it (without the brackets :func:`~causalppl.ir.expressions.to_text` puts
-    around a whole operation)."""
+#: The function :func:`entrywise` wraps a number in where it meets a vector (``rt.entries``: one more, last axis).
+ENTRIES = "entries"
+
+
+def vector_lengths(parameters) -> dict[str, int]:
+    """Vector parameters (``size``, or a fixed value written as a vector) -> length, of a model's parameters."""
+    lengths = {}
+    for parameter in parameters:
+        if parameter.size is not None:
+            lengths[parameter.name] = parameter.size
+        elif isinstance(parameter.fixed_value, rx.VectorLiteral):
+            lengths[parameter.name] = len(parameter.fixed_value.items)
+    return lengths
+
+
+def entrywise(expr: rx.Expr, vectors: dict[str, int]) -> rx.Expr:
+    """``expr`` with each number that meets a vector made explicit: ``if Z == a then [..] else [..]`` becomes
+    ``if entries(Z == a) then [..] else [..]``, ``s + X`` (``s`` a vector parameter) ``s + entries(X)``.
+
+    Arithmetic, comparisons, functions and ``if`` on a vector go entry by entry (the shape rule of
+    :class:`ValueChecks`); a number that varies from unit to unit has the units on its last axis, and
+    ``entries`` moves them left of the entries' axis, so that a vector per unit has shape (units, entries).
+    Constants need nothing (they broadcast); an expression with no vector comes back as it is.
+    """
+    vector: dict[int, bool] = {}
+    rebuilt: dict[int, rx.Expr] = {}
+    changed = False
+    for node in _post_order(expr):
+        kids = rx.children(node)
+        if isinstance(node, rx.VectorLiteral):
+            is_vector = True
+        elif isinstance(node, rx.ParamRef):
+            is_vector = node.name in vectors
+        elif isinstance(node, rx.IndexInto):
+            is_vector = False
+        else:
+            is_vector = any(vector[id(child)] for child in kids)
+        vector[id(node)] = is_vector
+        new_kids = [rebuilt[id(child)] for child in kids]
+        if is_vector and isinstance(node, (rx.Unary, rx.Binary, rx.IfThenElse, rx.FunctionCall)):
+            new_kids = [kid if vector[id(child)] or isinstance(child, rx.Const)
+                        else rx.FunctionCall(ENTRIES, (kid,), child.span)
+                        for child, kid in zip(kids, new_kids)]
+        if any(new is not old for new, old in zip(new_kids, kids)):
+            changed = True
+            rebuilt[id(node)] = _with_children(node, new_kids)
+        else:
+            rebuilt[id(node)] = node
+    return rebuilt[id(expr)] if changed else expr
+
+
+def _with_children(node: rx.Expr, kids: list[rx.Expr]) -> rx.Expr:
+    if isinstance(node, rx.Unary):
+        return replace(node, operand=kids[0])
+    if isinstance(node, rx.Binary):
+        return replace(node, left=kids[0], right=kids[1])
+    if isinstance(node, rx.IfThenElse):
+        return replace(node, condition=kids[0], then=kids[1], otherwise=kids[2])
+    if isinstance(node, rx.FunctionCall):
+        return replace(node, args=tuple(kids))
+    if isinstance(node, rx.VectorLiteral):
+        return replace(node, items=tuple(kids))
+    if isinstance(node, rx.IndexInto):
+        return replace(node, target=kids[0], index=kids[1])
+    return node
+
+
+def _literal_entries(expr: rx.Expr) -> Iterator[rx.Expr]:
+    """The entries of the vector literals ``expr`` gives whole (``[a, b]``, either branch of an ``if``)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, rx.VectorLiteral):
+            yield from node.items
+        elif isinstance(node, rx.IfThenElse):
+            stack += [node.otherwise, node.then]
+
+
+def source_text(source: str, expr: rx.Expr) -> str:
+    """The text of ``expr`` at its span in ``source``, spaces collapsed; the resolved expression, written out
+    without the brackets :func:`~causalppl.ir.expressions.to_text` puts around a whole operation, when the span
+    does not lie in ``source``."""
+    span = expr.span
+    lines = source.splitlines()
+    if span.is_known and 1 <= span.line <= span.end_line <= len(lines):
+        if span.line == span.end_line:
+            text = lines[span.line - 1][span.column - 1:span.end_column - 1]
+        else:
+            text = "\n".join([lines[span.line - 1][span.column - 1:], *lines[span.line:span.end_line - 1],
+                              lines[span.end_line - 1][:span.end_column - 1]])
+        text = " ".join(text.split())
+        if text and _balanced(text):
+            return text
     text = rx.to_text(expr)
     if isinstance(expr, (rx.Binary, rx.IfThenElse)) and text.startswith("(") and text.endswith(")"):
         return text[1:-1]
     return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def has_misleading_labels(domain: Domain) -> bool:
@@ -322,4 +412,4 @@ def _n(value: float) -> str:
     return str(int(value)) if float(value).is_integer() and math.isfinite(value) else f"{value:g}"
 
 
-__all__ = ["ValueChecks", "has_misleading_labels"]
+__all__ = ["ValueChecks", "entrywise", "has_misleading_labels", "vector_lengths"]

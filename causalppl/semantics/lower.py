@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import heapq
+from dataclasses import replace
 
+from causalppl.ir.mechanisms import Deterministic, Parametric
 from causalppl.ir.model import CausalModel, Confounder, Variable
 from causalppl.resources import paused_garbage_collector
 from causalppl.semantics.checker import CheckedDeclaration, CheckedModel
+from causalppl.semantics.constants import entrywise, vector_lengths
 
 
 def build_model(checked: CheckedModel, source: str = "") -> CausalModel:
@@ -16,7 +19,10 @@ def build_model(checked: CheckedModel, source: str = "") -> CausalModel:
 
 def _build_model(checked: CheckedModel, source: str) -> CausalModel:
     parameters = [_variable(d) for d in checked.declarations if d.symbol.kind == "parameter"]
+    vectors = vector_lengths(parameters)
     variables = {d.symbol.name: _variable(d) for d in checked.declarations if d.symbol.kind != "parameter"}
+    parameters = [_entrywise(v, vectors) for v in parameters]
+    variables = {name: _entrywise(v, vectors) for name, v in variables.items()}
     ordered = [variables[name] for name in _topological(variables)]
     confounders = tuple(Confounder(a, b, span) for a, b, span in checked.confounders)
     return CausalModel(checked.name, tuple(parameters + ordered), confounders, checked.span, (), source)
@@ -26,6 +32,20 @@ def _variable(decl: CheckedDeclaration) -> Variable:
     symbol = decl.symbol
     return Variable(symbol.name, symbol.kind, symbol.domain, decl.mechanism, symbol.span, symbol.size,
                     decl.fixed_value)
+
+
+def _entrywise(variable: Variable, vectors: dict[str, int]) -> Variable:
+    """A number meeting a vector in a mechanism made explicit (:func:`~causalppl.semantics.constants.entrywise`)."""
+    mechanism = variable.mechanism
+    if isinstance(mechanism, Parametric):
+        arguments = tuple((name, entrywise(expr, vectors)) for name, expr in mechanism.arguments)
+        if any(new is not old for (_, new), (_, old) in zip(arguments, mechanism.arguments)):
+            return replace(variable, mechanism=replace(mechanism, arguments=arguments))
+    elif isinstance(mechanism, Deterministic):
+        expr = entrywise(mechanism.expr, vectors)
+        if expr is not mechanism.expr:
+            return replace(variable, mechanism=replace(mechanism, expr=expr))
+    return variable
 
 
 def _topological(variables: dict[str, Variable]) -> list[str]:

@@ -197,8 +197,9 @@ def prior_argument_length(span: Span, family: str, argument: str, parameter: str
                  f"give one entry per entry of '{parameter}', or a number for all of them")
 
 
-def vector_argument_is_scalar(span: Span, family: str, argument: str) -> Diagnostic:
-    return error(span, f"{family}'s {argument} is a vector, not a number",
+def vector_argument_is_scalar(span: Span, family: str, argument: str, shown: str) -> Diagnostic:
+    """A number where a family takes a vector (``Categorical(0.5)``)."""
+    return error(span, f"{family}'s {argument} is a vector, but '{shown}' is a number",
                  f"write it as a vector, e.g. {family}({argument}=[0.2, 0.8])")
 
 

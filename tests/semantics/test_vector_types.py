@@ -44,7 +44,7 @@ def _errors(call) -> list:
     ("E[exp(c) * X]", "exp(c) * X", 3),
     ("E[[X, 1]]", "[X, 1]", 3),
     ("E[c == s]", "c == s", 3),
-    ("E[if X > 0 then c else s]", "if (X > 0) then c else s", 3),
+    ("E[if X > 0 then c else s]", "if X > 0 then c else s", 3),
     ("E[c | do(X = 1)]", "c", 3),
     ("P(X > 0) - E[s]", "s", 14),
 ])
@@ -96,3 +96,60 @@ def test_vectors_where_vectors_are_taken_are_accepted():
                                           "    Q : {a, b} ~ Categorical(t)\n"
                                           "    Y := g[R] + w[1] + [1, 2][R]\n}\n"), "v.scm")
     assert model.sample(3, seed=0)["Y"].shape == (3,)
+
+
+# One notion of shape: whatever gives a vector for E[...] is a vector for indexing and for vector arguments.
+
+CONDITIONAL = """model C {{
+    Z : {{a, b}} ~ Categorical([0.3, 0.7])
+    W : {{w0, w1, w2}} ~ {mechanism}
+}}
+query P(W = w2)
+query P(W = w0 | do(Z = b))
+query P(Z = a | W = w0)
+"""
+
+
+def test_a_conditional_probability_vector_answers_as_its_table():
+    by_if = cp.loads(CONDITIONAL.format(
+        mechanism="Categorical(if Z == a then [0.6, 0.3, 0.1] else [0.1, 0.2, 0.7])"), "c.scm")
+    by_table = cp.loads(CONDITIONAL.format(
+        mechanism="table(Z) {\n        a : [0.6, 0.3, 0.1]\n        b : [0.1, 0.2, 0.7]\n    }"), "t.scm")
+    answers = [result.estimate for result in by_if.run()]
+    assert answers == pytest.approx([result.estimate for result in by_table.run()], abs=1e-12)
+    assert answers == pytest.approx([0.52, 0.1, 0.72])
+    drawn = by_if.sample(20000, seed=0)["W"]
+    assert drawn.shape == (20000,) and abs(float((drawn == 2).double().mean()) - 0.52) < 0.02
+
+
+def test_vectors_made_by_arithmetic_are_indexed_and_taken_as_vector_arguments():
+    model = cp.loads(MODEL.replace("}\n", "    param w[2] ~ Dirichlet(s + 1)\n"
+                                          "    param h[2] ~ Dirichlet(exp(c))\n"
+                                          "    Q : {a, b} ~ Categorical(logits=c * X + (if R == a then [1, 0] else s))\n"
+                                          "    Y := (c + 1)[R] + (if R == a then [1.5, 2.5] else [3.5, 4.5])[Q]\n"
+                                          "}\n"), "v.scm")
+    drawn = model.sample(50, seed=0)
+    assert drawn["w"].shape == (2,) and drawn["Q"].shape == (50,) and drawn["Y"].shape == (50,)
+    exact = model.query("E[Y]", samples=4000, seed=0).estimate
+    assert exact is not None
+
+
+@pytest.mark.parametrize("line, message", [
+    ("Y := (X + 1)[0]", "'X + 1' is not a vector; only vectors are indexed"),
+    ("Q : {a, b} ~ Categorical(0.5)", "Categorical's probs is a vector, but '0.5' is a number"),
+    ("Q : {a, b} ~ Categorical(if R == b then 0.2 else 0.8)",
+     "Categorical's probs is a vector, but 'if R == b then 0.2 else 0.8' is a number"),
+    ("param w[2] ~ Dirichlet(k + 1)", "Dirichlet's concentration is a vector, but 'k + 1' is a number"),
+    ("Q : {a, b} ~ Categorical(if R == b then [0.2, 0.8] else [1.2, -0.2])", "a probability must not be negative, got -0.2"),
+    ("Y := (if R == b then c else [1, 2, 3])[0]", "vectors of 2 and 3 entries cannot be combined entry by entry"),
+])
+def test_shape_errors_quote_the_expression_as_written(line, message):
+    source = MODEL.replace("}\n", f"    {line}\n}}\n")
+    diagnostics = _errors(lambda: cp.loads(source, "v.scm"))
+    assert any(message in d.message for d in diagnostics), [d.message for d in diagnostics]
+    assert not any("is a vector, not a number" in d.message for d in diagnostics)
+
+
+def test_messages_quote_level_names_not_positions(model):
+    diagnostics = _errors(lambda: model.query("E[if R == b then c else s]"))
+    assert diagnostics[0].message == "E[...] takes a number, but 'if R == b then c else s' is a vector of 2 entries"
