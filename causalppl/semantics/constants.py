@@ -79,6 +79,12 @@ class ValueChecks:
         self.expression(expr)
         self._number_required(expr, lambda length, shown, vector: messages.expectation_of_vector(
             expr.span, shown, length, vector))
+        if self._vector_length(expr) is not None:
+            return
+        for node in _post_order(entrywise(expr, self.vector_lengths)):
+            if isinstance(node, rx.FunctionCall) and node.function == ENTRIES:  # (model mechanisms take these)
+                self.reporter.report(messages.vector_per_unit_in_query(node.span, self._shown(node.args[0])))
+                break
 
     def expression(self, expr: rx.Expr, target: Domain | None = None) -> Folded:
         """Constants, indices, vectors and level labels of one expression (``target``: the domain it defines)."""

@@ -158,6 +158,13 @@ def expectation_of_vector(span: Span, shown: str, length: int, vector: str | Non
                  + (f" (E[{vector}[0]], E[{vector}[1]], ...)" if vector is not None else ""))
 
 
+def vector_per_unit_in_query(span: Span, shown: str) -> Diagnostic:
+    """``E[(if Z == a then [1, 2] else c)[X]]``: a query's expression combines vectors only with constants."""
+    return error(span, f"in a query, '{shown}' varies from unit to unit and cannot be combined with a vector",
+                 "define the vector expression as a variable of the model (Y := (if Z == a then [1, 2] else c)[X]) "
+                 "and ask about that variable")
+
+
 def value_is_vector(span: Span, name: str, shown: str, length: int, vector: str | None) -> Diagnostic:
     """``Y := c + X`` for a vector ``c``: a variable's value is a number."""
     return error(span, f"the value of '{name}' is a number, but '{shown}' is a vector of {length} entries",

@@ -153,3 +153,10 @@ def test_shape_errors_quote_the_expression_as_written(line, message):
 def test_messages_quote_level_names_not_positions(model):
     diagnostics = _errors(lambda: model.query("E[if R == b then c else s]"))
     assert diagnostics[0].message == "E[...] takes a number, but 'if R == b then c else s' is a vector of 2 entries"
+
+
+def test_a_query_refuses_a_number_per_unit_meeting_a_vector(model):
+    diagnostics = _errors(lambda: model.query("E[(if R == a then [1.5, 2.5] else s)[R]]"))
+    assert [d.message for d in diagnostics] == [
+        "in a query, 'R == a' varies from unit to unit and cannot be combined with a vector"]
+    assert model.query("E[(c + 1)[R] + (if true then [1, 2] else s)[0]]", samples=200, seed=0).estimate is not None
