@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Sequence
 from causalppl.lazy import numpy as np
 
 from causalppl.data import messages
-from causalppl.diagnostics import CausalPPLWarning, Diagnostic, Span, shown_value
+from causalppl.diagnostics import CausalPPLError, CausalPPLWarning, Diagnostic, Span, shown_value
 from causalppl.ir.constants import fold
 from causalppl.ir.mechanisms import Parametric
 from causalppl.ir.model import CausalModel, Variable
@@ -175,6 +175,26 @@ def row_of(block_sizes: Iterable[tuple[str, int]], index: int) -> str | None:
         start += rows
     return None
 
+
+
+def first_problem(problem: Callable[[int], CausalPPLError | None], rows: int) -> CausalPPLError | None:
+    """The error of the first problem in ``rows`` rows, in the file's order, given ``problem(count)``: the error
+    that checking the first ``count`` rows meets first (its columns left to right), or None.
+
+    The shortest run of first rows with a problem ends at the first problem row; checking it meets that row's
+    leftmost problem (the rows before it have none). A binary search: about log2(rows) checks, on the error path
+    only.
+    """
+    low, high = 0, rows  # the first `low` rows have no problem; the first `high` rows have one
+    found = problem(high)
+    while found is not None and high - low > 1:
+        middle = (low + high) // 2
+        error = problem(middle)
+        if error is None:
+            low = middle
+        else:
+            high, found = middle, error
+    return found
 
 __all__ = ["check_columns", "check_counts", "check_fixed_column", "check_support", "support_rule", "row_of",
            "first_bad", "warn"]

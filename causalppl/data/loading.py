@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from causalppl.lazy import numpy as np
 
-from causalppl.data.checks import check_columns, check_fixed_column
+from causalppl.data.checks import check_columns, check_fixed_column, first_problem
 from causalppl.data import messages
 from causalppl.data.columns import COUNT_COLUMN, convert_column, weight_column
 from causalppl.data.text import TextChunk, TextColumn
@@ -228,9 +228,8 @@ class BlockBuilder:
         return values, missing, weights
 
     def _first_problem(self, columns: dict, rows: int) -> CausalPPLError | None:
-        """The error for the first problem of a chunk that has one, in the file's order: the shortest run of the
-        chunk's first rows with a problem ends at the problem's row, whose leftmost problem is the one its check
-        meets first (the columns are checked in the file's order)."""
+        """The error for the first problem of a chunk that has one, in the file's order (the columns are checked
+        in the file's order)."""
         def problem(count: int) -> CausalPPLError | None:
             try:
                 self._convert({name: _head(column, count) for name, column in columns.items()})
@@ -238,16 +237,7 @@ class BlockBuilder:
                 return error
             return None
 
-        low, high = 0, rows  # the first `low` rows have no problem; the first `high` rows have one
-        found = problem(high)
-        while high - low > 1:
-            middle = (low + high) // 2
-            error = problem(middle)
-            if error is None:
-                low = middle
-            else:
-                high, found = middle, error
-        return found
+        return first_problem(problem, rows)
 
     def finish(self) -> Dataset:
         columns = {name: _joined(parts, np.int64 if self.model.variable(name).domain.is_finite else np.float64)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from causalppl.data import messages
+from causalppl.data.checks import first_problem
 from causalppl.data.columns import level_position as _level_position
 from causalppl.data.text import NA_STRINGS, read_text_header, strict_rows
 from causalppl.diagnostics import CausalPPLError, Span
@@ -74,29 +75,35 @@ def row_batch(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, f
     for name in domains:
         if name not in frame.columns:
             raise messages.no_column_for_evidence(span, origin, name)
-    _refuse_missing(frame, domains, origin, first_row, span)
-    columns: dict[str, np.ndarray] = {}
-    for name, domain in domains.items():
-        where = _Where(origin, name, first_row, span)
-        columns[name] = _finite(frame[name], domain, where) if domain.is_finite else _numeric(frame[name], domain,
-                                                                                                where)
+    try:
+        columns = _columns(frame, domains, origin, first_row, span)
+    except CausalPPLError as error:
+        def problem(count: int) -> CausalPPLError | None:
+            try:
+                _columns(frame.iloc[:count], domains, origin, first_row, span)
+            except CausalPPLError as found:
+                return found
+            return None
+
+        raise first_problem(problem, len(frame)) or error from None
     return RowBatch(columns, len(frame), origin, first_row)
 
 
-def _refuse_missing(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, first_row: int | None,
-                    span: Span) -> None:
-    """A missing evidence cell is an error naming the first one in the file's order: row by row, and left to right
-    (the file's column order) in a row."""
-    first: tuple[int, int, str] | None = None  # (row, column position, name)
-    for position, name in enumerate(frame.columns):
-        if name not in domains:
+def _columns(frame: pd.DataFrame, domains: Mapping[str, Domain], origin: str, first_row: int | None,
+             span: Span) -> dict[str, np.ndarray]:
+    """The evidence columns, checked one by one in the file's order (a missing cell, a cell that is not a value);
+    :func:`row_batch` narrows an error to the first problem row by row."""
+    columns: dict[str, np.ndarray] = {}
+    for name in frame.columns:
+        domain = domains.get(name)
+        if domain is None:
             continue
-        missing = frame[name].isna().to_numpy()
-        if missing.any() and (first is None or (int(np.argmax(missing)), position) < first[:2]):
-            first = (int(np.argmax(missing)), position, name)
-    if first is not None:
-        index, _, name = first
-        raise messages.missing_value(span, _Where(origin, name, first_row, span).cell(index), scoring=True)
+        series, where = frame[name], _Where(origin, name, first_row, span)
+        missing = series.isna().to_numpy()
+        if missing.any():
+            raise messages.missing_value(span, where.cell(int(np.argmax(missing))), scoring=True)
+        columns[name] = _finite(series, domain, where) if domain.is_finite else _numeric(series, domain, where)
+    return columns
 
 
 @dataclass(frozen=True)

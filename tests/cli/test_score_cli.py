@@ -84,6 +84,19 @@ def test_a_missing_evidence_cell_names_the_first_one_in_the_file(tmp_path, capsy
         model.score(pd.DataFrame({"Z": [1.0, 2.0, None], "X": [1.0, 2.0, None]}), f"E[Y | {evidence}]")
 
 
+@pytest.mark.parametrize("cells, named", [
+    ("X,Y\n0,1\n2,1\n,1\n", "row 2, column 'X': 2 is not a value"),  # a bad cell before a missing one
+    ("X,Y\n0,1\n,1\n2,1\n", "row 2, column 'X': missing value"),  # a missing cell before a bad one
+    ("Y,X\n1,1\n1,\n", "row 2, column 'X': missing value"),
+])
+def test_scored_rows_name_their_first_problem_whatever_its_kind(files, tmp_path, capsys, cells, named):
+    model, _ = files
+    rows = tmp_path / "rows.csv"
+    rows.write_text(cells)
+    assert main(["score", str(model), "--data", str(rows), "--query", "p = P(Y = 1 | X)", "--quiet"]) == 1
+    assert f"rows.csv, {named}" in capsys.readouterr().err
+
+
 def test_a_repeated_evidence_column_in_a_csv_header_is_refused(files, tmp_path, capsys):
     model, _ = files
     repeated = tmp_path / "repeated.csv"
