@@ -184,7 +184,20 @@ class Model:
     def generated(self) -> GeneratedProgram:
         from causalppl.backends.pyro_codegen import generate
 
-        return generate(self.ir)
+        return self._generating(generate)
+
+    def _generating(self, generate: Callable[[CausalModel], Any]) -> Any:
+        """``generate(self.ir)``; a model the program cannot express is a user error at its span."""
+        from causalppl.backends.pyro_codegen import CodegenError
+
+        try:
+            return generate(self.ir)
+        except CodegenError as error:
+            raise self._codegen_error(error) from None
+
+    def _codegen_error(self, error: Any) -> CausalPPLError:
+        """A :class:`~causalppl.backends.pyro_codegen.CodegenError` as the user error it is, at its span."""
+        return self._with_model_source(CausalPPLError.at(error.span or self.ir.span, str(error)))
 
     @property
     def pyro_source(self) -> str:
@@ -196,7 +209,7 @@ class Model:
         """The generated NumPyro program (Python source; running it needs the ``numpyro`` extra)."""
         from causalppl.backends.numpyro_codegen import generate_numpyro
 
-        return generate_numpyro(self.ir).source
+        return self._generating(generate_numpyro).source
 
     def source(self, backend: str = "pyro") -> str:
         """The generated program of ``backend`` ("pyro" or "numpyro"), as ``causalppl compile`` prints it."""
@@ -214,6 +227,7 @@ class Model:
         Covariates (root ``int``/``real`` variables without a mechanism) are not generated: each unit takes
         the covariates of a row of ``data`` (or of the file's data lines), drawn at random.
         """
+        from causalppl.backends.pyro_codegen import CodegenError
         from causalppl.backends.site_checks import InvalidSite
         from causalppl.data.covariates import covariate_names, covariate_rows
         from causalppl.inference.estimate.montecarlo import forward_samples
@@ -229,6 +243,8 @@ class Model:
             return forward_samples(self.ir, settings.samples, settings.seed, rows)
         except InvalidSite as problem:
             raise self._with_model_source(invalid_site(problem, where)) from None
+        except CodegenError as error:
+            raise self._codegen_error(error) from None
 
     # ------------------------------------------------------------ queries ----
     def query(self, text: str, data: Any = None, **options: Any) -> Result:

@@ -90,3 +90,21 @@ def test_counterfactual_per_world():
     model = cp.load("stdlib:mediation")
     worlds = model.counterfactual(evidence={"X": 1.0, "M": 0.2, "Y": 0.5}, interventions={"X": 0.0}, n=10, seed=0)
     assert worlds["samples"]
+
+
+CONFOUNDED_PARAMETRIC = "model Bi {\n    X ~ Normal(0, 1)\n    Y ~ Normal(X, 1)\n    X <-> Y\n}\n"
+
+
+def test_a_model_the_program_cannot_express_is_a_located_error_everywhere(tmp_path, capsys):
+    from causalppl.cli import main
+
+    path = tmp_path / "bi.scm"
+    path.write_text(CONFOUNDED_PARAMETRIC)
+    model = cp.load(path)
+    for use in (lambda: model.sample(3), lambda: model.pyro_model, lambda: model.source("numpyro"),
+                lambda: model.query("E[Y | do(X = 1)]")):
+        with pytest.raises(cp.CausalPPLError) as error:
+            use()
+        assert str(error.value).startswith(f"{path}:4:5: error: 'X <-> Y' touches 'X'")
+    assert main(["compile", str(path)]) == 1
+    assert "bi.scm:4:5: error: 'X <-> Y' touches 'X'" in capsys.readouterr().err

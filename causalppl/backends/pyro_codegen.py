@@ -26,6 +26,7 @@ from typing import Callable
 
 from causalppl.backends.expr_source import ExpressionWriter, number
 from causalppl.backends.symbols import Symbols, quoted, site_names
+from causalppl.diagnostics import Span
 from causalppl.ir import expressions as rx
 from causalppl.ir.families import FAMILIES
 from causalppl.ir.mechanisms import (
@@ -44,7 +45,12 @@ FLOAT_SUPPORTS = frozenset({"real", "positive", "unit", "simplex"})  # families 
 
 
 class CodegenError(ValueError):
-    """The model uses something the backend cannot express; the message says what to write instead."""
+    """The model uses something the backend cannot express; the message says what to write instead, ``span``
+    where in the model (a user error: the API and the engines report it there)."""
+
+    def __init__(self, message: str, span: Span | None = None) -> None:
+        super().__init__(message)
+        self.span = span
 
 
 @dataclass(frozen=True)
@@ -237,7 +243,7 @@ class _Writer:
                 raise CodegenError(
                     f"'{confounder.a} <-> {confounder.b}' touches '{endpoint}', whose mechanism is not a finite "
                     "nonparametric one; write the common cause explicitly (latent U ~ Normal(0, 1)) and use U in "
-                    "both mechanisms"
+                    "both mechanisms", confounder.span
                 )
         weights = self.symbols.helper("weights", confounder.name)
         return [f"# {confounder.a} <-> {confounder.b}: a shared latent class with {LATENT_CLASSES} states.",
@@ -248,13 +254,14 @@ class _Writer:
         model = self.model
         if not variable.domain.is_finite:
             raise CodegenError(f"'{variable.name}' is {variable.domain.describe()} with an unknown mechanism; the "
-                               "generated program needs a finite type or a distribution (e.g. ~ Normal(...))")
+                               "generated program needs a finite type or a distribution (e.g. ~ Normal(...))",
+                               variable.span)
         for parent in variable.parents:
             if not model.variable(parent).domain.is_finite:
                 raise CodegenError(f"'{variable.name}' has an unknown mechanism of the "
                                    f"{model.variable(parent).domain.describe()} parent '{parent}'; a Dirichlet table "
                                    f"needs finite parents: write a distribution (e.g. {variable.name} ~ "
-                                   f"Bernoulli(logits = ...)) or give '{parent}' a finite type")
+                                   f"Bernoulli(logits = ...)) or give '{parent}' a finite type", variable.span)
         sizes = [LATENT_CLASSES] * len(_confounders_of(model, variable.name))
         sizes += [model.variable(parent).domain.size for parent in variable.parents]
         shape = ", ".join(map(str, sizes + [variable.domain.size]))

@@ -134,7 +134,7 @@ def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...
     try:
         likelihood = build_likelihood(model, data, device, data_only)
     except (CodegenError, ValueError) as error:
-        raise query_error(span, str(error)) from None
+        raise query_error(error.span or span, str(error)) from None
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
     try:
@@ -187,7 +187,7 @@ def _prior_run(model: CausalModel, sites: tuple[str, ...], settings: FitSettings
     try:
         program = compiled_program(model)
     except CodegenError as error:
-        raise query_error(span, str(error)) from None
+        raise query_error(error.span or span, str(error)) from None
     placeholders = {name: torch.ones(1) for name in covariate_names(model)} or None  # priors do not read them
     draws = []
     with torch.no_grad():

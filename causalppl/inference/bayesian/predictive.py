@@ -167,7 +167,7 @@ def _program(model: CausalModel, leaf: Leaf) -> Callable:
     try:
         return compiled_program(model)
     except CodegenError as error:
-        raise query_error(leaf.span, str(error)) from None
+        raise query_error(error.span or leaf.span, str(error)) from None
 
 
 def _split_evidence(model: CausalModel, evidence) -> tuple[list[EventSpec], list[EventSpec]]:
