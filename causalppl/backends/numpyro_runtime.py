@@ -25,6 +25,11 @@ def tensor(value):
     return array if jnp.issubdtype(array.dtype, jnp.floating) else array.astype(_float())
 
 
+def whole(value):
+    """A count argument (``total_count``) as integers: JAX's Binomial sampler indexes with it."""
+    return jnp.round(jnp.asarray(value)).astype(jnp.int32)
+
+
 def table(rows: list):
     return jnp.asarray(rows, dtype=_float())
 

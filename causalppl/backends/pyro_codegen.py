@@ -62,13 +62,14 @@ class Dialect:
     ppl: str  # the module of sample / deterministic / plate
     array: str  # the array module (ones)
     command: str  # how to regenerate the program
+    counts: str | None = None  # the runtime function that makes a count argument (total_count) whole, if needed
 
 
 PYRO = Dialect("Pyro", ("import torch", "import pyro", "import pyro.distributions as dist", "",
                         "from causalppl.backends import runtime as rt"), "pyro", "torch", "causalppl compile")
 NUMPYRO = Dialect("NumPyro", ("import jax.numpy as jnp", "import numpyro", "import numpyro.distributions as dist", "",
                               "from causalppl.backends import numpyro_runtime as rt"), "numpyro", "jnp",
-                  "causalppl compile --backend numpyro")
+                  "causalppl compile --backend numpyro", "rt.whole")  # (JAX's Binomial sampler indexes by it)
 
 
 @dataclass(frozen=True)
@@ -218,8 +219,12 @@ class _Writer:
         variable's values are level positions in an integer array, which no
         continuous family samples from.
         """
-        arguments = ", ".join(f"{arg}={self._argument(expr, lines)}" for arg, expr in mechanism.arguments)
+        arguments = ", ".join(f"{arg}={self._count(arg, self._argument(expr, lines))}"
+                              for arg, expr in mechanism.arguments)
         return f"dist.{mechanism.family}({arguments})"
+
+    def _count(self, argument: str, source: str) -> str:
+        return f"{self.dialect.counts}({source})" if argument == "total_count" and self.dialect.counts else source
 
     def _argument(self, expr: rx.Expr, lines: list[str]) -> str:
         source = self._expression(expr, lines)

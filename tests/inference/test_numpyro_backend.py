@@ -109,6 +109,20 @@ data "rct.csv" under do(X)
     _agree(ours, reference)
 
 
+def test_the_numpyro_program_forward_samples_counts(numpyro):
+    """A Binomial's total_count goes to JAX as integers (its sampler indexes with it; 3.0 was a TypeError)."""
+    from jax.random import PRNGKey
+    from numpyro.infer import Predictive
+
+    from causalppl.backends.numpyro_codegen import compiled_numpyro_program
+
+    model = cp.loads("model B {\n  K ~ Poisson(2)\n  N ~ Binomial(3, 0.5)\n  M ~ Binomial(K, 0.5)\n}\n")
+    draws = Predictive(compiled_numpyro_program(model.ir), num_samples=200)(PRNGKey(0), n_units=4)
+    assert draws["N"].shape == (200, 4) and 0 <= int(draws["N"].min()) and int(draws["N"].max()) <= 3
+    assert bool((draws["M"] <= draws["K"]).all())
+    assert abs(float(draws["N"].mean()) - 1.5) < 0.15
+
+
 def test_svi_with_numpyro_is_a_user_error():
     model = cp.loads(CONFOUNDED_LINEAR)
     with pytest.raises(cp.CausalPPLError, match="NumPyro backend runs NUTS") as caught:
