@@ -68,3 +68,21 @@ def test_a_distribution_query_on_a_model_with_unknown_mechanisms_is_not_sent_to_
     assert plan.engine != "identification-estimate"
     result = model.query("P(B)", data=data, samples=50, seed=1, num_samples=20, num_warmup=10, num_chains=1)
     assert sum(result.distribution.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("source, query", [
+    ("model Z {\n  X ~ Bernoulli(0)\n  Y ~ Bernoulli(0.5 + 0.2 * X)\n  W ~ Normal(0, 1)\n}\n", "P(Y = 1 | X = 1)"),
+    ("model Z {\n  X ~ Bernoulli(1)\n  W ~ Normal(X, 1)\n}\n", "E[W | X = 0]"),
+    ("model Z {\n  X : {a, b, c} ~ Categorical([0.5, 0.5, 0])\n  Y ~ Normal(0, 1)\n}\n", "P(Y > 0 | X = c)"),
+    ("model Z {\n  N ~ Binomial(3, 0)\n  Y ~ Normal(N, 1)\n}\n", "E[Y | N = 2]"),
+], ids=["bernoulli-0", "bernoulli-1", "categorical", "binomial"])
+def test_evidence_the_model_makes_impossible_is_refused_by_weighting_too(source, query):
+    """Monte Carlo weights by the likelihood; torch's clamped probabilities must not make impossible evidence
+    possible (the answer used to be a number)."""
+    text = error_of(source, query)
+    assert "no simulated unit matched the evidence" in text
+
+
+def test_possible_evidence_next_to_an_impossible_value_is_answered():
+    model = cp.loads("model Z {\n  X : {a, b, c} ~ Categorical([0.5, 0.5, 0])\n  Y ~ Normal(X == b, 1)\n}\n")
+    assert model.query("E[Y | X = b]", samples=4000, seed=1).estimate == pytest.approx(1.0, abs=0.1)

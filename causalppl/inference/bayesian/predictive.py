@@ -209,10 +209,37 @@ def _weighted_value(program: Callable, draw: Draw, units: int, data: dict, obser
     log_weights = torch.zeros(units, dtype=torch.float64)
     for event in observed:
         site = trace.nodes[event.outcome.variable]
-        log_weights = log_weights + site["fn"].log_prob(site["value"]).to(torch.float64).expand(units)
+        log_weights = log_weights + exact_log_prob(site["fn"], site["value"]).to(torch.float64).expand(units)
     top = log_weights.max()
     weights = torch.exp(log_weights - top) if bool(torch.isfinite(top)) else torch.zeros_like(log_weights)
     return _weighted_mean(measure(samples), weights * _indicators(weighed, samples), units)
+
+
+def exact_log_prob(fn, value: torch.Tensor) -> torch.Tensor:
+    """``fn.log_prob(value)``, and -inf where a discrete family gives the value probability exactly zero.
+
+    torch clamps probabilities away from 0 and 1 before taking logs (Bernoulli(0).log_prob(1) is about -16),
+    so evidence the model makes impossible would otherwise get a small weight, the same for every unit, and
+    be answered as if it were possible.
+    """
+    log_prob = fn.log_prob(value)
+    base = fn
+    while hasattr(base, "base_dist"):  # Independent, expanded
+        base = base.base_dist
+    if "probs" not in base.__dict__:  # (given as logits: no probability is exactly 0)
+        return log_prob
+    probs = base.probs
+    if isinstance(base, torch.distributions.Bernoulli):
+        impossible = torch.where(value.bool(), probs == 0, probs == 1)
+    elif isinstance(base, torch.distributions.Categorical):
+        positions = value.long().unsqueeze(-1)
+        shape = torch.broadcast_shapes(positions.shape[:-1], probs.shape[:-1])
+        impossible = probs.expand(shape + probs.shape[-1:]).gather(-1, positions.expand(shape + (1,))).squeeze(-1) == 0
+    elif isinstance(base, torch.distributions.Binomial):
+        impossible = ((probs == 0) & (value > 0)) | ((probs == 1) & (value < base.total_count))
+    else:
+        return log_prob
+    return torch.where(impossible, torch.full_like(log_prob, float("-inf")), log_prob)
 
 
 def _indicators(events: Sequence[EventSpec], samples: dict) -> torch.Tensor:
