@@ -240,3 +240,15 @@ def positivity_fails(span: Span, stratum: str, undefined: str, support: str | No
     if bounds:
         hint += ": sharp bounds need no positivity"
     return query_error(span, message, hint)
+
+
+def condition_weights_not_identified(span: Span, condition: str, weights: str, hedge: str | None = None) -> CausalPPLError:
+    """An identified conditional whose condition admits several values, weighted by an unidentified distribution.
+
+    ``condition`` is the leaf's condition (``W != w0``), ``weights`` the distribution that weighs its values
+    (``P(W | do(X))``), ``hedge`` why that is not identified.
+    """
+    why = f" ({hedge})" if hedge else ""
+    return query_error(span, f"the condition {condition} admits several values, and the answer weighs each by "
+                             f"{weights}, which is not identified from the observed distribution{why}",
+                       "condition on one value at a time (each of those conditionals is identified)")

@@ -160,3 +160,117 @@ def test_the_command_line_exits_1_with_the_location(tmp_path, capsys):
     assert main(["run", str(source), "--data", str(data), "--seed", "0"]) == 1
     err = capsys.readouterr().err
     assert f"{source}:6:20: error: no unit has Z = 1, X = 1, but P(Z = 1) = 0.333" in err
+
+
+# ------------------------------------------------ conditions of several values ----
+
+SEVERAL = """
+model M {
+    Z : {a, b, c} ~ Categorical([0.2, 0.3, 0.5])
+    X ~ Bernoulli(if Z == b then 0.7 else 0.3)
+    W : {w0, w1, w2} ~ table(Z) {
+        a: [0.6, 0.3, 0.1]
+        b: [0.1, 0.2, 0.7]
+        c: [0.3, 0.3, 0.4]
+    }
+    Y ~ Bernoulli(0.2 + 0.3 * X + 0.1 * (W == w1) + 0.3 * (W == w2))
+}
+"""
+
+
+@pytest.mark.parametrize("query", [
+    "P(Y = 1 | do(X = 1), W != w0)",
+    "P(Y = 1 | do(X = 1), W > w0)",
+    "P(Y = 1 | do(X = 0), W <= w1)",
+    "E[Y | do(X = 1), W != w0]",
+    "E[2 * Y + 1 | do(X = 0), W >= w1]",
+])
+def test_a_condition_of_several_values_weighs_each_by_its_interventional_probability(query):
+    model = cp.loads(SEVERAL)
+    truth = model.query(query).estimate
+    identified = model.query(f"identify {query}")
+    assert identified.estimate == pytest.approx(truth, abs=1e-9)
+    assert identified.estimand.startswith("P(Y, W | do(X)) = ")
+
+
+def test_the_weights_are_not_equal():
+    # P(Y = 1 | do(X = 1), W = w1) = 0.6 and ... W = w2) = 0.8; P(W = w1) = 0.27, P(W = w2) = 0.43
+    identified = cp.loads(SEVERAL).query("identify P(Y = 1 | do(X = 1), W != w0)")
+    assert identified.estimate == pytest.approx((0.27 * 0.6 + 0.43 * 0.8) / 0.70, abs=1e-9)
+    assert identified.estimate != pytest.approx(0.7, abs=1e-3)
+
+
+def test_a_condition_of_one_value_keeps_its_conditional_estimand():
+    model = cp.loads(SEVERAL)
+    for query, value in [("P(Y = 1 | do(X = 1), W = w1)", 0.6), ("P(Y = 1 | do(X = 1), W = w2)", 0.8),
+                         ("E[Y | do(X = 0), W > w1]", 0.5), ("P(Y = 1 | do(X = 1), W > w0, W < w2)", 0.6)]:
+        identified = model.query(f"identify {query}")
+        assert identified.estimate == pytest.approx(value, abs=1e-12)
+        assert identified.estimand == "P(Y | do(X), W) = sum_{Z} P(Z) P(Y | Z, X, W)"
+
+
+def _several_rows(n=20000, seed=1):
+    import pandas as pd
+
+    sample = cp.loads(SEVERAL).sample(n, seed=seed)
+    return pd.DataFrame({name: sample[name].numpy().astype(int) for name in ("Z", "X", "W", "Y")})
+
+
+def test_on_data_a_condition_of_several_values_is_the_weighted_plug_in():
+    rows = _several_rows()
+    model = cp.loads(SEVERAL)
+    result = model.query("identify P(Y = 1 | do(X = 1), W != w0)", data=rows, seed=0)
+    # by hand: sum_{w != w0} sum_z P(z) P(w | z) P(Y = 1 | z, X = 1, w) / sum_{w != w0} sum_z P(z) P(w | z)
+    p_z = rows["Z"].value_counts(normalize=True)
+    numerator = denominator = 0.0
+    for z, pz in p_z.items():
+        at_z = rows[rows["Z"] == z]
+        for w in (1, 2):
+            pw = (at_z["W"] == w).mean()
+            cell = at_z[(at_z["W"] == w) & (at_z["X"] == 1)]
+            numerator += pz * pw * cell["Y"].mean()
+            denominator += pz * pw
+    assert result.estimate == pytest.approx(numerator / denominator, abs=1e-9)
+    truth = model.query("P(Y = 1 | do(X = 1), W != w0)").estimate
+    assert truth == pytest.approx(0.722857, abs=1e-6)
+    assert result.estimate == pytest.approx(truth, abs=0.02)
+    low, high = result.interval
+    assert low < result.estimate < high and low < truth < high
+    equal = 0.5 * sum(model.query(f"identify P(Y = 1 | do(X = 1), W = {w})", data=rows, seed=0).estimate
+                      for w in ("w1", "w2"))
+    assert abs(result.estimate - equal) > 0.015  # not the plain average of the two conditionals
+
+
+def test_on_data_a_condition_of_one_value_is_unchanged():
+    rows = _several_rows()
+    result = cp.loads(SEVERAL).query("identify P(Y = 1 | do(X = 1), W = w2)", data=rows, seed=0)
+    by_hand = 0.0
+    for z, pz in rows["Z"].value_counts(normalize=True).items():
+        cell = rows[(rows["Z"] == z) & (rows["X"] == 1) & (rows["W"] == 2)]
+        by_hand += pz * cell["Y"].mean()
+    assert result.estimate == pytest.approx(by_hand, abs=1e-9)
+
+
+BOW_WEIGHTS = """
+model B {
+    latent U ~ Bernoulli(0.5)
+    X ~ Bernoulli(if U then 0.8 else 0.2)
+    W : {w0, w1, w2} ~ table(X, U) {
+        false, false: [0.6, 0.3, 0.1]
+        false, true: [0.1, 0.2, 0.7]
+        true, false: [0.3, 0.3, 0.4]
+        true, true: [0.2, 0.5, 0.3]
+    }
+    Y ~ Bernoulli(0.2 + 0.1 * (W == w1) + 0.5 * (W == w2))
+}
+"""
+
+
+def test_several_values_weighed_by_an_unidentified_distribution_are_refused():
+    model = cp.loads(BOW_WEIGHTS, filename="bow.scm")
+    assert model.query("identify P(Y = 1 | do(X = 1), W = w1)").estimate == pytest.approx(0.3)
+    with pytest.raises(cp.CausalPPLError, match=r"W != w0 admits several values.*P\(W \| do\(X\)\).*not identified") \
+            as caught:
+        model.query("identify P(Y = 1 | do(X = 1), W != w0)")
+    assert "condition on one value at a time" in str(caught.value)
+    assert model.query("P(Y = 1 | do(X = 1), W != w0)").estimate == pytest.approx(0.486667, abs=1e-6)

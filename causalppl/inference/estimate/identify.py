@@ -44,7 +44,12 @@ from causalppl.identification import (
     undefined_conditional,
 )
 from causalppl.inference.graphs import observed_admg
-from causalppl.inference.messages import condition_not_in_data, positivity_fails, query_error
+from causalppl.inference.messages import (
+    condition_not_in_data,
+    condition_weights_not_identified,
+    positivity_fails,
+    query_error,
+)
 from causalppl.inference.observed import NotTabulable, ObservedJoint, observed_joint
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
@@ -73,7 +78,7 @@ def answer_identify(model: CausalModel, query: QuerySpec, options: Options) -> R
     failures = [(leaf, result) for leaf in leaves(query.term) if not (result := identified[id(leaf)]).identifiable]
     if failures:
         return _not_identified(query, failures)
-    formula = _formula(query, identified)
+    formula = _formula(model, query, identified)
     names = _needed_variables(model, query, identified)
     continuous = [name for name in names if not model.variable(name).domain.is_finite]
     if continuous:
@@ -159,14 +164,67 @@ def _mentioned(estimand: Estimand) -> set[str]:
 
 
 def _identify_leaf(model: CausalModel, admg, leaf: ProbabilitySpec | ExpectationSpec) -> Identification:
+    """The leaf's estimand: P(outcomes | do(treatments), conditions) by ID/IDC.
+
+    A condition that admits several values (``W != w0``, ``W > w0``) weighs the conditional at each value w by
+    P(W = w | do(treatments)), so such a leaf gets the estimand of the joint P(outcomes, conditions |
+    do(treatments)) instead, which :func:`estimand_leaf_values` sums over the outcome and condition values and
+    normalises; when the conditional is identified but that joint is not (P(conditions | do(treatments)) is
+    not), the leaf is refused.  A condition of one value keeps the conditional's estimand.
+    """
     outcomes = _outcome_names(model, leaf)
     treatments = {name for name, _ in leaf.interventions}
     conditions = {event.outcome.variable for event in leaf.evidence}
     _require_observed(model, leaf, outcomes | treatments | conditions)
     try:
-        return identify(admg, outcomes, treatments, conditions)
+        result = identify(admg, outcomes, treatments, conditions)
+        if not result.identifiable or not several_condition_values(model, leaf):
+            return result
+        joint = identify(admg, outcomes | conditions, treatments)
     except ValueError as error:
         raise query_error(leaf.span, f"cannot identify this query: {error}") from None
+    if not joint.identifiable:
+        weights = identify(admg, conditions, treatments)  # not identified either (the joint's marginal)
+        raise condition_weights_not_identified(
+            leaf.span, _condition_text(model, leaf), _weights_label(leaf),
+            weights.hedge.describe() if not weights.identifiable and weights.hedge is not None else None)
+    return joint
+
+
+def several_condition_values(model: CausalModel, leaf) -> bool:
+    """Whether the leaf's condition admits more than one assignment of its variables (``W != w0`` on three
+    levels; not ``W = w1``), so that its values must be weighed by their probability."""
+    events: dict[str, list] = {}
+    for event in leaf.evidence:
+        events.setdefault(event.outcome.variable, []).append(event)
+    count = 1
+    for name, held in events.items():
+        domain = model.variable(name).domain
+        if not domain.is_finite:
+            if any(COMPARISONS[e.op] is not COMPARISONS["="] for e in held):
+                return True
+            continue
+        levels = np.arange(domain.size)
+        count *= int(np.all([np.asarray(COMPARISONS[e.op](levels, e.value), dtype=bool) for e in held],
+                            axis=0).sum())
+    return count > 1
+
+
+def _condition_text(model: CausalModel, leaf) -> str:
+    def value(name: str, level) -> str:
+        domain = model.variable(name).domain
+        labels = getattr(domain, "labels", None)
+        if domain.is_finite and labels is not None and float(level).is_integer() and 0 <= int(level) < len(labels):
+            return str(labels[int(level)])
+        return f"{level:g}" if isinstance(level, float) else str(level)
+
+    return ", ".join(f"{e.outcome.variable} {e.op} {value(e.outcome.variable, e.value)}" for e in leaf.evidence)
+
+
+def _weights_label(leaf) -> str:
+    given = ", ".join(sorted({e.outcome.variable for e in leaf.evidence}))
+    treatments = ", ".join(name for name, _ in leaf.interventions)
+    return f"P({given} | do({treatments}))" if treatments else f"P({given})"
 
 
 def _outcome_names(model: CausalModel, leaf) -> set[str]:
@@ -186,15 +244,19 @@ def _require_observed(model: CausalModel, leaf, names: set[str]) -> None:
             raise query_error(leaf.span, f"'{name}' is latent; identification is about observed variables")
 
 
-def _formula(query: QuerySpec, identified: dict[int, Identification]) -> str:
-    texts = [f"{_leaf_label(leaf)} = {identified[id(leaf)].estimand.to_text()}" for leaf in leaves(query.term)]
+def _formula(model: CausalModel, query: QuerySpec, identified: dict[int, Identification]) -> str:
+    texts = [f"{_leaf_label(leaf, several_condition_values(model, leaf))} = {identified[id(leaf)].estimand.to_text()}"
+             for leaf in leaves(query.term)]
     return "; ".join(dict.fromkeys(texts))
 
 
-def _leaf_label(leaf) -> str:
+def _leaf_label(leaf, joint: bool = False) -> str:
+    """``P(Y | do(X), W)``; ``P(Y, W | do(X))`` for the joint a condition of several values is identified by."""
     outcomes = sorted(_plain_outcomes(leaf))
     treatments = ", ".join(name for name, _ in leaf.interventions)
     given = ", ".join(sorted({e.outcome.variable for e in leaf.evidence}))
+    if joint:
+        outcomes, given = outcomes + sorted({e.outcome.variable for e in leaf.evidence} - set(outcomes)), ""
     parts = [f"do({treatments})"] if treatments else []
     parts += [given] if given else []
     condition = f" | {', '.join(parts)}" if parts else ""
@@ -266,12 +328,12 @@ def positivity_error(model: CausalModel, query: QuerySpec, leaf, identification:
 def _leaf_assignments(model: CausalModel, leaf):
     """Each assignment of level positions to the leaf's outcomes and evidence variables that meets the evidence,
     with the leaf's quantity there."""
-    evidence = {e.outcome.variable: e for e in leaf.evidence}
+    evidence = {e.outcome.variable for e in leaf.evidence}
     outcomes = sorted(_plain_outcomes(leaf))
-    free = outcomes + sorted(set(evidence) - set(outcomes))
+    free = outcomes + sorted(evidence - set(outcomes))
     for values in itertools.product(*(range(model.variable(n).domain.size) for n in free)):
         assignment = dict(zip(free, values))
-        if all(COMPARISONS[e.op](assignment[name], e.value) for name, e in evidence.items()):
+        if all(COMPARISONS[e.op](assignment[e.outcome.variable], e.value) for e in leaf.evidence):
             yield assignment, _leaf_weight(leaf, assignment)
 
 
