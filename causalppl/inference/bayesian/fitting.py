@@ -134,7 +134,7 @@ def _sampler_run(model: CausalModel, data: DataCollection, sites: tuple[str, ...
     try:
         likelihood = build_likelihood(model, data, device, data_only)
     except (CodegenError, ValueError) as error:
-        raise query_error(error.span or span, str(error)) from None
+        raise query_error(getattr(error, "span", None) or span, str(error)) from None
     if settings.seed is not None:
         pyro.set_rng_seed(settings.seed)
     try:
