@@ -32,6 +32,19 @@ def write(tmp_path, frame: pd.DataFrame, name: str = "rows.csv"):
     return cp.load(tmp_path / "model.scm")
 
 
+def _refused_by(reader: str, data: pd.DataFrame, tmp_path, monkeypatch) -> pytest.ExceptionInfo:
+    """The error of loading ``data`` under missing=error through ``reader`` ("text": a small CSV file read as
+    text; "pandas": chunks of 7 rows of a CSV file; "parquet": chunks of 7 rows of a Parquet file)."""
+    if reader == "pandas":
+        monkeypatch.setattr(reading, "SMALL_CSV_BYTES", 0)
+    if reader != "text":
+        monkeypatch.setattr(reading, "CHUNK_ROWS", 7)
+    model = write(tmp_path, data, "rows.parquet" if reader == "parquet" else "rows.csv")
+    with pytest.raises(CausalPPLError) as caught:
+        model.load_data(missing="error")
+    return caught
+
+
 def frame(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({"Colour": rng.choice(["red", "green", "blue", "2"], n), "Age": rng.normal(40, 10, n),
@@ -108,13 +121,7 @@ def test_error_mode_names_the_first_missing_cell_in_file_order(tmp_path, monkeyp
     for row, column in cells:
         data[column] = data[column].astype(object)
         data.loc[row, column] = None
-    if reader == "pandas":
-        monkeypatch.setattr(reading, "SMALL_CSV_BYTES", 0)
-    if reader != "text":
-        monkeypatch.setattr(reading, "CHUNK_ROWS", 7)
-    model = write(tmp_path, data, "rows.parquet" if reader == "parquet" else "rows.csv")
-    with pytest.raises(CausalPPLError) as caught:
-        model.load_data(missing="error")
+    caught = _refused_by(reader, data, tmp_path, monkeypatch)
     row, column = first
     assert f", row {row}, column '{column}': missing value" in caught.value.render()
 
@@ -265,13 +272,7 @@ def test_error_mode_names_the_first_problem_whatever_its_kind(tmp_path, monkeypa
     for row, column, cell in cells:
         data[column] = data[column].astype(object)
         data.loc[row, column] = cell
-    if reader == "pandas":
-        monkeypatch.setattr(reading, "SMALL_CSV_BYTES", 0)
-    if reader != "text":
-        monkeypatch.setattr(reading, "CHUNK_ROWS", 7)
-    model = write(tmp_path, data, "rows.parquet" if reader == "parquet" else "rows.csv")
-    with pytest.raises(CausalPPLError) as caught:
-        model.load_data(missing="error")
+    caught = _refused_by(reader, data, tmp_path, monkeypatch)
     text = caught.value.render()
     assert f"rows.{'parquet' if reader == 'parquet' else 'csv'}, {first}" in text
     assert ("missing value" in first) == ("missing value" in text)
