@@ -252,3 +252,9 @@ def condition_weights_not_identified(span: Span, condition: str, weights: str, h
     return query_error(span, f"the condition {condition} admits several values, and the answer weighs each by "
                              f"{weights}, which is not identified from the observed distribution{why}",
                        "condition on one value at a time (each of those conditionals is identified)")
+
+
+def bounds_infeasible(span: Span, detail: str) -> CausalPPLError:
+    """No model with the graph reproduces the data: the linear program of the bounds has no solution."""
+    return query_error(span, f"no model with the graph reproduces the data: the bounds program is infeasible "
+                             f"({detail})", "check the data, or the model's graph")

@@ -61,7 +61,7 @@ from causalppl.diagnostics import spell_option
 from causalppl.identification import identify
 from causalppl.inference.estimate.identify import estimand_leaf_values, identify_leaves, observed_in_data
 from causalppl.inference.graphs import observed_admg
-from causalppl.inference.messages import condition_not_in_data, query_error
+from causalppl.inference.messages import bounds_infeasible, condition_not_in_data, query_error
 from causalppl.inference.observed import NotTabulable, observed_joint
 from causalppl.inference.options import Options
 from causalppl.inference.results import Result
@@ -117,8 +117,7 @@ def answer_bounds(model: CausalModel, query: QuerySpec, options: Options, bayesi
     except (IncompatibleData, ZeroProbabilityCondition) as error:
         raise query_error(query.span, str(error), "check the data, or the model's graph") from None
     except Infeasible as error:
-        raise query_error(query.span, f"no model with the graph reproduces the data: the bounds program is "
-                                      f"infeasible ({error})", "check the data, or the model's graph") from None
+        raise bounds_infeasible(query.span, str(error)) from None
     except ValueError as error:
         raise query_error(query.span, f"cannot bound this query: {error}") from None
     result = _result(model, query, point, batch, offset, known or {})
