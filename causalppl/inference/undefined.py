@@ -9,9 +9,10 @@ heavy-tailed variable (``Cauchy``, ``HalfCauchy``, ``StudentT`` with
 ones (``log``, ``sqrt``) keep a mean and are allowed; intervened variables
 and variables pinned by equality evidence are constants.  A Monte Carlo
 average of such a quantity would print a number that means nothing.
-Expectations of potential outcomes are not checked (contrasts across worlds
-cancel the shared noise: ``Y[X = 1] - Y[X = 0]`` can have a mean when ``Y``
-has none).
+A single potential outcome is checked in its world (``E[X[Y = 0]]`` is
+``E[X]`` when Y does not cause X); contrasts across worlds are not
+(they cancel the shared noise: ``Y[X = 1] - Y[X = 0]`` can have a mean when
+``Y`` has none), nor expectations with evidence.
 
 After a query is answered, :func:`require_finite` turns a ``nan`` or ``inf``
 estimate, interval, bound or probability into a located user error.
@@ -83,9 +84,10 @@ def heavy_source(expr: rx.Expr, heavy: dict[str, str]) -> str | None:
     stack = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, rx.VarRef):
-            if node.name in heavy:
-                return heavy[node.name]
+        if isinstance(node, (rx.VarRef, rx.CounterfactualRef)):  # (a potential outcome: see require_defined_means)
+            name = node.name if isinstance(node, rx.VarRef) else node.variable
+            if name in heavy:
+                return heavy[name]
             continue
         if isinstance(node, rx.Binary) and node.op in ("+", "-", "*", "/", "^"):
             stack += [node.left, node.right]
@@ -101,16 +103,31 @@ def heavy_source(expr: rx.Expr, heavy: dict[str, str]) -> str | None:
 def require_defined_means(model: CausalModel, query: QuerySpec) -> None:
     """A user error when the query asks for the mean of something that has none."""
     for leaf in leaves(query.term):
-        if not isinstance(leaf, ExpectationSpec) or rx.counterfactuals_in(leaf.expr):
+        if not isinstance(leaf, ExpectationSpec):
+            continue
+        outcomes = rx.counterfactuals_in(leaf.expr)
+        if outcomes and _contrast_or_evidence(leaf, outcomes):
             continue
         pinned = {e.outcome.variable for e in leaf.evidence if e.op == "=" and e.is_factual}
         constants = frozenset(name for name, _ in leaf.interventions) | frozenset(pinned)
+        if outcomes:  # one potential outcome, alone: its world's interventions are constants
+            constants |= frozenset(name for name, _ in outcomes[0].interventions)
         source = heavy_source(leaf.expr, heavy_variables(model, constants))
         if source is not None:
             raise no_finite_answer(leaf.span, f"E[{rx.to_text(leaf.expr)}] does not exist: it grows with a "
                                               f"{source} variable, which has no mean",
                                    "ask for a probability instead (P(X > 0), P(X < 10)), or model the variable "
                                    "with a family that has a mean (StudentT with df > 1, Normal)")
+
+
+def _contrast_or_evidence(leaf: ExpectationSpec, outcomes: tuple[rx.CounterfactualRef, ...]) -> bool:
+    """Whether a counterfactual expectation is left unchecked: it combines worlds (a contrast can cancel the
+    shared heavy noise), nests a potential outcome, or has evidence (which can make the noise light)."""
+    if leaf.evidence or len({outcome.key() for outcome in outcomes}) > 1:
+        return True
+    if any(isinstance(value, rx.CounterfactualRef) for _, value in outcomes[0].interventions):
+        return True
+    return any(isinstance(node, rx.VarRef) for node in rx.walk(leaf.expr))
 
 
 def require_finite(result: Result, query: QuerySpec) -> Result:

@@ -28,6 +28,21 @@ def test_the_mean_of_something_without_one_is_refused(source, query):
     assert "the answer is undefined" in text and "which has no mean" in text
 
 
+HEAVY_CAUSE = "model M {\n  X ~ Cauchy(0, 1)\n  Y ~ Normal(X, 1)\n  Z ~ Normal(0, 1)\n}\n"
+
+
+@pytest.mark.parametrize("query", ["E[X[Y = 0]]", "E[Y[Z = 1]]", "E[2 * X[Z = 0] + 1]"])
+def test_a_single_potential_outcome_without_a_mean_is_refused(query):
+    text = error_of(HEAVY_CAUSE, query)
+    assert "the answer is undefined" in text and "which has no mean" in text
+
+
+@pytest.mark.parametrize("query, value", [("E[Y[X = 0]]", 0.0), ("E[2 * Y[X = 1] + 1]", 3.0),
+                                          ("E[Y[X = 1] - Y[X = 0]]", 1.0)])
+def test_potential_outcomes_with_a_mean_are_answered(query, value):
+    assert cp.loads(HEAVY_CAUSE).query(query, samples=2000, seed=1).estimate == pytest.approx(value, abs=0.2)
+
+
 @pytest.mark.parametrize("query", ["P(X > 0)", "E[X > 0]", "E[sigmoid(X)]", "E[X | do(X = 1)]"])
 def test_bounded_functions_of_heavy_variables_keep_a_mean(query):
     result = cp.loads("model M {\n  X ~ Cauchy(0, 1)\n}\n").query(query, samples=500, seed=1, method="mc")
