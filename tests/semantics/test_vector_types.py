@@ -36,6 +36,12 @@ def _errors(call) -> list:
     return caught.value.diagnostics
 
 
+def _errors_with(line: str) -> list:
+    """The diagnostics of the model with ``line`` added as its last declaration (line 7)."""
+    source = MODEL.replace("}\n", f"    {line}\n}}\n")
+    return _errors(lambda: cp.loads(source, "v.scm"))
+
+
 @pytest.mark.parametrize("text, shown, column", [
     ("E[c]", "c", 3),
     ("E[s]", "s", 3),
@@ -83,8 +89,7 @@ def test_in_a_file_the_query_line_is_pointed_at():
     ("Y := (c + [1, 2, 3])[0]", "vectors of 2 and 3 entries cannot be combined entry by entry"),
 ])
 def test_vectors_where_numbers_are_required_in_the_model(line, message):
-    source = MODEL.replace("}\n", f"    {line}\n}}\n")
-    diagnostics = _errors(lambda: cp.loads(source, "v.scm"))
+    diagnostics = _errors_with(line)
     assert message in [d.message for d in diagnostics]
     assert all(d.span.line == 7 for d in diagnostics)
 
@@ -144,8 +149,7 @@ def test_vectors_made_by_arithmetic_are_indexed_and_taken_as_vector_arguments():
     ("Y := (if R == b then c else [1, 2, 3])[0]", "vectors of 2 and 3 entries cannot be combined entry by entry"),
 ])
 def test_shape_errors_quote_the_expression_as_written(line, message):
-    source = MODEL.replace("}\n", f"    {line}\n}}\n")
-    diagnostics = _errors(lambda: cp.loads(source, "v.scm"))
+    diagnostics = _errors_with(line)
     assert any(message in d.message for d in diagnostics), [d.message for d in diagnostics]
     assert not any("is a vector, not a number" in d.message for d in diagnostics)
 
