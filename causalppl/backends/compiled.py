@@ -39,10 +39,11 @@ from causalppl.backends.exact.jointree import JoinTree, build_join_tree
 from causalppl.backends.exact.network import BYTES_PER_ENTRY, CompiledNetwork, check_tree_budget
 from causalppl.backends import runtime as rt
 from causalppl.backends.factors import fixed_parameter_values, variable_factor
-from causalppl.backends.tabulable import NotTabulable, untabulable_reason
+from causalppl.backends.tabulable import NotTabulable, finite_part, untabulable_reason
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import ConstantMechanism, Deterministic, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel, Variable
+from causalppl.transforms.restrict import restrict
 
 #: Scratch space to evaluate a mechanism over all parent configurations, in tables of its own size.
 EVALUATION_SCRATCH = 4
@@ -198,6 +199,33 @@ class IntervenedNetwork:
         return merged
 
 
+def finite_submodel(model: CausalModel) -> tuple[CausalModel, frozenset[str]] | None:
+    """The sub-model on the model's :func:`~causalppl.backends.tabulable.finite_part`, and that part's names,
+    for a model that is not tabulable whole (a real variable, say, that some queries never read); None when
+    the part is empty. Made once per model object, so that its compiled network serves every query whose
+    relevant variables lie in the part.
+
+    >>> import causalppl as cp
+    >>> m = cp.loads("model N { X ~ Bernoulli(0.3)\\n W ~ Normal(X, 1) }")
+    >>> sub, part = finite_submodel(m.ir)
+    >>> sorted(part), compiled_network(sub).network.marginal((0,)).round(3).tolist()
+    (['X'], [0.7, 0.3])
+    """
+    key = id(model)
+    with _lock:
+        cached = _parts.get(key)
+        if cached is not None and cached[0]() is model:
+            return cached[1]
+    names = finite_part(model)
+    found = (restrict(model, names), frozenset(names)) if names else None
+    with _lock:
+        _parts[key] = (weakref.ref(model, lambda _, key=key, table=_parts: table.pop(key, None)), found)
+    return found
+
+
+_parts: dict[int, tuple[weakref.ref, "tuple[CausalModel, frozenset[str]] | None"]] = {}
+
+
 def forget_compiled(model: CausalModel) -> None:
     """Drop ``model``'s compiled network now (a posterior draw's model, answered once: at most one is held)."""
     with _lock:
@@ -211,6 +239,7 @@ def clear_compiled_cache() -> None:
     with _lock:
         _compiled.clear()
         _trees.clear()
+        _parts.clear()
 
 
 _trees: dict[tuple, JoinTree] = {}

@@ -1,19 +1,32 @@
-"""Whether a model has finite tables for exact enumeration, read from its structure alone (no torch).
+"""Whether a model, or the part of it a query reads, has finite tables for exact enumeration (no torch).
 
-The planner asks this of every model; :mod:`causalppl.backends.factors`
-builds the tables themselves, by the same rules.
+A model is tabulable when every variable is finite with a known mechanism of
+a tabulated family. A query may be answered exactly on a model that is not:
+only the variables it reads and their ancestors (after its ``do`` surgery)
+need tables, the others are barren and sum out. :func:`finite_part` is the
+largest ancestrally closed set of tabulable variables; a query whose
+relevant variables lie in it is answered on that part's compiled network.
+:mod:`causalppl.backends.factors` builds the tables themselves, by the same
+rules.
 
 >>> import causalppl as cp
 >>> untabulable_reason(cp.loads("model C { X ~ Bernoulli(0.3)\\n Y := not X }").ir) is None
 True
->>> untabulable_reason(cp.loads("model N { X ~ Normal(0, 1) }").ir)
-"'X' is real"
+>>> m = cp.loads("model N { X ~ Bernoulli(0.3)\\n W ~ Normal(X, 1) }").ir
+>>> untabulable_reason(m), finite_part(m)
+("'W' is real", ('X',))
+>>> untabulable_reason(m, relevant_variables(m, {"X"})) is None
+True
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
+
+from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NonparametricMechanism, Parametric
-from causalppl.ir.model import CausalModel
+from causalppl.ir.model import CausalModel, Variable
+from causalppl.ir.queries import ExpectationSpec
 
 TABULATED_FAMILIES = ("Bernoulli", "Categorical")
 
@@ -22,26 +35,99 @@ class NotTabulable(ValueError):
     """The model (or one variable) has no finite table; the message says why."""
 
 
-def untabulable_reason(model: CausalModel) -> str | None:
-    """Why the model has no finite tables for exact enumeration, read from its structure alone (None: it has).
+def untabulable_reason(model: CausalModel, names: Collection[str] | None = None,
+                       intervened: Collection[str] = ()) -> str | None:
+    """Why the model (or, given ``names``, those of its variables) has no finite tables, read from its
+    structure alone (None: it has).
 
-    The same rules :func:`causalppl.backends.factors.model_factors` applies, without building a table.
+    ``intervened`` variables are constants set by ``do``: only their domain must be finite. The same rules
+    :func:`causalppl.backends.factors.model_factors` applies, without building a table.
     """
+    reason = _model_reason(model)
+    if reason is not None:
+        return reason
+    for variable in model.model_variables:
+        if names is not None and variable.name not in names:
+            continue
+        if variable.name in intervened:
+            if not variable.domain.is_finite:
+                return f"'{variable.name}' is {variable.domain.describe()}"
+            continue
+        reason = variable_reason(variable)
+        if reason is not None:
+            return reason
+    return None
+
+
+def variable_reason(variable: Variable) -> str | None:
+    """Why one variable has no finite table given its parents' (None: it has one)."""
+    mechanism = variable.mechanism
+    if not variable.domain.is_finite:
+        return f"'{variable.name}' is {variable.domain.describe()}"
+    if isinstance(mechanism, NonparametricMechanism) or mechanism is None:
+        return f"'{variable.name}' has an unknown mechanism"
+    if isinstance(mechanism, Parametric) and mechanism.family not in TABULATED_FAMILIES:
+        return f"'{variable.name}' ~ {mechanism.family} has no finite table"
+    return None
+
+
+def _model_reason(model: CausalModel) -> str | None:
+    """What keeps every query of the model from exact enumeration, whatever it reads."""
     if model.confounders:
         arc = model.confounders[0]
         return f"'{arc.a} <-> {arc.b}' is an unknown confounder"
     for parameter in model.parameters:
         if parameter.mechanism is not None:
             return f"parameter '{parameter.name}' has a prior"
-    for variable in model.model_variables:
-        mechanism = variable.mechanism
-        if not variable.domain.is_finite:
-            return f"'{variable.name}' is {variable.domain.describe()}"
-        if isinstance(mechanism, NonparametricMechanism) or mechanism is None:
-            return f"'{variable.name}' has an unknown mechanism"
-        if isinstance(mechanism, Parametric) and mechanism.family not in TABULATED_FAMILIES:
-            return f"'{variable.name}' ~ {mechanism.family} has no finite table"
     return None
 
 
-__all__ = ["TABULATED_FAMILIES", "NotTabulable", "untabulable_reason"]
+def finite_part(model: CausalModel) -> tuple[str, ...]:
+    """The variables with finite tables whose ancestors all have them too, in topological order (empty when
+    something keeps the whole model from enumeration: an unknown confounder, a prior)."""
+    if _model_reason(model) is not None:
+        return ()
+    kept: set[str] = set()
+    for variable in model.model_variables:
+        if variable_reason(variable) is None and all(parent in kept for parent in variable.parents):
+            kept.add(variable.name)
+    return tuple(v.name for v in model.model_variables if v.name in kept)
+
+
+def relevant_variables(model: CausalModel, names: Iterable[str],
+                       interventions: Mapping[str, float] | Collection[str] = ()) -> set[str]:
+    """``names`` and their ancestors in the model after ``do`` of the ``interventions`` (whose arrows in are
+    cut): the variables whose tables a query on ``names`` reads; every other table is barren."""
+    cut = set(interventions)
+    found: set[str] = set()
+    stack = [name for name in names if name in model and not model.variable(name).is_parameter]
+    while stack:
+        name = stack.pop()
+        if name in found:
+            continue
+        found.add(name)
+        if name not in cut:
+            stack.extend(parent for parent in model.variable(name).parents if parent not in found)
+    return found
+
+
+def leaf_variables(leaf) -> set[str]:
+    """The variables a factual query leaf (``P(...)`` or ``E[...]``) reads: its events or expression and its
+    evidence."""
+    if isinstance(leaf, ExpectationSpec):
+        names = set(rx.variables_in(leaf.expr))
+    else:
+        names = {event.outcome.variable for event in leaf.events}
+    return names | {event.outcome.variable for event in leaf.evidence}
+
+
+def leaf_untabulable_reason(model: CausalModel, leaf) -> str | None:
+    """Why the tables a factual query leaf reads (its variables and their ancestors, after its ``do``) are not
+    all finite (None: exact enumeration answers it)."""
+    interventions = dict(leaf.interventions)
+    relevant = relevant_variables(model, leaf_variables(leaf), interventions)
+    return untabulable_reason(model, relevant, intervened=set(interventions) & relevant)
+
+
+__all__ = ["TABULATED_FAMILIES", "NotTabulable", "untabulable_reason", "variable_reason", "finite_part",
+           "relevant_variables", "leaf_variables", "leaf_untabulable_reason"]

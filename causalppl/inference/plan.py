@@ -27,7 +27,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
 
 from causalppl.backends.invalid_site import InvalidSite
-from causalppl.backends.tabulable import untabulable_reason
+from causalppl.backends.tabulable import leaf_untabulable_reason, untabulable_reason
 from causalppl.diagnostics import CausalPPLError, spell_methods, spell_option
 from causalppl.data.loading import covariate_names
 from causalppl.inference.bayesian.settings import LARGE_DATA_ROWS, default_batch_size
@@ -208,6 +208,20 @@ class Facts:
         except Exception:  # a query identification does not take: its own variables
             found = ()
         return tuple(dict.fromkeys(self.query.variables + found))
+
+    @functools.cached_property
+    def untabulable(self) -> str | None:
+        """Why exact enumeration cannot answer the query (None: it can): the model's reason when it has none
+        of its own (every table finite), else the first leaf whose variables and their ancestors, after its
+        ``do``, are not all finite with known mechanisms (the other tables are barren: they sum out)."""
+        if self.model.untabulable is None:
+            return None
+        self.__dict__["_read_query"] = True  # read the query beyond its facts (see plan_query)
+        for leaf in leaves(self.spec.term):
+            reason = leaf_untabulable_reason(self.ir, leaf)
+            if reason is not None:
+                return reason
+        return None
 
     @functools.cached_property
     def needs_continuous(self) -> str | None:
@@ -392,12 +406,19 @@ def _no_priors(f: Facts) -> str | None:
 
 
 def _tabulable(f: Facts) -> str | None:
-    return None if f.model.untabulable is None else f"{f.model.untabulable}, so exact enumeration is impossible"
+    return None if f.untabulable is None else f"{f.untabulable}, so exact enumeration is impossible"
 
 
 def _auto_not_tabulable(f: Facts) -> str | None:
     """Under ``auto``, exact enumeration goes first where it is possible."""
-    return "exact enumeration answers it" if f.asked == "auto" and f.model.untabulable is None else None
+    return "exact enumeration answers it" if f.asked == "auto" and f.untabulable is None else None
+
+
+def _exact_text(f: Facts) -> tuple[str, ...]:
+    if f.model.untabulable is None:
+        return ("every variable is finite and every mechanism is known",)
+    return (f"{f.model.untabulable}, but the query does not depend on it: the variables it reads and their "
+            "ancestors are finite with known mechanisms, and exact enumeration sums out the rest",)
 
 
 def _no_evidence(f: Facts) -> str | None:
@@ -655,8 +676,7 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: ("the counterfactual query" if f.query.counterfactual else "the causal query")
                        + " is not identified: sharp bounds instead of a point"),
            _bounds),
-    Engine("exact", ("exact",), True, _ESTIMATE, _tabulable,
-           lambda f: ("every variable is finite and every mechanism is known",),
+    Engine("exact", ("exact",), True, _ESTIMATE, _tabulable, _exact_text,
            _fixed("answer_exact")),
     Engine("bayesian-large", ("svi",), True, _ESTIMATE, _all(_has_unknowns, _data, _large, _not_conjugate),
            _facts_text(_unknowns_text, _data_text, _large_text,
@@ -673,10 +693,10 @@ TABLE: tuple[Engine, ...] = (
                        lambda f: "every prior draw is pushed through the query (the answer's spread is the prior's)"),
            _bayesian),
     Engine("monte-carlo", ("mc",), True, _ESTIMATE, _all(_known, _no_priors, _no_evidence, _auto_not_tabulable),
-           _facts_text(lambda f: f.model.untabulable, lambda f: "no evidence: forward simulation of the model"),
+           _facts_text(lambda f: f.untabulable, lambda f: "no evidence: forward simulation of the model"),
            _fixed("answer_mc")),
     Engine("weighting", ("mc",), True, _ESTIMATE, _all(_known, _no_priors, _evidence, _auto_not_tabulable),
-           _facts_text(lambda f: f.model.untabulable,
+           _facts_text(lambda f: f.untabulable,
                        lambda f: "evidence on a known model: simulated units weighted by its likelihood"),
            _fixed("answer_by_weighting")),
 )
@@ -826,7 +846,8 @@ def _facts_json(facts: Facts) -> dict[str, Any]:
         "per_row_evidence": list(query.per_row),
         "interventional": query.interventional, "finite": model.finite, "known_mechanisms": model.known,
         "parameters_with_priors": list(model.priors), "unknown_mechanisms": list(model.nonparametric),
-        "unknown_confounders": list(model.confounded), "exact_enumeration": model.untabulable is None,
+        "unknown_confounders": list(model.confounded),
+        "exact_enumeration": model.untabulable is None or (_ESTIMATE(facts) is None and facts.untabulable is None),
         "data_rows": data.rows, "fitted_posterior": data.fitted,
         "observed_in_data": sorted(data.observed) if data.observed is not None else None,
         "covariates": list(model.covariates), "large_data": data.large,

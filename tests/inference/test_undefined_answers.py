@@ -86,7 +86,7 @@ def test_a_distribution_query_on_a_model_with_unknown_mechanisms_is_not_sent_to_
 
 
 @pytest.mark.parametrize("source, query", [
-    ("model Z {\n  X ~ Bernoulli(0)\n  Y ~ Bernoulli(0.5 + 0.2 * X)\n  W ~ Normal(0, 1)\n}\n", "P(Y = 1 | X = 1)"),
+    ("model Z {\n  X ~ Bernoulli(0)\n  Y ~ Bernoulli(0.5 + 0.2 * X)\n  W ~ Normal(Y, 1)\n}\n", "P(W > 0 | X = 1)"),
     ("model Z {\n  X ~ Bernoulli(1)\n  W ~ Normal(X, 1)\n}\n", "E[W | X = 0]"),
     ("model Z {\n  X : {a, b, c} ~ Categorical([0.5, 0.5, 0])\n  Y ~ Normal(0, 1)\n}\n", "P(Y > 0 | X = c)"),
     ("model Z {\n  N ~ Binomial(3, 0)\n  Y ~ Normal(N, 1)\n}\n", "E[Y | N = 2]"),
@@ -96,6 +96,14 @@ def test_evidence_the_model_makes_impossible_is_refused_by_weighting_too(source,
     possible (the answer used to be a number)."""
     text = error_of(source, query)
     assert "no simulated unit matched the evidence" in text
+
+
+def test_impossible_evidence_on_the_finite_part_of_a_model_is_refused_exactly():
+    """A query that reads only finite variables is answered by the exact engine even next to a real barren
+    variable, and the exact engine names impossible evidence as such."""
+    source = "model Z {\n  X ~ Bernoulli(0)\n  Y ~ Bernoulli(0.5 + 0.2 * X)\n  W ~ Normal(0, 1)\n}\n"
+    text = error_of(source, "P(Y = 1 | X = 1)")
+    assert "probability zero" in text
 
 
 def test_possible_evidence_next_to_an_impossible_value_is_answered():

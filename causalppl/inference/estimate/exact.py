@@ -25,7 +25,7 @@ import numpy as np
 from causalppl.lazy import torch
 
 from causalppl.backends import runtime as rt
-from causalppl.backends.compiled import ModelNetwork, check_tabulation, compiled_network
+from causalppl.backends.compiled import ModelNetwork, check_tabulation, compiled_network, finite_submodel
 from causalppl.backends.exact import DEFAULT_MAX_BYTES, EnumerationTooLarge, Factor, marginal, prune_barren
 from causalppl.backends.exact.errors import describe_bytes
 from causalppl.backends.factors import (
@@ -34,6 +34,7 @@ from causalppl.backends.factors import (
     factors_for,
     fixed_parameter_values,
 )
+from causalppl.backends.tabulable import leaf_variables, relevant_variables, untabulable_reason
 from causalppl.backends.tensor_eval import evaluate, evaluate_numpy
 from causalppl.inference.devices import on_cpu
 from causalppl.inference.messages import (
@@ -74,6 +75,7 @@ def can_enumerate(model: CausalModel) -> bool:
 
 
 def exact_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec) -> Estimate:
+    model, leaf = on_finite_part(model, leaf)
     leaf = with_model_settings(model, leaf)
     if isinstance(leaf, ExpectationSpec):
         return Estimate(_expectation(model, leaf))
@@ -81,6 +83,7 @@ def exact_leaf(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec) -> E
 
 
 def exact_distribution(model: CausalModel, leaf: ProbabilitySpec) -> dict[str, float]:
+    model, leaf = on_finite_part(model, leaf)
     leaf = with_model_settings(model, leaf)
     variable = model.variable(leaf.events[0].outcome.variable)
     joint, keep, _ = _posterior_joint(model, leaf, (variable.name,))
@@ -121,6 +124,7 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
     the row: ``impossible(row)`` when given, the row's position otherwise),
     or when the model is too large to compile.
     """
+    model, leaf = on_finite_part(model, leaf)
     compiled = _compiled(model, leaf)
     if compiled.network is None:
         raise _too_large(compiled.too_large, leaf)
@@ -157,6 +161,37 @@ def exact_rows(model: CausalModel, leaf: ProbabilitySpec | ExpectationSpec, rows
             weights = weights & _event_holds(event, keep, fixed, shape)
     weighted = joint * weights
     return numbers.spread(weighted.reshape(len(weighted), math.prod(shape)).sum(axis=1))
+
+
+def on_finite_part(model: CausalModel, leaf):
+    """The model and leaf to answer exactly: the model itself when it compiles whole; else, when the leaf
+    reads only variables of its finite part (the variables it reads and their ancestors after its ``do`` are
+    finite, with known mechanisms), the sub-model on that part, whose compiled network serves every such
+    query, and the leaf less interventions on variables outside it (they cannot reach what the leaf reads).
+    Otherwise the model itself: a query whose ``do`` cuts off what is not finite is tabulated on its own
+    relevant tables (:func:`_pruned_joint`), and one that reads what is not finite is refused with the reason.
+
+    >>> import causalppl as cp
+    >>> m = cp.loads("model N { X ~ Bernoulli(0.3)\\n W ~ Normal(X, 1) }")
+    >>> sub, leaf = on_finite_part(m.ir, m._check_query_text("P(X = 1)").term)
+    >>> sub.topological_names()
+    ('X',)
+    """
+    try:
+        compiled_network(model)
+        return model, leaf
+    except NotTabulable:
+        pass
+    found = finite_submodel(model)
+    if found is None:
+        return model, leaf
+    sub, part = found
+    interventions = dict(leaf.interventions)
+    if not relevant_variables(model, leaf_variables(leaf), interventions) <= part:
+        return model, leaf
+    if not set(interventions) <= part:
+        leaf = replace(leaf, interventions=tuple((n, v) for n, v in leaf.interventions if n in part))
+    return sub, leaf
 
 
 def with_model_settings(model: CausalModel, leaf):
@@ -293,11 +328,14 @@ def _fixed_and_kept(leaf, names: tuple[str, ...]):
 def _posterior_joint(model: CausalModel, leaf, names: tuple[str, ...]):
     """Normalized joint over the query variables not fixed by evidence; and the fixed values."""
     interventions, equalities, fixed, keep = _fixed_and_kept(leaf, names)
-    compiled = _compiled(model, leaf)
-    if compiled.network is not None:
+    try:
+        compiled = compiled_network(model)
+    except NotTabulable:  # (its ``do`` may cut off all that is not finite: the leaf's own tables, if they are)
+        compiled = None
+    if compiled is not None and compiled.network is not None:
         joint = _network_joint(compiled, model, leaf, keep, equalities, interventions)
     else:
-        joint = _pruned_joint(model, leaf, keep, equalities, compiled.too_large)
+        joint = _pruned_joint(model, leaf, keep, equalities, compiled.too_large if compiled else None)
     mass = float(joint.sum())
     if mass <= 0.0:
         raise impossible_evidence(leaf.span)
@@ -339,6 +377,9 @@ def _pruned_joint(model: CausalModel, leaf, keep, equalities, too_large: Enumera
     intervened = do(model, dict(leaf.interventions))
     needed = set(keep) | set(equalities) | {e.outcome.variable for e in leaf.evidence}
     ancestors = intervened.ancestors(needed & set(intervened.topological_names()))
+    reason = untabulable_reason(intervened, ancestors)
+    if reason is not None:
+        raise cannot_enumerate(leaf.span, reason)
     try:
         check_tabulation(intervened, ancestors, DEFAULT_MAX_BYTES)
     except EnumerationTooLarge as error:
