@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from causalppl.lazy import networkx as nx
 
 from causalppl.data import DataCollection, to_dataset
+from causalppl.data import messages as data_messages
 from causalppl.diagnostics import CausalPPLError, Span, spell_option
 from causalppl.files import decode_source, output_path, read_source
 from causalppl.inference.budget import require_units_fit
@@ -450,6 +451,12 @@ class Model:
         if data is None:
             return self._data_from_specs(self.data_specs, missing, quiet) if self.data_specs else None
         items = data if isinstance(data, (list, tuple)) else [data]
+        positions: dict[int, int] = {}
+        for position, item in enumerate(items, 1):
+            if not isinstance(item, (str, os.PathLike)):
+                first = positions.setdefault(id(item), position)
+                if first != position:
+                    raise data_messages.data_frame_twice(position, first)
         files = [(Path(item), Span.unknown(str(item))) for item in items if isinstance(item, (str, os.PathLike))]
         if len(files) > 1:
             from causalppl.data.reading import refuse_repeated_files

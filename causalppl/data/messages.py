@@ -88,6 +88,13 @@ def multiindex_columns(span: Span, origin: str) -> CausalPPLError:
                  "flatten them first, e.g. frame.columns = ['_'.join(map(str, c)) for c in frame.columns]")
 
 
+def data_frame_twice(position: int, first: int) -> CausalPPLError:
+    """The same DataFrame object given twice in one list of data (positions counted from 1): its rows would
+    count twice."""
+    return error(Span.unknown("<DataFrame>"), f"the DataFrame at position {position} of the data is the one at "
+                 f"position {first}: reading it again would count its rows twice", "give each DataFrame once")
+
+
 def column_twice(span: Span, origin: str, shown: str) -> CausalPPLError:
     return error(span, f"{origin}: the column '{shown}' appears more than once",
                  "give each column one name; which of the copies is meant cannot be told")

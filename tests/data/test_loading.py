@@ -105,6 +105,20 @@ def test_error_mode_names_the_first_missing_cell(tmp_path):
     assert "rows.csv, row 13, column 'Size': missing value" in text and 'missing="drop"' in text
 
 
+def test_the_same_data_frame_twice_in_python_is_refused(tmp_path):
+    import pandas as pd
+
+    model = cp.loads("model M {\n  param p ~ Beta(1, 1)\n  X : bool ~ Bernoulli(p)\n}\n")
+    frame = pd.DataFrame({"X": [1, 0, 1, 1]})
+    with pytest.raises(CausalPPLError, match="the DataFrame at position 3 of the data is the one at position 1: "
+                                             "reading it again would count its rows twice"):
+        model.load_data([frame, frame.copy(), frame])
+    with pytest.raises(CausalPPLError, match="give each DataFrame once"):
+        model.query("P(X = 1)", data=(frame, frame))
+    # an equal copy is another sample: both are read
+    assert model.load_data([frame, frame.copy()]).n_rows == 8
+
+
 @pytest.mark.parametrize("reader", ["text", "pandas", "parquet"])
 @pytest.mark.parametrize("cells, first", [
     # (row, column) of the missing cells (0-based data row); the cell the error names (1-based data row)
