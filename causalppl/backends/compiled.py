@@ -29,7 +29,7 @@ import math
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,6 +43,8 @@ from causalppl.backends.tabulable import NotTabulable, finite_part, untabulable_
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import ConstantMechanism, Deterministic, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel, Variable
+from causalppl.transforms.do import do
+from causalppl.transforms.inline import inline_constants
 from causalppl.transforms.restrict import restrict
 
 #: Scratch space to evaluate a mechanism over all parent configurations, in tables of its own size.
@@ -226,6 +228,40 @@ def finite_submodel(model: CausalModel) -> tuple[CausalModel, frozenset[str]] | 
 _parts: dict[int, tuple[weakref.ref, "tuple[CausalModel, frozenset[str]] | None"]] = {}
 
 
+def with_real_constants(model: CausalModel, settings: tuple[tuple[str, float], ...]) -> CausalModel:
+    """``do(settings)`` on variables with no finite domain (a real ``R``, an unbounded count), their numbers
+    written into their children (:func:`~causalppl.transforms.inline.inline_constants`), so that finite
+    children have tables; the model itself, its real constants inlined, when ``settings`` is empty. Made once
+    per model and settings (and kept while the model lives, the last few settings), so that its compiled
+    network serves query after query and chunk after chunk of rows.
+
+    >>> import causalppl as cp
+    >>> m = cp.loads("model N { R ~ Normal(0, 1)\\n X ~ Bernoulli(if R > 0 then 0.8 else 0.3) }")
+    >>> done = with_real_constants(m.ir, (("R", 0.5),))
+    >>> sub, part = finite_submodel(done)
+    >>> done is with_real_constants(m.ir, (("R", 0.5),)), sorted(part), compiled_network(sub).network.marginal((0,))
+    (True, ['X'], array([0.2, 0.8]))
+    """
+    key = (id(model), settings)
+    with _lock:
+        cached = _constants.get(key)
+        if cached is not None and cached[0]() is model:
+            return model if cached[1] is None else cached[1]
+    made = inline_constants(do(model, dict(settings)) if settings else model)
+    if made is not model and made.surgery_of is model:
+        made = replace(made, surgery_of=None)  # (the cache must not keep the model alive)
+    with _lock:
+        if len(_constants) >= CONSTANTS_CACHE_SIZE:
+            _constants.pop(next(iter(_constants)))
+        _constants[key] = (weakref.ref(model, lambda _, key=key, table=_constants: table.pop(key, None)),
+                           None if made is model else made)
+    return made
+
+
+_constants: dict[tuple, "tuple[weakref.ref, CausalModel | None]"] = {}
+CONSTANTS_CACHE_SIZE = 64
+
+
 def forget_compiled(model: CausalModel) -> None:
     """Drop ``model``'s compiled network now (a posterior draw's model, answered once: at most one is held)."""
     with _lock:
@@ -240,6 +276,7 @@ def clear_compiled_cache() -> None:
         _compiled.clear()
         _trees.clear()
         _parts.clear()
+        _constants.clear()
 
 
 _trees: dict[tuple, JoinTree] = {}

@@ -27,6 +27,7 @@ from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import NonparametricMechanism, Parametric
 from causalppl.ir.model import CausalModel, Variable
 from causalppl.ir.queries import ExpectationSpec
+from causalppl.transforms.inline import is_inlined
 
 TABULATED_FAMILIES = ("Bernoulli", "Categorical")
 
@@ -97,7 +98,9 @@ def finite_part(model: CausalModel) -> tuple[str, ...]:
 def relevant_variables(model: CausalModel, names: Iterable[str],
                        interventions: Mapping[str, float] | Collection[str] = ()) -> set[str]:
     """``names`` and their ancestors in the model after ``do`` of the ``interventions`` (whose arrows in are
-    cut): the variables whose tables a query on ``names`` reads; every other table is barren."""
+    cut): the variables whose tables a query on ``names`` reads; every other table is barren. A constant with
+    no finite domain (``do(R = 0.5)`` on a real ``R``) is written into its children's mechanisms, so it is
+    relevant only where ``names`` reads it itself."""
     cut = set(interventions)
     found: set[str] = set()
     stack = [name for name in names if name in model and not model.variable(name).is_parameter]
@@ -107,8 +110,15 @@ def relevant_variables(model: CausalModel, names: Iterable[str],
             continue
         found.add(name)
         if name not in cut:
-            stack.extend(parent for parent in model.variable(name).parents if parent not in found)
+            stack.extend(parent for parent in model.variable(name).parents
+                         if parent not in found and not _inlined(model.variable(parent), cut))
     return found
+
+
+def _inlined(variable: Variable, cut: Collection[str]) -> bool:
+    """A constant (set by the model's ``do`` or the query's) with no finite domain: its children read its number
+    (:func:`causalppl.transforms.inline.inline_constants`), not a table."""
+    return not variable.domain.is_finite and (variable.name in cut or is_inlined(variable))
 
 
 def leaf_variables(leaf) -> set[str]:

@@ -417,8 +417,9 @@ def _auto_not_tabulable(f: Facts) -> str | None:
 def _exact_text(f: Facts) -> tuple[str, ...]:
     if f.model.untabulable is None:
         return ("every variable is finite and every mechanism is known",)
-    return (f"{f.model.untabulable}, but the query does not depend on it: the variables it reads and their "
-            "ancestors are finite with known mechanisms, and exact enumeration sums out the rest",)
+    return (f"{f.model.untabulable}, but every table the query reads is finite: its variables and their "
+            "ancestors after its do have known finite mechanisms (a real variable a do sets is a number its "
+            "children read), and exact enumeration sums out the rest",)
 
 
 def _no_evidence(f: Facts) -> str | None:

@@ -25,7 +25,13 @@ import numpy as np
 from causalppl.lazy import torch
 
 from causalppl.backends import runtime as rt
-from causalppl.backends.compiled import ModelNetwork, check_tabulation, compiled_network, finite_submodel
+from causalppl.backends.compiled import (
+    ModelNetwork,
+    check_tabulation,
+    compiled_network,
+    finite_submodel,
+    with_real_constants,
+)
 from causalppl.backends.exact import DEFAULT_MAX_BYTES, EnumerationTooLarge, Factor, marginal, prune_barren
 from causalppl.backends.exact.errors import describe_bytes
 from causalppl.backends.factors import (
@@ -170,6 +176,8 @@ def on_finite_part(model: CausalModel, leaf):
     query, and the leaf less interventions on variables outside it (they cannot reach what the leaf reads).
     Otherwise the model itself: a query whose ``do`` cuts off what is not finite is tabulated on its own
     relevant tables (:func:`_pruned_joint`), and one that reads what is not finite is refused with the reason.
+    Interventions on real (or unbounded integer) variables are applied first and their numbers written into the
+    children's mechanisms (:func:`~causalppl.transforms.inline.inline_constants`).
 
     >>> import causalppl as cp
     >>> m = cp.loads("model N { X ~ Bernoulli(0.3)\\n W ~ Normal(X, 1) }")
@@ -177,6 +185,10 @@ def on_finite_part(model: CausalModel, leaf):
     >>> sub.topological_names()
     ('X',)
     """
+    real = tuple((name, value) for name, value in leaf.interventions if not model.variable(name).domain.is_finite)
+    if real:  # constants its children read as numbers (a real R has no levels to tabulate over)
+        leaf = replace(leaf, interventions=tuple(pair for pair in leaf.interventions if pair not in real))
+    model = with_real_constants(model, real)
     try:
         compiled_network(model)
         return model, leaf

@@ -36,7 +36,13 @@ from causalppl.backends.compiled import compiled_network
 from causalppl.backends.tabulable import NotTabulable
 from causalppl.data.rows import RowBatch
 from causalppl.inference.devices import on_cpu
-from causalppl.inference.estimate.exact import exact_distribution, exact_leaf, exact_rows, with_model_settings
+from causalppl.inference.estimate.exact import (
+    exact_distribution,
+    exact_leaf,
+    exact_rows,
+    on_finite_part,
+    with_model_settings,
+)
 from causalppl.inference.messages import query_error
 from causalppl.inference.rows.values import RowEstimate
 from causalppl.ir import expressions as rx
@@ -56,6 +62,8 @@ def compiled_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, device: object
     ``(None, probabilities (rows, levels), level labels)``.
     ``impossible(row)`` makes the error for a row whose evidence has probability zero.
     """
+    if _factual(leaf):  # (a leaf on the finite part of a model with real variables: that part's network)
+        model, leaf = on_finite_part(model, leaf)
     if not any(e.per_row for e in leaf.evidence):
         return _same_for_every_row(model, leaf, rows)
     leaf = with_model_settings(model, leaf)  # (a do model: the variables it sets are fixed, never columns)
