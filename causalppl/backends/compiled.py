@@ -43,6 +43,7 @@ from causalppl.backends.tabulable import NotTabulable, finite_part, untabulable_
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import ConstantMechanism, Deterministic, Parametric, TableMechanism
 from causalppl.ir.model import CausalModel, Variable
+from causalppl.backends.point_evidence import likelihood_model
 from causalppl.transforms.do import do
 from causalppl.transforms.inline import inline_constants
 from causalppl.transforms.restrict import restrict
@@ -242,12 +243,35 @@ def with_real_constants(model: CausalModel, settings: tuple[tuple[str, float], .
     >>> done is with_real_constants(m.ir, (("R", 0.5),)), sorted(part), compiled_network(sub).network.marginal((0,))
     (True, ['X'], array([0.2, 0.8]))
     """
-    key = (id(model), settings)
+    return _derived(model, ("constants", settings), lambda: inline_constants(do(model, dict(settings)) if settings
+                                                                           else model))
+
+
+def with_point_evidence(model: CausalModel, points: tuple[tuple[str, float], ...]) -> CausalModel:
+    """The model with each point-observed real variable (``S = 3.2``, see
+    :func:`~causalppl.backends.tabulable.point_observed`) replaced by a bool likelihood node over its parents,
+    observed true, and the number written into its children: enumerating the new model with evidence
+    ``S = true`` gives the exact posterior given ``S = 3.2``. Made once per model and points.
+
+    >>> import causalppl as cp
+    >>> m = cp.loads("model T { D ~ Bernoulli(0.1)\\n S ~ Normal(if D then 5 else 2, 1) }")
+    >>> done = with_point_evidence(m.ir, (("S", 3.2),))
+    >>> net = compiled_network(done).network
+    >>> round(float(net.posterior((0,), hard={1: 1})[1]), 6)
+    0.043222
+    """
+    return _derived(model, ("points", points), lambda: likelihood_model(model, points))
+
+
+def _derived(model: CausalModel, key: tuple, make: Callable[[], CausalModel]) -> CausalModel:
+    """``make()``, a model derived from ``model``, made once per model and key and kept while the model lives
+    (the last few): its compiled network then serves query after query."""
+    key = (id(model),) + key
     with _lock:
         cached = _constants.get(key)
         if cached is not None and cached[0]() is model:
             return model if cached[1] is None else cached[1]
-    made = inline_constants(do(model, dict(settings)) if settings else model)
+    made = make()
     if made is not model and made.surgery_of is model:
         made = replace(made, surgery_of=None)  # (the cache must not keep the model alive)
     with _lock:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 
 from causalppl.ir import expressions as rx
-from causalppl.ir.mechanisms import NonparametricMechanism, Parametric
+from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism, Parametric
 from causalppl.ir.model import CausalModel, Variable
 from causalppl.ir.queries import ExpectationSpec
 from causalppl.transforms.inline import is_inlined
@@ -96,11 +96,13 @@ def finite_part(model: CausalModel) -> tuple[str, ...]:
 
 
 def relevant_variables(model: CausalModel, names: Iterable[str],
-                       interventions: Mapping[str, float] | Collection[str] = ()) -> set[str]:
+                       interventions: Mapping[str, float] | Collection[str] = (),
+                       observed_points: Collection[str] = ()) -> set[str]:
     """``names`` and their ancestors in the model after ``do`` of the ``interventions`` (whose arrows in are
     cut): the variables whose tables a query on ``names`` reads; every other table is barren. A constant with
     no finite domain (``do(R = 0.5)`` on a real ``R``) is written into its children's mechanisms, so it is
-    relevant only where ``names`` reads it itself."""
+    relevant only where ``names`` reads it itself; so is a variable in ``observed_points`` (see
+    :func:`point_observed`)."""
     cut = set(interventions)
     found: set[str] = set()
     stack = [name for name in names if name in model and not model.variable(name).is_parameter]
@@ -111,7 +113,8 @@ def relevant_variables(model: CausalModel, names: Iterable[str],
         found.add(name)
         if name not in cut:
             stack.extend(parent for parent in model.variable(name).parents
-                         if parent not in found and not _inlined(model.variable(parent), cut))
+                         if parent not in found and parent not in observed_points
+                         and not _inlined(model.variable(parent), cut))
     return found
 
 
@@ -131,13 +134,49 @@ def leaf_variables(leaf) -> set[str]:
     return names | {event.outcome.variable for event in leaf.evidence}
 
 
+def point_observed(model: CausalModel, leaf) -> tuple[str, ...]:
+    """The evidence variables of a factual leaf observed at a point (``S = 3.2`` on a real ``S``) that exact
+    enumeration reads as a likelihood of their parents (:func:`causalppl.backends.factors.likelihood_weights`):
+    not finite, with a density family (or a count family, or a deterministic mechanism), observed once, and
+    neither set by the leaf's ``do`` nor read by it otherwise. Their children read the observed number."""
+    if isinstance(leaf, ExpectationSpec):
+        read = set(rx.variables_in(leaf.expr))
+    else:
+        read = {event.outcome.variable for event in leaf.events}
+    observed = [event.outcome.variable for event in leaf.evidence]
+    found = []
+    for event in leaf.evidence:
+        name = event.outcome.variable
+        if (event.op != "=" or event.value is None or not event.is_factual or name in read
+                or observed.count(name) != 1 or name in dict(leaf.interventions) or name not in model):
+            continue
+        variable = model.variable(name)
+        mechanism = variable.mechanism
+        if variable.domain.is_finite or variable.is_parameter:
+            continue
+        if isinstance(mechanism, Deterministic) or (
+                isinstance(mechanism, Parametric) and mechanism.family not in POINTLESS_FAMILIES):
+            found.append(name)
+    return tuple(found)
+
+
+#: Families whose point evidence is not read as a likelihood (finite ones have tables; a vector has no point).
+POINTLESS_FAMILIES = TABULATED_FAMILIES + ("Dirichlet",)
+
+
 def leaf_untabulable_reason(model: CausalModel, leaf) -> str | None:
     """Why the tables a factual query leaf reads (its variables and their ancestors, after its ``do``) are not
-    all finite (None: exact enumeration answers it)."""
+    all finite (None: exact enumeration answers it). Point evidence on a real variable reads its parents'
+    tables instead of its own (:func:`point_observed`)."""
     interventions = dict(leaf.interventions)
-    relevant = relevant_variables(model, leaf_variables(leaf), interventions)
+    points = set(point_observed(model, leaf))
+    read = leaf_variables(leaf) - points
+    cut = set(interventions)
+    for name in points:
+        read |= {p for p in model.variable(name).parents if not _inlined(model.variable(p), cut)}
+    relevant = relevant_variables(model, read, interventions, points)
     return untabulable_reason(model, relevant, intervened=set(interventions) & relevant)
 
 
 __all__ = ["TABULATED_FAMILIES", "NotTabulable", "untabulable_reason", "variable_reason", "finite_part",
-           "relevant_variables", "leaf_variables", "leaf_untabulable_reason"]
+           "relevant_variables", "leaf_variables", "point_observed", "leaf_untabulable_reason"]

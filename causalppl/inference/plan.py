@@ -419,7 +419,8 @@ def _exact_text(f: Facts) -> tuple[str, ...]:
         return ("every variable is finite and every mechanism is known",)
     return (f"{f.model.untabulable}, but every table the query reads is finite: its variables and their "
             "ancestors after its do have known finite mechanisms (a real variable a do sets is a number its "
-            "children read), and exact enumeration sums out the rest",)
+            "children read; one observed at a point is a likelihood of its parents), and exact enumeration sums "
+            "out the rest",)
 
 
 def _no_evidence(f: Facts) -> str | None:

@@ -30,6 +30,7 @@ from causalppl.backends.compiled import (
     check_tabulation,
     compiled_network,
     finite_submodel,
+    with_point_evidence,
     with_real_constants,
 )
 from causalppl.backends.exact import DEFAULT_MAX_BYTES, EnumerationTooLarge, Factor, marginal, prune_barren
@@ -40,7 +41,8 @@ from causalppl.backends.factors import (
     factors_for,
     fixed_parameter_values,
 )
-from causalppl.backends.tabulable import leaf_variables, relevant_variables, untabulable_reason
+from causalppl.backends.point_evidence import ImpossiblePoint
+from causalppl.backends.tabulable import leaf_variables, point_observed, relevant_variables, untabulable_reason
 from causalppl.backends.tensor_eval import evaluate, evaluate_numpy
 from causalppl.inference.devices import on_cpu
 from causalppl.inference.messages import (
@@ -177,7 +179,9 @@ def on_finite_part(model: CausalModel, leaf):
     Otherwise the model itself: a query whose ``do`` cuts off what is not finite is tabulated on its own
     relevant tables (:func:`_pruned_joint`), and one that reads what is not finite is refused with the reason.
     Interventions on real (or unbounded integer) variables are applied first and their numbers written into the
-    children's mechanisms (:func:`~causalppl.transforms.inline.inline_constants`).
+    children's mechanisms (:func:`~causalppl.transforms.inline.inline_constants`); point evidence on a real
+    variable (``S = 3.2``) becomes a likelihood node observed true
+    (:func:`~causalppl.backends.compiled.with_point_evidence`).
 
     >>> import causalppl as cp
     >>> m = cp.loads("model N { X ~ Bernoulli(0.3)\\n W ~ Normal(X, 1) }")
@@ -189,6 +193,17 @@ def on_finite_part(model: CausalModel, leaf):
     if real:  # constants its children read as numbers (a real R has no levels to tabulate over)
         leaf = replace(leaf, interventions=tuple(pair for pair in leaf.interventions if pair not in real))
     model = with_real_constants(model, real)
+    points = point_observed(model, leaf)
+    if points:  # evidence S = 3.2 on a real S: a likelihood of its parents (a bool node observed true)
+        observed = tuple((e.outcome.variable, float(e.value)) for e in leaf.evidence if e.outcome.variable in points)
+        try:
+            model = with_point_evidence(model, observed)
+        except ImpossiblePoint:
+            raise impossible_evidence(leaf.span) from None
+        except NotTabulable as error:
+            raise cannot_enumerate(leaf.span, str(error)) from None
+        leaf = replace(leaf, evidence=tuple(replace(e, value=1.0) if e.outcome.variable in points else e
+                                            for e in leaf.evidence))
     try:
         compiled_network(model)
         return model, leaf

@@ -1,0 +1,94 @@
+"""Evidence at a point on a real variable (``S = 3.2``) is a likelihood of its finite parents: the exact engine
+answers such queries in closed form, where likelihood weighting gave an estimate with an interval."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import causalppl as cp
+from causalppl.diagnostics import CausalPPLError
+
+TEST = """model T {
+  D ~ Bernoulli(0.1)
+  E ~ Bernoulli(0.5)
+  S ~ Normal(if D then 5 else 2, 1)
+  S2 ~ Normal(if D and E then 4 else 1, 2)
+  X ~ Exponential(if D then 1 else 2)
+  N ~ Poisson(if D then 5 else 1)
+  R := D + E
+  R2 ~ Normal(S, 1)
+  K ~ Bernoulli(if S > 3 then 0.9 else 0.1)
+}
+"""
+
+
+def normal(x: float, mean: float, sd: float) -> float:
+    return math.exp(-((x - mean) / sd) ** 2 / 2) / sd
+
+
+def bayes(prior: float, one: float, zero: float) -> float:
+    return prior * one / (prior * one + (1 - prior) * zero)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("P(D = 1 | S = 3.2)", bayes(0.1, normal(3.2, 5, 1), normal(3.2, 2, 1))),
+    ("E[D | S = 3.2]", bayes(0.1, normal(3.2, 5, 1), normal(3.2, 2, 1))),
+    ("P(D = 1 | N = 3)", bayes(0.1, math.exp(-5) * 5 ** 3, math.exp(-1))),  # a count: its probability
+    ("P(D = 1 | X = 0.5)", bayes(0.1, math.exp(-0.5), 2 * math.exp(-1))),
+    ("P(D = 1 | R = 1)", 0.1),  # a deterministic real variable: the event D + E = 1
+    ("P(K = 1 | S = 3.2)", 0.9),  # a child reads the observed number
+    ("P(E = 1 | do(D = 1), S2 = 3)", bayes(0.5, normal(3, 4, 2), normal(3, 1, 2))),
+    ("P(D = 1 | S = 3.2, S2 = 0.5)",
+     0.1 * normal(3.2, 5, 1) * (0.5 * normal(0.5, 4, 2) + 0.5 * normal(0.5, 1, 2))
+     / (0.1 * normal(3.2, 5, 1) * (0.5 * normal(0.5, 4, 2) + 0.5 * normal(0.5, 1, 2))
+        + 0.9 * normal(3.2, 2, 1) * normal(0.5, 1, 2))),
+])
+def test_point_evidence_on_a_real_variable_is_answered_exactly(query, expected):
+    model = cp.loads(TEST)
+    plan = model.plan(query)
+    assert plan.engine == "exact"
+    result = model.query(query)
+    assert result.method == "exact"
+    assert result.estimate == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_the_exact_answer_lies_in_likelihood_weightings_interval():
+    model = cp.loads(TEST)
+    exact = model.query("P(D = 1 | S = 3.2)").estimate
+    weighted = model.query("P(D = 1 | S = 3.2)", method="mc", samples=40_000, seed=3)
+    assert weighted.method == "mc" and weighted.interval[0] < exact < weighted.interval[1]
+
+
+def test_a_distribution_given_a_point_sums_to_one():
+    distribution = cp.loads(TEST).query("P(D | S = 3.2)").distribution
+    assert sum(distribution.values()) == pytest.approx(1.0, abs=1e-15)
+    assert distribution["1"] == pytest.approx(bayes(0.1, normal(3.2, 5, 1), normal(3.2, 2, 1)), rel=1e-12)
+
+
+@pytest.mark.parametrize("query", ["P(D = 1 | X = -1)", "P(D = 1 | R = 1.5)"])
+def test_a_point_outside_the_support_is_impossible_evidence(query):
+    with pytest.raises(CausalPPLError, match="the evidence has probability zero"):
+        cp.loads(TEST).query(query)
+
+
+@pytest.mark.parametrize("query", [
+    "P(D = 1 | R2 = 3)",  # R2's parent S is real: its likelihood is not a table of finite parents
+    "P(S > 3 | S = 3.2)",  # the query reads S itself
+])
+def test_points_that_are_not_a_likelihood_of_finite_parents_are_weighted(query):
+    assert cp.loads(TEST).plan(query).engine == "weighting"
+
+
+@settings(max_examples=30, deadline=None)
+@given(prior=st.floats(0.05, 0.95).map(lambda x: round(x, 3)), mean_one=st.floats(-3, 3).map(lambda x: round(x, 3)),
+       mean_zero=st.floats(-3, 3).map(lambda x: round(x, 3)), sd=st.floats(0.3, 3).map(lambda x: round(x, 3)),
+       observed=st.floats(-4, 4).map(lambda x: round(x, 3)))
+def test_bayes_rule_for_a_normal_observation(prior, mean_one, mean_zero, sd, observed):
+    source = f"model B {{\n  D ~ Bernoulli({prior!r})\n  S ~ Normal(if D then {mean_one!r} else {mean_zero!r}, {sd!r})\n}}\n"
+    got = cp.loads(source).query(f"P(D = 1 | S = {observed!r})").estimate
+    assert got == pytest.approx(bayes(prior, normal(observed, mean_one, sd), normal(observed, mean_zero, sd)),
+                                rel=1e-9, abs=1e-12)
