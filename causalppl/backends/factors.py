@@ -11,6 +11,8 @@ import weakref
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
+import numpy as np
+
 from causalppl.lazy import torch
 
 from causalppl.backends import runtime as rt
@@ -174,11 +176,12 @@ def _one_hot(index: torch.Tensor, size: int) -> torch.Tensor:
     return torch.nn.functional.one_hot(index, size).to(torch.float64)
 
 
-def likelihood_weights(model: CausalModel, variable: Variable, value: float):
+def likelihood_weights(model: CausalModel, variable: Variable, value):
     """How likely ``variable = value`` is under each configuration of its finite parents (a numpy array of
     their sizes): the density of a continuous family at the value, the probability of a count family, 1 or 0
     for a deterministic mechanism. Exact enumeration reads evidence ``S = 3.2`` on a real ``S`` as this
-    likelihood of its parents.
+    likelihood of its parents. ``value`` may be an array of one value per row: the weights then have a
+    leading axis of rows.
 
     >>> import causalppl as cp
     >>> m = cp.loads("model T { D ~ Bernoulli(0.1)\\n S ~ Normal(if D then 5 else 2, 1) }").ir
@@ -195,15 +198,33 @@ def likelihood_weights(model: CausalModel, variable: Variable, value: float):
         grid = torch.meshgrid(*(torch.arange(s, dtype=torch.float64) for s in sizes), indexing="ij") if sizes else ()
         env.update({name: axis for name, axis in zip(parents, grid)})
         mechanism = variable.mechanism
-        point = torch.tensor(float(value), dtype=torch.float64)
+        rows = np.ndim(value) > 0
+        point = torch.tensor(np.array(value, dtype=np.float64))
+        shape = ((len(point),) if rows else ()) + sizes
+        point = point.reshape(point.shape + (1,) * len(sizes))
         if isinstance(mechanism, Deterministic):
-            computed = evaluate(mechanism.expr, env).to(torch.float64).expand(sizes)
-            weights = ((computed - point).abs() <= 1e-9 * max(1.0, abs(float(value)))).to(torch.float64)
+            computed = evaluate(mechanism.expr, env).to(torch.float64)
+            tolerance = 1e-9 * torch.clamp(point.abs(), min=1.0)
+            weights = ((computed - point).abs() <= tolerance).to(torch.float64)
         else:
             args = {name: evaluate(expr, env).to(torch.float64) for name, expr in mechanism.arguments}
             law = getattr(torch.distributions, mechanism.family)(**args, validate_args=False)
-            inside = law.support.check(point)
-            log_prob = law.log_prob(point) if bool(torch.as_tensor(inside).any()) else torch.full((), float("-inf"))
-            weights = torch.where(torch.as_tensor(inside), torch.exp(log_prob), torch.zeros(()))
-            weights = weights.to(torch.float64).expand(sizes)
+            inside = torch.as_tensor(law.support.check(point))
+            safe = torch.where(inside, point, torch.as_tensor(_inside_point(law), dtype=torch.float64))
+            weights = torch.where(inside, torch.exp(law.log_prob(safe)), torch.zeros(()))
+        weights = weights.to(torch.float64).expand(shape)
     return weights.detach().cpu().numpy().copy()
+
+
+def _inside_point(law) -> float:
+    """A value inside the law's support (to take a log density at where the observed one is outside it)."""
+    support = law.support
+    low = getattr(support, "lower_bound", None)
+    high = getattr(support, "upper_bound", None)
+    if low is not None and high is not None:
+        return float(torch.as_tensor((torch.as_tensor(low) + torch.as_tensor(high)) / 2).reshape(-1)[0])
+    if low is not None:
+        return float(torch.as_tensor(low).reshape(-1)[0]) + 1.0
+    if high is not None:
+        return float(torch.as_tensor(high).reshape(-1)[0]) - 1.0
+    return 0.0

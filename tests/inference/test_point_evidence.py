@@ -92,3 +92,39 @@ def test_bayes_rule_for_a_normal_observation(prior, mean_one, mean_zero, sd, obs
     got = cp.loads(source).query(f"P(D = 1 | S = {observed!r})").estimate
     assert got == pytest.approx(bayes(prior, normal(observed, mean_one, sd), normal(observed, mean_zero, sd)),
                                 rel=1e-9, abs=1e-12)
+
+
+# ------------------------------------------------------------ rows of points ----
+
+
+def test_rows_of_real_evidence_are_scored_exactly_in_one_batch():
+    import numpy as np
+    import pandas as pd
+
+    model = cp.loads(TEST)
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame({"S": rng.normal(3, 2, 300).round(3), "S2": rng.normal(2, 2, 300).round(3)})
+    scored = model.score(rows, ["p = P(D = 1 | S)", "both = P(E = 1 | S, S2)", "d = P(D | S)"])
+    assert "p_lo" not in scored.columns  # exact: no interval
+    expected = [bayes(0.1, normal(s, 5, 1), normal(s, 2, 1)) for s in rows["S"]]
+    assert scored["p"].tolist() == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    assert (scored["d[1]"] + scored["d[0]"]).tolist() == pytest.approx([1.0] * 300, abs=1e-12)
+    for k in (0, 17, 299):  # the same as the single query with the row's numbers
+        s, s2 = float(rows["S"][k]), float(rows["S2"][k])
+        single = model.query(f"P(E = 1 | S = {s!r}, S2 = {s2!r})").estimate
+        assert scored["both"][k] == pytest.approx(single, rel=1e-9)
+
+
+def test_a_row_whose_point_is_impossible_is_named():
+    import pandas as pd
+
+    with pytest.raises(CausalPPLError, match=r"row 2: the evidence \(X = -1\) has probability zero"):
+        cp.loads(TEST).score(pd.DataFrame({"X": [0.5, -1.0]}), "P(D = 1 | X)")
+
+
+def test_a_leaf_reading_a_child_of_the_point_is_not_scored_by_likelihoods():
+    import pandas as pd
+
+    # K reads each row's own S: one joint cannot serve every row, so the general (sampled) way answers
+    scored = cp.loads(TEST).score(pd.DataFrame({"S": [3.2, 1.0]}), "k = P(K = 1 | S)", seed=1)
+    assert "k_lo" in scored.columns

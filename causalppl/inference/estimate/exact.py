@@ -40,6 +40,7 @@ from causalppl.backends.factors import (
     NotTabulable,
     factors_for,
     fixed_parameter_values,
+    likelihood_weights,
 )
 from causalppl.backends.point_evidence import ImpossiblePoint
 from causalppl.backends.tabulable import leaf_variables, point_observed, relevant_variables, untabulable_reason
@@ -204,6 +205,92 @@ def on_finite_part(model: CausalModel, leaf):
             raise cannot_enumerate(leaf.span, str(error)) from None
         leaf = replace(leaf, evidence=tuple(replace(e, value=1.0) if e.outcome.variable in points else e
                                             for e in leaf.evidence))
+    return _on_part_with(model, leaf, set())
+
+
+def point_rows(model: CausalModel, leaf, values: Mapping[str, np.ndarray],
+               impossible: Callable[[int], Exception] | None = None) -> np.ndarray | None:
+    """A leaf whose per-row evidence is all at points on real variables (``P(D = 1 | S)`` scored on rows of
+    ``S``), answered exactly for every row at once; None where that does not apply (a point variable with a
+    real parent, with a child the leaf reads, or read by the leaf itself).
+
+    The leaf's joint over what it reads and the points' parents is computed once, on the compiled network;
+    each row weighs it by the likelihood of its values (:func:`~causalppl.backends.factors.likelihood_weights`,
+    one batched evaluation per point variable) and normalises. Returns one value per row, or for a
+    distribution ``P(Y | S)`` one row of probabilities per row.
+
+    >>> import causalppl as cp
+    >>> m = cp.loads("model T { D ~ Bernoulli(0.1)\\n S ~ Normal(if D then 5 else 2, 1) }")
+    >>> leaf = m._check_query_text("P(D = 1 | S)", per_row=True).term
+    >>> point_rows(m.ir, leaf, {"S": np.array([3.2, 5.0])}).round(6).tolist()
+    [0.043222, 0.909107]
+    """
+    real = tuple((name, value) for name, value in leaf.interventions if not model.variable(name).domain.is_finite)
+    model = with_real_constants(model, real)
+    leaf = replace(leaf, interventions=tuple(pair for pair in leaf.interventions if pair not in real),
+                   evidence=tuple(e for e in leaf.evidence if not (e.per_row and e.outcome.variable in values)))
+    if isinstance(leaf, ExpectationSpec):
+        read = tuple(rx.variables_in(leaf.expr))
+    else:
+        read = tuple(dict.fromkeys(event.outcome.variable for event in leaf.events))
+    points = tuple(values)
+    if any(name in read or name in dict(leaf.interventions) for name in points) or \
+            any(e.outcome.variable in points for e in leaf.evidence):
+        return None
+    parents = tuple(dict.fromkeys(p for name in points for p in model.variable(name).parents))
+    if any(not model.variable(p).domain.is_finite for p in parents):
+        return None
+    relevant = relevant_variables(model, set(read) | set(parents), dict(leaf.interventions), points)
+    if any(set(model.variable(name).parents) & set(points) for name in relevant):
+        return None  # a child of a point that the leaf reads would read each row's own number
+    if untabulable_reason(model, relevant, intervened=set(dict(leaf.interventions)) & relevant) is not None:
+        return None
+    full = model  # (the points' mechanisms; the part below may leave them out)
+    model, leaf = _on_part_with(model, leaf, set(read) | set(parents))
+    leaf = with_model_settings(model, leaf)
+    names = tuple(dict.fromkeys(read + parents))
+    joint, keep, fixed = _posterior_joint(model, leaf, names)
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if len(keep) >= len(letters):
+        return None
+    axis = {name: letters[k] for k, name in enumerate(keep)}
+    operands, specs = [joint], ["".join(axis[name] for name in keep)]
+    for name in points:
+        variable = full.variable(name)
+        weights = likelihood_weights(full, variable, np.asarray(values[name], dtype=np.float64))
+        index = tuple(slice(None) if p in axis else fixed[p] for p in variable.parents)
+        weights = weights[(slice(None),) + index]
+        operands.append(weights)
+        specs.append("Z" + "".join(axis[p] for p in variable.parents if p in axis))
+    if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
+        target = axis.get(leaf.events[0].outcome.variable)
+        out = "Z" + (target or "")
+    else:
+        if isinstance(leaf, ExpectationSpec):
+            measure = _expression_values(model, leaf, keep, fixed, joint.shape)
+        else:
+            measure = np.ones(joint.shape, dtype=bool)
+            for event in leaf.events:
+                measure &= _event_holds(event, keep, fixed, joint.shape)
+        operands.append(np.asarray(measure, dtype=np.float64))
+        specs.append(specs[0])
+        out = "Z"
+    numerator = np.einsum(",".join(specs) + "->" + out, *operands, optimize=True)
+    mass = np.einsum(",".join(specs[:len(points) + 1]) + "->Z", *operands[:len(points) + 1], optimize=True)
+    zero = np.flatnonzero(~(mass > 0))
+    if zero.size:
+        row = int(zero[0])
+        raise impossible(row) if impossible is not None else impossible_evidence(leaf.span, f"in row {row}")
+    if out == "Z":
+        return numerator / mass
+    if len(out) == 1:  # (the distribution's variable is fixed: every row has it at its level)
+        variable = model.variable(leaf.events[0].outcome.variable)
+        return np.tile(_fixed_distribution(model, leaf, variable.name), (len(mass), 1))
+    return numerator / mass[:, None]
+
+
+def _on_part_with(model: CausalModel, leaf, names: set[str]):
+    """:func:`on_finite_part` for a leaf that reads ``names`` besides its own variables."""
     try:
         compiled_network(model)
         return model, leaf
@@ -214,7 +301,7 @@ def on_finite_part(model: CausalModel, leaf):
         return model, leaf
     sub, part = found
     interventions = dict(leaf.interventions)
-    if not relevant_variables(model, leaf_variables(leaf), interventions) <= part:
+    if not relevant_variables(model, leaf_variables(leaf) | names, interventions) <= part:
         return model, leaf
     if not set(interventions) <= part:
         leaf = replace(leaf, interventions=tuple((n, v) for n, v in leaf.interventions if n in part))

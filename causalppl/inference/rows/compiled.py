@@ -33,7 +33,7 @@ from dataclasses import replace
 import numpy as np
 
 from causalppl.backends.compiled import compiled_network
-from causalppl.backends.tabulable import NotTabulable
+from causalppl.backends.tabulable import POINTLESS_FAMILIES, NotTabulable
 from causalppl.data.rows import RowBatch
 from causalppl.inference.devices import on_cpu
 from causalppl.inference.estimate.exact import (
@@ -41,11 +41,13 @@ from causalppl.inference.estimate.exact import (
     exact_leaf,
     exact_rows,
     on_finite_part,
+    point_rows,
     with_model_settings,
 )
 from causalppl.inference.messages import query_error
 from causalppl.inference.rows.values import RowEstimate
 from causalppl.ir import expressions as rx
+from causalppl.ir.mechanisms import Deterministic, Parametric
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec
 
@@ -66,6 +68,14 @@ def compiled_rows(model: CausalModel, leaf: Leaf, rows: RowBatch, device: object
         model, leaf = on_finite_part(model, leaf)
     if not any(e.per_row for e in leaf.evidence):
         return _same_for_every_row(model, leaf, rows)
+    points = _point_columns(model, leaf, rows)
+    if points is not None:  # evidence at a point on real variables, row by row: likelihoods of their parents
+        with on_cpu():
+            answer = point_rows(model, leaf, points, impossible)
+        if answer is not None:
+            if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
+                return None, answer, tuple(model.variable(leaf.events[0].outcome.variable).domain.labels)
+            return RowEstimate.exact(answer), None, ()
     leaf = with_model_settings(model, leaf)  # (a do model: the variables it sets are fixed, never columns)
     columns = _columns(model, leaf, rows)
     if columns is None or not _compiles(model, leaf):
@@ -141,6 +151,28 @@ def _columns(model: CausalModel, leaf: Leaf, rows: RowBatch) -> dict[str, np.nda
             return None
         column = np.asarray(rows.columns[name])
         if column.dtype.kind not in "iu":
+            return None
+        columns[name] = column
+    return columns
+
+
+def _point_columns(model: CausalModel, leaf: Leaf, rows: RowBatch) -> dict[str, np.ndarray] | None:
+    """The per-row evidence columns when every one is a real variable observed at a point, with no missing
+    value (None otherwise: finite columns go by :func:`_columns`)."""
+    if not _factual(leaf):
+        return None
+    per_row = [e.outcome.variable for e in leaf.evidence if e.per_row]
+    if not per_row or len(set(per_row)) != len(per_row):
+        return None
+    columns = {}
+    for name in per_row:
+        variable = model.variable(name)
+        if variable.domain.is_finite or not isinstance(variable.mechanism, (Parametric, Deterministic)):
+            return None
+        if isinstance(variable.mechanism, Parametric) and variable.mechanism.family in POINTLESS_FAMILIES:
+            return None
+        column = np.asarray(rows.columns[name], dtype=np.float64)
+        if not np.isfinite(column).all():
             return None
         columns[name] = column
     return columns
