@@ -128,3 +128,24 @@ def test_a_leaf_reading_a_child_of_the_point_is_not_scored_by_likelihoods():
     # K reads each row's own S: one joint cannot serve every row, so the general (sampled) way answers
     scored = cp.loads(TEST).score(pd.DataFrame({"S": [3.2, 1.0]}), "k = P(K = 1 | S)", seed=1)
     assert "k_lo" in scored.columns
+
+
+def test_rows_are_weighed_in_slices_within_the_memory_budget(monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from causalppl.inference.estimate import exact
+
+    model = cp.loads(TEST)
+    rows = pd.DataFrame({"S": np.linspace(0, 6, 101), "S2": np.linspace(-2, 4, 101)})
+    whole = model.score(rows, "p = P(E = 1 | S, S2)")
+    monkeypatch.setattr(exact, "POINT_ROWS_BYTES", 1)  # one row per slice
+    sliced = model.score(rows, "p = P(E = 1 | S, S2)")
+    assert sliced["p"].tolist() == pytest.approx(whole["p"].tolist(), rel=1e-12)
+
+
+def test_a_distribution_of_a_variable_the_do_fixes_is_its_level_on_every_row():
+    import pandas as pd
+
+    scored = cp.loads(TEST).score(pd.DataFrame({"S": [3.2, 1.0]}), "d = P(D | do(D = 1), S)")
+    assert scored["d[1]"].tolist() == [1.0, 1.0] and scored["d[0]"].tolist() == [0.0, 0.0]

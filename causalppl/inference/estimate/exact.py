@@ -254,39 +254,49 @@ def point_rows(model: CausalModel, leaf, values: Mapping[str, np.ndarray],
     if len(keep) >= len(letters):
         return None
     axis = {name: letters[k] for k, name in enumerate(keep)}
-    operands, specs = [joint], ["".join(axis[name] for name in keep)]
-    for name in points:
-        variable = full.variable(name)
-        weights = likelihood_weights(full, variable, np.asarray(values[name], dtype=np.float64))
-        index = tuple(slice(None) if p in axis else fixed[p] for p in variable.parents)
-        weights = weights[(slice(None),) + index]
-        operands.append(weights)
-        specs.append("Z" + "".join(axis[p] for p in variable.parents if p in axis))
-    if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
-        target = axis.get(leaf.events[0].outcome.variable)
-        out = "Z" + (target or "")
+    distribution = isinstance(leaf, ProbabilitySpec) and leaf.is_distribution
+    target = axis.get(leaf.events[0].outcome.variable) if distribution else None
+    if distribution:
+        measure = None
+    elif isinstance(leaf, ExpectationSpec):
+        measure = np.asarray(_expression_values(model, leaf, keep, fixed, joint.shape), dtype=np.float64)
     else:
-        if isinstance(leaf, ExpectationSpec):
-            measure = _expression_values(model, leaf, keep, fixed, joint.shape)
+        holds = np.ones(joint.shape, dtype=bool)
+        for event in leaf.events:
+            holds &= _event_holds(event, keep, fixed, joint.shape)
+        measure = holds.astype(np.float64)
+    joint_spec = "".join(axis[name] for name in keep)
+    n_rows = len(next(iter(values.values())))
+    # rows in slices whose weight arrays stay within the budget (a row weighs every configuration it reads)
+    step = max(1, POINT_ROWS_BYTES // (8 * max(1, joint.size) * (len(points) + 2)))
+    answers = []
+    for first in range(0, n_rows, step):
+        rows = slice(first, min(n_rows, first + step))
+        operands, specs = [joint], [joint_spec]
+        for name in points:
+            variable = full.variable(name)
+            weights = likelihood_weights(full, variable, np.asarray(values[name][rows], dtype=np.float64))
+            index = tuple(slice(None) if p in axis else fixed[p] for p in variable.parents)
+            operands.append(weights[(slice(None),) + index])
+            specs.append("Z" + "".join(axis[p] for p in variable.parents if p in axis))
+        mass = np.einsum(",".join(specs) + "->Z", *operands, optimize=True)
+        zero = np.flatnonzero(~(mass > 0))
+        if zero.size:
+            row = first + int(zero[0])
+            raise impossible(row) if impossible is not None else impossible_evidence(leaf.span, f"in row {row}")
+        if distribution and target is None:  # (its variable is fixed: every row has it at its level)
+            fixed_levels = _fixed_distribution(model, leaf, leaf.events[0].outcome.variable)
+            answers.append(np.tile(fixed_levels, (len(mass), 1)))
+        elif distribution:
+            answers.append(np.einsum(",".join(specs) + "->Z" + target, *operands, optimize=True) / mass[:, None])
         else:
-            measure = np.ones(joint.shape, dtype=bool)
-            for event in leaf.events:
-                measure &= _event_holds(event, keep, fixed, joint.shape)
-        operands.append(np.asarray(measure, dtype=np.float64))
-        specs.append(specs[0])
-        out = "Z"
-    numerator = np.einsum(",".join(specs) + "->" + out, *operands, optimize=True)
-    mass = np.einsum(",".join(specs[:len(points) + 1]) + "->Z", *operands[:len(points) + 1], optimize=True)
-    zero = np.flatnonzero(~(mass > 0))
-    if zero.size:
-        row = int(zero[0])
-        raise impossible(row) if impossible is not None else impossible_evidence(leaf.span, f"in row {row}")
-    if out == "Z":
-        return numerator / mass
-    if len(out) == 1:  # (the distribution's variable is fixed: every row has it at its level)
-        variable = model.variable(leaf.events[0].outcome.variable)
-        return np.tile(_fixed_distribution(model, leaf, variable.name), (len(mass), 1))
-    return numerator / mass[:, None]
+            answers.append(np.einsum(",".join(specs + [joint_spec]) + "->Z", *operands, measure, optimize=True)
+                           / mass)
+    return np.concatenate(answers) if answers else np.zeros((0,))
+
+
+#: Memory for one slice of rows' likelihood weights in :func:`point_rows`.
+POINT_ROWS_BYTES = 64 * 2**20
 
 
 def _on_part_with(model: CausalModel, leaf, names: set[str]):
