@@ -17,7 +17,7 @@ from causalppl.lazy import torch
 
 from causalppl.backends import runtime as rt
 from causalppl.backends.exact import Factor
-from causalppl.backends.tabulable import NotTabulable
+from causalppl.backends.tabulable import CDF_FAMILIES, NotTabulable
 from causalppl.backends.tensor_eval import evaluate
 from causalppl.ir.mechanisms import (
     ConstantMechanism,
@@ -27,6 +27,7 @@ from causalppl.ir.mechanisms import (
     TableMechanism,
 )
 from causalppl.ir.model import CausalModel, Variable
+from causalppl.ir.queries import COMPARISONS
 
 
 
@@ -176,17 +177,21 @@ def _one_hot(index: torch.Tensor, size: int) -> torch.Tensor:
     return torch.nn.functional.one_hot(index, size).to(torch.float64)
 
 
-def likelihood_weights(model: CausalModel, variable: Variable, value):
-    """How likely ``variable = value`` is under each configuration of its finite parents (a numpy array of
-    their sizes): the density of a continuous family at the value, the probability of a count family, 1 or 0
-    for a deterministic mechanism. Exact enumeration reads evidence ``S = 3.2`` on a real ``S`` as this
-    likelihood of its parents. ``value`` may be an array of one value per row: the weights then have a
-    leading axis of rows.
+def likelihood_weights(model: CausalModel, variable: Variable, value, op: str = "="):
+    """How likely ``variable op value`` is under each configuration of its finite parents (a numpy array of
+    their sizes). For ``=``: the density of a continuous family at the value, the probability of a count
+    family, 1 or 0 for a deterministic mechanism. For ``<``, ``<=``, ``>``, ``>=``: the probability of the
+    event (a continuous family's cdf, see :data:`~causalppl.backends.tabulable.CDF_FAMILIES`; a deterministic
+    mechanism's indicator).
+    Exact enumeration reads evidence ``S = 3.2`` (or ``S > 3``) on a real ``S`` as this likelihood of its
+    parents. ``value`` may be an array of one value per row: the weights then have a leading axis of rows.
 
     >>> import causalppl as cp
     >>> m = cp.loads("model T { D ~ Bernoulli(0.1)\\n S ~ Normal(if D then 5 else 2, 1) }").ir
     >>> likelihood_weights(m, m.variable("S"), 2.0).round(4).tolist()
     [0.3989, 0.0044]
+    >>> likelihood_weights(m, m.variable("S"), 3.0, ">").round(4).tolist()
+    [0.1587, 0.9772]
     """
     parents = variable.parents
     for parent in parents:
@@ -204,16 +209,38 @@ def likelihood_weights(model: CausalModel, variable: Variable, value):
         point = point.reshape(point.shape + (1,) * len(sizes))
         if isinstance(mechanism, Deterministic):
             computed = evaluate(mechanism.expr, env).to(torch.float64)
-            tolerance = 1e-9 * torch.clamp(point.abs(), min=1.0)
-            weights = ((computed - point).abs() <= tolerance).to(torch.float64)
+            if op == "=":
+                tolerance = 1e-9 * torch.clamp(point.abs(), min=1.0)
+                weights = ((computed - point).abs() <= tolerance).to(torch.float64)
+            else:
+                weights = torch.as_tensor(COMPARISONS[op](computed, point)).to(torch.float64)
         else:
             args = {name: evaluate(expr, env).to(torch.float64) for name, expr in mechanism.arguments}
             law = getattr(torch.distributions, mechanism.family)(**args, validate_args=False)
             inside = torch.as_tensor(law.support.check(point))
             safe = torch.where(inside, point, torch.as_tensor(_inside_point(law), dtype=torch.float64))
-            weights = torch.where(inside, torch.exp(law.log_prob(safe)), torch.zeros(()))
+            if op == "=":
+                weights = torch.where(inside, torch.exp(law.log_prob(safe)), torch.zeros(()))
+            else:
+                weights = _event_probability(law, point, inside, safe, op)
         weights = weights.to(torch.float64).expand(shape)
     return weights.detach().cpu().numpy().copy()
+
+
+def _event_probability(law, point, inside, safe, op: str):
+    """P(X op point) for a continuous law (the value may lie outside its support)."""
+    if op == "!=":
+        return torch.ones_like(point)
+    if law.__class__.__name__ not in CDF_FAMILIES:
+        raise NotTabulable(f"{law.__class__.__name__} has no cdf for an event '{op}'")
+    below = torch.as_tensor(law.cdf(safe))
+    low = getattr(law.support, "lower_bound", None)
+    if low is not None:
+        below = torch.where(~inside & (point <= torch.as_tensor(low)), torch.zeros(()), below)
+    high = getattr(law.support, "upper_bound", None)
+    if high is not None:
+        below = torch.where(~inside & (point >= torch.as_tensor(high)), torch.ones(()), below)
+    return below if op in ("<", "<=") else 1.0 - below
 
 
 def _inside_point(law) -> float:

@@ -1,4 +1,4 @@
-"""Point evidence on a real variable as a finite likelihood node, so that exact enumeration can condition on it.
+"""Evidence on a real variable as a finite likelihood node, so that exact enumeration can condition on it.
 
 Evidence ``S = 3.2`` on ``S ~ Normal(if D then 5 else 2, 1)`` multiplies the
 joint of the finite variables by the density of 3.2 under each value of
@@ -6,11 +6,12 @@ joint of the finite variables by the density of 3.2 under each value of
 a bool node whose probability of ``true`` is the density scaled by its
 largest value (the scale cancels when the posterior is normalised), and
 ``S``'s children read the number 3.2. Conditioning on ``S = true`` in the new
-model is conditioning on ``S = 3.2`` in the old one.
+model is conditioning on ``S = 3.2`` in the old one. Evidence ``S > 3`` is
+the same with the probability of the event under each parent configuration.
 
 >>> import causalppl as cp
 >>> m = cp.loads("model T { D ~ Bernoulli(0.1)\\n S ~ Normal(if D then 5 else 2, 1)\\n A := S > 3 }").ir
->>> node = likelihood_model(m, (("S", 3.2),))
+>>> node = likelihood_model(m, (("S", "=", 3.2),))
 >>> node.variable("S").domain.describe(), node.parents("S"), node.parents("A")
 ('bool', ('D',), ())
 """
@@ -35,19 +36,20 @@ class ImpossiblePoint(NotTabulable):
     """The observed value has likelihood zero under every configuration of the variable's parents."""
 
 
-def likelihood_model(model: CausalModel, points: tuple[tuple[str, float], ...]) -> CausalModel:
-    """``model`` with each ``(name, value)`` of ``points`` a bool likelihood node (see the module)."""
-    values = dict(points)
+def likelihood_model(model: CausalModel, observed: tuple[tuple[str, str, float], ...]) -> CausalModel:
+    """``model`` with each ``(name, op, value)`` of ``observed`` a bool likelihood node (see the module); the
+    numbers of points (``op`` "=") are written into their children."""
+    values = {name: value for name, op, value in observed if op == "="}
     nodes = {}
-    for name, value in points:
+    for name, op, value in observed:
         variable = model.variable(name)
-        weights = likelihood_weights(model, variable, value)
+        weights = likelihood_weights(model, variable, value, op)
         top = float(weights.max()) if weights.size else 0.0
         if not math.isfinite(top):
             raise NotTabulable(f"the density of '{name}' at {value:g} is infinite")
         if top <= 0.0:
-            raise ImpossiblePoint(f"'{name}' = {value:g} has probability zero under the model")
-        scaled = (weights / top).reshape(-1)
+            raise ImpossiblePoint(f"'{name}' {op} {value:g} has probability zero under the model")
+        scaled = (weights / top if op == "=" else weights).reshape(-1)  # (a probability is one already)
         rows = np.stack([1.0 - scaled, scaled], axis=-1)
         sizes = tuple(model.variable(p).domain.size for p in variable.parents)
         mechanism = TableMechanism(tuple(variable.parents), sizes, rows, variable.span)

@@ -134,49 +134,66 @@ def leaf_variables(leaf) -> set[str]:
     return names | {event.outcome.variable for event in leaf.evidence}
 
 
-def point_observed(model: CausalModel, leaf) -> tuple[str, ...]:
-    """The evidence variables of a factual leaf observed at a point (``S = 3.2`` on a real ``S``) that exact
-    enumeration reads as a likelihood of their parents (:func:`causalppl.backends.factors.likelihood_weights`):
-    not finite, with a density family (or a count family, or a deterministic mechanism), observed once, and
-    neither set by the leaf's ``do`` nor read by it otherwise. Their children read the observed number."""
+def observed_real(model: CausalModel, leaf) -> dict[str, str]:
+    """The evidence variables of a factual leaf that exact enumeration reads as a likelihood of their parents
+    (:func:`causalppl.backends.factors.likelihood_weights`), each with its comparison: not finite, observed
+    once, neither set by the leaf's ``do`` nor read by it otherwise, and either observed at a point (``S =
+    3.2``: a density family, a count family or a deterministic mechanism; its children read the number) or
+    observed by an inequality (``S > 3``: a family with a cdf, :data:`CDF_FAMILIES`, or a deterministic
+    mechanism; no child of it may matter to the leaf, since none can read one number)."""
     if isinstance(leaf, ExpectationSpec):
         read = set(rx.variables_in(leaf.expr))
     else:
         read = {event.outcome.variable for event in leaf.events}
     observed = [event.outcome.variable for event in leaf.evidence]
-    found = []
+    interventions = dict(leaf.interventions)
+    found: dict[str, str] = {}
     for event in leaf.evidence:
         name = event.outcome.variable
-        if (event.op != "=" or event.value is None or not event.is_factual or name in read
-                or observed.count(name) != 1 or name in dict(leaf.interventions) or name not in model):
+        if (event.op is None or event.value is None or not event.is_factual or name in read
+                or observed.count(name) != 1 or name in interventions or name not in model):
             continue
         variable = model.variable(name)
         mechanism = variable.mechanism
         if variable.domain.is_finite or variable.is_parameter:
             continue
-        if isinstance(mechanism, Deterministic) or (
-                isinstance(mechanism, Parametric) and mechanism.family not in POINTLESS_FAMILIES):
-            found.append(name)
-    return tuple(found)
+        if event.op == "=":
+            usable = isinstance(mechanism, Deterministic) or (
+                isinstance(mechanism, Parametric) and mechanism.family not in POINTLESS_FAMILIES)
+        else:
+            usable = isinstance(mechanism, Deterministic) or (
+                isinstance(mechanism, Parametric) and mechanism.family in CDF_FAMILIES)
+            if usable:
+                others = leaf_variables(leaf) - {name}
+                usable = not any(name in model.variable(v).parents
+                                 for v in relevant_variables(model, others, interventions))
+        if usable:
+            found[name] = event.op
+    return found
 
 
 #: Families whose point evidence is not read as a likelihood (finite ones have tables; a vector has no point).
 POINTLESS_FAMILIES = TABULATED_FAMILIES + ("Dirichlet",)
+#: Families whose events ``S < v`` (and ``<=``, ``>``, ``>=``) have a probability torch computes (a cdf).
+CDF_FAMILIES = ("Normal", "LogNormal", "Cauchy", "Laplace", "Uniform", "Exponential", "HalfNormal", "HalfCauchy",
+                "Gamma")
 
 
 def leaf_untabulable_reason(model: CausalModel, leaf) -> str | None:
     """Why the tables a factual query leaf reads (its variables and their ancestors, after its ``do``) are not
-    all finite (None: exact enumeration answers it). Point evidence on a real variable reads its parents'
-    tables instead of its own (:func:`point_observed`)."""
+    all finite (None: exact enumeration answers it). Evidence on a real variable read as a likelihood reads
+    its parents' tables instead of its own (:func:`observed_real`)."""
     interventions = dict(leaf.interventions)
-    points = set(point_observed(model, leaf))
-    read = leaf_variables(leaf) - points
+    likelihoods = observed_real(model, leaf)
+    points = {name for name, op in likelihoods.items() if op == "="}
+    read = leaf_variables(leaf) - set(likelihoods)
     cut = set(interventions)
-    for name in points:
+    for name in likelihoods:
         read |= {p for p in model.variable(name).parents if not _inlined(model.variable(p), cut)}
     relevant = relevant_variables(model, read, interventions, points)
     return untabulable_reason(model, relevant, intervened=set(interventions) & relevant)
 
 
 __all__ = ["TABULATED_FAMILIES", "NotTabulable", "untabulable_reason", "variable_reason", "finite_part",
-           "relevant_variables", "leaf_variables", "point_observed", "leaf_untabulable_reason"]
+           "relevant_variables", "leaf_variables", "observed_real", "leaf_untabulable_reason",
+           "POINTLESS_FAMILIES", "CDF_FAMILIES"]

@@ -149,3 +149,33 @@ def test_a_distribution_of_a_variable_the_do_fixes_is_its_level_on_every_row():
 
     scored = cp.loads(TEST).score(pd.DataFrame({"S": [3.2, 1.0]}), "d = P(D | do(D = 1), S)")
     assert scored["d[1]"].tolist() == [1.0, 1.0] and scored["d[0]"].tolist() == [0.0, 0.0]
+
+
+# ------------------------------------------------------------ inequalities ----
+
+
+def normal_above(x: float, mean: float, sd: float) -> float:
+    return 0.5 * math.erfc((x - mean) / (sd * math.sqrt(2)))
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("P(D = 1 | S > 3)", bayes(0.1, normal_above(3, 5, 1), normal_above(3, 2, 1))),
+    ("P(D = 1 | S <= 3)", bayes(0.1, 1 - normal_above(3, 5, 1), 1 - normal_above(3, 2, 1))),
+    ("P(D = 1 | X > 1)", bayes(0.1, math.exp(-1), math.exp(-2))),
+    ("P(D = 1 | X > -1)", 0.1),  # below the support: the event is sure
+    ("P(D = 1 | R >= 1)", 0.1 / 0.55),  # a deterministic real variable: the event D + E >= 1
+])
+def test_inequality_evidence_on_a_real_variable_is_answered_exactly(query, expected):
+    model = cp.loads(TEST)
+    assert model.plan(query).engine == "exact"
+    assert model.query(query).estimate == pytest.approx(expected, rel=1e-12)
+
+
+def test_inequality_evidence_whose_variable_a_read_child_reads_is_weighted():
+    # K reads S itself: the event S > 3 does not say what K reads
+    assert cp.loads(TEST).plan("P(K = 1 | S > 3)").engine == "weighting"
+
+
+def test_inequality_evidence_on_a_family_without_a_cdf_is_weighted():
+    model = cp.loads("model B {\n  D ~ Bernoulli(0.1)\n  B ~ Beta(2, if D then 1 else 3)\n}\n")
+    assert model.plan("P(D = 1 | B > 0.5)").engine == "weighting"

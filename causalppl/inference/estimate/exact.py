@@ -43,7 +43,7 @@ from causalppl.backends.factors import (
     likelihood_weights,
 )
 from causalppl.backends.point_evidence import ImpossiblePoint
-from causalppl.backends.tabulable import leaf_variables, point_observed, relevant_variables, untabulable_reason
+from causalppl.backends.tabulable import leaf_variables, observed_real, relevant_variables, untabulable_reason
 from causalppl.backends.tensor_eval import evaluate, evaluate_numpy
 from causalppl.inference.devices import on_cpu
 from causalppl.inference.messages import (
@@ -194,16 +194,17 @@ def on_finite_part(model: CausalModel, leaf):
     if real:  # constants its children read as numbers (a real R has no levels to tabulate over)
         leaf = replace(leaf, interventions=tuple(pair for pair in leaf.interventions if pair not in real))
     model = with_real_constants(model, real)
-    points = point_observed(model, leaf)
-    if points:  # evidence S = 3.2 on a real S: a likelihood of its parents (a bool node observed true)
-        observed = tuple((e.outcome.variable, float(e.value)) for e in leaf.evidence if e.outcome.variable in points)
+    points = observed_real(model, leaf)
+    if points:  # evidence S = 3.2 (or S > 3) on a real S: a likelihood of its parents (a bool node observed true)
+        observed = tuple((e.outcome.variable, e.op, float(e.value)) for e in leaf.evidence
+                         if e.outcome.variable in points)
         try:
             model = with_point_evidence(model, observed)
         except ImpossiblePoint:
             raise impossible_evidence(leaf.span) from None
         except NotTabulable as error:
             raise cannot_enumerate(leaf.span, str(error)) from None
-        leaf = replace(leaf, evidence=tuple(replace(e, value=1.0) if e.outcome.variable in points else e
+        leaf = replace(leaf, evidence=tuple(replace(e, op="=", value=1.0) if e.outcome.variable in points else e
                                             for e in leaf.evidence))
     return _on_part_with(model, leaf, set())
 
