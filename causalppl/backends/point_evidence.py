@@ -49,7 +49,7 @@ def likelihood_model(model: CausalModel, observed: tuple[tuple[str, str, float],
             raise NotTabulable(f"the density of '{name}' at {value:g} is infinite")
         if top <= 0.0:
             raise ImpossiblePoint(f"'{name}' {op} {value:g} has probability zero under the model")
-        scaled = (weights / top if op == "=" else weights).reshape(-1)  # (a probability is one already)
+        scaled = (weights / top if top > 1.0 else weights).reshape(-1)  # (a density may exceed 1; it cancels)
         rows = np.stack([1.0 - scaled, scaled], axis=-1)
         sizes = tuple(model.variable(p).domain.size for p in variable.parents)
         mechanism = TableMechanism(tuple(variable.parents), sizes, rows, variable.span)

@@ -26,7 +26,7 @@ from collections.abc import Collection, Iterable, Mapping
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism, Parametric
 from causalppl.ir.model import CausalModel, Variable
-from causalppl.ir.queries import ExpectationSpec
+from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec
 from causalppl.transforms.inline import is_inlined
 
 TABULATED_FAMILIES = ("Bernoulli", "Categorical")
@@ -135,39 +135,46 @@ def leaf_variables(leaf) -> set[str]:
 
 
 def observed_real(model: CausalModel, leaf) -> dict[str, str]:
-    """The evidence variables of a factual leaf that exact enumeration reads as a likelihood of their parents
-    (:func:`causalppl.backends.factors.likelihood_weights`), each with its comparison: not finite, observed
-    once, neither set by the leaf's ``do`` nor read by it otherwise, and either observed at a point (``S =
-    3.2``: a density family, a count family or a deterministic mechanism; its children read the number) or
-    observed by an inequality (``S > 3``: a family with a cdf, :data:`CDF_FAMILIES`, or a deterministic
-    mechanism; no child of it may matter to the leaf, since none can read one number)."""
-    if isinstance(leaf, ExpectationSpec):
-        read = set(rx.variables_in(leaf.expr))
-    else:
-        read = {event.outcome.variable for event in leaf.events}
-    observed = [event.outcome.variable for event in leaf.evidence]
+    """The real variables a factual leaf compares with a number that exact enumeration reads as a likelihood of
+    their finite parents (:func:`causalppl.backends.factors.likelihood_weights`), each with its comparison.
+
+    Each is not finite, compared once, neither set by the leaf's ``do`` nor read by it otherwise, and either
+
+    * evidence at a point (``S = 3.2``: a density family, a count family or a deterministic mechanism; its
+      children read the number), or
+    * evidence or an event with an inequality (``S > 3``: a family with a cdf, :data:`CDF_FAMILIES`, or a
+      deterministic mechanism), or an event ``N = 3`` of a count family or a deterministic mechanism (its
+      probability); no child of it may matter to the leaf, since no child can read one number.
+    """
+    events = () if isinstance(leaf, ExpectationSpec) or leaf.is_distribution else leaf.events
+    read = set(rx.variables_in(leaf.expr)) if isinstance(leaf, ExpectationSpec) else set()
+    if isinstance(leaf, ProbabilitySpec) and leaf.is_distribution:
+        read.add(leaf.events[0].outcome.variable)
+    compared = [event.outcome.variable for event in (*events, *leaf.evidence)]
     interventions = dict(leaf.interventions)
     found: dict[str, str] = {}
-    for event in leaf.evidence:
+    for event, is_evidence in [(e, False) for e in events] + [(e, True) for e in leaf.evidence]:
         name = event.outcome.variable
         if (event.op is None or event.value is None or not event.is_factual or name in read
-                or observed.count(name) != 1 or name in interventions or name not in model):
+                or compared.count(name) != 1 or name in interventions or name not in model):
             continue
         variable = model.variable(name)
         mechanism = variable.mechanism
         if variable.domain.is_finite or variable.is_parameter:
             continue
-        if event.op == "=":
-            usable = isinstance(mechanism, Deterministic) or (
-                isinstance(mechanism, Parametric) and mechanism.family not in POINTLESS_FAMILIES)
+        family = mechanism.family if isinstance(mechanism, Parametric) else None
+        deterministic = isinstance(mechanism, Deterministic)
+        if event.op == "=" and is_evidence:
+            found_here = deterministic or (family is not None and family not in POINTLESS_FAMILIES)
+        elif event.op == "=":
+            found_here = deterministic or family in COUNT_FAMILIES
         else:
-            usable = isinstance(mechanism, Deterministic) or (
-                isinstance(mechanism, Parametric) and mechanism.family in CDF_FAMILIES)
-            if usable:
-                others = leaf_variables(leaf) - {name}
-                usable = not any(name in model.variable(v).parents
+            found_here = deterministic or family in CDF_FAMILIES
+        if found_here and not (event.op == "=" and is_evidence):
+            others = leaf_variables(leaf) - {name}
+            found_here = not any(name in model.variable(v).parents
                                  for v in relevant_variables(model, others, interventions))
-        if usable:
+        if found_here:
             found[name] = event.op
     return found
 
@@ -177,6 +184,8 @@ POINTLESS_FAMILIES = TABULATED_FAMILIES + ("Dirichlet",)
 #: Families whose events ``S < v`` (and ``<=``, ``>``, ``>=``) have a probability torch computes (a cdf).
 CDF_FAMILIES = ("Normal", "LogNormal", "Cauchy", "Laplace", "Uniform", "Exponential", "HalfNormal", "HalfCauchy",
                 "Gamma")
+#: Families whose event ``N = n`` has a probability (their mass function).
+COUNT_FAMILIES = ("Poisson", "Binomial")
 
 
 def leaf_untabulable_reason(model: CausalModel, leaf) -> str | None:

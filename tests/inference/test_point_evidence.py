@@ -179,3 +179,36 @@ def test_inequality_evidence_whose_variable_a_read_child_reads_is_weighted():
 def test_inequality_evidence_on_a_family_without_a_cdf_is_weighted():
     model = cp.loads("model B {\n  D ~ Bernoulli(0.1)\n  B ~ Beta(2, if D then 1 else 3)\n}\n")
     assert model.plan("P(D = 1 | B > 0.5)").engine == "weighting"
+
+
+# ------------------------------------------------------------ events on real variables ----
+
+
+def poisson(n: int, rate: float) -> float:
+    return math.exp(-rate) * rate ** n / math.factorial(n)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("P(S > 3)", 0.1 * normal_above(3, 5, 1) + 0.9 * normal_above(3, 2, 1)),
+    ("P(S > 3 | D = 1)", normal_above(3, 5, 1)),
+    ("P(S > 3, D = 1)", 0.1 * normal_above(3, 5, 1)),
+    ("P(S > 3 | do(D = 1))", normal_above(3, 5, 1)),
+    ("P(N = 3)", 0.1 * poisson(3, 5) + 0.9 * poisson(3, 1)),
+    ("P(R = 1)", 0.5),
+    ("P(N = 3 | S = 4)", (0.1 * normal(4, 5, 1) * poisson(3, 5) + 0.9 * normal(4, 2, 1) * poisson(3, 1))
+     / (0.1 * normal(4, 5, 1) + 0.9 * normal(4, 2, 1))),
+    ("P(S > 3) - P(S > 4)", 0.1 * (normal_above(3, 5, 1) - normal_above(4, 5, 1))
+     + 0.9 * (normal_above(3, 2, 1) - normal_above(4, 2, 1))),
+])
+def test_events_on_a_real_variable_with_finite_parents_are_answered_exactly(query, expected):
+    model = cp.loads(TEST)
+    assert model.plan(query).engine == "exact"
+    assert model.query(query).estimate == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("query", [
+    "P(S = 3)",  # a point of a continuous variable: its probability is not a density
+    "P(K = 1, S > 3)",  # K reads S itself
+])
+def test_events_that_are_not_a_probability_of_finite_parents_are_simulated(query):
+    assert cp.loads(TEST).plan(query).engine == "monte-carlo"

@@ -196,7 +196,8 @@ def on_finite_part(model: CausalModel, leaf):
     model = with_real_constants(model, real)
     points = observed_real(model, leaf)
     if points:  # evidence S = 3.2 (or S > 3) on a real S: a likelihood of its parents (a bool node observed true)
-        observed = tuple((e.outcome.variable, e.op, float(e.value)) for e in leaf.evidence
+        events = () if isinstance(leaf, ExpectationSpec) else leaf.events
+        observed = tuple((e.outcome.variable, e.op, float(e.value)) for e in (*events, *leaf.evidence)
                          if e.outcome.variable in points)
         try:
             model = with_point_evidence(model, observed)
@@ -206,6 +207,9 @@ def on_finite_part(model: CausalModel, leaf):
             raise cannot_enumerate(leaf.span, str(error)) from None
         leaf = replace(leaf, evidence=tuple(replace(e, op="=", value=1.0) if e.outcome.variable in points else e
                                             for e in leaf.evidence))
+        if events:
+            leaf = replace(leaf, events=tuple(replace(e, op="=", value=1.0) if e.outcome.variable in points else e
+                                              for e in leaf.events))
     return _on_part_with(model, leaf, set())
 
 
