@@ -247,15 +247,15 @@ def with_real_constants(model: CausalModel, settings: tuple[tuple[str, float], .
                                                                            else model))
 
 
-def with_point_evidence(model: CausalModel, points: tuple[tuple[str, str, float], ...]) -> CausalModel:
-    """The model with each observed real variable (``(name, op, value)``: ``S = 3.2`` or ``S > 3``, see
+def with_point_evidence(model: CausalModel, points: tuple[tuple[str, str, float, bool], ...]) -> CausalModel:
+    """The model with each compared real variable (``(name, op, value, is_evidence)``: ``S = 3.2`` or ``S > 3``, see
     :func:`~causalppl.backends.tabulable.observed_real`) replaced by a bool likelihood node over its parents,
     observed true, and a point's number written into its children: enumerating the new model with evidence
     ``S = true`` gives the exact posterior given ``S = 3.2``. Made once per model and points.
 
     >>> import causalppl as cp
     >>> m = cp.loads("model T { D ~ Bernoulli(0.1)\\n S ~ Normal(if D then 5 else 2, 1) }")
-    >>> done = with_point_evidence(m.ir, (("S", "=", 3.2),))
+    >>> done = with_point_evidence(m.ir, (("S", "=", 3.2, True),))
     >>> net = compiled_network(done).network
     >>> round(float(net.posterior((0,), hard={1: 1})[1]), 6)
     0.043222

@@ -7,6 +7,7 @@ on every parent configuration at once.  Fixed parameters are substituted.
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass
 from typing import Iterable, Mapping
@@ -177,21 +178,24 @@ def _one_hot(index: torch.Tensor, size: int) -> torch.Tensor:
     return torch.nn.functional.one_hot(index, size).to(torch.float64)
 
 
-def likelihood_weights(model: CausalModel, variable: Variable, value, op: str = "="):
-    """How likely ``variable op value`` is under each configuration of its finite parents (a numpy array of
-    their sizes). For ``=``: the density of a continuous family at the value, the probability of a count
-    family, 1 or 0 for a deterministic mechanism. For ``<``, ``<=``, ``>``, ``>=``: the probability of the
-    event (a continuous family's cdf, see :data:`~causalppl.backends.tabulable.CDF_FAMILIES`; a deterministic
-    mechanism's indicator).
-    Exact enumeration reads evidence ``S = 3.2`` (or ``S > 3``) on a real ``S`` as this likelihood of its
-    parents. ``value`` may be an array of one value per row: the weights then have a leading axis of rows.
+def log_likelihood_weights(model: CausalModel, variable: Variable, value, op: str = "="):
+    """The log of how likely ``variable op value`` is under each configuration of its finite parents (a numpy
+    array of their sizes; -inf where impossible). For ``=``: the density of a continuous family at the value,
+    the probability of a count family, 1 or 0 for a deterministic mechanism. For ``<``, ``<=``, ``>``, ``>=``:
+    the probability of the event (a continuous family's cdf or survival function, computed in the log
+    domain so that far tails keep their digits, see :data:`~causalppl.backends.tabulable.CDF_FAMILIES`; a
+    deterministic mechanism's indicator). Exact enumeration reads evidence ``S = 3.2`` (or ``S > 3``) on a
+    real ``S`` as this likelihood of its parents. ``value`` may be an array of one value per row: the weights
+    then have a leading axis of rows.
 
     >>> import causalppl as cp
     >>> m = cp.loads("model T { D ~ Bernoulli(0.1)\\n S ~ Normal(if D then 5 else 2, 1) }").ir
-    >>> likelihood_weights(m, m.variable("S"), 2.0).round(4).tolist()
+    >>> np.exp(log_likelihood_weights(m, m.variable("S"), 2.0)).round(4).tolist()
     [0.3989, 0.0044]
-    >>> likelihood_weights(m, m.variable("S"), 3.0, ">").round(4).tolist()
+    >>> np.exp(log_likelihood_weights(m, m.variable("S"), 3.0, ">")).round(4).tolist()
     [0.1587, 0.9772]
+    >>> float(log_likelihood_weights(m, m.variable("S"), 45.0, ">")[0]).__round__(1)  # P about 1e-400
+    -929.2
     """
     parents = variable.parents
     for parent in parents:
@@ -210,37 +214,74 @@ def likelihood_weights(model: CausalModel, variable: Variable, value, op: str = 
         if isinstance(mechanism, Deterministic):
             computed = evaluate(mechanism.expr, env).to(torch.float64)
             if op == "=":
-                tolerance = 1e-9 * torch.clamp(point.abs(), min=1.0)
-                weights = ((computed - point).abs() <= tolerance).to(torch.float64)
+                holds = (computed - point).abs() <= 1e-9 * torch.clamp(point.abs(), min=1.0)
             else:
-                weights = torch.as_tensor(COMPARISONS[op](computed, point)).to(torch.float64)
+                holds = torch.as_tensor(COMPARISONS[op](computed, point))
+            logs = torch.where(holds, torch.zeros(()), torch.full((), -math.inf))
         else:
             args = {name: evaluate(expr, env).to(torch.float64) for name, expr in mechanism.arguments}
             law = getattr(torch.distributions, mechanism.family)(**args, validate_args=False)
-            inside = torch.as_tensor(law.support.check(point))
-            safe = torch.where(inside, point, torch.as_tensor(_inside_point(law), dtype=torch.float64))
             if op == "=":
-                weights = torch.where(inside, torch.exp(law.log_prob(safe)), torch.zeros(()))
+                inside = torch.as_tensor(law.support.check(point))
+                safe = torch.where(inside, point, torch.as_tensor(_inside_point(law), dtype=torch.float64))
+                logs = torch.where(inside, law.log_prob(safe), torch.full((), -math.inf))
+            elif op == "!=":
+                logs = torch.zeros_like(point)  # (a continuous law puts no mass on one value)
             else:
-                weights = _event_probability(law, point, inside, safe, op)
-        weights = weights.to(torch.float64).expand(shape)
-    return weights.detach().cpu().numpy().copy()
+                logs = _log_event_probability(mechanism.family, args, point, below=op in ("<", "<="))
+        logs = logs.to(torch.float64).expand(shape)
+    return logs.detach().cpu().numpy().copy()
 
 
-def _event_probability(law, point, inside, safe, op: str):
-    """P(X op point) for a continuous law (the value may lie outside its support)."""
-    if op == "!=":
-        return torch.ones_like(point)
-    if law.__class__.__name__ not in CDF_FAMILIES:
-        raise NotTabulable(f"{law.__class__.__name__} has no cdf for an event '{op}'")
-    below = torch.as_tensor(law.cdf(safe))
-    low = getattr(law.support, "lower_bound", None)
-    if low is not None:
-        below = torch.where(~inside & (point <= torch.as_tensor(low)), torch.zeros(()), below)
-    high = getattr(law.support, "upper_bound", None)
-    if high is not None:
-        below = torch.where(~inside & (point >= torch.as_tensor(high)), torch.ones(()), below)
-    return below if op in ("<", "<=") else 1.0 - below
+def _log_event_probability(family: str, args: dict, value, below: bool):
+    """log P(X < value) (``below``) or log P(X > value) for a continuous family, accurate in both tails."""
+    special = torch.special
+    if family in ("Normal", "LogNormal"):
+        if family == "LogNormal":
+            positive = value > 0
+            value = torch.log(torch.where(positive, value, torch.ones(())))
+        z = (value - args["loc"]) / args["scale"]
+        logs = special.log_ndtr(z if below else -z)
+        if family == "LogNormal":
+            logs = torch.where(positive, logs, torch.full((), -math.inf if below else 0.0))
+        return logs
+    if family == "HalfNormal":
+        z = torch.clamp(value, min=0.0) / args["scale"]
+        upper = math.log(2.0) + special.log_ndtr(-z)  # P(X > v) = 2 Phi(-v / scale)
+        return _log1mexp(upper) if below else upper
+    if family == "Laplace":
+        z = (value - args["loc"]) / args["scale"]
+        tail = math.log(0.5) - z.abs()  # the probability beyond value on its far side
+        near = _log1mexp(tail)
+        return torch.where(z < 0, tail, near) if below else torch.where(z > 0, tail, near)
+    if family in ("Cauchy", "HalfCauchy"):
+        loc = args.get("loc", torch.zeros(()))
+        z = (value - loc) / args["scale"]
+        if family == "HalfCauchy":
+            z = torch.clamp(z, min=0.0)
+            upper = torch.log(2.0 * torch.atan2(torch.ones(()), z) / math.pi)
+            return _log1mexp(upper) if below else upper
+        return torch.log(torch.atan2(torch.ones(()), (-z if below else z)) / math.pi)
+    if family == "Exponential":
+        x = torch.clamp(value, min=0.0)
+        upper = -args["rate"] * x
+        return _log1mexp(upper) if below else upper
+    if family == "Gamma":
+        x = torch.clamp(value, min=0.0) * args["rate"]
+        concentration = args["concentration"].expand_as(x) if torch.is_tensor(args["concentration"]) else \
+            torch.full_like(x, float(args["concentration"]))
+        probability = special.gammainc(concentration, x) if below else special.gammaincc(concentration, x)
+        return torch.log(probability)
+    if family == "Uniform":
+        low, high = args["low"], args["high"]
+        fraction = torch.clamp((value - low) / (high - low), 0.0, 1.0)
+        return torch.log(fraction if below else 1.0 - fraction)
+    raise NotTabulable(f"{family} has no cdf for an event")
+
+
+def _log1mexp(logs):
+    """log(1 - exp(logs)) for logs <= 0, accurate near 0 and far below it."""
+    return torch.where(logs > -math.log(2.0), torch.log(-torch.expm1(logs)), torch.log1p(-torch.exp(logs)))
 
 
 def _inside_point(law) -> float:

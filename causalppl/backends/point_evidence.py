@@ -11,7 +11,7 @@ the same with the probability of the event under each parent configuration.
 
 >>> import causalppl as cp
 >>> m = cp.loads("model T { D ~ Bernoulli(0.1)\\n S ~ Normal(if D then 5 else 2, 1)\\n A := S > 3 }").ir
->>> node = likelihood_model(m, (("S", "=", 3.2),))
+>>> node = likelihood_model(m, (("S", "=", 3.2, True),))
 >>> node.variable("S").domain.describe(), node.parents("S"), node.parents("A")
 ('bool', ('D',), ())
 """
@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from causalppl.backends.factors import likelihood_weights
+from causalppl.backends.factors import log_likelihood_weights
 from causalppl.backends.tabulable import NotTabulable
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import TableMechanism
@@ -36,20 +36,25 @@ class ImpossiblePoint(NotTabulable):
     """The observed value has likelihood zero under every configuration of the variable's parents."""
 
 
-def likelihood_model(model: CausalModel, observed: tuple[tuple[str, str, float], ...]) -> CausalModel:
-    """``model`` with each ``(name, op, value)`` of ``observed`` a bool likelihood node (see the module); the
-    numbers of points (``op`` "=") are written into their children."""
-    values = {name: value for name, op, value in observed if op == "="}
+def likelihood_model(model: CausalModel, observed: tuple[tuple[str, str, float, bool], ...]) -> CausalModel:
+    """``model`` with each ``(name, op, value, is_evidence)`` of ``observed`` a bool likelihood node (see the
+    module); the numbers of points (``op`` "=") are written into their children. Evidence is scaled by its
+    largest likelihood (it cancels), so that far tails keep their digits; an event keeps its probabilities.
+
+    Raises:
+        ImpossiblePoint: evidence with likelihood zero under every parent configuration.
+    """
+    values = {name: value for name, op, value, _ in observed if op == "="}
     nodes = {}
-    for name, op, value in observed:
+    for name, op, value, is_evidence in observed:
         variable = model.variable(name)
-        weights = likelihood_weights(model, variable, value, op)
-        top = float(weights.max()) if weights.size else 0.0
-        if not math.isfinite(top):
-            raise NotTabulable(f"the density of '{name}' at {value:g} is infinite")
-        if top <= 0.0:
+        logs = log_likelihood_weights(model, variable, value, op)
+        if np.isnan(logs).any() or np.isposinf(logs).any():
+            raise NotTabulable(f"the likelihood of '{name}' {op} {value:g} is not a finite number")
+        top = float(logs.max()) if logs.size else -math.inf
+        if is_evidence and top == -math.inf:
             raise ImpossiblePoint(f"'{name}' {op} {value:g} has probability zero under the model")
-        scaled = (weights / top if top > 1.0 else weights).reshape(-1)  # (a density may exceed 1; it cancels)
+        scaled = np.exp(logs - top if is_evidence else logs).reshape(-1)
         rows = np.stack([1.0 - scaled, scaled], axis=-1)
         sizes = tuple(model.variable(p).domain.size for p in variable.parents)
         mechanism = TableMechanism(tuple(variable.parents), sizes, rows, variable.span)

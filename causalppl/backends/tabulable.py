@@ -22,12 +22,15 @@ True
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 
+from causalppl.backends.means import is_affine_in, mean_expression
 from causalppl.ir import expressions as rx
 from causalppl.ir.mechanisms import Deterministic, NonparametricMechanism, Parametric
 from causalppl.ir.model import CausalModel, Variable
 from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec
 from causalppl.transforms.inline import is_inlined
+from causalppl.transforms.rename import map_refs
 
 TABULATED_FAMILIES = ("Bernoulli", "Categorical")
 
@@ -136,7 +139,7 @@ def leaf_variables(leaf) -> set[str]:
 
 def observed_real(model: CausalModel, leaf) -> dict[str, str]:
     """The real variables a factual leaf compares with a number that exact enumeration reads as a likelihood of
-    their finite parents (:func:`causalppl.backends.factors.likelihood_weights`), each with its comparison.
+    their finite parents (:func:`causalppl.backends.factors.log_likelihood_weights`), each with its comparison.
 
     Each is not finite, compared once, neither set by the leaf's ``do`` nor read by it otherwise, and either
 
@@ -162,6 +165,9 @@ def observed_real(model: CausalModel, leaf) -> dict[str, str]:
         mechanism = variable.mechanism
         if variable.domain.is_finite or variable.is_parameter:
             continue
+        if not all(model.variable(p).domain.is_finite or _inlined(model.variable(p), interventions)
+                   for p in variable.parents):
+            continue  # (its likelihood is a table of finite parents only)
         family = mechanism.family if isinstance(mechanism, Parametric) else None
         deterministic = isinstance(mechanism, Deterministic)
         if event.op == "=" and is_evidence:
@@ -188,10 +194,63 @@ CDF_FAMILIES = ("Normal", "LogNormal", "Cauchy", "Laplace", "Uniform", "Exponent
 COUNT_FAMILIES = ("Poisson", "Binomial")
 
 
+def expectation_by_means(model: CausalModel, leaf) -> rx.Expr | None:
+    """An expectation leaf's expression with real variables replaced by what they are on average given their
+    parents, where that keeps the expectation (None: nothing replaced): a deterministic ``R := g(...)`` by
+    ``g``, a stochastic ``Y ~ Family(...)`` by its mean (:func:`causalppl.backends.means.mean_expression`)
+    where the expression is affine in it. A variable is replaced only where nothing else the leaf reads or
+    observes descends from it (then, given its parents, it is independent of them), and never when the leaf
+    observes or sets it. One variable at a time, the last in topological order first, so that chains
+    (``Y ~ Normal(M, 1)``, ``M ~ Normal(2 * T, 1)``) reduce to their finite roots.
+
+    >>> import causalppl as cp
+    >>> m = cp.loads("model A { T ~ Bernoulli(0.5)\\n M ~ Normal(2 * T, 1)\\n Y ~ Normal(M + 1, 1) }")
+    >>> rx.to_text(expectation_by_means(m.ir, m._check_query_text("E[3 * Y]").term))
+    '(3 * ((2 * T) + 1))'
+    """
+    if not isinstance(leaf, ExpectationSpec):
+        return None
+    interventions = dict(leaf.interventions)
+    observed = {event.outcome.variable for event in leaf.evidence}
+    order = model.topological_names()
+    expr, changed = leaf.expr, False
+    numbers = {name: value for name, value in interventions.items() if not model.variable(name).domain.is_finite}
+    numbers.update({v.name: v.mechanism.value for v in model.model_variables if is_inlined(v)})
+    while True:
+        if numbers.keys() & set(rx.variables_in(expr)):  # (a real constant the expression or a mean reads)
+            expr = map_refs(expr, lambda ref: rx.Const(numbers[ref.name], ref.span) if ref.name in numbers else ref)
+            changed = True
+        read = set(rx.variables_in(expr))
+        for name in [n for n in reversed(order) if n in read]:
+            variable = model.variable(name)
+            if variable.domain.is_finite or variable.is_parameter or name in interventions or name in observed:
+                continue
+            mechanism = variable.mechanism
+            if isinstance(mechanism, Deterministic):
+                replacement = mechanism.expr
+            elif isinstance(mechanism, Parametric) and is_affine_in(expr, {name}):
+                replacement = mean_expression(mechanism)
+            else:
+                replacement = None
+            if replacement is None:
+                continue
+            others = (read - {name}) | observed
+            if any(name in model.variable(v).parents for v in relevant_variables(model, others, interventions)):
+                continue
+            expr = map_refs(expr, lambda ref, name=name, by=replacement: by if ref.name == name else ref)
+            changed = True
+            break
+        else:
+            return expr if changed else None
+
+
 def leaf_untabulable_reason(model: CausalModel, leaf) -> str | None:
     """Why the tables a factual query leaf reads (its variables and their ancestors, after its ``do``) are not
     all finite (None: exact enumeration answers it). Evidence on a real variable read as a likelihood reads
     its parents' tables instead of its own (:func:`observed_real`)."""
+    by_means = expectation_by_means(model, leaf)
+    if by_means is not None:
+        leaf = replace(leaf, expr=by_means)
     interventions = dict(leaf.interventions)
     likelihoods = observed_real(model, leaf)
     points = {name for name, op in likelihoods.items() if op == "="}
@@ -204,5 +263,5 @@ def leaf_untabulable_reason(model: CausalModel, leaf) -> str | None:
 
 
 __all__ = ["TABULATED_FAMILIES", "NotTabulable", "untabulable_reason", "variable_reason", "finite_part",
-           "relevant_variables", "leaf_variables", "observed_real", "leaf_untabulable_reason",
+           "relevant_variables", "leaf_variables", "observed_real", "expectation_by_means", "leaf_untabulable_reason",
            "POINTLESS_FAMILIES", "CDF_FAMILIES"]

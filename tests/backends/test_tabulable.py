@@ -70,6 +70,6 @@ def test_a_leaf_reads_its_events_expression_and_evidence():
     assert leaf_variables(probability) == {"Y", "Z"}
     assert leaf_untabulable_reason(model.ir, probability) == "'R' is real"
     assert leaf_untabulable_reason(model.ir, only_leaf(model, "P(Y = 1 | do(X = 1), Z = 1)")) is None
-    expectation = only_leaf(model, "E[W + Z | do(X = 1), Y = 1]")
+    expectation = only_leaf(model, "E[W * W + Z | do(X = 1), Y = 1]")
     assert leaf_variables(expectation) == {"W", "Z", "Y"}
     assert leaf_untabulable_reason(model.ir, expectation) == "'W' is real"

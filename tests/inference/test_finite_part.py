@@ -47,7 +47,7 @@ def test_a_query_whose_ancestors_are_finite_is_answered_exactly(query):
 @pytest.mark.parametrize("query, engine", [
     ("P(Y = 1)", "monte-carlo"),  # Y's ancestor R is real
     ("P(Z = 1 | W > 0)", "weighting"),  # reads W
-    ("E[W | do(X = 1)]", "monte-carlo"),
+    ("E[W * W | do(X = 1)]", "monte-carlo"),  # W's mean would do for E[W], not for its square
 ])
 def test_a_query_that_reads_a_real_variable_is_simulated(query, engine):
     plan = cp.loads(MIXED).plan(query)
@@ -146,8 +146,10 @@ def test_a_do_on_a_real_variable_is_a_number_its_finite_children_read(query, exp
     assert done.query(text).estimate == pytest.approx(expected, abs=1e-12)
 
 
-def test_a_query_that_reads_the_real_constant_itself_is_simulated():
-    assert cp.loads(MIXED).plan("E[R + Y | do(R = 0.5)]").engine == "monte-carlo"
+def test_a_query_that_reads_the_real_constant_itself_reads_its_number():
+    model = cp.loads(MIXED)
+    assert model.plan("E[R + Y | do(R = 0.5)]").engine == "exact"
+    assert model.query("E[R + Y | do(R = 0.5)]").estimate == pytest.approx(0.5 + 0.8 * 0.48 + 0.2 * 0.2, abs=1e-12)
 
 
 def test_a_do_on_an_unbounded_count_is_a_number_too():

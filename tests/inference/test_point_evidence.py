@@ -212,3 +212,49 @@ def test_events_on_a_real_variable_with_finite_parents_are_answered_exactly(quer
 ])
 def test_events_that_are_not_a_probability_of_finite_parents_are_simulated(query):
     assert cp.loads(TEST).plan(query).engine == "monte-carlo"
+
+
+# ------------------------------------------------------------ regressions ----
+
+
+@pytest.mark.parametrize("query", ["P(X < 0)", "P(X < 0 | D = 1)", "P(X < 0, D = 1)", "P(R = 5)", "P(N = -1)"])
+def test_an_impossible_event_has_probability_zero_not_an_error(query):
+    assert cp.loads(TEST).query(query).estimate == 0.0
+
+
+def test_points_far_in_the_tails_keep_their_digits():
+    from scipy.stats import norm
+
+    model = cp.loads("model T {\n  D ~ Bernoulli(0.3)\n  S ~ Normal(if D then 0 else 0.1, 1)\n}\n")
+
+    def posterior(value: float, above: bool) -> float:
+        one = norm.sf(value, 0, 1) if above else norm.cdf(value, 0, 1)
+        zero = norm.sf(value, 0.1, 1) if above else norm.cdf(value, 0.1, 1)
+        return bayes(0.3, one, zero)
+
+    for value in (7.5, 8.0, 9.0, 20.0):
+        assert model.query(f"P(D = 1 | S > {value})").estimate == pytest.approx(posterior(value, True), rel=1e-9)
+    assert model.query("P(D = 1 | S < -8.5)").estimate == pytest.approx(posterior(-8.5, False), rel=1e-9)
+    assert model.query("P(S > 9.0)").estimate == pytest.approx(0.3 * norm.sf(9) + 0.7 * norm.sf(9, 0.1), rel=1e-9)
+    # a point where every density underflows: scaled by the largest before it is exponentiated
+    assert model.query("P(D = 1 | S = 45)").estimate == pytest.approx(
+        1 / (1 + 0.7 / 0.3 * math.exp(-0.5 * (45 - 0.1) ** 2 + 0.5 * 45 ** 2)), rel=1e-9)
+
+
+def test_a_far_point_in_a_scored_row_is_answered():
+    import pandas as pd
+
+    scored = cp.loads(TEST).score(pd.DataFrame({"S": [3.2, 100.0]}), "p = P(D = 1 | S)")
+    assert scored["p"].tolist() == pytest.approx([bayes(0.1, normal(3.2, 5, 1), normal(3.2, 2, 1)), 1.0])
+
+
+@pytest.mark.parametrize("frame, query", [
+    ({"S": [3.2, 5.0]}, "p = P(D = 1 | S, K = 1)"),  # fixed evidence on a child of the per-row point
+    ({"E": [1, 0]}, "p = P(D = 1 | E, R2 = 1.0)"),  # a point whose parent is real
+    ({"E": [1, 0]}, "p = P(D = 1 | E, R2 > 1.0)"),
+])
+def test_rows_the_likelihoods_cannot_answer_go_the_sampled_way(frame, query):
+    import pandas as pd
+
+    scored = cp.loads(TEST).score(pd.DataFrame(frame), query, seed=1, draws_per_row=200)
+    assert "p_lo" in scored.columns and scored["p"].between(0, 1).all()

@@ -40,10 +40,16 @@ from causalppl.backends.factors import (
     NotTabulable,
     factors_for,
     fixed_parameter_values,
-    likelihood_weights,
+    log_likelihood_weights,
 )
 from causalppl.backends.point_evidence import ImpossiblePoint
-from causalppl.backends.tabulable import leaf_variables, observed_real, relevant_variables, untabulable_reason
+from causalppl.backends.tabulable import (
+    expectation_by_means,
+    leaf_variables,
+    observed_real,
+    relevant_variables,
+    untabulable_reason,
+)
 from causalppl.backends.tensor_eval import evaluate, evaluate_numpy
 from causalppl.inference.devices import on_cpu
 from causalppl.inference.messages import (
@@ -194,11 +200,15 @@ def on_finite_part(model: CausalModel, leaf):
     if real:  # constants its children read as numbers (a real R has no levels to tabulate over)
         leaf = replace(leaf, interventions=tuple(pair for pair in leaf.interventions if pair not in real))
     model = with_real_constants(model, real)
+    by_means = expectation_by_means(model, leaf)
+    if by_means is not None:  # E[Y] for a real Y with finite parents: the expectation of its mean given them
+        leaf = replace(leaf, expr=by_means)
     points = observed_real(model, leaf)
     if points:  # evidence S = 3.2 (or S > 3) on a real S: a likelihood of its parents (a bool node observed true)
         events = () if isinstance(leaf, ExpectationSpec) else leaf.events
-        observed = tuple((e.outcome.variable, e.op, float(e.value)) for e in (*events, *leaf.evidence)
-                         if e.outcome.variable in points)
+        observed = tuple((e.outcome.variable, e.op, float(e.value), is_evidence)
+                         for group, is_evidence in ((events, False), (leaf.evidence, True))
+                         for e in group if e.outcome.variable in points)
         try:
             model = with_point_evidence(model, observed)
         except ImpossiblePoint:
@@ -220,7 +230,7 @@ def point_rows(model: CausalModel, leaf, values: Mapping[str, np.ndarray],
     real parent, with a child the leaf reads, or read by the leaf itself).
 
     The leaf's joint over what it reads and the points' parents is computed once, on the compiled network;
-    each row weighs it by the likelihood of its values (:func:`~causalppl.backends.factors.likelihood_weights`,
+    each row weighs it by the likelihood of its values (:func:`~causalppl.backends.factors.log_likelihood_weights`,
     one batched evaluation per point variable) and normalises. Returns one value per row, or for a
     distribution ``P(Y | S)`` one row of probabilities per row.
 
@@ -245,7 +255,8 @@ def point_rows(model: CausalModel, leaf, values: Mapping[str, np.ndarray],
     parents = tuple(dict.fromkeys(p for name in points for p in model.variable(name).parents))
     if any(not model.variable(p).domain.is_finite for p in parents):
         return None
-    relevant = relevant_variables(model, set(read) | set(parents), dict(leaf.interventions), points)
+    observed = {e.outcome.variable for e in leaf.evidence}
+    relevant = relevant_variables(model, set(read) | set(parents) | observed, dict(leaf.interventions), points)
     if any(set(model.variable(name).parents) & set(points) for name in relevant):
         return None  # a child of a point that the leaf reads would read each row's own number
     if untabulable_reason(model, relevant, intervened=set(dict(leaf.interventions)) & relevant) is not None:
@@ -280,9 +291,12 @@ def point_rows(model: CausalModel, leaf, values: Mapping[str, np.ndarray],
         operands, specs = [joint], [joint_spec]
         for name in points:
             variable = full.variable(name)
-            weights = likelihood_weights(full, variable, np.asarray(values[name][rows], dtype=np.float64))
+            logs = log_likelihood_weights(full, variable, np.asarray(values[name][rows], dtype=np.float64))
             index = tuple(slice(None) if p in axis else fixed[p] for p in variable.parents)
-            operands.append(weights[(slice(None),) + index])
+            logs = logs[(slice(None),) + index]
+            top = logs.reshape(len(logs), -1).max(axis=1) if logs.ndim > 1 else logs
+            top = np.where(np.isfinite(top), top, 0.0).reshape((-1,) + (1,) * (logs.ndim - 1))
+            operands.append(np.exp(logs - top))  # (scaled per row: it cancels, and far tails keep their digits)
             specs.append("Z" + "".join(axis[p] for p in variable.parents if p in axis))
         mass = np.einsum(",".join(specs) + "->Z", *operands, optimize=True)
         zero = np.flatnonzero(~(mass > 0))

@@ -3,4 +3,4 @@ model Linear {
     X ~ Normal(0, 1)
     Y ~ Normal(2 * X, 1)
 }
-query E[Y | do(X = 1)]
+query E[Y * Y | do(X = 1)]
