@@ -7,15 +7,7 @@ import causalppl as cp
 from causalppl.backends.tabulable import (finite_part, leaf_untabulable_reason, leaf_variables,
                                           relevant_variables, untabulable_reason)
 from causalppl.ir.queries import leaves
-
-MIXED = """model M {
-  R ~ Normal(0, 1)
-  X ~ Bernoulli(if R > 0 then 0.8 else 0.3)
-  Z ~ Bernoulli(0.4)
-  Y ~ Bernoulli(if X and Z then 0.9 else 0.2)
-  W ~ Normal(Y, 1)
-}
-"""
+from tests.inference.test_finite_part import MIXED  # (a real root R, its finite child X, a real leaf W)
 
 
 def ir(source: str):
