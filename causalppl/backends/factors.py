@@ -247,8 +247,9 @@ def _log_event_probability(family: str, args: dict, value, below: bool):
         return logs
     if family == "HalfNormal":
         z = torch.clamp(value, min=0.0) / args["scale"]
-        upper = math.log(2.0) + special.log_ndtr(-z)  # P(X > v) = 2 Phi(-v / scale)
-        return _log1mexp(upper) if below else upper
+        if below:  # P(X < v) = erf(v / (scale sqrt 2)), direct near 0
+            return torch.log(torch.erf(z / math.sqrt(2.0)))
+        return math.log(2.0) + special.log_ndtr(-z)  # P(X > v) = 2 Phi(-v / scale)
     if family == "Laplace":
         z = (value - args["loc"]) / args["scale"]
         tail = math.log(0.5) - z.abs()  # the probability beyond value on its far side
@@ -259,24 +260,37 @@ def _log_event_probability(family: str, args: dict, value, below: bool):
         z = (value - loc) / args["scale"]
         if family == "HalfCauchy":
             z = torch.clamp(z, min=0.0)
-            upper = torch.log(2.0 * torch.atan2(torch.ones(()), z) / math.pi)
-            return _log1mexp(upper) if below else upper
+            if below:  # P(X < v) = (2 / pi) atan(v / scale), direct near 0
+                return torch.log(2.0 * torch.atan(z) / math.pi)
+            return torch.log(2.0 * torch.atan2(torch.ones(()), z) / math.pi)
         return torch.log(torch.atan2(torch.ones(()), (-z if below else z)) / math.pi)
     if family == "Exponential":
         x = torch.clamp(value, min=0.0)
         upper = -args["rate"] * x
         return _log1mexp(upper) if below else upper
     if family == "Gamma":
-        x = torch.clamp(value, min=0.0) * args["rate"]
-        concentration = args["concentration"].expand_as(x) if torch.is_tensor(args["concentration"]) else \
-            torch.full_like(x, float(args["concentration"]))
-        probability = special.gammainc(concentration, x) if below else special.gammaincc(concentration, x)
-        return torch.log(probability)
+        a, x = torch.broadcast_tensors(torch.as_tensor(args["concentration"], dtype=torch.float64),
+                                       torch.clamp(value, min=0.0) * args["rate"])
+        return _log_gamma_tail(a, x, below)
     if family == "Uniform":
         low, high = args["low"], args["high"]
         fraction = torch.clamp((value - low) / (high - low), 0.0, 1.0)
         return torch.log(fraction if below else 1.0 - fraction)
     raise NotTabulable(f"{family} has no cdf for an event")
+
+
+def _log_gamma_tail(a, x, below: bool):
+    """log P(a, x) (``below``) or log Q(a, x), the regularized incomplete gamma functions, with their leading
+    asymptotic terms where the functions underflow: x^a / Gamma(a + 1) near 0 for P, and
+    x^(a - 1) e^(-x) (1 + (a - 1) / x) / Gamma(a) far out for Q (relative error O(1 / x^2) past x = 700)."""
+    special = torch.special
+    if below:
+        direct = torch.log(special.gammainc(a, x))
+        near_zero = a * torch.log(x) - torch.lgamma(a + 1.0)
+        return torch.where(torch.isfinite(direct) | (x <= 0), direct, near_zero)
+    direct = torch.log(special.gammaincc(a, x))
+    far = (a - 1.0) * torch.log(x) - x - torch.lgamma(a) + torch.log1p((a - 1.0) / x)
+    return torch.where(torch.isfinite(direct) | (x <= 0), direct, far)
 
 
 def _log1mexp(logs):

@@ -417,9 +417,9 @@ def _auto_not_tabulable(f: Facts) -> str | None:
 def _exact_text(f: Facts) -> tuple[str, ...]:
     if f.model.untabulable is None:
         return ("every variable is finite and every mechanism is known",)
-    return (f"{f.model.untabulable}, but every table the query reads is finite: its variables and their "
-            "ancestors after its do have known finite mechanisms (a real variable a do sets is a number its "
-            "children read; one observed at a point is a likelihood of its parents), and exact enumeration sums "
+    return (f"{f.model.untabulable}, but the query reduces to finite variables with known mechanisms: a real "
+            "variable it sets by do is a number its children read, one it compares with a number is a likelihood "
+            "of its finite parents, one it averages is its mean given its parents, and exact enumeration sums "
             "out the rest",)
 
 

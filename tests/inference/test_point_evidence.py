@@ -258,3 +258,24 @@ def test_rows_the_likelihoods_cannot_answer_go_the_sampled_way(frame, query):
 
     scored = cp.loads(TEST).score(pd.DataFrame(frame), query, seed=1, draws_per_row=200)
     assert "p_lo" in scored.columns and scored["p"].between(0, 1).all()
+
+
+def test_gamma_events_whose_shape_depends_on_a_parent():
+    from scipy import stats
+
+    model = cp.loads("model A {\n  T ~ Bernoulli(0.3)\n  S ~ Gamma(if T then 3 else 0.5, 2)\n}\n")
+    expected = 0.3 * stats.gamma.sf(1, 3, scale=0.5) + 0.7 * stats.gamma.sf(1, 0.5, scale=0.5)
+    assert model.query("P(S > 1)").estimate == pytest.approx(expected, rel=1e-12)
+    # far out the tail is its asymptote, not an underflow to 'probability zero'
+    far = cp.loads("model A {\n  T ~ Bernoulli(0.3)\n  S ~ Gamma(if T then 3 else 0.5, if T then 2 else 0.5)\n}\n")
+    assert far.query("P(T = 1 | S > 3000)").estimate == pytest.approx(0.0, abs=1e-300)
+
+
+@pytest.mark.parametrize("family, lower", [
+    ("HalfCauchy", lambda v, s: math.atan(v / s)), ("HalfNormal", lambda v, s: math.erf(v / s / math.sqrt(2))),
+])
+def test_half_families_keep_their_digits_near_zero(family, lower):
+    model = cp.loads(f"model A {{\n  T ~ Bernoulli(0.3)\n  S ~ {family}(if T then 2 else 0.5)\n}}\n")
+    for value in (1e-12, 1e-16, 1e-20):
+        one, zero = lower(value, 2), lower(value, 0.5)
+        assert model.query(f"P(T = 1 | S < {value!r})").estimate == pytest.approx(bayes(0.3, one, zero), rel=1e-9)
