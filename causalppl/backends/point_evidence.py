@@ -36,6 +36,15 @@ class ImpossiblePoint(NotTabulable):
     """The observed value has likelihood zero under every configuration of the variable's parents."""
 
 
+class InfiniteDensity(NotTabulable):
+    """The observed point is where the variable's density is infinite (a Beta at 0 with concentration below 1):
+    there is no finite likelihood to weigh by."""
+
+    def __init__(self, name: str, value: float) -> None:
+        super().__init__(f"the density of '{name}' at {value:g} is infinite")
+        self.name, self.value = name, value
+
+
 def likelihood_model(model: CausalModel, observed: tuple[tuple[str, str, float, bool], ...]) -> CausalModel:
     """``model`` with each ``(name, op, value, is_evidence)`` of ``observed`` a bool likelihood node (see the
     module); the numbers of points (``op`` "=") are written into their children. Evidence is scaled by its
@@ -49,8 +58,10 @@ def likelihood_model(model: CausalModel, observed: tuple[tuple[str, str, float, 
     for name, op, value, is_evidence in observed:
         variable = model.variable(name)
         logs = log_likelihood_weights(model, variable, value, op)
-        if np.isnan(logs).any() or np.isposinf(logs).any():
-            raise NotTabulable(f"the likelihood of '{name}' {op} {value:g} is not a finite number")
+        if np.isposinf(logs).any():
+            raise InfiniteDensity(name, value)
+        if np.isnan(logs).any():
+            raise NotTabulable(f"the likelihood of '{name}' {op} {value:g} is not a number")
         top = float(logs.max()) if logs.size else -math.inf
         if is_evidence and top == -math.inf:
             raise ImpossiblePoint(f"'{name}' {op} {value:g} has probability zero under the model")
@@ -75,4 +86,4 @@ def likelihood_model(model: CausalModel, observed: tuple[tuple[str, str, float, 
     return model.with_variables(variables)
 
 
-__all__ = ["ImpossiblePoint", "likelihood_model"]
+__all__ = ["ImpossiblePoint", "InfiniteDensity", "likelihood_model"]

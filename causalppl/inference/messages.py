@@ -76,6 +76,14 @@ def cannot_enumerate(span: Span, reason: str) -> CausalPPLError:
                        f"or {spell_option('method', 'auto')}")
 
 
+def infinite_density(span: Span, name: str, value: float) -> CausalPPLError:
+    """Point evidence where the variable's density is infinite: no likelihood to weigh by."""
+    return query_error(span, f"the density of '{name}' at {value:g} is infinite, so the evidence {name} = {value:g} "
+                             "has no likelihood to weigh the rest of the model by",
+                       f"condition on a small interval next to it instead: {name} < {value + 1e-3:g} or "
+                       f"{name} > {value - 1e-3:g}, on the side where '{name}' takes values")
+
+
 def no_finite_answer(span: Span, what: str, hint: str | None = None) -> CausalPPLError:
     """An undefined answer (nan, inf): an error, never a number."""
     return query_error(span, f"the answer is undefined: {what}", hint)

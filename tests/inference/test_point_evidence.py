@@ -279,3 +279,10 @@ def test_half_families_keep_their_digits_near_zero(family, lower):
     for value in (1e-12, 1e-16, 1e-20):
         one, zero = lower(value, 2), lower(value, 0.5)
         assert model.query(f"P(T = 1 | S < {value!r})").estimate == pytest.approx(bayes(0.3, one, zero), rel=1e-9)
+
+
+def test_a_point_where_the_density_is_infinite_says_what_to_ask_instead():
+    model = cp.loads("model B {\n  D ~ Bernoulli(0.3)\n  S ~ Beta(if D then 0.5 else 1, 1)\n}\n")
+    with pytest.raises(CausalPPLError, match="the density of 'S' at 0 is infinite") as caught:
+        model.query("P(D = 1 | S = 0)")
+    assert "S < 0.001" in caught.value.render()

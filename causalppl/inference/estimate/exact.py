@@ -42,7 +42,7 @@ from causalppl.backends.factors import (
     fixed_parameter_values,
     log_likelihood_weights,
 )
-from causalppl.backends.point_evidence import ImpossiblePoint
+from causalppl.backends.point_evidence import ImpossiblePoint, InfiniteDensity
 from causalppl.backends.tabulable import (
     expectation_by_means,
     leaf_variables,
@@ -55,6 +55,7 @@ from causalppl.inference.devices import on_cpu
 from causalppl.inference.messages import (
     cannot_enumerate,
     impossible_evidence,
+    infinite_density,
     too_large_for_exact,
 )
 from causalppl.inference.options import Options
@@ -213,6 +214,8 @@ def on_finite_part(model: CausalModel, leaf):
             model = with_point_evidence(model, observed)
         except ImpossiblePoint:
             raise impossible_evidence(leaf.span) from None
+        except InfiniteDensity as error:
+            raise infinite_density(leaf.span, error.name, error.value) from None
         except NotTabulable as error:
             raise cannot_enumerate(leaf.span, str(error)) from None
         leaf = replace(leaf, evidence=tuple(replace(e, op="=", value=1.0) if e.outcome.variable in points else e
