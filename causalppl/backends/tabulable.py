@@ -168,14 +168,7 @@ def observed_real(model: CausalModel, leaf) -> dict[str, str]:
         if not all(model.variable(p).domain.is_finite or _inlined(model.variable(p), interventions)
                    for p in variable.parents):
             continue  # (its likelihood is a table of finite parents only)
-        family = mechanism.family if isinstance(mechanism, Parametric) else None
-        deterministic = isinstance(mechanism, Deterministic)
-        if event.op == "=" and is_evidence:
-            found_here = deterministic or (family is not None and family not in POINTLESS_FAMILIES)
-        elif event.op == "=":
-            found_here = deterministic or family in COUNT_FAMILIES
-        else:
-            found_here = deterministic or family in CDF_FAMILIES
+        found_here = has_likelihood(variable, event.op, is_evidence)
         if found_here and not (event.op == "=" and is_evidence):
             others = leaf_variables(leaf) - {name}
             found_here = not any(name in model.variable(v).parents
@@ -183,6 +176,21 @@ def observed_real(model: CausalModel, leaf) -> dict[str, str]:
         if found_here:
             found[name] = event.op
     return found
+
+
+def has_likelihood(variable: Variable, op: str, is_evidence: bool = True) -> bool:
+    """Whether ``variable op number`` has a likelihood of the variable's parents that exact enumeration reads:
+    at a point, as evidence, a density (or count) family or a deterministic mechanism; as an event, a count
+    family or a deterministic mechanism (its probability); an inequality, a family with a cdf or a
+    deterministic mechanism."""
+    mechanism = variable.mechanism
+    if isinstance(mechanism, Deterministic):
+        return True
+    if not isinstance(mechanism, Parametric):
+        return False
+    if op == "=":
+        return mechanism.family not in POINTLESS_FAMILIES if is_evidence else mechanism.family in COUNT_FAMILIES
+    return mechanism.family in CDF_FAMILIES
 
 
 #: Families whose point evidence is not read as a likelihood (finite ones have tables; a vector has no point).
@@ -263,5 +271,5 @@ def leaf_untabulable_reason(model: CausalModel, leaf) -> str | None:
 
 
 __all__ = ["TABULATED_FAMILIES", "NotTabulable", "untabulable_reason", "variable_reason", "finite_part",
-           "relevant_variables", "leaf_variables", "observed_real", "expectation_by_means", "leaf_untabulable_reason",
+           "relevant_variables", "leaf_variables", "observed_real", "has_likelihood", "expectation_by_means", "leaf_untabulable_reason",
            "POINTLESS_FAMILIES", "CDF_FAMILIES"]

@@ -33,7 +33,7 @@ from dataclasses import replace
 import numpy as np
 
 from causalppl.backends.compiled import compiled_network
-from causalppl.backends.tabulable import POINTLESS_FAMILIES, NotTabulable
+from causalppl.backends.tabulable import NotTabulable, has_likelihood
 from causalppl.data.rows import RowBatch
 from causalppl.inference.devices import on_cpu
 from causalppl.inference.estimate.exact import (
@@ -47,7 +47,6 @@ from causalppl.inference.estimate.exact import (
 from causalppl.inference.messages import query_error
 from causalppl.inference.rows.values import RowEstimate
 from causalppl.ir import expressions as rx
-from causalppl.ir.mechanisms import Deterministic, Parametric
 from causalppl.ir.model import CausalModel
 from causalppl.ir.queries import ExpectationSpec, ProbabilitySpec
 
@@ -167,9 +166,7 @@ def _point_columns(model: CausalModel, leaf: Leaf, rows: RowBatch) -> dict[str, 
     columns = {}
     for name in per_row:
         variable = model.variable(name)
-        if variable.domain.is_finite or not isinstance(variable.mechanism, (Parametric, Deterministic)):
-            return None
-        if isinstance(variable.mechanism, Parametric) and variable.mechanism.family in POINTLESS_FAMILIES:
+        if variable.domain.is_finite or not has_likelihood(variable, "="):
             return None
         column = np.asarray(rows.columns[name], dtype=np.float64)
         if not np.isfinite(column).all():
