@@ -208,7 +208,7 @@ def expectation_by_means(model: CausalModel, leaf) -> rx.Expr | None:
     ``g``, a stochastic ``Y ~ Family(...)`` by its mean (:func:`causalppl.backends.means.mean_expression`)
     where the expression is affine in it. A variable is replaced only where nothing else the leaf reads or
     observes descends from it (then, given its parents, it is independent of them), and never when the leaf
-    observes or sets it. One variable at a time, the last in topological order first, so that chains
+    observes or sets it; a real variable it sets by ``do``, or observes at a point, is that number. One variable at a time, the last in topological order first, so that chains
     (``Y ~ Normal(M, 1)``, ``M ~ Normal(2 * T, 1)``) reduce to their finite roots.
 
     >>> import causalppl as cp
@@ -224,6 +224,9 @@ def expectation_by_means(model: CausalModel, leaf) -> rx.Expr | None:
     expr, changed = leaf.expr, False
     numbers = {name: value for name, value in interventions.items() if not model.variable(name).domain.is_finite}
     numbers.update({v.name: v.mechanism.value for v in model.model_variables if is_inlined(v)})
+    numbers.update({e.outcome.variable: e.value for e in leaf.evidence  # (observed at a point: that number)
+                    if e.op == "=" and e.value is not None and e.is_factual
+                    and not model.variable(e.outcome.variable).domain.is_finite})
     while True:
         if numbers.keys() & set(rx.variables_in(expr)):  # (a real constant the expression or a mean reads)
             expr = map_refs(expr, lambda ref: rx.Const(numbers[ref.name], ref.span) if ref.name in numbers else ref)

@@ -84,3 +84,16 @@ def test_the_average_effect_of_a_linear_gaussian_outcome_is_its_coefficient(a, b
     effect = model.query("E[Y | do(X = 1)] - E[Y | do(X = 0)]")
     assert effect.method == "exact" and effect.estimate == pytest.approx(a, abs=1e-12)
     assert model.query("E[Y]").estimate == pytest.approx(a * p + b * 0.5, abs=1e-12)
+
+
+def test_a_real_variable_observed_at_a_point_is_that_number_in_the_expression():
+    model = cp.loads(MODEL)
+    # P(Z = 1 | M = 0.5): M's likelihood under T, with Z and T's joint
+    lik_one, lik_zero = math.exp(-0.5 * 1.5 ** 2), math.exp(-0.5 * 0.5 ** 2)
+    z_one = 0.3 * (0.8 * lik_one + 0.2 * lik_zero)
+    z_zero = 0.7 * (0.2 * lik_one + 0.8 * lik_zero)
+    expected = 0.5 + 3 * z_one / (z_one + z_zero) + 1
+    assert model.plan("E[Y | M = 0.5]").engine == "exact"
+    assert model.query("E[Y | M = 0.5]").estimate == pytest.approx(expected, rel=1e-12)
+    assert model.query("E[M * M | M = 0.5]").estimate == pytest.approx(0.25, abs=1e-15)
+    assert model.plan("E[Y | M > 0.5]").engine == "weighting"  # Y reads M itself, which an interval does not fix
