@@ -225,6 +225,10 @@ def log_likelihood_weights(model: CausalModel, variable: Variable, value, op: st
                 inside = torch.as_tensor(law.support.check(point))
                 safe = torch.where(inside, point, torch.as_tensor(_inside_point(law), dtype=torch.float64))
                 logs = torch.where(inside, law.log_prob(safe), torch.full((), -math.inf))
+                if mechanism.family == "Binomial":  # (torch clamps p away from 0 and 1: impossible counts stay so)
+                    p, n = args["probs"], args["total_count"]
+                    logs = torch.where(((p == 0) & (point > 0)) | ((p == 1) & (point < n)),
+                                       torch.full((), -math.inf), logs)
             elif op == "!=":
                 logs = torch.zeros_like(point)  # (a continuous law puts no mass on one value)
             else:

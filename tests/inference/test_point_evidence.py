@@ -286,3 +286,13 @@ def test_a_point_where_the_density_is_infinite_says_what_to_ask_instead():
     with pytest.raises(CausalPPLError, match="the density of 'S' at 0 is infinite") as caught:
         model.query("P(D = 1 | S = 0)")
     assert "S < 0.001" in caught.value.render()
+
+
+def test_a_count_a_binomial_cannot_reach_is_impossible_not_merely_unlikely():
+    # torch clamps a probability of 0 or 1 before taking logs: N = 2 under Binomial(3, 0) must stay impossible
+    model = cp.loads("model Z {\n  D ~ Bernoulli(0.5)\n  N ~ Binomial(3, if D then 0 else 1)\n}\n")
+    assert model.query("P(N = 2)").estimate == 0.0
+    assert model.query("P(N = 3)").estimate == pytest.approx(0.5)
+    assert model.query("P(D = 1 | N = 0)").estimate == pytest.approx(1.0)
+    with pytest.raises(CausalPPLError, match="the evidence has probability zero"):
+        model.query("P(D = 1 | N = 2)")
