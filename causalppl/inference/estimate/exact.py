@@ -197,10 +197,7 @@ def on_finite_part(model: CausalModel, leaf):
     >>> sub.topological_names()
     ('X',)
     """
-    real = tuple((name, value) for name, value in leaf.interventions if not model.variable(name).domain.is_finite)
-    if real:  # constants its children read as numbers (a real R has no levels to tabulate over)
-        leaf = replace(leaf, interventions=tuple(pair for pair in leaf.interventions if pair not in real))
-    model = with_real_constants(model, real)
+    model, leaf = _real_settings_applied(model, leaf)
     by_means = expectation_by_means(model, leaf)
     if by_means is not None:  # E[Y] for a real Y with finite parents: the expectation of its mean given them
         leaf = replace(leaf, expr=by_means)
@@ -243,10 +240,8 @@ def point_rows(model: CausalModel, leaf, values: Mapping[str, np.ndarray],
     >>> point_rows(m.ir, leaf, {"S": np.array([3.2, 5.0])}).round(6).tolist()
     [0.043222, 0.909107]
     """
-    real = tuple((name, value) for name, value in leaf.interventions if not model.variable(name).domain.is_finite)
-    model = with_real_constants(model, real)
-    leaf = replace(leaf, interventions=tuple(pair for pair in leaf.interventions if pair not in real),
-                   evidence=tuple(e for e in leaf.evidence if not (e.per_row and e.outcome.variable in values)))
+    model, leaf = _real_settings_applied(model, leaf)
+    leaf = replace(leaf, evidence=tuple(e for e in leaf.evidence if not (e.per_row and e.outcome.variable in values)))
     if isinstance(leaf, ExpectationSpec):
         read = tuple(rx.variables_in(leaf.expr))
     else:
@@ -319,6 +314,16 @@ def point_rows(model: CausalModel, leaf, values: Mapping[str, np.ndarray],
 
 #: Memory for one slice of rows' likelihood weights in :func:`point_rows`.
 POINT_ROWS_BYTES = 64 * 2**20
+
+
+def _real_settings_applied(model: CausalModel, leaf):
+    """The leaf's interventions on real (or unbounded integer) variables applied to the model as numbers its
+    children read (:func:`~causalppl.backends.compiled.with_real_constants`; a real variable has no levels to
+    tabulate over), and the leaf less them."""
+    real = tuple((name, value) for name, value in leaf.interventions if not model.variable(name).domain.is_finite)
+    if real:
+        leaf = replace(leaf, interventions=tuple(pair for pair in leaf.interventions if pair not in real))
+    return with_real_constants(model, real), leaf
 
 
 def _on_part_with(model: CausalModel, leaf, names: set[str]):
